@@ -1,0 +1,7 @@
+"""`python -m analytics …`: see analytics/cli.py."""
+
+import sys
+
+from analytics.cli import main
+
+sys.exit(main())

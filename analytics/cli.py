@@ -1,0 +1,133 @@
+"""Command line: `python -m analytics build-demo | info | assess …`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from analytics import balance, db, demo
+from analytics.criteria import CriteriaError, load_criteria
+from analytics.paths import DEFAULT_DB
+
+ASSESS_COLUMNS = (
+    ["adcode", "county_name", "city_name", "year", "stage", "schools_assessed"]
+    + [f"cv_r{i}" for i in range(1, 8)]
+    + ["cv_composite", "noncompliant_schools", "failed", "failed_criteria", "status"]
+)
+
+
+class CliError(Exception):
+    """A user-facing error: printed without a traceback, exit status 2."""
+
+
+def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False, float_format="%.4f")
+    elif fmt == "json":
+        json.dump(json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=6)),
+                  sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250,
+                               "display.float_format", "{:.3f}".format):
+            print(frame.to_string(index=False))
+
+
+def cmd_build_demo(args: argparse.Namespace) -> None:
+    years = tuple(args.years) if args.years else demo.DEFAULT_YEARS
+    started = time.time()
+
+    def report(fraction: float, message: str) -> None:
+        print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+    s = demo.build_demo(args.db, scope=args.scope, seed=args.seed, years=years, progress=report)
+    size = Path(args.db).stat().st_size / 1e6
+    print(f"built {args.db} in {time.time() - started:.1f} s ({size:.0f} MB): {s.counties} counties, "
+          f"{s.schools} schools, {s.teachers_latest} teachers and {s.students_latest} pupils in "
+          f"{s.years[-1]}, years {', '.join(map(str, s.years))}")
+
+
+def cmd_info(args: argparse.Namespace) -> None:
+    con = db.connect(args.db)
+    s = db.summary(con)
+    print(f"database: {args.db}")
+    for k, v in s.meta.items():
+        print(f"  {k}: {v}")
+    print(f"provinces {s.provinces}, counties {s.counties}, schools {s.schools}, "
+          f"teachers {s.teachers_latest} and pupils {s.students_latest} in {s.years[-1] if s.years else '-'}; "
+          f"years {', '.join(map(str, s.years)) or 'none'}")
+
+
+def cmd_assess(args: argparse.Namespace) -> None:
+    con = db.connect(args.db)
+    available = balance.years(con)
+    if not available:
+        raise CliError(f"{args.db} holds no school data: nothing to assess")
+    if args.year not in available:
+        raise CliError(f"year {args.year} is not in {args.db}; available: {', '.join(map(str, available))}")
+    try:
+        criteria = load_criteria(args.criteria)
+    except CriteriaError as exc:
+        raise CliError(str(exc)) from None
+    a = balance.assess(con, args.year, criteria)
+    stages = ["primary", "junior", "all"] if args.stage == "all" else [args.stage]
+    frame = a.counties[a.counties["stage"].isin(stages)]
+    if args.region:
+        frame = frame[frame["adcode"].str.startswith(_region_prefix(args.region))]
+        if frame.empty:
+            raise CliError(f"no county of region {args.region} in {args.db}")
+    _print_frame(frame[ASSESS_COLUMNS], args.format)
+
+
+def _region_prefix(adcode: str) -> str:
+    """'510000' → '51', '510100' → '5101', '510104' → '510104'."""
+    if len(adcode) != 6 or not adcode.isdigit():
+        raise CliError(f"region must be a 6-digit adcode, got {adcode!r}")
+    if adcode.endswith("0000"):
+        return adcode[:2]
+    if adcode.endswith("00"):
+        return adcode[:4]
+    return adcode
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m analytics", description="Junheng (均衡) analytics")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build-demo", help="generate the synthetic demo database")
+    b.add_argument("--db", type=Path, default=DEFAULT_DB)
+    b.add_argument("--scope", choices=sorted(demo.SCOPES), default="sichuan")
+    b.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
+    b.add_argument("--years", type=int, nargs="+", help="school years (default 2023 2024 2025 2026)")
+    b.set_defaults(func=cmd_build_demo)
+
+    i = sub.add_parser("info", help="what a database holds")
+    i.add_argument("--db", type=Path, default=DEFAULT_DB)
+    i.set_defaults(func=cmd_info)
+
+    a = sub.add_parser("assess", help="优质均衡 assessment, one row per county and stage")
+    a.add_argument("--db", type=Path, default=DEFAULT_DB)
+    a.add_argument("--year", type=int, required=True)
+    a.add_argument("--stage", choices=["primary", "junior", "all"], default="all")
+    a.add_argument("--region", help="adcode of a province, city or county to keep")
+    a.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
+    a.add_argument("--format", choices=["csv", "json", "table"], default="table")
+    a.set_defaults(func=cmd_assess)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (CliError, db.DatabaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 0

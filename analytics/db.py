@@ -1,0 +1,97 @@
+"""Opening Junheng databases, creating the schema, and reading what a database holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+TABLES = (
+    "metadata",
+    "regions",
+    "schools",
+    "school_year",
+    "school_stage_year",
+    "teachers",
+    "funding",
+    "county_year",
+)
+
+
+class DatabaseError(RuntimeError):
+    """A database is missing, empty or not a Junheng database."""
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table of the data model (empty) on a connection."""
+    con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open an existing Junheng database; a clear error when it is missing or foreign."""
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseError(f"database not found: {path} (build one with `python -m analytics build-demo`)")
+    con = duckdb.connect(str(path), read_only=read_only)
+    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    missing = [t for t in TABLES if t not in present]
+    if missing:
+        con.close()
+        raise DatabaseError(f"{path} is not a Junheng database: missing tables {', '.join(missing)}")
+    return con
+
+
+def metadata(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The metadata table as a dict (what the database holds, how it was made)."""
+    return dict(con.execute("SELECT key, value FROM metadata ORDER BY key").fetchall())
+
+
+def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the data was generated, not imported: every screen and export must say so."""
+    return metadata(con).get("data_kind", "synthetic") != "imported"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a database holds, for the home page and the CLI."""
+
+    provinces: int
+    counties: int
+    schools: int
+    teachers_latest: int
+    students_latest: int
+    years: tuple[int, ...]
+    synthetic: bool
+    meta: dict[str, str]
+
+
+def summary(con: duckdb.DuckDBPyConnection) -> Summary:
+    """Counts of what is loaded: counties with schools, schools, latest-year teachers and pupils."""
+    years = tuple(
+        int(r[0]) for r in con.execute("SELECT DISTINCT year FROM school_stage_year ORDER BY year").fetchall()
+    )
+    latest = years[-1] if years else None
+    row = con.execute(
+        """
+        WITH active AS (SELECT DISTINCT adcode FROM schools)
+        SELECT
+            (SELECT count(DISTINCT r.province_adcode) FROM regions r JOIN active USING (adcode)),
+            (SELECT count(*) FROM active),
+            (SELECT count(*) FROM schools),
+            (SELECT count(*) FROM teachers WHERE year = $latest),
+            (SELECT coalesce(sum(students), 0) FROM school_stage_year WHERE year = $latest)
+        """,
+        {"latest": latest},
+    ).fetchone()
+    return Summary(
+        provinces=int(row[0]),
+        counties=int(row[1]),
+        schools=int(row[2]),
+        teachers_latest=int(row[3]),
+        students_latest=int(row[4]),
+        years=years,
+        synthetic=is_synthetic(con),
+        meta=metadata(con),
+    )

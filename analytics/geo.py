@@ -1,0 +1,99 @@
+"""County, city and province boundaries (WGS-84) and the coordinate helpers they were built with."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+
+from analytics.paths import DATA_DIR
+
+BOUNDARY_DIR = DATA_DIR / "boundaries"
+LAYERS = ("counties", "cities", "provinces")
+
+# Krasovsky 1940 ellipsoid parameters used by the GCJ-02 obfuscation.
+_A = 6378245.0
+_EE = 0.00669342162296594323
+
+
+def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 offset (degrees) at WGS-84 points, the published forward formula."""
+    x, y = lon - 105.0, lat - 35.0
+    dlat = (
+        -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+        + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+        + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+        + (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+    )
+    dlon = (
+        300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+        + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+        + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+        + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+    )
+    rad = lat / 180.0 * np.pi
+    magic = 1 - _EE * np.sin(rad) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * np.pi)
+    dlon = (dlon * 180.0) / (_A / sqrt_magic * np.cos(rad) * np.pi)
+    return dlon, dlat
+
+
+def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """WGS-84 → GCJ-02 (the forward transform AMap applies)."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    dlon, dlat = _delta(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def gcj02_to_wgs84(lon, lat, iterations: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 → WGS-84 by fixed-point iteration of the forward transform (error < 1e-7°)."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    wlon, wlat = lon.copy(), lat.copy()
+    for _ in range(iterations):
+        glon, glat = wgs84_to_gcj02(wlon, wlat)
+        wlon, wlat = wlon - (glon - lon), wlat - (glat - lat)
+    return wlon, wlat
+
+
+# Longest suffix first: 自治县 before 县, 县级市 is told apart from 市辖区 by the name ending.
+_KIND_SUFFIXES = (
+    ("自治县", "自治县"),
+    ("自治旗", "自治旗"),
+    ("特区", "特区"),
+    ("林区", "林区"),
+    ("新区", "区"),
+    ("区", "区"),
+    ("县", "县"),
+    ("旗", "旗"),
+    ("市", "县级市"),
+)
+
+
+def county_kind(name: str) -> str:
+    """Kind of county-level division from its name: 区, 县, 县级市, 旗, 自治县, 特区, 林区 or 其他."""
+    for suffix, kind in _KIND_SUFFIXES:
+        if name.endswith(suffix):
+            return kind
+    return "其他"
+
+
+@lru_cache(maxsize=None)
+def load_layer(layer: str) -> gpd.GeoDataFrame:
+    """One committed boundary layer ('counties', 'cities' or 'provinces'), WGS-84."""
+    if layer not in LAYERS:
+        raise ValueError(f"unknown boundary layer {layer!r}; expected one of {LAYERS}")
+    path = BOUNDARY_DIR / f"{layer}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"boundary layer missing: {path} (run scripts/build_boundaries.py)")
+    return gpd.read_parquet(path)
+
+
+def counties(province_adcode: str | None = None) -> gpd.GeoDataFrame:
+    """County polygons, optionally of one province (adcode like '510000')."""
+    gdf = load_layer("counties")
+    if province_adcode:
+        gdf = gdf[gdf["province_adcode"] == province_adcode]
+    return gdf.reset_index(drop=True)
