@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics import balance, db, demo
 from analytics.i18n import status_label, t
-from analytics.paths import DEFAULT_DB
+from analytics.paths import database_path
 
 st.set_page_config(page_title="均衡 Junheng", page_icon="⚖️", layout="wide")
 
@@ -44,7 +44,7 @@ def ensure_database(path: Path, lang: str) -> None:
 lang = "en" if st.sidebar.toggle(t("language"), key="lang_en") else "zh"
 st.title(t("app_title", lang))
 
-db_path = DEFAULT_DB
+db_path = database_path()
 ensure_database(db_path, lang)
 version = db_path.stat().st_mtime
 summary = load_summary(str(db_path), version)

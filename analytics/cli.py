@@ -12,7 +12,7 @@ import pandas as pd
 
 from analytics import balance, db, demo
 from analytics.criteria import CriteriaError, load_criteria
-from analytics.paths import DEFAULT_DB
+from analytics.paths import database_path
 
 ASSESS_COLUMNS = (
     ["adcode", "county_name", "city_name", "year", "stage", "schools_assessed"]
@@ -100,18 +100,18 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build-demo", help="generate the synthetic demo database")
-    b.add_argument("--db", type=Path, default=DEFAULT_DB)
+    b.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
     b.add_argument("--scope", choices=sorted(demo.SCOPES), default="sichuan")
     b.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
     b.add_argument("--years", type=int, nargs="+", help="school years (default 2023 2024 2025 2026)")
     b.set_defaults(func=cmd_build_demo)
 
     i = sub.add_parser("info", help="what a database holds")
-    i.add_argument("--db", type=Path, default=DEFAULT_DB)
+    i.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
     i.set_defaults(func=cmd_info)
 
     a = sub.add_parser("assess", help="优质均衡 assessment, one row per county and stage")
-    a.add_argument("--db", type=Path, default=DEFAULT_DB)
+    a.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
     a.add_argument("--year", type=int, required=True)
     a.add_argument("--stage", choices=["primary", "junior", "all"], default="all")
     a.add_argument("--region", help="adcode of a province, city or county to keep")
@@ -123,6 +123,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if getattr(args, "db", "unset") is None:
+        args.db = database_path()
     try:
         args.func(args)
     except (CliError, db.DatabaseError) as exc:

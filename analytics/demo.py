@@ -217,6 +217,7 @@ def make_schools(cp: pd.DataFrame, regions: pd.DataFrame, boundaries: pd.DataFra
     rep["primary0"] = np.rint(rep["primary_mean"].to_numpy() * size_noise).astype(int)
     rep["junior0"] = np.rint(rep["junior_mean"].to_numpy() * size_noise * rng.lognormal(0, 0.1, n)).astype(int)
     rep.loc[rep["primary_mean"] > 0, "primary0"] = rep["primary0"].clip(lower=6)
+    rep.loc[tp, "primary0"] = rep.loc[tp, "primary0"].clip(upper=120)  # teaching points are small
     rep.loc[rep["junior_mean"] > 0, "junior0"] = rep["junior0"].clip(lower=20)
     cpi = cp.set_index("adcode")
     dev = cpi.loc[rep["adcode"], "dev"].to_numpy()

@@ -1,4 +1,4 @@
-"""Where the project's committed inputs and the default database live."""
+"""Where the project's committed inputs and the database live."""
 
 from __future__ import annotations
 
@@ -7,4 +7,8 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_DIR / "data"
-DEFAULT_DB = Path(os.environ.get("JUNHENG_DB", DATA_DIR / "junheng.duckdb"))
+
+
+def database_path() -> Path:
+    """The database the app and CLI use: $JUNHENG_DB, else data/junheng.duckdb."""
+    return Path(os.environ.get("JUNHENG_DB") or DATA_DIR / "junheng.duckdb")

@@ -1,0 +1,84 @@
+"""`python -m analytics …` as a user runs it."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+
+import pandas as pd
+
+from analytics.cli import main
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_assess_prints_one_row_per_county_and_stage(demo_db):
+    code, out, _ = run("assess", "--db", str(demo_db), "--year", "2024", "--format", "csv")
+    assert code == 0
+    frame = pd.read_csv(io.StringIO(out), dtype={"adcode": str})
+    assert len(frame) == 183 * 3
+    assert set(frame["stage"]) == {"primary", "junior", "all"}
+    for col in ["adcode", "stage", *[f"cv_r{i}" for i in range(1, 8)], "cv_composite",
+                "noncompliant_schools", "failed", "status"]:
+        assert col in frame.columns
+    assert set(frame["status"]) <= {"pass", "near", "far", "insufficient"}
+
+
+def test_assess_filters_stage_and_region_as_json(demo_db):
+    code, out, _ = run("assess", "--db", str(demo_db), "--year", "2023", "--stage", "junior",
+                       "--region", "510100", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 20
+    assert {r["stage"] for r in rows} == {"junior"}
+    assert all(r["adcode"].startswith("5101") for r in rows)
+
+
+def test_assess_table_format_is_readable(demo_db):
+    code, out, _ = run("assess", "--db", str(demo_db), "--year", "2023", "--region", "510104")
+    assert code == 0
+    assert "锦江区" in out and "cv_composite" in out
+
+
+def test_unknown_year_is_a_clear_error(demo_db):
+    code, out, err = run("assess", "--db", str(demo_db), "--year", "2019")
+    assert code == 2 and out == ""
+    assert "year 2019 is not in" in err and "2023, 2024, 2025, 2026" in err
+
+
+def test_missing_database_is_a_clear_error(tmp_path):
+    code, _, err = run("assess", "--db", str(tmp_path / "none.duckdb"), "--year", "2024")
+    assert code == 2 and "database not found" in err
+
+
+def test_empty_database_is_a_clear_error(tmp_path):
+    import duckdb
+
+    from analytics import db
+
+    path = tmp_path / "empty.duckdb"
+    with duckdb.connect(str(path)) as con:
+        db.create_schema(con)
+    code, _, err = run("assess", "--db", str(path), "--year", "2024")
+    assert code == 2 and "holds no school data" in err
+
+
+def test_broken_criteria_file_is_a_clear_error(demo_db, tmp_path):
+    bad = tmp_path / "criteria.toml"
+    bad.write_text('[[criterion]]\nid = "R1"\n', encoding="utf-8")
+    code, _, err = run("assess", "--db", str(demo_db), "--year", "2024", "--criteria", str(bad))
+    assert code == 2 and "criterion #1 (R1): missing field 'part'" in err
+
+
+def test_module_entry_point_runs(demo_db):
+    proc = subprocess.run([sys.executable, "-m", "analytics", "info", "--db", str(demo_db)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert "synthetic" in proc.stdout and "counties 183" in proc.stdout
