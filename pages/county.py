@@ -1,0 +1,81 @@
+"""County profile: status and why, CVs against limits, schools, trend, rank and neighbours."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import charts, profile
+from analytics.i18n import stage_label, status_label, t
+from pages.ui import common
+
+path, version = common.shell()
+lang = common.lang()
+view = common.view()
+a = common.assessment(path, version)
+
+if not view.county:
+    st.title(t("page_profile", lang))
+    st.info(t("pick_county", lang))
+    common.finish()
+    st.stop()
+
+rows = profile.county_rows(a, view.county, view.year)
+if rows.empty:
+    st.title(t("page_profile", lang))
+    st.info(t("pick_county", lang))
+    common.finish()
+    st.stop()
+head = rows.iloc[0]
+st.title(t("profile_title", lang, county=head["county_name"], city=head["city_name"], year=view.year))
+
+
+def download(frame, name: str, key: str) -> None:
+    st.download_button(t("download_csv", lang), frame.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"{view.county}_{view.year}_{name}.csv", mime="text/csv", key=key)
+
+
+st.subheader(t("status_by_stage", lang))
+cols = st.columns(3)
+for col, (_, row) in zip(cols, rows.iterrows()):
+    col.metric(stage_label(row["stage"], lang), status_label(row["status"], lang))
+    col.caption(f"{t('col_failed', lang)}：{row['failed']} · {t('col_noncompliant', lang)}：{row['noncompliant_schools']}")
+
+st.subheader(t("failing", lang) + f" · {stage_label(view.stage, lang)}")
+failing = profile.failing_criteria(a, view.county, view.year, view.stage, lang)
+if failing.empty:
+    st.success(t("all_pass", lang))
+else:
+    st.dataframe(failing.drop(columns="criterion"), hide_index=True, width="stretch",
+                 column_config={t("col_criterion", lang): st.column_config.TextColumn(width="large"),
+                                t("col_schools_missing", lang): st.column_config.TextColumn(width="large")})
+    download(failing, "failing", "dl_failing")
+
+left, right = st.columns([1, 1])
+with left:
+    cv = profile.cv_table(a, view.county, view.year, view.stage)
+    st.altair_chart(charts.cv_bars(cv, lang), width="stretch")
+    download(cv, "cv", "dl_cv")
+with right:
+    st.subheader(t("rank", lang))
+    rank = profile.rank_in_province(a, view.county, view.year, view.stage)
+    st.write(t("rank_text", lang, **rank))
+    st.subheader(t("neighbours", lang))
+    nb = profile.neighbour_comparison(a, view.county, view.year, view.stage, lang)
+    st.dataframe(nb, hide_index=True, width="stretch")
+    download(nb, "neighbours", "dl_neighbours")
+
+st.subheader(t("trend", lang))
+trend = profile.trend(a, view.county)
+failed_chart, cv_chart = charts.trend_lines(trend, lang)
+c1, c2 = st.columns(2)
+c1.altair_chart(failed_chart, width="stretch")
+c2.altair_chart(cv_chart, width="stretch")
+download(trend, "trend", "dl_trend")
+
+st.subheader(t("school_table", lang))
+schools = profile.school_table(a, view.county, view.year, view.stage, lang)
+st.dataframe(profile.style_school_table(schools), hide_index=True, width="stretch",
+             column_config={"school_id": None, **{f"ratio_r{i}": None for i in range(1, 8)}})
+download(schools, "schools", "dl_schools")
+
+common.finish()

@@ -1,0 +1,218 @@
+"""Shared by the pages: the shell (page config, first-start build, sidebar, banner), cached data
+access and the view state.
+
+Every page calls `shell()` first. Streamlit runs a file of pages/ on its own when a fresh server's
+first request names it (its legacy pages-folder mode), so a page must not rely on app.py having
+drawn the sidebar. Only layout and caching here; every number comes from `analytics`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analytics import balance, db, demo, maps
+from analytics import state as vs
+from analytics.criteria import Criteria, load_criteria
+from analytics.i18n import stage_label, t
+from analytics.paths import database_path
+
+
+PAGES = (("pages/home.py", "page_home", ":material/home:"), ("pages/map.py", "page_map", ":material/map:"),
+         ("pages/county.py", "page_profile", ":material/assignment:"))
+
+
+def lang() -> str:
+    return "en" if st.session_state.get("lang_en") else "zh"
+
+
+def current() -> tuple[str, float]:
+    """The database file and its version (mtime): caches are keyed by both."""
+    path = database_path()
+    return str(path), Path(path).stat().st_mtime
+
+
+@st.cache_resource(show_spinner=False)
+def connection(path: str, version: float):
+    return db.connect(path)
+
+
+@st.cache_resource(show_spinner=False)
+def criteria() -> Criteria:
+    return load_criteria()
+
+
+@st.cache_data(show_spinner=False)
+def summary(path: str, version: float) -> db.Summary:
+    return db.summary(connection(path, version).cursor())
+
+
+@st.cache_resource(show_spinner=False)
+def assessment(path: str, version: float) -> balance.Assessment:
+    """All years assessed once per database version (shared, treat as read-only)."""
+    return balance.assess(connection(path, version).cursor(), None, criteria())
+
+
+@st.cache_data(show_spinner=False)
+def gaps(path: str, version: float) -> pd.DataFrame:
+    return balance.urban_rural_gaps(connection(path, version).cursor(), None, criteria())
+
+
+@st.cache_data(show_spinner=False)
+def school_points(path: str, version: float, adcode: str, year: int, stage: str, language: str) -> list[dict]:
+    """Map points of one county's schools (locations joined to their indicators)."""
+    a = assessment(path, version)
+    s = a.schools
+    s = s[(s["adcode"] == adcode) & (s["year"] == year)]
+    if stage != balance.OVERALL:
+        s = s[s["stage"] == stage]
+    else:  # one point per school: its primary row if any
+        s = s.sort_values("stage", key=lambda x: x.map({"primary": 0, "junior": 1})).drop_duplicates("school_id")
+    loc = connection(path, version).cursor().execute(
+        "SELECT school_id, longitude, latitude FROM schools WHERE adcode = ?", [adcode]).df()
+    return maps.school_data(s.merge(loc, on="school_id"), language)
+
+
+# ---- regions -----------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def region_options(path: str, version: float) -> dict[str, str]:
+    """Region picker entries in order: provinces of the data, each followed by its cities."""
+    c = assessment(path, version).counties[["province_adcode", "province_name", "city_adcode", "city_name"]]
+    c = c.drop_duplicates().sort_values("city_adcode")
+    out: dict[str, str] = {}
+    if c["province_adcode"].nunique() > 1:
+        out[maps.NATIONAL] = "national"
+    for (pcode, pname), cities in c.groupby(["province_adcode", "province_name"], sort=True):
+        out[pcode] = pname
+        for code, name in zip(cities["city_adcode"], cities["city_name"]):
+            out[code] = f"　{name}"
+    return out
+
+
+@st.cache_data(show_spinner=False)
+def county_names(path: str, version: float) -> pd.DataFrame:
+    c = assessment(path, version).counties
+    return c[["adcode", "county_name", "city_adcode", "city_name", "province_adcode"]].drop_duplicates("adcode")
+
+
+def counties_in(path: str, version: float, region: str) -> dict[str, str]:
+    names = county_names(path, version)
+    kind = maps.region_kind(region)
+    if kind == "province":
+        names = names[names["province_adcode"] == region]
+    elif kind == "city":
+        names = names[names["city_adcode"] == region]
+    return dict(zip(names["adcode"], names["county_name"]))
+
+
+# ---- view state ----------------------------------------------------------------------------------
+
+
+def init_view(path: str, version: float) -> None:
+    """First run of a session: the view comes from the URL; later runs keep the session's."""
+    for key in vs.KEYS:  # keep widget-bound values alive on pages that do not show the widget
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    if st.session_state.get("_view_ready"):
+        return
+    s = summary(path, version)
+    regions = region_options(path, version)
+    default_region = next(iter(regions))
+    if default_region == maps.NATIONAL and len(regions) > 1:
+        default_region = maps.NATIONAL
+    view = vs.from_query(st.query_params.to_dict(), years=s.years, regions=regions,
+                         counties=county_names(path, version)["adcode"],
+                         metrics=maps.metrics(criteria()), default_region=default_region)
+    for key, value in vs.to_query(view).items():
+        st.session_state[key] = int(value) if key == "year" else value
+    st.session_state.setdefault("county", "")
+    st.session_state.setdefault("school", "")
+    st.session_state.setdefault("metric", "status")
+    st.session_state["_view_ready"] = True
+
+
+def view() -> vs.ViewState:
+    ss = st.session_state
+    return vs.ViewState(year=int(ss["year"]), stage=ss.get("stage", "all"), region=ss["region"],
+                        county=ss.get("county", ""), metric=ss.get("metric", "status"), school=ss.get("school", ""))
+
+
+def sync_url() -> None:
+    """Write the view into the URL so a copied link reopens it."""
+    wanted = vs.to_query(view())
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _on_region_change() -> None:
+    region = st.session_state["region"]
+    county = st.session_state.get("county", "")
+    if county and maps.region_kind(region) == "city" and not county.startswith(region[:4]):
+        st.session_state["county"] = ""
+    if county and maps.region_kind(region) == "province" and not county.startswith(region[:2]):
+        st.session_state["county"] = ""
+    st.session_state["school"] = ""
+
+
+def _on_county_change() -> None:
+    county = st.session_state.get("county", "")
+    st.session_state["school"] = ""
+    if county and maps.region_kind(st.session_state["region"]) in ("province", "national"):
+        st.session_state["region"] = county[:4] + "00"
+
+
+def sidebar(path: str, version: float) -> None:
+    """Year, stage, region and county pickers shared by every page."""
+    language = lang()
+    s = summary(path, version)
+    sb = st.sidebar
+    sb.selectbox(t("year", language), list(s.years), key="year")
+    sb.radio(t("stage", language), ["all", "primary", "junior"], key="stage", horizontal=True,
+             format_func=lambda x: stage_label(x, language))
+    regions = region_options(path, version)
+    sb.selectbox(t("region", language), list(regions), key="region", on_change=_on_region_change,
+                 format_func=lambda c: t("national", language) if regions[c] == "national" else regions[c])
+    options = counties_in(path, version, st.session_state["region"])
+    if st.session_state.get("county") and st.session_state["county"] not in options:
+        options = {**options, **counties_in(path, version, st.session_state["county"][:4] + "00")}
+    sb.selectbox(t("county", language), ["", *options], key="county", on_change=_on_county_change,
+                 format_func=lambda c: options.get(c, t("no_county", language)))
+
+
+def banner(path: str, version: float) -> None:
+    """The demo-data warning (or the imported-data note): on every page."""
+    s = summary(path, version)
+    if s.synthetic:
+        st.warning(t("synthetic_banner", lang()), icon="⚠️")
+    else:
+        st.info(t("imported_banner", lang()))
+
+
+def shell() -> tuple[str, float]:
+    """Everything every page needs before its own content: returns (database path, version)."""
+    st.set_page_config(page_title="均衡 Junheng", page_icon=":material/balance:", layout="wide")
+    language = lang()
+    for page, key, icon in PAGES:
+        st.sidebar.page_link(page, label=t(key, language), icon=icon)
+    st.sidebar.toggle(t("language"), key="lang_en")
+    db_path = database_path()
+    if not db_path.exists():
+        bar = st.progress(0.0, text=t("building_db", language))
+        demo.build_demo(db_path, progress=lambda f, m: bar.progress(min(f, 1.0),
+                                                                    text=f"{t('building_db', language)} {m}"))
+        bar.empty()
+        st.toast(t("built_db", language))
+    path, version = current()
+    init_view(path, version)
+    sidebar(path, version)
+    banner(path, version)
+    return path, version
+
+
+def finish() -> None:
+    """Last call of every page: the URL reflects the view."""
+    sync_url()
