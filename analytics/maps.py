@@ -34,7 +34,8 @@ NO_DATA = (230, 230, 230)
 SCHOOL_COLORS = {"compliant": (44, 123, 182), "noncompliant": (215, 48, 39), "not_assessed": (120, 120, 120)}
 PRECISION = 4  # decimal places of coordinates sent to the browser (~10 m)
 NATIONAL_PRECISION = 3
-NATIONAL_TOLERANCE = 0.03  # degrees: the whole-country view is drawn from a coarser coverage
+NATIONAL_TOLERANCE = 0.03  # degrees: the whole-country outlines are drawn from a coarser coverage
+VERTEX_BUDGET = 9000  # vertices of the clickable county layer (see simplify_to_budget)
 
 
 class CompactDeck(pdk.Deck):
@@ -211,14 +212,25 @@ def region_counties(region: str) -> pd.DataFrame:
     return gdf
 
 
+def simplify_to_budget(geoms: np.ndarray, budget: int = VERTEX_BUDGET) -> np.ndarray:
+    """Coarsen a coverage (shared borders kept) until it has at most `budget` vertices.
+
+    Streamlit's map stops delivering click selections once a layer holds more than roughly
+    12,000 vertices (measured with Chromium), so the clickable county layer stays under budget.
+    """
+    tolerance = 0.0
+    while shapely.get_num_coordinates(geoms).sum() > budget and tolerance < 1.0:
+        tolerance = tolerance * 1.5 if tolerance else 0.012
+        geoms = shapely.coverage_simplify(geoms, tolerance)
+    return geoms
+
+
 @lru_cache(maxsize=64)
 def polygon_records(region: str) -> tuple[dict, ...]:
     """One record per polygon part of every county in the region (geometry only; cached)."""
     gdf = region_counties(region)
-    precision = PRECISION
-    if region == NATIONAL:
-        gdf = gdf.assign(geometry=shapely.coverage_simplify(gdf.geometry.values, NATIONAL_TOLERANCE))
-        precision = NATIONAL_PRECISION
+    precision = NATIONAL_PRECISION if region == NATIONAL else PRECISION
+    gdf = gdf.assign(geometry=simplify_to_budget(gdf.geometry.values))
     records = []
     for row in gdf.itertuples(index=False):
         for rings in _rings(row.geometry, precision):
@@ -370,7 +382,7 @@ def build_deck(region: str, counties: list[dict], selected: str | None = None,
         get_size=13, size_units='"pixels"', get_color=[30, 30, 30], get_text_anchor='"middle"',
         get_alignment_baseline='"center"', character_set='"auto"',
         font_family='"Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"',
-        outline_width=2, outline_color=[255, 255, 255], font_settings={"sdf": True}, pickable=False,
+        background=True, get_background_color=[255, 255, 255, 190], background_padding=[3, 1], pickable=False,
     ))
     bounds = region_bounds(selected) if selected and schools else region_bounds(region)
     return CompactDeck(
