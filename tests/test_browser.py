@@ -74,3 +74,43 @@ def test_home_page_renders_in_chromium(server):
     assert "县域义务教育优质均衡发展监测" in text
     assert "演示数据（模拟生成）" in text
     assert "183" in text
+
+
+def _launch(p):
+    return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def _settle(page) -> None:
+    page.wait_for_timeout(1000)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)
+    page.wait_for_timeout(1500)
+
+
+def test_clicking_a_county_on_the_map_opens_its_profile(server):
+    """Prefecture map of 成都市: a click in the middle selects a county (the URL gains it), its
+    schools appear, and the profile page shows that county."""
+    from urllib.parse import parse_qs, urlparse
+
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server + "/map?year=2024&region=510100")
+        page.wait_for_selector("canvas", timeout=120_000)
+        _settle(page)
+        box = page.query_selector("[data-testid='stDeckGlJsonChart']").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+        page.wait_for_function("() => window.location.search.includes('county=')", timeout=60_000)
+        _settle(page)
+        page.screenshot(path=str(ARTIFACTS / "map_selected.png"))
+        county = parse_qs(urlparse(page.url).query)["county"][0]
+        assert county.startswith("5101")
+        page.get_by_text("查看县域画像").click()
+        page.wait_for_selector("h1", timeout=60_000)
+        _settle(page)
+        page.screenshot(path=str(ARTIFACTS / "profile.png"), full_page=True)
+        title = page.inner_text("h1")
+        browser.close()
+    assert "成都市" in title and "2024年" in title

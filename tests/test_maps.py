@@ -1,0 +1,77 @@
+"""Map layers: colours, legends, sizes sent to the browser, clickable layer limits."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analytics import balance, db, maps
+from analytics.criteria import load_criteria
+
+
+@pytest.fixture(scope="module")
+def counties(demo_db):
+    with db.connect(demo_db) as con:
+        return balance.assess(con, 2024).counties
+
+
+def deck_json(counties, region, metric="status", stage="all"):
+    m = maps.metrics(load_criteria())[metric]
+    values = maps.metric_values(counties, None, metric, 2024, stage)
+    data, breaks = maps.county_data(region, values, m, "zh")
+    return maps.build_deck(region, data).to_json(), data, breaks
+
+
+def test_sichuan_map_is_small_and_offline(counties):
+    text, data, _ = deck_json(counties, "510000")
+    assert len(text) < 2_000_000
+    spec = json.loads(text)
+    assert spec.get("mapStyle") in (None, "")  # no basemap tiles
+    assert {rec["adcode"] for rec in data} == set(counties["adcode"])
+
+
+def test_national_map_stays_under_10_mb(counties):
+    text, data, _ = deck_json(counties, maps.NATIONAL)
+    assert len(text) < 10_000_000
+    assert len({rec["adcode"] for rec in data}) == 2875
+
+
+def test_clickable_layer_stays_under_the_vertex_budget():
+    recs = maps.polygon_records("510000")
+    assert sum(len(ring) for r in recs for ring in r["rings"]) <= maps.VERTEX_BUDGET
+
+
+def test_status_colours_and_chinese_tooltip(counties):
+    _, data, _ = deck_json(counties, "510100")
+    rec = next(r for r in data if r["adcode"] == "510104")
+    status = counties[(counties["adcode"] == "510104") & (counties["year"] == 2024)
+                      & (counties["stage"] == "all")]["status"].iloc[0]
+    assert rec["fill"] == list(maps.STATUS_COLORS[status])
+    assert rec["name"] == "锦江区" and rec["sub"] == "成都市" and rec["l1"].startswith("状态：")
+
+
+def test_text_layer_has_quoted_character_set(counties):
+    spec = json.loads(deck_json(counties, "510000")[0])
+    labels = next(layer for layer in spec["layers"] if layer["id"] == "labels")
+    assert labels["characterSet"] == "auto"  # a literal, not a "@@=" expression (FIELD-NOTES)
+    assert any("成都市" == d["text"] for d in labels["data"])
+
+
+def test_continuous_legend_classes_cover_values():
+    metric = maps.metrics(load_criteria())["cv_composite"]
+    values = pd.Series([0.1, 0.2, 0.3, 0.4, 0.5, None])
+    breaks = maps.class_breaks(values)
+    colours = maps.colour_for(values, metric, breaks)
+    assert colours[0] == list(maps.SEQUENTIAL[0]) and colours[4] == list(maps.SEQUENTIAL[-1])
+    assert colours[5] == list(maps.NO_DATA)
+    items = maps.legend_items(metric, breaks, "zh")
+    assert items[-1][1] == "无数据" and len(items) == len(breaks) + 2
+
+
+def test_higher_is_better_metrics_reverse_the_palette():
+    metric = maps.metrics(load_criteria())["mean_r4"]
+    values = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0])
+    colours = maps.colour_for(values, metric, maps.class_breaks(values))
+    assert colours[0] == list(maps.SEQUENTIAL[-1])  # lowest value = darkest (worst)

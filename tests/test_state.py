@@ -1,0 +1,30 @@
+"""The view state survives a round trip through the URL, and bad URLs fall back safely."""
+
+from analytics.state import ViewState, from_query, to_query
+
+OPTS = dict(years=[2023, 2024, 2025, 2026], regions=["510000", "510100", "513400"],
+            counties=["510104", "513401"], metrics=["status", "cv_r4"], default_region="510000")
+
+
+def test_round_trip_keeps_every_field():
+    state = ViewState(year=2024, stage="junior", region="510100", county="510104", metric="cv_r4", school="5101040001")
+    assert from_query(to_query(state), **OPTS) == state
+
+
+def test_empty_url_gives_latest_year_whole_province():
+    assert from_query({}, **OPTS) == ViewState(year=2026, stage="all", region="510000")
+
+
+def test_unknown_values_fall_back_to_defaults():
+    state = from_query({"year": "1999", "stage": "senior", "region": "999900", "county": "000000",
+                        "metric": "x", "school": "s"}, **OPTS)
+    assert state == ViewState(year=2026, stage="all", region="510000")
+
+
+def test_county_outside_region_moves_region_to_its_prefecture():
+    state = from_query({"region": "510100", "county": "513401"}, **OPTS)
+    assert state.region == "513400" and state.county == "513401"
+
+
+def test_empty_values_are_left_out_of_the_url():
+    assert to_query(ViewState(year=2025)) == {"year": "2025", "stage": "all", "metric": "status"}
