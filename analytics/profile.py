@@ -123,10 +123,15 @@ def rank_in_province(a: Assessment, adcode: str, year: int, stage: str) -> dict[
     return {"n": len(c), "rank": int(cv_rank[i]) if pd.notna(cv_rank[i]) else 0, "rank_failed": int(failed_rank[i])}
 
 
-@lru_cache(maxsize=1)
-def _neighbour_index() -> dict[str, tuple[str, ...]]:
-    """Counties sharing a border line (not just a point), from the committed coverage."""
+@lru_cache(maxsize=8)
+def _neighbour_index(province: str) -> dict[str, tuple[str, ...]]:
+    """Counties of a province (and of the provinces around it) sharing a border line, not a point."""
     gdf = geo.load_layer("counties")
+    inside = gdf[gdf["province_adcode"] == province]
+    if inside.empty:
+        return {}
+    minx, miny, maxx, maxy = inside.total_bounds
+    gdf = gdf.cx[minx:maxx, miny:maxy]
     geoms = gdf.geometry.values
     codes = gdf["adcode"].to_numpy()
     tree = shapely.STRtree(geoms)
@@ -143,7 +148,7 @@ def _neighbour_index() -> dict[str, tuple[str, ...]]:
 
 def neighbours(adcode: str) -> tuple[str, ...]:
     """Adcodes of the counties sharing a border with this one."""
-    return _neighbour_index().get(adcode, ())
+    return _neighbour_index(adcode[:2] + "0000").get(adcode, ())
 
 
 def neighbour_comparison(a: Assessment, adcode: str, year: int, stage: str, lang: str = "zh") -> pd.DataFrame:

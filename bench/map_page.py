@@ -1,0 +1,79 @@
+"""Map and profile page timings and payload sizes.
+
+    python bench/map_page.py [--db PATH]
+
+Prints: map page script run (first, with cold caches, and warm), county selection until the
+profile page is drawn (server time), and the pydeck JSON sent to the browser for Sichuan and for
+the whole country. Uses Streamlit's AppTest, i.e. the real page scripts without a browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from analytics import balance, db, demo, maps  # noqa: E402
+from analytics.criteria import load_criteria  # noqa: E402
+
+
+def timed_run(at: AppTest) -> float:
+    started = time.perf_counter()
+    at.run()
+    assert not at.exception, at.exception
+    return time.perf_counter() - started
+
+
+def deck_size(counties, region: str) -> int:
+    metric = maps.metrics(load_criteria())["status"]
+    values = maps.metric_values(counties, None, "status", int(counties["year"].max()), "all")
+    data, _ = maps.county_data(region, values, metric, "zh")
+    return len(maps.build_deck(region, data).to_json())
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--db", type=Path)
+    args = p.parse_args()
+    tmp = None
+    if args.db is None:
+        tmp = tempfile.TemporaryDirectory()
+        args.db = Path(tmp.name) / "demo.duckdb"
+        demo.build_demo(args.db)
+    os.environ["JUNHENG_DB"] = str(args.db)
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.switch_page("pages/map.py")
+    first = timed_run(at)
+    warm = min(timed_run(at) for _ in range(5))
+    at.sidebar.selectbox(key="county").set_value("510104")
+    select = timed_run(at)
+    at.switch_page("pages/county.py")
+    profile_first = timed_run(at)
+    profile_warm = min(timed_run(at) for _ in range(3))
+
+    with db.connect(args.db) as con:
+        counties = balance.assess(con, None).counties
+    sichuan = deck_size(counties, "510000")
+    national = deck_size(counties, maps.NATIONAL)
+    print(f"map page, first run (cold caches)   {first:6.2f} s   (target < 5 s)")
+    print(f"map page, warm                      {warm:6.2f} s   (target < 1 s)")
+    print(f"select a county (map rerun)         {select:6.2f} s")
+    print(f"county profile, first draw          {profile_first:6.2f} s   (target < 1 s)")
+    print(f"county profile, warm                {profile_warm:6.2f} s")
+    print(f"pydeck JSON, Sichuan (183 counties) {sichuan / 1e6:6.2f} MB  (target < 2 MB)")
+    print(f"pydeck JSON, China (2,875 counties) {national / 1e6:6.2f} MB  (target < 10 MB)")
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
