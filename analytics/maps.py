@@ -238,39 +238,32 @@ def polygon_records(region: str) -> tuple[dict, ...]:
     return tuple(records)
 
 
+def _upper_level(region: str):
+    """The level drawn over a region's counties: provinces nationally, the province's cities, or the city."""
+    kind = region_kind(region)
+    if kind == "national":
+        return geo.load_layer("provinces")
+    cities = geo.load_layer("cities")
+    if kind == "province":
+        return cities[cities["province_adcode"] == region]
+    return cities[cities["adcode"] == region[:4] + "00"]
+
+
 @lru_cache(maxsize=64)
 def outline_records(region: str) -> tuple[dict, ...]:
     """Paths of the outlines to draw over the counties: cities in a province, the city otherwise."""
-    kind = region_kind(region)
-    if kind == "national":
-        gdf = geo.load_layer("provinces")
-    elif kind == "province":
-        gdf = geo.load_layer("cities")
-        gdf = gdf[gdf["province_adcode"] == region]
-    else:
-        gdf = geo.load_layer("cities")
-        gdf = gdf[gdf["adcode"] == region[:4] + "00"]
-    paths = []
-    precision = NATIONAL_PRECISION if kind == "national" else PRECISION
-    if kind == "national":
+    gdf = _upper_level(region)
+    precision = PRECISION
+    if region == NATIONAL:
         gdf = gdf.assign(geometry=shapely.coverage_simplify(gdf.geometry.values, NATIONAL_TOLERANCE))
-    for row in gdf.itertuples(index=False):
-        for rings in _rings(row.geometry, precision):
-            paths.append({"path": rings[0]})
-    return tuple(paths)
+        precision = NATIONAL_PRECISION
+    return tuple({"path": rings[0]} for geom in gdf.geometry for rings in _rings(geom, precision))
 
 
 @lru_cache(maxsize=64)
 def label_records(region: str) -> tuple[dict, ...]:
     """Chinese place labels: cities on a province map, counties on a city map, provinces nationally."""
-    kind = region_kind(region)
-    if kind == "national":
-        gdf = geo.load_layer("provinces")
-    elif kind == "province":
-        gdf = geo.load_layer("cities")
-        gdf = gdf[gdf["province_adcode"] == region]
-    else:
-        gdf = region_counties(region)
+    gdf = _upper_level(region) if region_kind(region) in ("national", "province") else region_counties(region)
     points = shapely.point_on_surface(gdf.geometry.values)
     return tuple({"text": n, "position": [round(p.x, PRECISION), round(p.y, PRECISION)]}
                  for n, p in zip(gdf["name"], points))
