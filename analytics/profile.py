@@ -34,6 +34,15 @@ def format_value(value: float, unit: str, criterion: str = "") -> str:
     return f"{value:.2f}"
 
 
+SCHOOL_CHECKS = {"RS": "compliant", "G3": "g3_ok", "G4": "g4_ok", "G5": "g5_ok", "G6": "g6_ok", "Q4": "q4_ok"}
+
+
+def schools_of(a: Assessment, adcode: str, year: int, stage: str) -> pd.DataFrame:
+    """The county's school rows of a stage and year (all schools, assessed or not)."""
+    s = a.schools
+    return s[(s["adcode"] == adcode) & (s["year"] == year) & (s["stage"] == stage)]
+
+
 def failing_criteria(a: Assessment, adcode: str, year: int, stage: str, lang: str = "zh") -> pd.DataFrame:
     """Failed criteria with value, standard and gap; R-rows name the schools below standard."""
     r = a.results
@@ -50,16 +59,19 @@ def failing_criteria(a: Assessment, adcode: str, year: int, stage: str, lang: st
             missing = "、".join(s.sort_values(f"ratio_{row.criterion.lower()}")["name"].head(8))
             if len(s) > 8:
                 missing += f" …（{len(s)}）"
-        elif row.criterion == "RS":
-            s = schools[(schools["stage"] == row.stage) & (schools["compliant"] == False)]  # noqa: E712
-            missing = "、".join(s.sort_values("standards_met")["name"].head(8))
+        elif row.criterion in SCHOOL_CHECKS:
+            s = schools_of(a, adcode, year, row.stage)
+            s = s[s[SCHOOL_CHECKS[row.criterion]] == False]  # noqa: E712
+            missing = "、".join(s["name"].head(8))
             if len(s) > 8:
                 missing += f" …（{len(s)}）"
         rows.append({
             "criterion": row.criterion,
             t("col_criterion", lang): f"{row.criterion} " + (row.name_en if lang == "en" else row.name_zh),
             t("col_stage", lang): "" if row.stage == "county" else stage_label(row.stage, lang),
-            t("col_value", lang): format_value(row.value, row.unit, row.criterion),
+            t("col_value", lang): (t("yes", lang) if row.value else t("no", lang))
+            if row.direction in ("is_true", "is_false") and pd.notna(row.value)
+            else format_value(row.value, row.unit, row.criterion),
             t("col_standard", lang): format_value(row.standard, row.unit, row.criterion),
             t("col_gap", lang): format_value(row.gap, row.unit, row.criterion),
             t("col_detail", lang): row.detail,
