@@ -552,14 +552,3 @@ def urban_rural_gaps(con: duckdb.DuckDBPyConnection, year: int | None = None,
 def years(con: duckdb.DuckDBPyConnection) -> list[int]:
     """School years present in the database, ascending."""
     return [int(r[0]) for r in con.execute("SELECT DISTINCT year FROM school_stage_year ORDER BY 1").fetchall()]
-
-
-def failing_schools(assessment: Assessment, adcode: str, year: int, stage: str,
-                    indicator: str | None = None) -> pd.DataFrame:
-    """Schools of a county that miss the compliance rule, or one R indicator's standard."""
-    s = assessment.schools
-    s = s[(s["adcode"] == adcode) & (s["year"] == year) & (s["stage"] == stage) & s["eligible"]]
-    if indicator:
-        return s[s[f"ratio_{indicator.lower()}"] < 1].sort_values(f"ratio_{indicator.lower()}")
-    return s[s["compliant"] == False].sort_values("standards_met")  # noqa: E712
-

@@ -57,9 +57,9 @@ top[0].selectbox(t("metric", lang), list(metric_defs), key="metric",
 kind = maps.region_kind(view.region)
 if kind == "city":
     province = view.region[:2] + "0000"
-    if top[1].button(t("up_to_province", lang), width="stretch"):
-        st.session_state.update(region=province, county="", school="")
-        st.rerun()
+    # a callback: the sidebar's region widget is already drawn in this run
+    top[1].button(t("up_to_province", lang), width="stretch",
+                  on_click=lambda: st.session_state.update(region=province, county="", school=""))
 if view.county:
     top[2].page_link("pages/county.py", label=t("open_profile", lang), icon=":material/assignment:")
 

@@ -54,3 +54,13 @@ def test_url_state_round_trip(app):
     assert app.sidebar.radio(key="stage").value == "junior"
     assert app.selectbox(key="metric").value == "cv_r4"
     assert "成都市 2023年 初中" in app.title[0].value
+
+
+def test_back_to_province_button_returns_to_the_province_map(app):
+    app.query_params.update({"region": "510100", "county": "510104"})
+    app.switch_page("pages/map.py").run()
+    assert app.title[0].value.startswith("成都市")
+    app.button[0].click().run()
+    assert not app.exception
+    assert app.title[0].value.startswith("四川省")
+    assert app.sidebar.selectbox(key="county").value == ""
