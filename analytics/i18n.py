@@ -15,7 +15,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "loaded": {"zh": "已载入数据", "en": "What is loaded"},
     "counties": {"zh": "县（区）", "en": "Counties"},
     "schools": {"zh": "学校", "en": "Schools"},
-    "teachers": {"zh": "专任及其他教师（{year}年）", "en": "Teachers ({year})"},
+    "teachers": {"zh": "教师（{year}年）", "en": "Teachers ({year})"},
     "students": {"zh": "在校生（{year}年）", "en": "Pupils ({year})"},
     "years": {"zh": "学年", "en": "School years"},
     "status_overview": {"zh": "{year}年优质均衡评估概况", "en": "Quality-balance status in {year}"},
