@@ -10,8 +10,11 @@ from analytics.i18n import t
 
 lang = "en" if st.session_state.get("lang_en") else "zh"
 page = st.navigation([
-    st.Page("pages/home.py", title=t("page_home", lang), icon=":material/home:", url_path="home", default=True),
-    st.Page("pages/map.py", title=t("page_map", lang), icon=":material/map:", url_path="map"),
-    st.Page("pages/county.py", title=t("page_profile", lang), icon=":material/assignment:", url_path="county"),
-], position="hidden")  # the pages draw their own links (pages/ui/common.py)
+    st.Page("pages/home.py", title=t("page_home", lang), url_path="home", default=True),
+    st.Page("pages/map.py", title=t("page_map", lang), url_path="map"),
+    st.Page("pages/county.py", title=t("page_profile", lang), url_path="county"),
+    st.Page("pages/progress.py", title=t("page_progress", lang), url_path="progress"),
+], position="hidden")
+# The pages draw their own links with icons (pages/ui/common.py). No icon here: a page's icon
+# becomes the browser tab's icon, and ":material/…:" ones are fetched from Google's font CDN.
 page.run()

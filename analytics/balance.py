@@ -8,7 +8,7 @@ the small county × stage frame with vectorised pandas, one block per kind of ch
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import duckdb
@@ -215,7 +215,9 @@ WITH staff AS (
            count(*) FILTER (WHERE t.exchange_eligible) AS exchange_eligible,
            count(*) FILTER (WHERE t.exchanged) AS exchanged,
            count(*) FILTER (WHERE t.exchanged AND t.backbone <> 'none') AS exchanged_backbone,
-           avg(t.certified::INT) FILTER (WHERE t.full_time) AS certified_share
+           avg(t.certified::INT) FILTER (WHERE t.full_time) AS certified_share,
+           count(*) FILTER (WHERE t.full_time) AS teachers_full_time,
+           count(*) FILTER (WHERE t.full_time AND t.training_hours_year > 0) AS teachers_trained_year
     FROM teachers t JOIN schools s USING (school_id)
     WHERE $year IS NULL OR t.year = $year
     GROUP BY s.adcode, t.year
@@ -327,6 +329,7 @@ class Assessment:
     results: pd.DataFrame    # one row per county, year, stage and criterion
     counties: pd.DataFrame   # one row per county, year and stage (primary, junior, all)
     criteria: Criteria
+    facts: pd.DataFrame = field(default_factory=pd.DataFrame)  # county-wide inputs per county and year
 
 
 def _parameters(cr: Criteria, year: int | None) -> dict:
@@ -412,7 +415,7 @@ def _assemble(schools: pd.DataFrame, stage_frame: pd.DataFrame, county_frame: pd
     order = counties["stage"].map({"primary": 0, "junior": 1, OVERALL: 2})
     counties = (counties.assign(_o=order).sort_values(["year", "adcode", "_o"], kind="stable")
                 .drop(columns="_o").reset_index(drop=True))
-    return Assessment(schools=schools, results=results, counties=counties, criteria=cr)
+    return Assessment(schools=schools, results=results, counties=counties, criteria=cr, facts=county_frame)
 
 
 def _gap(results: pd.DataFrame) -> pd.Series:
@@ -513,40 +516,69 @@ WITH pupils AS (
 ), by_area AS (
     SELECT p.adcode, p.year, p.area,
            sum(p.students) AS students,
-           sum(m.government) / nullif(sum(p.students), 0) AS funding_per_student,
-           sum(sy.equipment_value_yuan) / nullif(sum(p.students), 0) AS equipment_per_student,
-           sum(st.bachelor) / nullif(sum(st.teachers), 0) AS bachelor_share,
-           sum(st.training_hours) / nullif(sum(st.teachers), 0) AS training_hours
+           sum(m.government) AS government_yuan,
+           sum(sy.equipment_value_yuan) AS equipment_yuan,
+           sum(st.teachers) AS teachers,
+           sum(st.bachelor) AS bachelor,
+           sum(st.training_hours) AS training_hours
     FROM pupils p
     LEFT JOIN money m USING (school_id, year)
     LEFT JOIN school_year sy USING (school_id, year)
     LEFT JOIN staff st USING (school_id, year)
     GROUP BY ALL
 )
-SELECT u.adcode, u.year,
-       u.funding_per_student AS urban_funding_per_student,
-       r.funding_per_student AS rural_funding_per_student,
-       (u.funding_per_student - r.funding_per_student) / nullif(u.funding_per_student, 0) AS funding_gap,
-       u.equipment_per_student AS urban_equipment_per_student,
-       r.equipment_per_student AS rural_equipment_per_student,
-       r.equipment_per_student / nullif(u.equipment_per_student, 0) AS rural_equipment_ratio,
-       u.bachelor_share AS urban_bachelor_share,
-       r.bachelor_share AS rural_bachelor_share,
-       u.bachelor_share - r.bachelor_share AS bachelor_share_gap,
-       u.training_hours AS urban_training_hours,
-       r.training_hours AS rural_training_hours
-FROM (SELECT * FROM by_area WHERE area = 'urban') u
-FULL JOIN (SELECT * FROM by_area WHERE area = 'rural') r USING (adcode, year)
+SELECT adcode, year,
+       max(students)        FILTER (WHERE area = 'urban') AS urban_students,
+       max(government_yuan) FILTER (WHERE area = 'urban') AS urban_government_yuan,
+       max(equipment_yuan)  FILTER (WHERE area = 'urban') AS urban_equipment_yuan,
+       max(teachers)        FILTER (WHERE area = 'urban') AS urban_teachers,
+       max(bachelor)        FILTER (WHERE area = 'urban') AS urban_bachelor,
+       max(training_hours)  FILTER (WHERE area = 'urban') AS urban_training_hours_sum,
+       max(students)        FILTER (WHERE area = 'rural') AS rural_students,
+       max(government_yuan) FILTER (WHERE area = 'rural') AS rural_government_yuan,
+       max(equipment_yuan)  FILTER (WHERE area = 'rural') AS rural_equipment_yuan,
+       max(teachers)        FILTER (WHERE area = 'rural') AS rural_teachers,
+       max(bachelor)        FILTER (WHERE area = 'rural') AS rural_bachelor,
+       max(training_hours)  FILTER (WHERE area = 'rural') AS rural_training_hours_sum
+FROM by_area
+GROUP BY adcode, year
 ORDER BY year, adcode
 """
+
+GAP_SUMS = tuple(f"{area}_{part}" for area in ("urban", "rural") for part in (
+    "students", "government_yuan", "equipment_yuan", "teachers", "bachelor", "training_hours_sum"))
+
+
+def gap_ratios(sums: pd.DataFrame) -> pd.DataFrame:
+    """Urban–rural ratios from the additive sums (so a city or province is summed, then divided).
+
+    funding_gap = (urban − rural) / urban government funding per pupil; rural_equipment_ratio =
+    rural / urban equipment value per pupil; bachelor shares of full-time teachers and their gap
+    in percentage points (as a fraction); annual training hours per full-time teacher.
+    """
+    def per(num: str, den: str) -> pd.Series:
+        return sums[num] / sums[den].where(sums[den] > 0)
+
+    out = sums.copy()
+    for area in ("urban", "rural"):
+        out[f"{area}_funding_per_student"] = per(f"{area}_government_yuan", f"{area}_students")
+        out[f"{area}_equipment_per_student"] = per(f"{area}_equipment_yuan", f"{area}_students")
+        out[f"{area}_bachelor_share"] = per(f"{area}_bachelor", f"{area}_teachers")
+        out[f"{area}_training_hours"] = per(f"{area}_training_hours_sum", f"{area}_teachers")
+    urban_funding = out["urban_funding_per_student"].where(out["urban_funding_per_student"] != 0)
+    out["funding_gap"] = (out["urban_funding_per_student"] - out["rural_funding_per_student"]) / urban_funding
+    urban_equipment = out["urban_equipment_per_student"].where(out["urban_equipment_per_student"] != 0)
+    out["rural_equipment_ratio"] = out["rural_equipment_per_student"] / urban_equipment
+    out["bachelor_share_gap"] = out["urban_bachelor_share"] - out["rural_bachelor_share"]
+    return out
 
 
 def urban_rural_gaps(con: duckdb.DuckDBPyConnection, year: int | None = None,
                      criteria: Criteria | None = None) -> pd.DataFrame:
     """Urban (城区+镇区) vs rural (乡村) per county and year: funding, equipment, degrees, training."""
     cr = criteria or load_criteria()
-    return con.execute(URBAN_RURAL_SQL, {"year": year,
-                                         "excluded_kinds": list(cr.resource["excluded_kinds"])}).df()
+    sums = con.execute(URBAN_RURAL_SQL, {"year": year, "excluded_kinds": list(cr.resource["excluded_kinds"])}).df()
+    return gap_ratios(sums)
 
 
 def years(con: duckdb.DuckDBPyConnection) -> list[int]:

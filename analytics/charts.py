@@ -84,3 +84,46 @@ def status_counts(counties: pd.DataFrame, lang: str = "zh") -> alt.Chart:
         order=alt.Order("status:N"),
         tooltip=["year:O", "label:N", "n:Q"],
     ).properties(height=220, title=t("status_counts", lang)))
+
+
+def _axis_format(unit: str) -> str:
+    return ".0%" if unit in ("%", "pp") else ",.1f" if unit in ("h", "×") else ".2f"
+
+
+def progress_chart(series: pd.DataFrame, milestones: pd.DataFrame, path: pd.DataFrame, projection: pd.DataFrame,
+                   title: str, subtitle: str, unit: str, phases: dict[int, dict[str, str]] | None = None,
+                   lang: str = "zh") -> alt.Chart:
+    """A target's trajectory: peers as faint lines, the region highlighted, the required path from
+    the baseline to each milestone (dashed), milestone markers, the projection (dotted), and the
+    plan's phase names under the years.
+
+    series: adcode, year, value, selected; milestones: year, value, label; path: year, value;
+    projection: year, value (two points: latest and target year).
+    """
+    years = sorted({*series["year"].astype(int), *milestones["year"].astype(int), *(phases or {})})
+    # phase names (plan 002: 基础夯实, 重点突破, 全面提升) as a second line under their year
+    label_expr = "datum.label"
+    for year, names in sorted((phases or {}).items()):
+        name = names["en" if lang == "en" else "zh"].replace("'", "")
+        label_expr = f"datum.label == '{year}' ? ['{year}', '{name}'] : ({label_expr})"
+    x = alt.X("year:O", title=None, scale=alt.Scale(domain=years),
+              axis=alt.Axis(labelAngle=0, labelExpr=label_expr, labelLineHeight=15))
+    fmt = _axis_format(unit)
+    y = alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))
+    peers = alt.Chart(series[~series["selected"]]).mark_line(color="#9aa5b1", opacity=0.35, strokeWidth=1).encode(
+        x=x, y=y, detail="adcode:N")
+    mine = series[series["selected"]]
+    own = alt.Chart(mine).mark_line(color=STAGE_COLOURS["all"], strokeWidth=3, point=alt.OverlayMarkDef(size=50)).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("year:O", title=t("col_year", lang)),
+                           alt.Tooltip("value:Q", title=t("col_value", lang), format=fmt.replace("0%", "1%"))])
+    required = alt.Chart(path).mark_line(color=FAIL_COLOUR, strokeDash=[6, 4], strokeWidth=1.5).encode(x=x, y=y)
+    marks = alt.Chart(milestones).mark_point(shape="diamond", size=140, filled=True, color=FAIL_COLOUR).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("label:N", title=t("col_target", lang))])
+    labels = alt.Chart(milestones).mark_text(align="right", dx=-9, dy=-9, fontSize=11, color=FAIL_COLOUR).encode(
+        x=x, y=y, text="label:N")
+    layers = [peers, required, own, marks, labels]
+    if not projection.empty:
+        layers.insert(2, alt.Chart(projection).mark_line(color=STAGE_COLOURS["all"], strokeDash=[2, 3],
+                                                         strokeWidth=2).encode(x=x, y=y))
+    return themed(alt.layer(*layers).properties(
+        height=230, title=alt.TitleParams(title, subtitle=subtitle, subtitleColor="#555", subtitleFontSize=11)))

@@ -1,4 +1,4 @@
-"""Command line: `python -m analytics build-demo | info | assess …`."""
+"""Command line: `python -m analytics build-demo | info | assess | progress …`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import balance, db, demo
+from analytics import balance, db, demo, progress, targets
 from analytics.criteria import CriteriaError, load_criteria
 from analytics.paths import database_path
 
@@ -84,6 +84,38 @@ def cmd_assess(args: argparse.Namespace) -> None:
     _print_frame(frame[ASSESS_COLUMNS], args.format)
 
 
+PROGRESS_COLUMNS = ["level", "adcode", "name", "metric", "stage", "target_year", "target", "direction",
+                    "baseline_year", "baseline", "latest_year", "latest", "required_pace", "observed_pace",
+                    "pace_ratio", "projection", "status"]
+
+
+def cmd_progress(args: argparse.Namespace) -> None:
+    try:
+        if args.list_plans:
+            for name, plan in targets.load_plans().items():
+                print(f"{name}\t{plan.title_zh}")
+            return
+        if not args.plan:
+            raise CliError("give --plan NAME (or a plan file), or --list-plans")
+        plan = targets.find_plan(args.plan)
+        criteria = load_criteria(args.criteria)
+    except (targets.PlanError, CriteriaError) as exc:
+        raise CliError(str(exc)) from None
+    con = db.connect(args.db)
+    available = balance.years(con)
+    if not available:
+        raise CliError(f"{args.db} holds no school data: nothing to measure")
+    if args.year is not None and args.year not in available:
+        raise CliError(f"year {args.year} is not in {args.db}; available: {', '.join(map(str, available))}")
+    table = progress.plan_progress(con, plan, args.year, criteria)
+    if args.region:
+        _region_prefix(args.region)
+        table = progress.within(table, args.region)
+        if table.empty:
+            raise CliError(f"region {args.region} is not in {args.db}")
+    _print_frame(table[PROGRESS_COLUMNS], args.format)
+
+
 def _region_prefix(adcode: str) -> str:
     """'510000' → '51', '510100' → '5101', '510104' → '510104'."""
     if len(adcode) != 6 or not adcode.isdigit():
@@ -118,6 +150,16 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
     a.add_argument("--format", choices=["csv", "json", "table"], default="table")
     a.set_defaults(func=cmd_assess)
+
+    g = sub.add_parser("progress", help="progress towards a target plan, one row per region and target")
+    g.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    g.add_argument("--plan", help="plan name (see --list-plans) or a plan file")
+    g.add_argument("--list-plans", action="store_true", help="print the plans' names and titles")
+    g.add_argument("--region", help="adcode of a province, city or county: it and the regions inside it")
+    g.add_argument("--year", type=int, help="judge as of this school year (default: the latest)")
+    g.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
+    g.add_argument("--format", choices=["csv", "json", "table"], default="table")
+    g.set_defaults(func=cmd_progress)
     return p
 
 

@@ -33,6 +33,35 @@ STRINGS: dict[str, dict[str, str]] = {
     "page_home": {"zh": "首页", "en": "Home"},
     "page_map": {"zh": "地图", "en": "Map"},
     "page_profile": {"zh": "县域画像", "en": "County profile"},
+    "page_progress": {"zh": "目标进展", "en": "Targets and progress"},
+    "plan": {"zh": "目标规划", "en": "Target plan"},
+    "progress_title": {"zh": "目标进展：{region} · 截至{year}年", "en": "Progress: {region} · as of {year}"},
+    "progress_source": {"zh": "规划：{source}；基线年 {baseline}；评估年份 {year}（里程碑年份早于评估年份的，按该里程碑年份的数值判断）。",
+                        "en": "Plan: {source}; baseline {baseline}; judged as of {year} (a milestone before that year is judged on its own year's value)."},
+    "progress_rule": {"zh": "分类：所需进度 =（目标 − 基线）/（目标年 − 基线年），实际进度 =（最新 − 基线）/（最新年 − 基线年），r = 实际/所需。已达标：最新值已达到目标；按期：r ≥ 1；滞后：0.5 ≤ r < 1；严重滞后：r < 0.5 或背离目标；数据不足：不足两年数值。",
+                      "en": "Classification: required pace = (target − baseline)/(target year − baseline year), observed pace = (latest − baseline)/(latest year − baseline year), r = observed/required. Achieved: the latest value meets the target; on track: r ≥ 1; at risk: 0.5 ≤ r < 1; off track: r < 0.5 or moving away; no data: fewer than two years."},
+    "scorecard": {"zh": "目标一览", "en": "Scorecard"},
+    "trajectories": {"zh": "进展轨迹", "en": "Trajectories"},
+    "trajectory_help": {"zh": "粗线：所选地区；细灰线：全省各县（区）（省级指标为各市州）；红色虚线：从基线到目标的所需路径；菱形：目标；点线：线性预测。",
+                        "en": "Thick line: the selected region; faint lines: the province's counties (prefectures for province-level metrics); red dashes: the required path from the baseline; diamonds: targets; dotted: linear projection."},
+    "target_detail": {"zh": "单项目标：各县排名与地图", "en": "One target: county ranking and map"},
+    "pick_target": {"zh": "目标", "en": "Target"},
+    "no_county_level": {"zh": "该目标按省（市）统计，没有县级数值。", "en": "This target is measured for provinces (prefectures), not counties."},
+    "col_target": {"zh": "目标", "en": "Target"},
+    "county_level_only": {"zh": "县级指标，见各县进展", "en": "County metric: see counties"},
+    "counties_only": {"zh": "县级指标：各县（区）", "en": "county metric: all counties"},
+    "col_measured_at": {"zh": "统计范围", "en": "Measured for"},
+    "col_baseline": {"zh": "基线", "en": "Baseline"},
+    "col_latest": {"zh": "最新", "en": "Latest"},
+    "col_target_value": {"zh": "目标值", "en": "Target value"},
+    "col_projection": {"zh": "预测（目标年）", "en": "Projected (target year)"},
+    "col_required_pace": {"zh": "所需年均进度", "en": "Required pace"},
+    "col_observed_pace": {"zh": "实际年均进度", "en": "Observed pace"},
+    "col_progress": {"zh": "进展", "en": "Progress"},
+    "col_county_statuses": {"zh": "各县（区）进展", "en": "Counties by progress"},
+    "col_short": {"zh": "距目标", "en": "Short of target"},
+    "col_name": {"zh": "地区", "en": "Region"},
+    "map_progress": {"zh": "各县（区）进展：{target}", "en": "Counties' progress: {target}"},
     "year": {"zh": "学年", "en": "School year"},
     "stage": {"zh": "学段", "en": "Stage"},
     "region": {"zh": "区域", "en": "Region"},
@@ -114,6 +143,21 @@ STATUS_LABELS = {
     "insufficient": {"zh": "数据不足", "en": "Insufficient data"},
 }
 
+PROGRESS_LABELS = {
+    "achieved": {"zh": "已达标", "en": "Achieved"},
+    "on_track": {"zh": "按期", "en": "On track"},
+    "at_risk": {"zh": "滞后", "en": "At risk"},
+    "off_track": {"zh": "严重滞后", "en": "Off track"},
+    "no_data": {"zh": "数据不足", "en": "No data"},
+}
+
+LEVEL_LABELS = {
+    "national": {"zh": "全国", "en": "Country"},
+    "province": {"zh": "省", "en": "Province"},
+    "city": {"zh": "市（州）", "en": "Prefecture"},
+    "county": {"zh": "县（区）", "en": "County"},
+}
+
 STAGE_LABELS = {
     "primary": {"zh": "小学", "en": "Primary"},
     "junior": {"zh": "初中", "en": "Junior"},
@@ -137,3 +181,11 @@ def stage_label(stage: str, lang: str = "zh") -> str:
 
 def locale_label(locale: str, lang: str = "zh") -> str:
     return LOCALE_LABELS[locale][lang]
+
+
+def progress_label(status: str, lang: str = "zh") -> str:
+    return PROGRESS_LABELS[status][lang]
+
+
+def level_label(level: str, lang: str = "zh") -> str:
+    return LEVEL_LABELS[level][lang]

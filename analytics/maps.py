@@ -18,7 +18,7 @@ from pydeck.bindings.json_tools import default_serialize
 
 from analytics import geo
 from analytics.criteria import Criteria
-from analytics.i18n import stage_label, status_label, t
+from analytics.i18n import progress_label, stage_label, status_label, t
 
 NATIONAL = "000000"
 COUNTY_LAYER = "counties"
@@ -28,6 +28,10 @@ STATUS_COLORS = {  # colour-blind-safe (ColorBrewer RdYlBu ends + neutral grey)
     "near": (253, 174, 97),
     "far": (215, 48, 39),
     "insufficient": (189, 189, 189),
+}
+PROGRESS_COLORS = {  # 已达标 按期 滞后 严重滞后 数据不足 (RdYlBu, colour-blind-safe)
+    "achieved": (44, 123, 182), "on_track": (171, 217, 233), "at_risk": (253, 174, 97),
+    "off_track": (215, 25, 28), "no_data": (200, 200, 200),
 }
 SEQUENTIAL = ((255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148))  # YlGnBu
 NO_DATA = (230, 230, 230)
@@ -56,7 +60,7 @@ class Metric:
     id: str
     label_zh: str
     label_en: str
-    kind: str          # "status", "count" or "continuous"
+    kind: str          # "status" (assessment), "progress" (on-track status), "count" or "continuous"
     better: str        # "low" or "high"
     fmt: str = "{:.2f}"
 
@@ -126,6 +130,8 @@ def colour_for(values: pd.Series, metric: Metric, breaks: list[float], statuses:
     """An RGB triple per county: status colours, or classed sequential colours (darker = worse)."""
     if metric.kind == "status":
         return [list(STATUS_COLORS.get(s, NO_DATA)) for s in statuses]
+    if metric.kind == "progress":
+        return [list(PROGRESS_COLORS.get(s, NO_DATA)) for s in statuses]
     palette = SEQUENTIAL[: len(breaks) + 1] if len(breaks) + 1 < len(SEQUENTIAL) else SEQUENTIAL
     if metric.better == "high":
         palette = palette[::-1]
@@ -142,6 +148,8 @@ def legend_items(metric: Metric, breaks: list[float], lang: str) -> list[tuple[t
     """(colour, label) pairs in reading order, with a no-data entry."""
     if metric.kind == "status":
         return [(STATUS_COLORS[s], status_label(s, lang)) for s in STATUS_COLORS]
+    if metric.kind == "progress":
+        return [(PROGRESS_COLORS[s], progress_label(s, lang)) for s in PROGRESS_COLORS]
     palette = SEQUENTIAL[: len(breaks) + 1] if len(breaks) + 1 < len(SEQUENTIAL) else SEQUENTIAL
     if metric.better == "high":
         palette = palette[::-1]
@@ -309,15 +317,21 @@ def _tip(name: str, sub: str, lines: list[str]) -> dict[str, str]:
 
 def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
                 breaks: list[float] | None = None) -> tuple[list[dict], list[float]]:
-    """Polygon records of the region coloured by the metric, with a Chinese (or English) tooltip."""
+    """Polygon records of the region coloured by the metric, with a Chinese (or English) tooltip.
+
+    values: adcode, status, value, and either failed (assessment) or tip (the tooltip lines)."""
     v = values.set_index("adcode")
-    breaks = class_breaks(v["value"]) if breaks is None and metric.kind != "status" else (breaks or [])
+    classed = metric.kind not in ("status", "progress")
+    breaks = class_breaks(v["value"]) if breaks is None and classed else (breaks or [])
     colours = dict(zip(v.index, colour_for(v["value"], metric, breaks, v["status"])))
     out = []
     for rec in polygon_records(region):
         code = rec["adcode"]
         if code in v.index:
             row = v.loc[code]
+            if "tip" in v.columns:
+                out.append({**rec, "fill": colours[code], **_tip(rec["name"], rec["city"], list(row["tip"]))})
+                continue
             lines = [f"{t('tip_status', lang)}：{status_label(row['status'], lang)}",
                      f"{t('tip_failed', lang)}：{int(row['failed'])}"]
             if metric.kind != "status":
@@ -381,8 +395,9 @@ def build_deck(region: str, counties: list[dict], selected: str | None = None,
     return CompactDeck(
         layers=layers,
         initial_view_state=view_for(bounds, height=height),
+        # no basemap, and none fetched: with map_style=None Streamlit swaps in an online CARTO
+        # basemap; pydeck's default-style sentinel ("__MAP_STYLE__") makes it draw none
         map_provider=None,
-        map_style=None,
         tooltip={"html": TOOLTIP_HTML, "style": {"backgroundColor": "white", "color": "#222", "fontSize": "13px",
                                             "border": "1px solid #ccc"}},
     )

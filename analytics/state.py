@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Iterable, Mapping
 
 STAGES = ("primary", "junior", "all")
-KEYS = ("year", "stage", "region", "county", "metric", "school")
+KEYS = ("year", "stage", "region", "county", "metric", "school", "plan")
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,12 @@ class ViewState:
     county: str = ""
     metric: str = "status"
     school: str = ""
+    plan: str = ""
 
 
 def from_query(params: Mapping[str, str], *, years: Iterable[int], regions: Iterable[str],
-               counties: Iterable[str], metrics: Iterable[str], default_region: str) -> ViewState:
+               counties: Iterable[str], metrics: Iterable[str], default_region: str,
+               plans: Iterable[str] = ()) -> ViewState:
     """A valid state from URL parameters: unknown or malformed values fall back to defaults."""
     years = sorted(int(y) for y in years)
     regions, counties, metrics = set(regions), set(counties), set(metrics)
@@ -44,7 +46,11 @@ def from_query(params: Mapping[str, str], *, years: Iterable[int], regions: Iter
     metric = params.get("metric", "status")
     metric = metric if metric in metrics else "status"
     school = params.get("school", "") if county else ""
-    return ViewState(year=year, stage=stage, region=region, county=county, metric=metric, school=school)
+    plans = list(plans)
+    plan = params.get("plan", "")
+    plan = plan if plan in plans else (plans[0] if plans else "")
+    return ViewState(year=year, stage=stage, region=region, county=county, metric=metric, school=school,
+                     plan=plan)
 
 
 def _prefix(region: str) -> str:

@@ -114,3 +114,28 @@ def test_clicking_a_county_on_the_map_opens_its_profile(server):
         title = page.inner_text("h1")
         browser.close()
     assert "成都市" in title and "2024年" in title
+
+
+def test_progress_page_draws_offline_with_no_request_leaving_the_machine(server):
+    """The progress page (scorecard, charts, map) draws, and the browser asks nothing of the
+    internet: no CDN, no map tiles, no web fonts (users sit on intranets)."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    outside = []
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 3200})
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
+        page.goto(server + "/progress?plan=rectification-2024-2026&region=510000&year=2025")
+        page.wait_for_selector("canvas", timeout=120_000)
+        page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=120_000)
+        _settle(page)
+        page.screenshot(path=str(ARTIFACTS / "progress.png"), full_page=True)
+        text = page.inner_text("body")
+        charts = len(page.query_selector_all("[data-testid='stVegaLiteChart']"))
+        browser.close()
+    assert "目标进展：四川省 · 截至2025年" in text
+    assert "严重滞后" in text
+    assert charts >= 10
+    assert outside == []

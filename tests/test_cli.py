@@ -82,3 +82,49 @@ def test_module_entry_point_runs(demo_db):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
     assert "synthetic" in proc.stdout and "counties 183" in proc.stdout
+
+
+def test_progress_list_plans_prints_name_then_title(demo_db):
+    code, out, _ = run("progress", "--db", str(demo_db), "--list-plans")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines == ["modernization-2026\t2026年教育现代化推进实施方案及制度",
+                     "rectification-2024-2026\t教育创强整改工作方案（2024–2026）"]
+
+
+def test_progress_prints_one_row_per_region_and_target(demo_db):
+    code, out, _ = run("progress", "--db", str(demo_db), "--plan", "modernization-2026", "--format", "csv")
+    assert code == 0
+    frame = pd.read_csv(io.StringIO(out), dtype={"adcode": str})
+    for col in ("adcode", "metric", "target_year", "target", "baseline", "latest", "status"):
+        assert col in frame.columns
+    assert not frame.duplicated(["adcode", "metric", "target_year", "stage"]).any()
+    counties = frame[frame["level"] == "county"]
+    assert counties["adcode"].nunique() == 183
+    assert set(frame["status"]) <= {"achieved", "on_track", "at_risk", "off_track", "no_data"}
+    province = frame[(frame["adcode"] == "510000") & (frame["metric"] == "pass_share")].iloc[0]
+    assert province["target"] == 0.65 and province["baseline_year"] == 2023
+
+
+def test_progress_region_keeps_the_region_and_what_is_inside(demo_db):
+    code, out, _ = run("progress", "--db", str(demo_db), "--plan", "rectification-2024-2026", "--region", "510100",
+                       "--year", "2024", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0
+    assert {r["adcode"][:4] for r in rows} == {"5101"}
+    assert {r["latest_year"] for r in rows if r["latest_year"] is not None} <= {2023, 2024}
+
+
+def test_progress_with_unknown_plan_fails_cleanly(demo_db):
+    code, _, err = run("progress", "--db", str(demo_db), "--plan", "no-such-plan")
+    assert code == 2
+    assert "unknown plan 'no-such-plan'" in err and "modernization-2026" in err
+
+
+def test_progress_with_malformed_plan_file_names_the_line(demo_db, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[plan]\nname = "x"\ntitle_zh = "x"\ntitle_en = "x"\nbaseline_year = 2023\n\n'
+                   '[[target]]\nmetric = "nope"\n', encoding="utf-8")
+    code, _, err = run("progress", "--db", str(demo_db), "--plan", str(bad))
+    assert code == 2
+    assert "bad.toml, line 7: target #1: missing 'scope'" in err

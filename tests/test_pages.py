@@ -64,3 +64,36 @@ def test_back_to_province_button_returns_to_the_province_map(app):
     assert not app.exception
     assert app.title[0].value.startswith("四川省")
     assert app.sidebar.selectbox(key="county").value == ""
+
+
+def test_progress_page_scorecard_for_the_province(app):
+    app.query_params.update({"plan": "rectification-2024-2026", "region": "510000", "year": "2026"})
+    app.switch_page("pages/progress.py").run()
+    assert not app.exception
+    assert app.title[0].value == "目标进展：四川省 · 截至2026年"
+    card = app.dataframe[0].value
+    assert "县域义务教育优质均衡达标率" in set(card["目标"])
+    row = card[card["目标"] == "县域义务教育优质均衡达标率"].iloc[0]
+    assert row["目标值"] == "≥ 85.0%（2026）"
+    assert row["进展"] in {"已达标", "按期", "滞后", "严重滞后"}
+    assert "各县（区）进展" in card.columns
+
+
+def test_progress_page_switches_plan_and_keeps_it_in_the_url(app):
+    app.query_params.update({"region": "510000"})
+    app.switch_page("pages/progress.py").run()
+    app.selectbox(key="plan").set_value("modernization-2026").run()
+    assert not app.exception
+    card = app.dataframe[0].value
+    assert card[card["目标"] == "优质均衡县（区）占比"].iloc[0]["目标值"] == "≥ 65.0%（2026）"
+    assert app.query_params["plan"] in (["modernization-2026"], "modernization-2026")
+
+
+def test_progress_page_for_a_county_uses_its_province_for_province_targets(app):
+    app.query_params.update({"plan": "modernization-2026", "county": "510104", "year": "2025"})
+    app.switch_page("pages/progress.py").run()
+    assert not app.exception
+    card = app.dataframe[0].value
+    assert card[card["目标"] == "优质均衡县（区）占比"].iloc[0]["统计范围"] == "省：四川省"
+    assert card[card["目标"] == "县域内教师交流比例"].iloc[0]["统计范围"] == "县（区）"
+    assert "各县（区）进展" not in card.columns

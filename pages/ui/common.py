@@ -13,15 +13,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import balance, db, demo, maps
+from analytics import balance, db, demo, maps, progress, targets
 from analytics import state as vs
 from analytics.criteria import Criteria, load_criteria
 from analytics.i18n import stage_label, t
-from analytics.paths import database_path
+from analytics.paths import DATA_DIR, database_path
 
 
 PAGES = (("pages/home.py", "page_home", ":material/home:"), ("pages/map.py", "page_map", ":material/map:"),
-         ("pages/county.py", "page_profile", ":material/assignment:"))
+         ("pages/county.py", "page_profile", ":material/assignment:"),
+         ("pages/progress.py", "page_progress", ":material/flag:"))
 
 
 def lang() -> str:
@@ -58,6 +59,25 @@ def assessment(path: str, version: float) -> balance.Assessment:
 @st.cache_data(show_spinner=False)
 def gaps(path: str, version: float) -> pd.DataFrame:
     return balance.urban_rural_gaps(connection(path, version).cursor(), None, criteria())
+
+
+@st.cache_resource(show_spinner=False)
+def plans() -> dict[str, targets.Plan]:
+    """The plans of data/plans (a malformed file stops the page with its message)."""
+    return targets.load_plans()
+
+
+@st.cache_data(show_spinner=False)
+def progress_values(path: str, version: float) -> pd.DataFrame:
+    """Every plan metric per region, year and stage (long format)."""
+    return progress.metric_values(connection(path, version).cursor(), assessment(path, version), gaps(path, version))
+
+
+@st.cache_data(show_spinner=False)
+def progress_table(path: str, version: float, plan: str, as_of: int, language: str) -> pd.DataFrame:
+    """Every region × target of a plan, classified as of a year."""
+    return progress.progress(progress_values(path, version), plans()[plan], as_of,
+                             progress.region_names(assessment(path, version), language))
 
 
 @st.cache_data(show_spinner=False)
@@ -126,19 +146,22 @@ def init_view(path: str, version: float) -> None:
         default_region = maps.NATIONAL
     view = vs.from_query(st.query_params.to_dict(), years=s.years, regions=regions,
                          counties=county_names(path, version)["adcode"],
-                         metrics=maps.metrics(criteria()), default_region=default_region)
+                         metrics=maps.metrics(criteria()), default_region=default_region,
+                         plans=plans())
     for key, value in vs.to_query(view).items():
         st.session_state[key] = int(value) if key == "year" else value
     st.session_state.setdefault("county", "")
     st.session_state.setdefault("school", "")
     st.session_state.setdefault("metric", "status")
+    st.session_state.setdefault("plan", next(iter(plans()), ""))
     st.session_state["_view_ready"] = True
 
 
 def view() -> vs.ViewState:
     ss = st.session_state
     return vs.ViewState(year=int(ss["year"]), stage=ss.get("stage", "all"), region=ss["region"],
-                        county=ss.get("county", ""), metric=ss.get("metric", "status"), school=ss.get("school", ""))
+                        county=ss.get("county", ""), metric=ss.get("metric", "status"), school=ss.get("school", ""),
+                        plan=ss.get("plan", ""))
 
 
 def sync_url() -> None:
@@ -194,7 +217,8 @@ def banner(path: str, version: float) -> None:
 
 def shell() -> tuple[str, float]:
     """Everything every page needs before its own content: returns (database path, version)."""
-    st.set_page_config(page_title="均衡 Junheng", page_icon=":material/balance:", layout="wide")
+    # a local icon: a ":material/…:" page icon is fetched from Google's font CDN
+    st.set_page_config(page_title="均衡 Junheng", page_icon=str(DATA_DIR / "icon.png"), layout="wide")
     language = lang()
     for page, key, icon in PAGES:
         st.sidebar.page_link(page, label=t(key, language), icon=icon)

@@ -1,0 +1,510 @@
+"""Progress towards a plan's targets (DOMAIN.md §3): metric values per region and year, the
+on-track classification with required and observed pace, and a linear projection.
+
+Every value comes from the assessment (analytics.balance) or the additive sums beside it: shares
+of a city, province or the country are summed over their counties first and divided after, so a
+province's figure is its pupils' and teachers' figure, not an average of county ratios.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import balance
+from analytics.balance import GAP_SUMS, OVERALL, Assessment, gap_ratios
+from analytics.i18n import level_label, progress_label, stage_label, t
+from analytics.targets import LEVELS, METRICS, Plan, Target
+
+PROGRESS_STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data")  # 已达标 按期 滞后 严重滞后 数据不足
+ON_TRACK_RATIO = 1.0   # observed / required pace at or above: 按期
+AT_RISK_RATIO = 0.5    # at or above (and below ON_TRACK_RATIO): 滞后; below: 严重滞后
+NATIONAL = "000000"
+PROJECTION_METHOD_ZH = "预测值：以基线年至最新年份各年数值做最小二乘线性拟合，外推到目标年份。"
+PROJECTION_METHOD_EN = ("Projection: least-squares straight line through the yearly values from the baseline "
+                        "year to the latest year, extended to the target year.")
+
+FUNDING_SQL = """
+SELECT s.adcode, f.year,
+       sum(f.amount_yuan) AS funding_total_yuan,
+       sum(f.amount_yuan) FILTER (WHERE f.source = 'donation') AS donation_yuan,
+       sum(f.amount_yuan) FILTER (WHERE f.item = 'maintenance') AS maintenance_yuan
+FROM funding f JOIN schools s USING (school_id)
+GROUP BY s.adcode, f.year
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# Metric values per region and year
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    num = pd.to_numeric(num, errors="coerce").astype(float)
+    den = pd.to_numeric(den, errors="coerce").astype(float)
+    return num / den.where(den > 0)
+
+
+def county_sums(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFrame) -> pd.DataFrame:
+    """Additive inputs per county and year (counts, yuan, pupils) that the shares are made of."""
+    excluded = list(a.criteria.resource["excluded_kinds"])
+    schools = a.schools.drop_duplicates(["school_id", "year"])  # facilities and money are per school
+    regular = schools[~schools["kind"].isin(excluded) & (schools["school_students"] > 0)]
+    rural = regular[regular["locale"] == "rural"]
+    special = schools[(schools["kind"] == "特殊教育学校") & (schools["school_students"] > 0)]
+    keys = ["adcode", "year"]
+    parts = [
+        a.facts[keys + ["exchanged", "exchange_eligible", "teachers_full_time", "teachers_trained_year"]],
+        rural.assign(mm=rural["r7"] > 0).groupby(keys).agg(rural_schools=("school_id", "size"),
+                                                             rural_multimedia_schools=("mm", "sum")),
+        regular.groupby(keys).agg(regular_public_yuan=("public_funding", "sum"),
+                                  regular_students=("school_students", "sum")),
+        special.groupby(keys).agg(special_public_yuan=("public_funding", "sum"),
+                                  special_students=("school_students", "sum")),
+        gaps[keys + list(GAP_SUMS)],
+        con.execute(FUNDING_SQL).df(),
+    ]
+    out = parts[0].set_index(keys)
+    for p in parts[1:]:
+        out = out.join(p.set_index(keys) if not isinstance(p.index, pd.MultiIndex) else p, how="outer")
+    return out.reset_index()
+
+
+def _area_metrics(sums: pd.DataFrame) -> pd.DataFrame:
+    """The summable metrics from summed inputs (any level: county, city, province, country)."""
+    g = gap_ratios(sums)
+    regular = _ratio(sums["regular_public_yuan"], sums["regular_students"])
+    return pd.DataFrame({
+        "exchange_share": _ratio(sums["exchanged"], sums["exchange_eligible"]),
+        "rural_equipment_ratio": g["rural_equipment_ratio"],
+        "funding_gap": g["funding_gap"],
+        "rural_bachelor_share": g["rural_bachelor_share"],
+        "bachelor_share_gap": g["bachelor_share_gap"],
+        "training_coverage": _ratio(sums["teachers_trained_year"], sums["teachers_full_time"]),
+        "rural_training_hours": g["rural_training_hours"],
+        "rural_multimedia_share": _ratio(sums["rural_multimedia_schools"], sums["rural_schools"]),
+        "donation_share": _ratio(sums["donation_yuan"], sums["funding_total_yuan"]),
+        "maintenance_share": _ratio(sums["maintenance_yuan"], sums["funding_total_yuan"]),
+        "special_funding_multiple": _ratio(sums["special_public_yuan"], sums["special_students"])
+        / regular.where(regular > 0),
+    }, index=sums.index)
+
+
+def _level_key(level: str, frame: pd.DataFrame) -> pd.Series:
+    return {"county": frame["adcode"], "city": frame["city_adcode"], "province": frame["province_adcode"],
+            "national": pd.Series(NATIONAL, index=frame.index)}[level]
+
+
+def regions_of(a: Assessment) -> pd.DataFrame:
+    """Every county with its city and province (codes and names)."""
+    return a.counties[["adcode", "county_name", "city_adcode", "city_name", "province_adcode",
+                       "province_name"]].drop_duplicates("adcode").reset_index(drop=True)
+
+
+def region_names(a: Assessment, lang: str = "zh") -> dict[str, str]:
+    """Adcode → name for every county, city, province (and the country) of the assessment."""
+    r = regions_of(a)
+    names = {NATIONAL: "All regions" if lang == "en" else "全国"}
+    names.update(zip(r["province_adcode"], r["province_name"]))
+    names.update(zip(r["city_adcode"], r["city_name"]))
+    names.update(zip(r["adcode"], r["county_name"]))
+    return names
+
+
+def metric_values(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFrame) -> pd.DataFrame:
+    """Every metric of METRICS per level, region, year and stage: columns level, adcode, year,
+    stage, metric, value (long format; a metric appears only at the levels it exists at)."""
+    regions = regions_of(a)
+    sums = county_sums(con, a, gaps).merge(regions, on="adcode", how="inner")
+    additive = [c for c in sums.columns if c not in regions.columns and c != "year"]
+    out = []
+
+    # summed over each level's counties, then divided
+    stage_rows = a.schools[a.schools["eligible"].fillna(False).astype(bool)]
+    stage_rows = stage_rows.assign(eq_ok=(stage_rows["ratio_r6"] >= 1).astype(int))
+    eq = pd.concat([stage_rows, stage_rows.assign(stage=OVERALL)])
+    eq = (eq.groupby(["adcode", "year", "stage"]).agg(eq_records=("school_id", "size"), eq_ok=("eq_ok", "sum"))
+          .reset_index().merge(regions, on="adcode"))
+    for level in LEVELS:
+        summed = sums.assign(key=_level_key(level, sums)).groupby(["key", "year"])[additive].sum(min_count=1)
+        wide = _area_metrics(summed).reset_index()
+        long = wide.melt(id_vars=["key", "year"], var_name="metric", value_name="value")
+        out.append(long.assign(level=level, stage=OVERALL))
+        e = eq.assign(key=_level_key(level, eq)).groupby(["key", "year", "stage"])[["eq_records", "eq_ok"]].sum()
+        out.append(pd.DataFrame({"value": _ratio(e["eq_ok"], e["eq_records"])}).reset_index()
+                   .assign(level=level, metric="equipment_schools_share"))
+
+    # share of counties passing (of all counties with a status), per stage
+    c = a.counties
+    for level in ("national", "province", "city"):
+        share = (c.assign(key=_level_key(level, c), ok=(c["status"] == "pass").astype(float))
+                 .groupby(["key", "year", "stage"])["ok"].mean().rename("value").reset_index())
+        out.append(share.assign(level=level, metric="pass_share"))
+
+    # county-only: difference coefficients and the reported migrant share
+    staged = c[c["stage"] != OVERALL]
+    hardware = staged[[f"cv_r{i}" for i in range(4, 8)]].mean(axis=1, skipna=False)
+    hw = staged[["adcode", "year", "stage"]].assign(value=hardware)
+    hw_all = hw.groupby(["adcode", "year"])["value"].max().reset_index().assign(stage=OVERALL)
+    out.append(pd.concat([hw, hw_all]).rename(columns={"adcode": "key"}).assign(level="county", metric="cv_hardware"))
+    out.append(c[["adcode", "year", "stage", "cv_composite"]].rename(columns={"adcode": "key", "cv_composite": "value"})
+               .assign(level="county", metric="cv_composite"))
+    out.append(a.facts[["adcode", "year", "migrant_public_share"]]
+               .rename(columns={"adcode": "key", "migrant_public_share": "value"})
+               .assign(level="county", stage=OVERALL, metric="migrant_public_share"))
+
+    values = pd.concat(out, ignore_index=True).rename(columns={"key": "adcode"})
+    values["value"] = pd.to_numeric(values["value"], errors="coerce").astype(float)
+    values["year"] = values["year"].astype(int)
+    # keep a metric only at the levels it is defined for
+    allowed = pd.Series([m in METRICS and lvl in METRICS[m].levels
+                         for m, lvl in zip(values["metric"], values["level"])], index=values.index)
+    return values[allowed][["level", "adcode", "year", "stage", "metric", "value"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Classification
+
+
+def classify(frame: pd.DataFrame) -> pd.DataFrame:
+    """Status and paces for rows with baseline, baseline_year, latest, latest_year, n_values,
+    target, target_year, direction (DOMAIN.md §3; ≤ metrics have the comparisons flipped).
+
+    required pace = (t − b)/(T − y₀); observed pace = (v − b)/(y − y₀); r = observed / required.
+    """
+    sign = np.where(frame["direction"] == "<=", -1.0, 1.0)
+    b, v, t = (frame[c].astype(float).to_numpy() for c in ("baseline", "latest", "target"))
+    y0, y, big_t = (frame[c].astype(float).to_numpy() for c in ("baseline_year", "latest_year", "target_year"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        required = (t - b) / (big_t - y0)
+        observed = (v - b) / (y - y0)
+        need, done = sign * (t - b), sign * (v - b)
+        ratio = np.where(need > 0, (done / (y - y0)) / (need / (big_t - y0)), np.nan)
+    ratio = np.round(ratio, 9)  # 0.1/0.1 computed from decimals is 0.9999999999999998
+    met = sign * (v - t) >= -1e-9
+    enough = frame["n_values"].to_numpy() >= 2
+    status = np.select(
+        [~enough, met, done <= 0, ratio >= ON_TRACK_RATIO, ratio >= AT_RISK_RATIO],
+        ["no_data", "achieved", "off_track", "on_track", "at_risk"], default="off_track")
+    # no pace is required when the baseline already meets the target
+    return frame.assign(required_pace=np.where(enough & (need > 0), required, np.nan),
+                        observed_pace=np.where(enough, observed, np.nan),
+                        pace_ratio=np.where(enough & ~met, ratio, np.nan), status=status)
+
+
+def _series_stats(wide: pd.DataFrame, baseline_year: int, cap: int) -> pd.DataFrame:
+    """Baseline, latest, count and a least-squares projection of each row of a year-column frame,
+    using the years from baseline_year to cap."""
+    years = np.array(wide.columns, dtype=float)
+    y = wide.to_numpy(dtype=float)
+    mask = ~np.isnan(y) & (years >= baseline_year) & (years <= cap)
+    n = mask.sum(axis=1)
+    has = n > 0
+    first = np.argmax(mask, axis=1)
+    last = mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1)
+    rows = np.arange(len(y))
+    baseline = np.where(has, y[rows, first], np.nan)
+    latest = np.where(has, y[rows, last], np.nan)
+    x = np.where(mask, years, 0.0)
+    yy = np.where(mask, y, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xm = x.sum(axis=1) / n
+        ym = yy.sum(axis=1) / n
+        dx = np.where(mask, years - xm[:, None], 0.0)
+        slope = (dx * np.where(mask, y - ym[:, None], 0.0)).sum(axis=1) / (dx ** 2).sum(axis=1)
+    return pd.DataFrame({
+        "baseline_year": np.where(has, years[first], np.nan), "baseline": baseline,
+        "latest_year": np.where(has, years[last], np.nan), "latest": latest, "n_values": n,
+        "slope": np.where(n >= 2, slope, np.nan), "mean_year": xm, "mean_value": ym,
+    }, index=wide.index)
+
+
+def target_progress(values: pd.DataFrame, target: Target, baseline_year: int, as_of: int) -> pd.DataFrame:
+    """One row per region (every level the metric exists at) for one target, classified.
+
+    The latest value is the last one up to the earlier of `as_of` and the target year: a 2024
+    milestone is judged on 2024's value even when later years are known.
+    """
+    v = values[(values["metric"] == target.metric) & (values["stage"] == target.stage)]
+    if v.empty:
+        return pd.DataFrame()
+    wide = v.pivot_table(index=["level", "adcode"], columns="year", values="value", aggfunc="first")
+    cap = min(as_of, target.year)
+    stats = _series_stats(wide, baseline_year, cap)
+    frame = stats.assign(target=target.value, target_year=target.year, direction=target.direction)
+    out = classify(frame)
+    out["projection"] = out["mean_value"] + out["slope"] * (target.year - out["mean_year"])
+    sign = -1.0 if target.direction == "<=" else 1.0
+    out["gap"] = np.maximum(sign * (target.value - out["latest"]), 0.0)  # how far short, in the metric's unit
+    out = out.drop(columns=["slope", "mean_year", "mean_value"]).reset_index()
+    return out.assign(target_key=target.key, metric=target.metric, stage=target.stage, scope=target.scope,
+                      unit=target.unit, label_zh=target.label_zh, label_en=target.label_en)
+
+
+COLUMNS = ["level", "adcode", "name", "target_key", "metric", "stage", "scope", "target_year", "target",
+           "direction", "unit", "baseline_year", "baseline", "latest_year", "latest", "required_pace",
+           "observed_pace", "pace_ratio", "projection", "gap", "status", "label_zh", "label_en"]
+
+
+def progress(values: pd.DataFrame, plan: Plan, as_of: int, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every region × target of a plan, classified as of a year (columns: COLUMNS)."""
+    parts = [target_progress(values, t, plan.baseline_year, as_of) for t in plan.targets]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["name"] = out["adcode"].map(names or {}).fillna(out["adcode"])
+    for col in ("baseline_year", "latest_year"):
+        out[col] = out[col].astype("Int64")
+    order = {lvl: i for i, lvl in enumerate(LEVELS)}
+    keys = {t.key: i for i, t in enumerate(plan.targets)}
+    out = out.assign(_l=out["level"].map(order), _t=out["target_key"].map(keys))
+    return out.sort_values(["_l", "adcode", "_t"]).drop(columns=["_l", "_t"])[COLUMNS].reset_index(drop=True)
+
+
+def within(table: pd.DataFrame, region: str) -> pd.DataFrame:
+    """Rows of the region and of everything inside it ('000000' = everything)."""
+    if region == NATIONAL or not region:
+        return table
+    prefix = region[:2] if region.endswith("0000") else region[:4] if region.endswith("00") else region
+    return table[table["adcode"].str.startswith(prefix)]
+
+
+def level_of(region: str) -> str:
+    if region == NATIONAL:
+        return "national"
+    if region.endswith("0000"):
+        return "province"
+    return "city" if region.endswith("00") else "county"
+
+
+def _enclosing_chain(region: str, scope: str) -> list[str]:
+    """Where to look for a region's value of a target: the region itself, else the enclosing
+    region at the target's scope, else any larger one."""
+    enclosing = {"county": region, "city": region[:4] + "00", "province": region[:2] + "0000",
+                 "national": NATIONAL}
+    if region == NATIONAL:
+        return [NATIONAL]
+    return list(dict.fromkeys([region, enclosing[scope], enclosing["city"], enclosing["province"], NATIONAL]))
+
+
+def scorecard(table: pd.DataFrame, plan: Plan, region: str) -> pd.DataFrame:
+    """One row per target for a region: its own value where the metric exists at its level, else
+    the value of the smallest enclosing region that has it (e.g. a county shows its province's
+    share of passing counties), with the counts of its counties per status."""
+    counties = within(table[table["level"] == "county"], region)
+    rows = []
+    for t in plan.targets:
+        mine = table[table["target_key"] == t.key]
+        row = None
+        for code in _enclosing_chain(region, t.scope):
+            hit = mine[mine["adcode"] == code]
+            if not hit.empty:
+                row = hit.iloc[0].to_dict()
+                break
+        if row is None:
+            row = {c: None for c in COLUMNS} | {"target_key": t.key, "metric": t.metric, "stage": t.stage,
+                                               "scope": t.scope, "target_year": t.year, "target": t.value,
+                                               "direction": t.direction, "unit": t.unit, "label_zh": t.label_zh,
+                                               "label_en": t.label_en, "status": None}
+        own = counties[counties["target_key"] == t.key]
+        for s in PROGRESS_STATUSES:
+            row[f"counties_{s}"] = int((own["status"] == s).sum()) if level_of(region) != "county" else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def ranking(table: pd.DataFrame, target_key: str, region: str) -> pd.DataFrame:
+    """The region's counties for one target, furthest from the target first."""
+    rows = within(table[(table["level"] == "county") & (table["target_key"] == target_key)], region)
+    sign = np.where(rows["direction"] == "<=", -1.0, 1.0)
+    margin = sign * (rows["latest"] - rows["target"])  # below zero: short of the target
+    return (rows.assign(_m=margin).sort_values("_m", na_position="last").drop(columns="_m")
+            .reset_index(drop=True))
+
+
+def series(values: pd.DataFrame, target: Target, region: str) -> pd.DataFrame:
+    """Yearly values of a target's metric for the region and its peers (the province's counties,
+    or the province's cities for province-level metrics): columns adcode, level, year, value, selected."""
+    v = values[(values["metric"] == target.metric) & (values["stage"] == target.stage)]
+    levels = METRICS[target.metric].levels
+    own = v.iloc[0:0]
+    for code in _enclosing_chain(region, target.scope):  # a county looking at a province metric: its province
+        own = v[v["adcode"] == code]
+        if not own.empty:
+            break
+    province = region[:2] + "0000" if region != NATIONAL else NATIONAL
+    peer_level = "county" if "county" in levels else "city" if "city" in levels else "province"
+    peers = within(v[v["level"] == peer_level], province)
+    out = pd.concat([peers.assign(selected=False), own.assign(selected=True)], ignore_index=True)
+    return out[["adcode", "level", "year", "value", "selected"]]
+
+
+def plan_progress(con: duckdb.DuckDBPyConnection, plan: Plan, as_of: int | None = None,
+                  criteria=None, lang: str = "zh") -> pd.DataFrame:
+    """Assess every year of the database and classify every region × target of a plan."""
+    a = balance.assess(con, None, criteria)
+    values = metric_values(con, a, balance.urban_rural_gaps(con, None, a.criteria))
+    year = as_of or int(values["year"].max())
+    return progress(values, plan, year, region_names(a, lang))
+
+
+# --------------------------------------------------------------------------------------------
+# Display
+
+
+def format_value(value, unit: str, lang: str = "zh") -> str:
+    """A metric value in its unit: shares as %, percentage points, hours, multiples, CVs."""
+    if value is None or pd.isna(value):
+        return "—"
+    v = float(value)
+    zh = lang != "en"
+    if unit == "%":
+        return f"{v:.1%}"
+    if unit == "pp":
+        return f"{v * 100:.1f} 个百分点" if zh else f"{v * 100:.1f} pp"
+    if unit == "h":
+        return f"{v:.1f} 学时" if zh else f"{v:.1f} h"
+    if unit == "×":
+        return f"{v:.2f} 倍" if zh else f"{v:.2f}×"
+    if unit == "yuan":
+        return f"{v:,.0f} 元" if zh else f"{v:,.0f} yuan"
+    return f"{v:.3f}"
+
+
+def format_pace(pace, unit: str, lang: str = "zh") -> str:
+    """Change per year; shares move in percentage points."""
+    if pace is None or pd.isna(pace):
+        return "—"
+    p = float(pace)
+    per = "/年" if lang != "en" else "/yr"
+    if unit in ("%", "pp"):
+        return f"{p * 100:+.1f} " + ("个百分点" if lang != "en" else "pp") + per
+    if unit == "h":
+        return f"{p:+.1f} " + ("学时" if lang != "en" else "h") + per
+    return f"{p:+.3f}{per}"
+
+
+def format_target(direction: str, value: float, unit: str, year: int, lang: str = "zh") -> str:
+    sign = "≥" if direction == ">=" else "≤"
+    return f"{sign} {format_value(value, unit, lang)}（{year}）" if lang != "en" else \
+        f"{sign} {format_value(value, unit, lang)} ({year})"
+
+
+def trajectory(values: pd.DataFrame, table: pd.DataFrame, plan: Plan, metric: str, stage: str, region: str,
+               as_of: int, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """What a progress chart draws for one metric of a plan (all its milestones) and a region:
+    series up to the as-of year (peers and the region), milestones, required path, projection."""
+    ts = sorted((t for t in plan.targets if t.metric == metric and t.stage == stage), key=lambda t: t.year)
+    data = series(values, ts[0], region)
+    data = data[data["year"] <= as_of]
+    shown = data.loc[data["selected"], "adcode"]
+    code = shown.iloc[0] if not shown.empty else region
+    rows = table[(table["adcode"] == code) & table["target_key"].isin([t.key for t in ts])].set_index("target_key")
+    milestones = pd.DataFrame([{"year": t.year, "value": t.value,
+                                "label": format_target(t.direction, t.value, t.unit, t.year, lang)} for t in ts])
+    path = pd.DataFrame(columns=["year", "value"])
+    projection = pd.DataFrame(columns=["year", "value"])
+    if not rows.empty and pd.notna(rows["baseline"].iloc[0]):
+        first = rows.iloc[0]
+        b = float(first["baseline"])
+        # the required path leads to the milestones the baseline does not already meet
+        ahead = [t for t in ts if (t.value - b) * (1 if t.direction == ">=" else -1) > 0]
+        if ahead:
+            path = pd.DataFrame([{"year": int(first["baseline_year"]), "value": b}]
+                                + [{"year": t.year, "value": t.value} for t in ahead])
+        last = rows.loc[ts[-1].key] if ts[-1].key in rows.index else None
+        if last is not None and pd.notna(last["projection"]) and int(last["latest_year"]) < ts[-1].year:
+            projection = pd.DataFrame([{"year": int(last["latest_year"]), "value": float(last["latest"])},
+                                       {"year": ts[-1].year, "value": float(last["projection"])}])
+    return {"series": data, "milestones": milestones, "path": path, "projection": projection, "region": code}
+
+
+def _with_year(value, year, unit: str, lang: str) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{format_value(value, unit, lang)}（{int(year)}）" if lang != "en" else \
+        f"{format_value(value, unit, lang)} ({int(year)})"
+
+
+def scorecard_display(card: pd.DataFrame, region: str, lang: str = "zh") -> pd.DataFrame:
+    """The scorecard as the page and the CSV show it: localized columns, formatted values; the
+    `status` column is kept (untranslated) for colouring."""
+    counts_shown = level_of(region) != "county"
+    rows = []
+    for r in card.to_dict("records"):
+        label = r["label_en"] if lang == "en" else r["label_zh"]
+        if r["stage"] != "all":
+            label += f"（{stage_label(r['stage'], lang)}）"
+        measured = t("county_level_only", lang)
+        if isinstance(r.get("level"), str):
+            colon = ": " if lang == "en" else "："
+            measured = level_label(r["level"], lang) + ("" if r["adcode"] == region else f"{colon}{r['name']}")
+        row = {
+            t("col_target", lang): label,
+            t("col_progress", lang): progress_label(r["status"], lang) if isinstance(r["status"], str) else "—",
+            t("col_latest", lang): _with_year(r["latest"], r["latest_year"], r["unit"], lang),
+            t("col_target_value", lang): format_target(r["direction"], r["target"], r["unit"], r["target_year"], lang),
+            t("col_baseline", lang): _with_year(r["baseline"], r["baseline_year"], r["unit"], lang),
+            t("col_projection", lang): format_value(r["projection"], r["unit"], lang),
+            t("col_required_pace", lang): format_pace(r["required_pace"], r["unit"], lang),
+            t("col_observed_pace", lang): format_pace(r["observed_pace"], r["unit"], lang),
+            t("col_measured_at", lang): measured,
+        }
+        if counts_shown:
+            row[t("col_county_statuses", lang)] = " · ".join(
+                f"{progress_label(s, lang)} {r[f'counties_{s}']}" for s in PROGRESS_STATUSES if r[f"counties_{s}"])
+        row["status"] = r["status"] if isinstance(r["status"], str) else "no_data"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def ranking_display(rank: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """A target's county ranking as shown and downloaded (keeps `status` for colouring)."""
+    return pd.DataFrame({
+        t("col_name", lang): rank["name"],
+        t("col_baseline", lang): [format_value(v, u, lang) for v, u in zip(rank["baseline"], rank["unit"])],
+        t("col_latest", lang): [format_value(v, u, lang) for v, u in zip(rank["latest"], rank["unit"])],
+        t("col_short", lang): [format_value(v, u, lang) if v and v > 0 else "—" for v, u in zip(rank["gap"], rank["unit"])],
+        t("col_projection", lang): [format_value(v, u, lang) for v, u in zip(rank["projection"], rank["unit"])],
+        t("col_progress", lang): [progress_label(s, lang) for s in rank["status"]],
+        "status": rank["status"],
+        "adcode": rank["adcode"],
+    })
+
+
+def map_values(table: pd.DataFrame, target_key: str, region: str, unit: str, lang: str = "zh") -> pd.DataFrame:
+    """Counties of a region coloured by their progress on one target, with tooltip lines."""
+    rows = within(table[(table["level"] == "county") & (table["target_key"] == target_key)], region)
+    tips = [[f"{t('col_progress', lang)}：{progress_label(s, lang)}",
+             f"{t('col_latest', lang)}：{format_value(v, unit, lang)}",
+             f"{t('col_target_value', lang)}：{format_target(d, tv, unit, y, lang)}"]
+            for s, v, d, tv, y in zip(rows["status"], rows["latest"], rows["direction"], rows["target"],
+                                      rows["target_year"])]
+    return pd.DataFrame({"adcode": rows["adcode"].to_numpy(), "status": rows["status"].to_numpy(),
+                         "value": rows["latest"].to_numpy(), "tip": tips})
+
+
+def style_progress(frame: pd.DataFrame, lang: str = "zh"):
+    """Colour a display table's progress column by its status (pandas Styler)."""
+    from analytics.maps import PROGRESS_COLORS
+
+    column = t("col_progress", lang)
+
+    def paint(row: pd.Series) -> list[str]:
+        r, g, b = PROGRESS_COLORS.get(row["status"], (200, 200, 200))
+        ink = "#fff" if row["status"] in ("achieved", "off_track") else "#222"
+        return [f"background-color: rgb({r},{g},{b}); color: {ink}" if c == column else "" for c in row.index]
+
+    return frame.style.apply(paint, axis=1)
+
+
+def has_counties(target: Target) -> bool:
+    """Whether a target's metric is measured per county (so it can be ranked and mapped)."""
+    return "county" in METRICS[target.metric].levels
+
+
+def format_target_label(target: Target, lang: str = "zh") -> str:
+    """'教师县域内交流轮岗比例 ≥ 20.0%（2026）': how a target is named in pickers and map titles."""
+    stage = "" if target.stage == "all" else f"（{stage_label(target.stage, lang)}）"
+    return f"{target.label(lang)}{stage} {format_target(target.direction, target.value, target.unit, target.year, lang)}"

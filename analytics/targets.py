@@ -1,0 +1,238 @@
+"""Target plans (DOMAIN.md §3): which metric should reach which value by which year, per plan.
+
+A plan is a TOML file in data/plans/ (README "Target plans"); the metrics a plan may name are
+listed in METRICS, each computed by analytics.progress from the assessment.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analytics.paths import DATA_DIR
+
+PLANS_DIR = DATA_DIR / "plans"
+LEVELS = ("national", "province", "city", "county")
+SCOPES = ("province", "city", "county")
+UNITS = ("%", "pp", "", "h", "×", "yuan")
+DIRECTIONS = (">=", "<=")
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """A metric a target can name: its labels, unit, the levels and stages it exists at."""
+
+    id: str
+    label_zh: str
+    label_en: str
+    unit: str
+    levels: tuple[str, ...]
+    stages: tuple[str, ...] = ("all",)
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_zh
+
+
+_AREAS = ("national", "province", "city", "county")   # summed over the region's counties
+_STAGED = ("all", "primary", "junior")
+METRICS: dict[str, MetricInfo] = {m.id: m for m in (
+    MetricInfo("pass_share", "优质均衡达标县占比", "Share of counties passing", "%",
+               ("national", "province", "city"), _STAGED),
+    MetricInfo("cv_composite", "综合差异系数（7项均值）", "Composite CV (mean of 7)", "", ("county",), _STAGED),
+    MetricInfo("cv_hardware", "硬件差异系数（R4–R7均值）", "Hardware CV (mean of R4–R7)", "", ("county",), _STAGED),
+    MetricInfo("exchange_share", "教师交流比例（占应交流）", "Teachers exchanged (of eligible)", "%", _AREAS),
+    MetricInfo("equipment_schools_share", "生均设备值达标学校占比", "Schools meeting equipment standard", "%",
+               _AREAS, _STAGED),
+    MetricInfo("rural_equipment_ratio", "乡村/城镇生均设备值", "Rural vs urban equipment per pupil", "%", _AREAS),
+    MetricInfo("funding_gap", "城乡生均经费差距", "Urban–rural funding gap per pupil", "%", _AREAS),
+    MetricInfo("rural_bachelor_share", "乡村本科以上教师占比", "Rural teachers with bachelor's+", "%", _AREAS),
+    MetricInfo("bachelor_share_gap", "城乡本科以上教师占比差距", "Urban–rural gap in bachelor's share", "pp",
+               _AREAS),
+    MetricInfo("training_coverage", "教师年度培训覆盖率", "Teachers trained this year", "%", _AREAS),
+    MetricInfo("rural_training_hours", "乡村教师年均培训学时", "Rural teachers' training hours", "h", _AREAS),
+    MetricInfo("rural_multimedia_share", "乡村学校多媒体教室配备率", "Rural schools with multimedia rooms", "%",
+               _AREAS),
+    MetricInfo("donation_share", "社会捐赠占经费比例", "Donations in school funding", "%", _AREAS),
+    MetricInfo("maintenance_share", "运维经费占比", "Maintenance share of funding", "%", _AREAS),
+    MetricInfo("migrant_public_share", "随迁子女公办（购买学位）就读比例", "Migrant children in public places", "%",
+               ("county",)),
+    MetricInfo("special_funding_multiple", "特教生均公用经费倍数", "Special-ed funding per pupil (× regular)", "×",
+               _AREAS),
+)}
+
+
+class PlanError(ValueError):
+    """A plan file that cannot be used: the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One number of a plan: metric (of stage, at scope level) reaches value by year."""
+
+    metric: str
+    scope: str
+    stage: str
+    year: int
+    value: float
+    direction: str
+    unit: str
+    label_zh: str
+    label_en: str
+
+    @property
+    def key(self) -> str:
+        """Stable id within a plan, e.g. 'cv_hardware@2025'."""
+        return f"{self.metric}@{self.year}" + ("" if self.stage == "all" else f":{self.stage}")
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_zh
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    title_zh: str
+    title_en: str
+    source: str
+    baseline_year: int
+    targets: tuple[Target, ...]
+    phases: dict[int, dict[str, str]] = field(default_factory=dict)
+    path: Path | None = None
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_zh
+
+    def target(self, key: str) -> Target:
+        for t in self.targets:
+            if t.key == key:
+                return t
+        raise KeyError(key)
+
+
+def _line_of(text: str, n: int, key: str | None = None) -> int:
+    """Line (1-based) of the n-th [[target]] table, or of `key` inside it."""
+    lines = text.splitlines()
+    headers = [i for i, line in enumerate(lines) if re.match(r"\s*\[\[\s*target\s*\]\]", line)]
+    if n > len(headers):
+        return 1
+    start = headers[n - 1]
+    end = headers[n] if n < len(headers) else len(lines)
+    if key:
+        for i in range(start, end):
+            if re.match(rf"\s*{re.escape(key)}\s*=", lines[i]):
+                return i + 1
+    return start + 1
+
+
+def _fail(path: Path, line: int, message: str) -> PlanError:
+    return PlanError(f"{path}, line {line}: {message}")
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read and check one plan file; every problem names the file and the line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanError(f"plan file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise PlanError(f"{path}: not UTF-8 text") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or (re.search(r"line (\d+)", str(exc)) or [None, "?"])[1]
+        raise PlanError(f"{path}, line {line}: not valid TOML ({getattr(exc, 'msg', exc)})") from None
+
+    head = raw.get("plan")
+    if not isinstance(head, dict):
+        raise PlanError(f"{path}, line 1: a [plan] table with name, title_zh, title_en, baseline_year is required")
+    head_line = next((i + 1 for i, ln in enumerate(text.splitlines()) if ln.strip() == "[plan]"), 1)
+    for key in ("name", "title_zh", "title_en", "baseline_year"):
+        if key not in head:
+            raise _fail(path, head_line, f"[plan] needs '{key}'")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", str(head["name"])):
+        raise _fail(path, head_line, f"plan name {head['name']!r}: use letters, digits, '-', '_' or '.'")
+    baseline = head["baseline_year"]
+    if not isinstance(baseline, int) or not 2000 <= baseline <= 2100:
+        raise _fail(path, head_line, f"baseline_year must be a year, got {baseline!r}")
+    phases = {}
+    for year, names in head.get("phases", {}).items():
+        if not str(year).isdigit() or not isinstance(names, dict) or not {"zh", "en"} <= set(names):
+            raise _fail(path, head_line, f"phase {year!r}: expected  YEAR = {{ zh = \"…\", en = \"…\" }}")
+        phases[int(year)] = {"zh": str(names["zh"]), "en": str(names["en"])}
+
+    entries = raw.get("target", [])
+    if not isinstance(entries, list) or not entries:
+        raise PlanError(f"{path}: a plan needs at least one [[target]] table")
+    targets, seen = [], {}
+    for n, entry in enumerate(entries, start=1):
+        def fail(message: str, key: str | None = None) -> PlanError:
+            return _fail(path, _line_of(text, n, key), f"target #{n}: {message}")
+
+        for key in ("metric", "scope", "year", "value", "direction", "label_zh", "label_en"):
+            if key not in entry:
+                raise fail(f"missing '{key}'")
+        unknown = set(entry) - {"metric", "scope", "stage", "year", "value", "direction", "unit",
+                                "label_zh", "label_en"}
+        if unknown:
+            raise fail(f"unknown field(s) {', '.join(sorted(unknown))}", sorted(unknown)[0])
+        info = METRICS.get(entry["metric"])
+        if info is None:
+            raise fail(f"unknown metric {entry['metric']!r}; known: {', '.join(METRICS)}", "metric")
+        if entry["scope"] not in SCOPES:
+            raise fail(f"scope must be one of {', '.join(SCOPES)}, got {entry['scope']!r}", "scope")
+        if entry["scope"] not in info.levels:
+            raise fail(f"metric {info.id} exists at {', '.join(info.levels)}, not at {entry['scope']}", "scope")
+        stage = entry.get("stage", "all")
+        if stage not in info.stages:
+            raise fail(f"metric {info.id} has stages {', '.join(info.stages)}, got {stage!r}", "stage")
+        year = entry["year"]
+        if not isinstance(year, int) or not baseline < year <= 2100:
+            raise fail(f"year must be an integer after the baseline year {baseline}, got {year!r}", "year")
+        value = entry["value"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise fail(f"value must be a number, got {value!r}", "value")
+        if entry["direction"] not in DIRECTIONS:
+            raise fail(f"direction must be \">=\" or \"<=\", got {entry['direction']!r}", "direction")
+        unit = entry.get("unit", info.unit)
+        if unit not in UNITS:
+            raise fail(f"unit must be one of {UNITS}, got {unit!r}", "unit")
+        if unit in ("%", "pp") and not -1 <= value <= 1.5:
+            raise fail(f"shares are fractions (0.85 = 85 %), got {value!r}", "value")
+        t = Target(metric=info.id, scope=entry["scope"], stage=stage, year=year, value=float(value),
+                   direction=entry["direction"], unit=unit, label_zh=str(entry["label_zh"]),
+                   label_en=str(entry["label_en"]))
+        if t.key in seen:
+            raise fail(f"duplicate target {t.key} (also target #{seen[t.key]})", "metric")
+        seen[t.key] = n
+        targets.append(t)
+    return Plan(name=str(head["name"]), title_zh=str(head["title_zh"]), title_en=str(head["title_en"]),
+                source=str(head.get("source", head["title_zh"])), baseline_year=baseline,
+                targets=tuple(targets), phases=phases, path=path)
+
+
+def plan_files(directory: str | Path | None = None) -> list[Path]:
+    return sorted(Path(directory or PLANS_DIR).glob("*.toml"))
+
+
+def load_plans(directory: str | Path | None = None) -> dict[str, Plan]:
+    """Every plan of the plans folder, keyed by name (a name used twice is an error)."""
+    plans: dict[str, Plan] = {}
+    for f in plan_files(directory):
+        p = load_plan(f)
+        if p.name in plans:
+            raise PlanError(f"{f}: plan name {p.name!r} is already used by {plans[p.name].path}")
+        plans[p.name] = p
+    return plans
+
+
+def find_plan(name_or_path: str, directory: str | Path | None = None) -> Plan:
+    """A plan by name (from the plans folder) or by the path of a plan file."""
+    if name_or_path.endswith(".toml") or Path(name_or_path).is_file():
+        return load_plan(name_or_path)
+    plans = load_plans(directory)
+    if name_or_path not in plans:
+        raise PlanError(f"unknown plan {name_or_path!r}; known plans: {', '.join(plans) or 'none'}")
+    return plans[name_or_path]

@@ -1,0 +1,116 @@
+"""Targets and progress: a plan's scorecard for the region, trajectories against the targets,
+the counties ranked by distance to one target and a map of their progress."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from analytics import charts, maps, progress
+from analytics.i18n import t
+from pages.ui import common
+
+path, version = common.shell()
+lang = common.lang()
+view = common.view()
+plans = common.plans()
+names = progress.region_names(common.assessment(path, version), lang)
+
+region = view.county or view.region
+st.title(t("progress_title", lang, region=names.get(region, region), year=view.year))
+st.selectbox(t("plan", lang), list(plans), key="plan", format_func=lambda n: plans[n].title(lang))
+plan = plans[st.session_state["plan"]]
+table = common.progress_table(path, version, plan.name, view.year, lang)
+values = common.progress_values(path, version)
+st.caption(t("progress_source", lang, source=plan.source, baseline=plan.baseline_year, year=view.year))
+st.caption(t("progress_rule", lang))
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def chart_spec(path: str, version: float, plan_name: str, year: int, region: str, metric: str, stage: str,
+               language: str) -> dict:
+    """One trajectory chart as a Vega-Lite spec (building Altair charts is the slow part)."""
+    p = plans[plan_name]
+    tr = progress.trajectory(common.progress_values(path, version),
+                             common.progress_table(path, version, plan_name, year, language),
+                             p, metric, stage, region, year, language)
+    first = next(tg for tg in p.targets if tg.metric == metric and tg.stage == stage)
+    region_name = progress.region_names(common.assessment(path, version), language).get(tr["region"], tr["region"])
+    shown = region_name if tr["series"]["selected"].any() else t("counties_only", language)
+    subtitle = " · ".join(tr["milestones"]["label"]) + f" · {shown}"
+    return charts.progress_chart(tr["series"], tr["milestones"], tr["path"], tr["projection"],
+                                 first.label(language), subtitle, first.unit, p.phases, language).to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def map_layer(path: str, version: float, plan_name: str, year: int, region: str, target_key: str,
+              language: str) -> list[dict]:
+    """Polygon records of the region's counties coloured by their progress on one target."""
+    target = plans[plan_name].target(target_key)
+    table = common.progress_table(path, version, plan_name, year, language)
+    metric = maps.Metric("progress", "", "", "progress", "high")
+    data, _ = maps.county_data(region, progress.map_values(table, target_key, region, target.unit, language),
+                               metric, language)
+    return data
+
+
+def on_map_select(key: str) -> None:
+    """A clicked county becomes the selection (its scorecard and highlighted trajectories)."""
+    picked = st.session_state[key]["selection"]["objects"].get(maps.COUNTY_LAYER)
+    if picked:
+        st.session_state["county"] = picked[0]["adcode"]
+        st.session_state["region"] = picked[0]["adcode"][:4] + "00"
+        st.session_state["school"] = ""
+
+
+def download(frame, name: str, key: str) -> None:
+    st.download_button(t("download_csv", lang), frame.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"{plan.name}_{region}_{view.year}_{name}.csv", mime="text/csv", key=key)
+
+
+st.subheader(t("scorecard", lang))
+card = progress.scorecard_display(progress.scorecard(table, plan, region), region, lang)
+st.dataframe(progress.style_progress(card, lang), hide_index=True, width="stretch", height=38 + 35 * len(card),
+             column_config={"status": None, t("col_target", lang): st.column_config.TextColumn(width="medium")})
+download(progress.within(table, region), "progress", "dl_progress")
+
+st.subheader(t("trajectories", lang))
+st.caption(t("trajectory_help", lang) + " " + (progress.PROJECTION_METHOD_EN if lang == "en"
+                                                else progress.PROJECTION_METHOD_ZH))
+groups = list(dict.fromkeys((tg.metric, tg.stage) for tg in plan.targets))
+cols = st.columns(2)
+for i, (metric, stage) in enumerate(groups):
+    cols[i % 2].vega_lite_chart(chart_spec(path, version, plan.name, view.year, region, metric, stage, lang),
+                                width="stretch")
+
+st.subheader(t("target_detail", lang))
+keys = [tg.key for tg in plan.targets]
+if st.session_state.get("progress_target") not in keys:  # default: the first target counties have
+    st.session_state["progress_target"] = next((k for k in keys if progress.has_counties(plan.target(k))), keys[0])
+st.selectbox(t("pick_target", lang), keys, key="progress_target",
+             format_func=lambda k: progress.format_target_label(plan.target(k), lang))
+chosen = plan.target(st.session_state["progress_target"])
+map_region = view.region
+rank = progress.ranking(table, chosen.key, map_region)
+if rank.empty:
+    st.info(t("no_county_level", lang))
+else:
+    left, right = st.columns([2, 3])
+    with left:
+        shown = progress.ranking_display(rank, lang)
+        st.dataframe(progress.style_progress(shown, lang), hide_index=True, width="stretch", height=560,
+                     column_config={"status": None, "adcode": None})
+        download(rank, f"ranking_{chosen.key}", "dl_ranking")
+    with right:
+        label = progress.format_target_label(chosen, lang)
+        metric = maps.Metric("progress", label, label, "progress", "high")
+        data = map_layer(path, version, plan.name, view.year, map_region, chosen.key, lang)
+        deck = maps.build_deck(map_region, data, selected=view.county or None)
+        key = f"progress-map-{map_region}-{chosen.key}"
+        st.markdown(f"**{t('map_progress', lang, target=label)}**")
+        st.pydeck_chart(deck, on_select=partial(on_map_select, key), selection_mode="single-object", key=key, height=520)
+        st.html(maps.legend_html(t("col_progress", lang), maps.legend_items(metric, [], lang)))
+        st.caption(t("map_note", lang))
+
+common.finish()

@@ -1,0 +1,190 @@
+"""Progress classification (DOMAIN.md §3) on hand-made series, and metric values on tiny databases.
+
+Worked example used below (≥ metric, baseline 2023): b = 0.50, target t = 0.80 in 2026.
+Required pace = (0.80 − 0.50) / 3 = 0.10 a year.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analytics import balance, progress
+from analytics.targets import Target
+
+from tests.factory import School, build
+
+
+def target(value: float, year: int = 2026, direction: str = ">=", metric: str = "exchange_share") -> Target:
+    return Target(metric=metric, scope="county", stage="all", year=year, value=value, direction=direction,
+                  unit="%", label_zh="测试", label_en="test")
+
+
+def judge(series: dict[int, float], t: Target, as_of: int = 2026) -> dict:
+    values = pd.DataFrame([{"level": "county", "adcode": "510104", "year": y, "stage": "all",
+                            "metric": t.metric, "value": v} for y, v in series.items()])
+    return progress.target_progress(values, t, 2023, as_of).iloc[0].to_dict()
+
+
+def test_rising_at_the_required_pace_is_on_track():
+    r = judge({2023: 0.50, 2024: 0.60, 2025: 0.70}, target(0.80))
+    assert r["required_pace"] == pytest.approx(0.10)
+    assert r["observed_pace"] == pytest.approx(0.10)
+    assert r["pace_ratio"] == pytest.approx(1.0)
+    assert r["status"] == "on_track"
+
+
+def test_rising_at_two_thirds_of_the_pace_is_at_risk():
+    # observed (0.64 − 0.50) / 2 = 0.07 a year; r = 0.7
+    r = judge({2023: 0.50, 2024: 0.57, 2025: 0.64}, target(0.80))
+    assert r["pace_ratio"] == pytest.approx(0.7)
+    assert r["status"] == "at_risk"
+
+
+def test_rising_slowly_is_off_track():
+    # observed 0.04 a year: r = 0.4 < 0.5
+    r = judge({2023: 0.50, 2025: 0.58}, target(0.80))
+    assert r["pace_ratio"] == pytest.approx(0.4)
+    assert r["status"] == "off_track"
+
+
+def test_falling_is_off_track():
+    r = judge({2023: 0.50, 2024: 0.48, 2025: 0.45}, target(0.80))
+    assert r["observed_pace"] == pytest.approx(-0.025)
+    assert r["status"] == "off_track"
+
+
+def test_flat_is_off_track():
+    r = judge({2023: 0.50, 2024: 0.50, 2025: 0.50}, target(0.80))
+    assert r["status"] == "off_track"
+
+
+def test_already_met_is_achieved_even_when_slipping():
+    r = judge({2023: 0.95, 2024: 0.92}, target(0.90))
+    assert r["status"] == "achieved"
+    assert r["gap"] == 0
+
+
+def test_leq_metric_falling_at_pace_is_on_track():
+    # CV from 0.45 to ≤ 0.30 by 2026: required −0.05 a year; observed −0.06 a year
+    r = judge({2023: 0.45, 2024: 0.39}, target(0.30, direction="<="))
+    assert r["required_pace"] == pytest.approx(-0.05)
+    assert r["pace_ratio"] == pytest.approx(1.2)
+    assert r["status"] == "on_track"
+
+
+def test_leq_metric_rising_is_off_track():
+    r = judge({2023: 0.45, 2024: 0.47}, target(0.30, direction="<="))
+    assert r["status"] == "off_track"
+    assert r["gap"] == pytest.approx(0.17)
+
+
+def test_leq_metric_below_target_is_achieved():
+    r = judge({2023: 0.35, 2024: 0.28}, target(0.30, direction="<="))
+    assert r["status"] == "achieved"
+
+
+def test_one_point_only_is_no_data():
+    r = judge({2023: 0.50}, target(0.80))
+    assert r["status"] == "no_data"
+    assert pd.isna(r["pace_ratio"])
+    assert pd.isna(r["projection"])
+
+
+def test_baseline_moves_to_first_year_with_data():
+    # no 2023 value: baseline is 2024's; required (0.80 − 0.60) / 2 = 0.10, observed 0.10
+    r = judge({2024: 0.60, 2025: 0.70}, target(0.80))
+    assert r["baseline_year"] == 2024
+    assert r["status"] == "on_track"
+
+
+def test_milestone_is_judged_on_its_own_year():
+    # 2024 milestone: 2025's value is not used even though it meets the target
+    r = judge({2023: 0.50, 2024: 0.55, 2025: 0.95}, target(0.80, year=2024))
+    assert r["latest_year"] == 2024
+    assert r["status"] == "off_track"
+
+
+def test_as_of_year_hides_later_values():
+    r = judge({2023: 0.50, 2024: 0.60, 2025: 0.90}, target(0.80), as_of=2024)
+    assert r["latest"] == pytest.approx(0.60)
+    assert r["status"] == "on_track"
+
+
+def test_projection_is_the_least_squares_line_at_the_target_year():
+    # points (2023, .50) (2024, .58) (2025, .60): slope .05, mean (2024, .56) → 2026: .66
+    r = judge({2023: 0.50, 2024: 0.58, 2025: 0.60}, target(0.80))
+    assert r["projection"] == pytest.approx(0.66)
+
+
+# ---- metric values on tiny databases --------------------------------------------------------
+
+
+def test_gap_ratios_divide_summed_parts():
+    sums = pd.DataFrame([{**{c: 0.0 for c in balance.GAP_SUMS},
+                          "urban_students": 100, "urban_government_yuan": 200_000, "rural_students": 50,
+                          "rural_government_yuan": 90_000, "urban_equipment_yuan": 300_000,
+                          "rural_equipment_yuan": 135_000, "urban_teachers": 10, "urban_bachelor": 8,
+                          "rural_teachers": 5, "rural_bachelor": 3, "rural_training_hours_sum": 400}])
+    g = balance.gap_ratios(sums).iloc[0]
+    assert g["funding_gap"] == pytest.approx((2000 - 1800) / 2000)
+    assert g["rural_equipment_ratio"] == pytest.approx(2700 / 3000)
+    assert g["bachelor_share_gap"] == pytest.approx(0.8 - 0.6)
+    assert g["rural_training_hours"] == pytest.approx(80)
+
+
+def _values(tmp_path, schools):
+    path = build(tmp_path / "t.duckdb", schools)
+    con = duckdb.connect(str(path), read_only=True)
+    a = balance.assess(con)
+    return progress.metric_values(con, a, balance.urban_rural_gaps(con))
+
+
+def _value(values, metric, level="county", adcode="510104", stage="all"):
+    v = values[(values["metric"] == metric) & (values["level"] == level) & (values["adcode"] == adcode)
+               & (values["stage"] == stage)]
+    assert len(v) == 1, v
+    return float(v["value"].iloc[0])
+
+
+def test_equipment_share_counts_schools_under_the_standard(tmp_path):
+    poor = {"primary": (5.0, 1.5, 1.0, 5.0, 8.0, 1500.0, 3.0)}  # R6 1500 < 2000 yuan
+    values = _values(tmp_path, [School("a", {"primary": 400}), School("b", {"primary": 400}, values=poor),
+                                School("c", {"primary": 400}), School("d", {"primary": 400})])
+    assert _value(values, "equipment_schools_share") == pytest.approx(0.75)
+    assert _value(values, "equipment_schools_share", stage="primary") == pytest.approx(0.75)
+
+
+def test_province_share_sums_counties_before_dividing(tmp_path):
+    # county A: 4 schools, 1 misses R6; county B: 1 school, misses R6 → province 2 of 5 miss
+    poor = {"primary": (5.0, 1.5, 1.0, 5.0, 8.0, 1500.0, 3.0)}
+    values = _values(tmp_path, [School("a", {"primary": 400}), School("b", {"primary": 400}, values=poor),
+                                School("c", {"primary": 400}), School("d", {"primary": 400}),
+                                School("e", {"primary": 400}, values=poor, adcode="510105")])
+    assert _value(values, "equipment_schools_share", adcode="510105") == 0.0
+    assert _value(values, "equipment_schools_share", level="province", adcode="510000") == pytest.approx(3 / 5)
+
+
+def test_cv_metrics_exist_only_for_counties(tmp_path):
+    values = _values(tmp_path, [School("a", {"primary": 400}), School("b", {"primary": 200})])
+    cv = values[values["metric"].isin(["cv_composite", "cv_hardware"])]
+    assert set(cv["level"]) == {"county"}
+    assert _value(values, "cv_hardware", stage="primary") >= 0
+
+
+def test_pass_share_is_share_of_counties_passing(tmp_path):
+    values = _values(tmp_path, [School("a", {"primary": 400}), School("b", {"primary": 400}, adcode="510105")])
+    share = _value(values, "pass_share", level="province", adcode="510000")
+    assert 0.0 <= share <= 1.0
+    assert "county" not in set(values[values["metric"] == "pass_share"]["level"])
+
+
+def test_ranking_puts_the_furthest_from_a_leq_target_first():
+    t = target(0.30, direction="<=", metric="cv_hardware")
+    values = pd.DataFrame([{"level": "county", "adcode": code, "year": y, "stage": "all", "metric": "cv_hardware",
+                            "value": v + (0.01 if y == 2024 else 0)}
+                           for code, v in (("510104", 0.20), ("510105", 0.45), ("510106", 0.35)) for y in (2023, 2024)])
+    table = progress.target_progress(values, t, 2023, 2024).assign(name="x")
+    order = progress.ranking(table, t.key, "510000")["adcode"].tolist()
+    assert order == ["510105", "510106", "510104"]
