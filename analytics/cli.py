@@ -1,4 +1,4 @@
-"""Command line: `python -m analytics build-demo | info | assess | progress …`."""
+"""Command line: `python -m analytics build-demo | info | assess | progress | gap …`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import balance, db, demo, progress, targets
+from analytics import balance, db, demo, gap, progress, targets
 from analytics.criteria import CriteriaError, load_criteria
 from analytics.paths import database_path
 
@@ -116,6 +116,49 @@ def cmd_progress(args: argparse.Namespace) -> None:
     _print_frame(table[PROGRESS_COLUMNS], args.format)
 
 
+GAP_COLUMNS = ["adcode", "county_name", "city_name", "stage", "students", "teachers_hire", "hire_backbone",
+               "hire_pe_arts", "hire_regular", "teachers_rotate", "area_m2", "sports_m2", "equipment_yuan",
+               "multimedia_rooms", "capital_yuan", "personnel_yuan_per_year", "cost_yuan", "cost_per_pupil",
+               "status_before", "resource_pass_after", "unfixable"]
+
+
+def cmd_gap(args: argparse.Namespace) -> None:
+    try:
+        criteria = load_criteria(args.criteria)
+        costs = gap.load_costs(args.costs)
+    except (CriteriaError, gap.CostsError) as exc:
+        raise CliError(str(exc)) from None
+    if args.region:
+        _region_prefix(args.region)
+    con = db.connect(args.db)
+    available = balance.years(con)
+    if args.year not in available:
+        raise CliError(f"year {args.year} is not in {args.db}; available: {', '.join(map(str, available)) or 'none'}")
+    plan = gap.make_plan(con, args.year, criteria, costs)
+    con.close()
+    rows = plan.stages
+    counties = plan.counties
+    if args.region:
+        rows = progress.within(rows, args.region)
+        counties = progress.within(counties, args.region)
+        if rows.empty:
+            raise CliError(f"region {args.region} has no assessed schools in {args.db}")
+    columns = list(GAP_COLUMNS)
+    if args.budget is not None:
+        funded = gap.fund_by_budget(counties, args.budget).set_index("adcode")
+        rows = rows.assign(funded=rows["adcode"].map(funded["funded"]))
+        columns.append("funded")
+        chosen = funded[funded["funded"]]
+        print(f"budget {args.budget:,.0f} yuan: fund {len(chosen)} counties ({chosen['cost_yuan'].sum():,.0f} yuan); "
+              f"{int((counties['status_before'] == 'pass').sum())} pass now, "
+              f"{len(chosen) + int(((counties['status_before'] == 'pass') & ~counties['adcode'].isin(chosen.index)).sum())}"
+              f" would pass of {len(counties)}", file=sys.stderr)
+    _print_frame(rows[columns], args.format)
+    if args.apply_to:
+        target = gap.apply_plan(args.db, args.apply_to, plan)
+        print(f"scenario written to {target} (the {args.year} plan applied to every county)", file=sys.stderr)
+
+
 def _region_prefix(adcode: str) -> str:
     """'510000' → '51', '510100' → '5101', '510104' → '510104'."""
     if len(adcode) != 6 or not adcode.isdigit():
@@ -160,6 +203,17 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
     g.add_argument("--format", choices=["csv", "json", "table"], default="table")
     g.set_defaults(func=cmd_progress)
+
+    c = sub.add_parser("gap", help="what each county needs to pass the resource part, and its cost")
+    c.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    c.add_argument("--year", type=int, required=True)
+    c.add_argument("--region", help="adcode of a province, city or county to keep")
+    c.add_argument("--budget", type=float, help="total yuan: which counties to fund first (cheapest passing first)")
+    c.add_argument("--apply-to", type=Path, help="write a scenario copy of the database with the plan applied")
+    c.add_argument("--costs", type=Path, help="unit-costs file (default data/unit_costs.toml)")
+    c.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
+    c.add_argument("--format", choices=["csv", "json", "table"], default="table")
+    c.set_defaults(func=cmd_gap)
     return p
 
 

@@ -128,3 +128,32 @@ def test_progress_with_malformed_plan_file_names_the_line(demo_db, tmp_path):
     code, _, err = run("progress", "--db", str(demo_db), "--plan", str(bad))
     assert code == 2
     assert "bad.toml, line 7: target #1: missing 'scope'" in err
+
+
+def test_gap_prints_one_row_per_county_and_stage(demo_db):
+    code, out, _ = run("gap", "--db", str(demo_db), "--year", "2026", "--region", "510100", "--format", "csv")
+    assert code == 0
+    frame = pd.read_csv(io.StringIO(out), dtype={"adcode": str}, keep_default_na=False)
+    for col in ("adcode", "stage", "teachers_hire", "teachers_rotate", "area_m2", "sports_m2", "equipment_yuan",
+                "multimedia_rooms", "cost_yuan", "unfixable"):
+        assert col in frame.columns
+    assert set(frame["adcode"].str[:4]) == {"5101"}
+    assert len(frame) == 2 * frame["adcode"].nunique()
+
+
+def test_gap_budget_marks_funded_counties_and_apply_to_writes_a_scenario(demo_db, tmp_path):
+    scenario = tmp_path / "s.duckdb"
+    code, out, err = run("gap", "--db", str(demo_db), "--year", "2026", "--budget", "1000000", "--format", "csv",
+                         "--apply-to", str(scenario))
+    assert code == 0
+    frame = pd.read_csv(io.StringIO(out), dtype={"adcode": str}, keep_default_na=False)
+    funded = frame.groupby("adcode")["cost_yuan"].sum()[frame.groupby("adcode")["funded"].first()]
+    assert funded.sum() <= 1_000_000
+    assert "budget 1,000,000 yuan" in err and "scenario written" in err
+    code, out, _ = run("info", "--db", str(scenario))
+    assert code == 0 and "scenario" in out
+
+
+def test_gap_with_unknown_year_fails_cleanly(demo_db):
+    code, _, err = run("gap", "--db", str(demo_db), "--year", "1999")
+    assert code == 2 and "year 1999 is not in" in err

@@ -97,3 +97,15 @@ def test_progress_page_for_a_county_uses_its_province_for_province_targets(app):
     assert card[card["目标"] == "优质均衡县（区）占比"].iloc[0]["统计范围"] == "省：四川省"
     assert card[card["目标"] == "县域内教师交流比例"].iloc[0]["统计范围"] == "县（区）"
     assert "各县（区）进展" not in card.columns
+
+
+def test_gap_page_shows_totals_and_a_county_plan(app):
+    app.query_params.update({"region": "510000", "county": "513401", "year": "2026"})
+    app.switch_page("pages/gap.py").run()
+    assert not app.exception
+    assert app.title[0].value == "达标缺口测算：四川省 · 2026年"
+    assert [m.label for m in app.metric][:2] == ["总成本", "新聘教师"]
+    ranked = app.dataframe[0].value
+    assert ranked["总成本 万元"].is_monotonic_decreasing
+    assert "西昌市：逐校方案" in [h.value for h in app.subheader]
+    assert any("合计约" in m.value for m in app.markdown)

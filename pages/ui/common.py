@@ -22,7 +22,8 @@ from analytics.paths import DATA_DIR, database_path
 
 PAGES = (("pages/home.py", "page_home", ":material/home:"), ("pages/map.py", "page_map", ":material/map:"),
          ("pages/county.py", "page_profile", ":material/assignment:"),
-         ("pages/progress.py", "page_progress", ":material/flag:"))
+         ("pages/progress.py", "page_progress", ":material/flag:"),
+         ("pages/gap.py", "page_gap", ":material/construction:"))
 
 
 def lang() -> str:
@@ -213,6 +214,8 @@ def banner(path: str, version: float) -> None:
         st.warning(t("synthetic_banner", lang()), icon="⚠️")
     else:
         st.info(t("imported_banner", lang()))
+    if "scenario" in s.meta:
+        st.info(t("scenario_banner", lang(), detail=s.meta["scenario"]), icon="🧪")
 
 
 def shell() -> tuple[str, float]:

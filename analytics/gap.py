@@ -1,0 +1,727 @@
+"""Gap-to-standard calculator: what each county needs for the resource part of 优质均衡
+(DOMAIN.md §2.1) to pass, and what it costs.
+
+For one year, per school and stage, it plans the additions that make every school compliant
+(6 of 7 standards, the 7th at ≥ 85 %) and every difference coefficient fall within its limit:
+
+1. Targets: a school's missing standards are raised to the standard, except the one that is
+   dearest to fix, which is raised only to 85 % (the method allows one such miss).
+2. Levelling: where a CV is still above its limit, the lowest schools are raised to a common
+   floor L, the smallest L that brings the CV within the limit (raising the bottom lowers both
+   the spread and, relative to it, the CV) — the lowest schools come first.
+3. Teachers: surplus teachers of schools above max(standard, L) rotate to schools below their
+   target in the same county and stage (a sending school never drops below the standard or L);
+   only what rotation cannot cover is hired.
+4. Facilities are per school, so a school's addition meets the higher need of its stages.
+5. Repeat from 1 with the planned values until nothing more is needed (a school of two stages
+   raised for one stage can move the other stage's CV).
+
+Nothing is ever taken from pupils: rotation is the only reduction and keeps the sender at
+standard. Criteria that resources cannot fix (class sizes, school size, attestations, outcome
+figures, vetoes) are listed as `unfixable`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import combinations
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import balance
+from analytics.criteria import STAGES, Criteria, load_criteria
+from analytics.paths import DATA_DIR
+
+COSTS_FILE = DATA_DIR / "unit_costs.toml"
+TEACHER_IDS = ("R1", "R2", "R3")
+FACILITY_IDS = ("R4", "R5", "R6", "R7")
+TYPES = [(d, b, p) for d in (0, 1) for b in (0, 1) for p in (0, 1)]  # degree, backbone, PE/arts
+HIRE_TYPES = {"backbone": (1, 1, 0), "pe_arts": (1, 0, 1), "regular": (1, 0, 0)}
+MAX_PASSES = 8
+
+
+class CostsError(ValueError):
+    """A unit-costs file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class UnitCosts:
+    teaching_area_per_m2: float
+    sports_area_per_m2: float
+    multimedia_room: float
+    equipment_per_yuan: float
+    hire_regular_per_year: float
+    hire_backbone_per_year: float
+    hire_pe_arts_per_year: float
+    rotate_per_year: float
+    years: int
+    note_zh: str = ""
+    note_en: str = ""
+
+
+def load_costs(path: str | Path | None = None) -> UnitCosts:
+    """Read the unit costs (data/unit_costs.toml unless told otherwise)."""
+    path = Path(path) if path else COSTS_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CostsError(f"unit-costs file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CostsError(f"{path}: not valid TOML ({exc})") from None
+    flat = {**raw.get("build", {}), **raw.get("buy", {}), **raw.get("teachers", {})}
+    values = {}
+    for name in UnitCosts.__dataclass_fields__:
+        if name in ("note_zh", "note_en"):
+            continue
+        v = flat.get(name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            raise CostsError(f"{path}: '{name}' must be a number ≥ 0, got {v!r}")
+        values[name] = v
+    if int(values["years"]) != values["years"] or values["years"] < 1:
+        raise CostsError(f"{path}: 'years' must be a whole number ≥ 1")
+    src = raw.get("source", {})
+    return UnitCosts(**{k: float(v) for k, v in values.items() if k != "years"}, years=int(values["years"]),
+                     note_zh=src.get("note_zh", ""), note_en=src.get("note_en", ""))
+
+
+@dataclass
+class GapPlan:
+    """The plan for one year: per school and stage, per county and stage, per county, rotations."""
+
+    year: int
+    records: pd.DataFrame    # one row per assessed school and stage: additions, rotations, cost
+    stages: pd.DataFrame     # one row per county and stage (the CLI's rows)
+    counties: pd.DataFrame   # one row per county: both stages, would it pass if funded
+    moves: pd.DataFrame      # teacher rotations: county, stage, from, to, type, n
+    costs: UnitCosts
+    after: pd.DataFrame = field(default_factory=pd.DataFrame)  # CVs and compliance with the plan applied
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+TEACHER_TYPES_SQL = """
+SELECT school_id, stage,
+       (degree IN ('bachelor', 'postgraduate') OR (stage = 'primary' AND degree = 'associate'))::INT AS d,
+       (backbone <> 'none')::INT AS b,
+       (subject IN ('pe', 'music', 'art'))::INT AS p,
+       count(*) AS n
+FROM teachers
+WHERE year = $year AND full_time
+GROUP BY ALL
+"""
+
+FACILITIES_SQL = """
+SELECT school_id, teaching_area_m2 AS r4_total, sports_area_m2 AS r5_total,
+       equipment_value_yuan AS r6_total, multimedia_rooms AS r7_total
+FROM school_year WHERE year = $year
+"""
+
+
+def weighted_cv(values: np.ndarray, weights: np.ndarray) -> float:
+    """DOMAIN.md §2.1's enrolment-weighted CV (same as balance.weighted_cv, on arrays)."""
+    total = weights.sum()
+    mean = (weights * values).sum() / total
+    if mean == 0:
+        return math.nan
+    return math.sqrt((weights / total * (values - mean) ** 2).sum()) / mean
+
+
+def level_floor(values: np.ndarray, weights: np.ndarray, limit: float) -> float | None:
+    """The smallest floor L such that raising every value below L to L brings the weighted CV
+    to the limit or below; None when the CV already is."""
+    cv = weighted_cv(values, weights)
+    if not cv > limit:
+        return None
+    lo, hi = float(values.min()), float(values.max())
+    target = limit * (1 - 1e-6)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if weighted_cv(np.maximum(values, mid), weights) <= target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+# --------------------------------------------------------------------------------------------
+# The plan
+
+
+def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | None = None,
+              costs: UnitCosts | None = None) -> GapPlan:
+    """Plan the additions for every county of the database in one year."""
+    cr = criteria or load_criteria()
+    uc = costs or load_costs()
+    a = balance.assess(con, year, cr)
+    rec = a.schools[a.schools["eligible"].fillna(False).astype(bool)].copy()
+    rec = rec[["school_id", "name", "adcode", "stage", "kind", "locale", "students", "school_students"]]
+    rec = rec.sort_values(["adcode", "stage", "school_id"]).reset_index(drop=True)
+    n = len(rec)
+    stage_idx = rec["stage"].map({s: i for i, s in enumerate(STAGES)}).to_numpy()
+    std = np.array([[cr[f"R{k}"].threshold[s] for k in range(1, 8)] for s in STAGES])[stage_idx]
+    cv_limit = np.array([[cr[f"R{k}"].cv_threshold[s] for k in range(1, 8)] for s in STAGES])
+    floor_ratio = float(cr.resource["floor_ratio"])
+    P = rec["students"].to_numpy(float)
+    PS = rec["school_students"].to_numpy(float)
+
+    # teacher type counts per record: (n, 8)
+    tt = con.execute(TEACHER_TYPES_SQL, {"year": year}).df()
+    tt["t"] = [TYPES.index((d, b, p)) for d, b, p in zip(tt["d"], tt["b"], tt["p"])]
+    wide = tt.pivot_table(index=["school_id", "stage"], columns="t", values="n", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=range(len(TYPES)), fill_value=0)
+    counts = (rec[["school_id", "stage"]].merge(wide.reset_index(), on=["school_id", "stage"], how="left")
+              .fillna(0)[list(range(len(TYPES)))].to_numpy(float, copy=True))
+    start_counts = counts.copy()
+    type_matrix = np.array(TYPES, dtype=float)  # (8, 3)
+
+    # facility totals per school (shared by a school's records)
+    fac = rec[["school_id"]].merge(con.execute(FACILITIES_SQL, {"year": year}).df(), on="school_id", how="left")
+    totals = fac[["r4_total", "r5_total", "r6_total", "r7_total"]].fillna(0).to_numpy(float, copy=True)
+    school_codes, school_of = np.unique(rec["school_id"].to_numpy(), return_inverse=True)
+    school_totals = np.zeros((len(school_codes), 4))
+    school_totals[school_of] = totals
+    start_totals = school_totals.copy()
+    school_pupils = np.zeros(len(school_codes))
+    school_pupils[school_of] = PS
+
+    # what it costs to raise each indicator by 1 unit (per 100 pupils or per pupil) at each record
+    unit = np.column_stack([
+        uc.hire_regular_per_year * uc.years * P / 100, uc.hire_backbone_per_year * uc.years * P / 100,
+        uc.hire_pe_arts_per_year * uc.years * P / 100, uc.teaching_area_per_m2 * PS,
+        uc.sports_area_per_m2 * PS, uc.equipment_per_yuan * PS, uc.multimedia_room * PS / 100,
+    ])
+    groups = rec.groupby(["adcode", "stage"], sort=False).indices
+    moves: list[tuple] = []
+    hires = np.zeros((n, 3))  # backbone, pe_arts, regular
+
+    def values() -> np.ndarray:
+        teach = 100 * (counts @ type_matrix) / P[:, None]
+        facil = school_totals[school_of] / PS[:, None]
+        facil[:, 3] *= 100  # R7 per 100 pupils
+        return np.column_stack([teach, facil])
+
+    for pass_no in range(MAX_PASSES):
+        X = np.nan_to_num(values())
+        # 1. targets: the dearest missing standard only to the 85 % floor
+        miss = X < std * (1 - 1e-12)
+        saving = np.where(miss, (np.clip(std - X, 0, None) - np.clip(floor_ratio * std - X, 0, None)) * unit, -np.inf)
+        spare = np.argmax(saving, axis=1)
+        T = np.where(miss, std, X)
+        rows = np.flatnonzero(miss.any(axis=1))
+        T[rows, spare[rows]] = np.maximum(X[rows, spare[rows]], floor_ratio * std[rows, spare[rows]])
+        # 2. levelling the lowest schools where a CV stays above its limit
+        floor = np.zeros_like(X)
+        for (_, stage), idx in groups.items():
+            si = STAGES.index(stage)
+            for k in range(7):
+                L = level_floor(T[idx, k], P[idx], cv_limit[si, k])
+                if L is not None:
+                    T[idx, k] = np.maximum(T[idx, k], L)
+                    floor[idx, k] = L
+        # 3. facilities per school: the higher need of its records
+        need_level = np.zeros((len(school_codes), 4))
+        np.maximum.at(need_level, school_of, T[:, 3:])
+        need_raw = need_level * school_pupils[:, None]
+        need_total = np.column_stack([np.ceil(need_raw[:, :3] * (1 + 1e-9) * 10) / 10,  # m², yuan: up to 0.1
+                                      np.ceil(need_raw[:, 3] / 100 - 1e-9)])               # whole rooms
+        short = need_raw[:, :3] > school_totals[:, :3] * (1 + 1e-9)
+        add_fac = np.column_stack([np.where(short, need_total[:, :3] - school_totals[:, :3], 0),
+                                   np.clip(need_total[:, 3] - school_totals[:, 3], 0, None)])
+        school_totals += add_fac
+        # 4. teachers: rotate surplus, then hire
+        # whole teachers; the first pass forgives the levelling's safety margin (a floor of
+        # 1.000001 × 4 teachers is 4), later passes round strictly up if a CV is still above
+        levelled = floor[:, :3] >= T[:, :3] * (1 - 1e-12)
+        tol = np.where(levelled & (pass_no == 0), 1e-4, 0.0)
+        need = np.ceil(T[:, :3] * P[:, None] / 100 * (1 - tol) - 1e-9)
+        keep = np.ceil(np.maximum(std[:, :3], floor[:, :3]) * P[:, None] / 100 - 1e-9)
+        added = 0
+        for (adcode, stage), idx in groups.items():
+            added += _rotate_and_hire(idx, counts, need, keep, type_matrix, moves, hires, adcode, stage)
+        if add_fac.sum() == 0 and added == 0:
+            break
+
+    X_after = values()
+    return _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_totals, school_of,
+                     school_codes, hires, moves, X_after, std, cv_limit, groups, floor_ratio)
+
+
+def _rotate_and_hire(idx: np.ndarray, counts: np.ndarray, need: np.ndarray, keep: np.ndarray,
+                     type_matrix: np.ndarray, moves: list, hires: np.ndarray, adcode: str, stage: str) -> int:
+    """Within one county and stage: move surplus teachers to schools short of their targets
+    (lowest first), then hire what is left. Returns the number of teachers added or moved."""
+    have = counts[idx] @ type_matrix                       # (m, 3)
+    deficit = np.clip(need[idx] - have, 0, None)
+    if deficit.sum() == 0:
+        return 0
+    done = 0
+    slack = have - keep[idx]                               # what a school can give per indicator
+    receivers = np.flatnonzero(deficit.sum(axis=1) > 0)
+    order = receivers[np.argsort((have[receivers] / np.maximum(need[idx][receivers], 1)).min(axis=1))]
+    for r in order:
+        while deficit[r].sum() > 0:
+            wanted = (deficit[r] > 0).astype(float)
+            best = None
+            for t in sorted(range(len(type_matrix)), key=lambda t: -(type_matrix[t] @ wanted)):
+                cover = type_matrix[t] @ wanted
+                if cover == 0:
+                    break
+                # donors: have a teacher of type t, no deficit, and stay at keep after giving one
+                ok = (counts[idx, t] > 0) & (deficit.sum(axis=1) == 0) & np.all(
+                    (slack - type_matrix[t]) >= 0, axis=1)
+                ok[r] = False
+                if ok.any():
+                    cand = np.flatnonzero(ok)
+                    best = (t, cand[np.argmax(slack[cand].sum(axis=1))])
+                    break
+            if best is None:
+                break
+            t, d = best
+            counts[idx[d], t] -= 1
+            counts[idx[r], t] += 1
+            slack[d] -= type_matrix[t]
+            deficit[r] = np.clip(deficit[r] - type_matrix[t], 0, None)
+            moves.append((adcode, stage, idx[d], idx[r], t))
+            done += 1
+    for r in np.flatnonzero(deficit.sum(axis=1) > 0):
+        d1, d2, d3 = deficit[r]
+        hb, hp = d2, d3
+        hr = max(0.0, d1 - hb - hp)
+        counts[idx[r], TYPES.index(HIRE_TYPES["backbone"])] += hb
+        counts[idx[r], TYPES.index(HIRE_TYPES["pe_arts"])] += hp
+        counts[idx[r], TYPES.index(HIRE_TYPES["regular"])] += hr
+        hires[idx[r]] += (hb, hp, hr)
+        done += int(hb + hp + hr)
+    return done
+
+
+UNFIXABLE_REASONS = {
+    "class_size": "needs more classrooms and teachers (class sizes)",
+    "school_size": "needs new schools (school size)",
+    "attestation": "needs policy action (attestation)",
+    "county_figure": "an outcome or policy figure, not a resource",
+    "quality_monitoring": "learning outcomes, not a resource",
+    "teacher_pay": "pay policy",
+    "training_hours": "teacher training",
+    "teacher_exchange": "exchange policy",
+    "teacher_certified": "certification",
+    "school_arts_rooms": "music and art rooms (G3, outside §2.1)",
+    "small_school_funding": "funding rules (G6)",
+    "special_funding": "special-education funding (G7)",
+    "training_budget": "training budget share (Q4)",
+}
+
+
+def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_totals, school_of,
+              school_codes, hires, moves, X_after, std, cv_limit, groups, floor_ratio) -> GapPlan:
+    P = rec["students"].to_numpy(float)
+    n = len(rec)
+    rot_in = np.zeros(n)
+    rot_out = np.zeros(n)
+    mv = pd.DataFrame(moves, columns=["adcode", "stage", "from_i", "to_i", "type"])
+    if not mv.empty:
+        np.add.at(rot_in, mv["to_i"].to_numpy(), 1)
+        np.add.at(rot_out, mv["from_i"].to_numpy(), 1)
+        mv = (mv.groupby(["adcode", "stage", "from_i", "to_i", "type"]).size().rename("n").reset_index())
+        mv["from_school"] = rec["school_id"].to_numpy()[mv["from_i"]]
+        mv["to_school"] = rec["school_id"].to_numpy()[mv["to_i"]]
+        mv["degree"], mv["backbone"], mv["pe_arts"] = zip(*[TYPES[t] for t in mv["type"]])
+        mv = mv.drop(columns=["from_i", "to_i", "type"])
+    else:
+        mv = pd.DataFrame(columns=["adcode", "stage", "n", "from_school", "to_school", "degree", "backbone", "pe_arts"])
+
+    # facilities apportioned to a school's records by enrolment share
+    add_school = school_totals - start_totals
+    school_P = np.zeros(len(school_codes))
+    np.add.at(school_P, school_of, P)
+    share = P / school_P[school_of]
+    add = add_school[school_of] * share[:, None]
+    out = rec.copy()
+    out["hire_backbone"], out["hire_pe_arts"], out["hire_regular"] = hires[:, 0], hires[:, 1], hires[:, 2]
+    out["teachers_hire"] = hires.sum(axis=1)
+    out["teachers_rotate_in"] = rot_in
+    out["teachers_rotate_out"] = rot_out
+    out["area_m2"], out["sports_m2"], out["equipment_yuan"], out["multimedia_rooms"] = add.T
+    out["capital_yuan"] = (out["area_m2"] * uc.teaching_area_per_m2 + out["sports_m2"] * uc.sports_area_per_m2
+                           + out["equipment_yuan"] * uc.equipment_per_yuan
+                           + out["multimedia_rooms"] * uc.multimedia_room)
+    out["personnel_yuan_per_year"] = (out["hire_backbone"] * uc.hire_backbone_per_year
+                                      + out["hire_pe_arts"] * uc.hire_pe_arts_per_year
+                                      + out["hire_regular"] * uc.hire_regular_per_year
+                                      + out["teachers_rotate_in"] * uc.rotate_per_year)
+    out["cost_yuan"] = out["capital_yuan"] + out["personnel_yuan_per_year"] * uc.years
+    for k in range(7):
+        out[f"r{k + 1}_after"] = X_after[:, k]
+
+    # with the plan: compliance per record, CV per county and stage
+    ratio = X_after / std
+    met = (ratio >= 1 - 1e-9).sum(axis=1)
+    out["compliant_after"] = (met >= int(cr.resource["min_met"])) & (ratio.min(axis=1) >= floor_ratio - 1e-9)
+    after_rows = []
+    for (adcode, stage), idx in groups.items():
+        si = STAGES.index(stage)
+        cvs = [weighted_cv(X_after[idx, k], P[idx]) for k in range(7)]
+        after_rows.append({"adcode": adcode, "stage": stage, **{f"cv_r{k + 1}_after": cvs[k] for k in range(7)},
+                           "resource_pass_after": bool(out.loc[idx, "compliant_after"].all()
+                                                       and all(c <= cv_limit[si, k] + 1e-9 for k, c in enumerate(cvs)))})
+    after = pd.DataFrame(after_rows)
+
+    # criteria resources cannot fix: failing non-resource criteria of the county and stage
+    res = a.results[(a.results["part"] != "resource") & (a.results["passed"] == False)]  # noqa: E712
+    checks = {c.id: c.check for c in cr.items}
+    res = res.assign(check=res["criterion"].map(checks))
+
+    keys = ["adcode", "stage"]
+    sums = ["students", "teachers_hire", "hire_backbone", "hire_pe_arts", "hire_regular", "teachers_rotate_in",
+            "area_m2", "sports_m2", "equipment_yuan", "multimedia_rooms", "capital_yuan", "personnel_yuan_per_year",
+            "cost_yuan"]
+    stages = out.groupby(keys)[sums].sum().reset_index().rename(columns={"teachers_rotate_in": "teachers_rotate"})
+    stages["schools"] = out.groupby(keys).size().to_numpy()
+    stages["schools_with_additions"] = out.assign(
+        touched=(out["cost_yuan"] > 0) | (out["teachers_rotate_out"] > 0)).groupby(keys)["touched"].sum().to_numpy()
+    stages["cost_per_pupil"] = stages["cost_yuan"] / stages["students"]
+    counties = a.counties
+    status = counties[counties["stage"].isin(STAGES)][["adcode", "stage", "status"]].rename(
+        columns={"status": "status_before"})
+    stages = stages.merge(status, on=keys, how="left").merge(after, on=keys, how="left")
+
+    def unfixable(adcode: str, stage: str | None) -> str:
+        r = res[(res["adcode"] == adcode) & (res["stage"].isin(["county"] + ([stage] if stage else list(STAGES))))]
+        return ",".join(dict.fromkeys(r["criterion"]))
+
+    stages["unfixable"] = [unfixable(c, s) for c, s in zip(stages["adcode"], stages["stage"])]
+    names = counties[["adcode", "county_name", "city_adcode", "city_name", "province_adcode"]].drop_duplicates("adcode")
+    stages = names.merge(stages, on="adcode", how="right")
+    for col in ("teachers_hire", "hire_backbone", "hire_pe_arts", "hire_regular", "teachers_rotate",
+                "multimedia_rooms"):
+        stages[col] = stages[col].round().astype(int)
+
+    summed = [c if c != "teachers_rotate_in" else "teachers_rotate" for c in sums] + ["schools", "schools_with_additions"]
+    per_county = stages.groupby("adcode")[summed].sum().reset_index()
+    per_county = names.merge(per_county, on="adcode", how="right")
+    overall = counties[(counties["stage"] == balance.OVERALL)].set_index("adcode")
+    per_county["status_before"] = per_county["adcode"].map(overall["status"])
+    per_county["unfixable"] = [unfixable(c, None) for c in per_county["adcode"]]
+    per_county["resource_pass_after"] = per_county["adcode"].map(after.groupby("adcode")["resource_pass_after"].all())
+    per_county["would_pass"] = (per_county["unfixable"] == "") & per_county["resource_pass_after"].fillna(False)
+    per_county["cost_per_pupil"] = per_county["cost_yuan"] / per_county["students"]
+    return GapPlan(year=year, records=out, stages=stages.reset_index(drop=True),
+                   counties=per_county.reset_index(drop=True), moves=mv, costs=uc, after=after)
+
+
+# --------------------------------------------------------------------------------------------
+# Budget
+
+
+def fund_by_budget(counties: pd.DataFrame, budget: float) -> pd.DataFrame:
+    """Which counties to fund first to have the most counties passing within a budget.
+
+    Only counties whose failing criteria are all fixable by resources can pass. Each such county
+    counts one, so the most counties for the money are the cheapest ones: funding in ascending
+    order of cost is exact for this problem (a knapsack with equal values; see
+    `best_by_exhaustion`, which the tests compare against). Returns the counties with `funded`
+    and `cumulative_yuan`, in funding order.
+    """
+    c = counties.copy()
+    c["eligible"] = c["would_pass"]
+    c = c.sort_values(["eligible", "cost_yuan"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    cum = c["cost_yuan"].where(c["eligible"], 0).cumsum()
+    c["cumulative_yuan"] = cum.where(c["eligible"])
+    c["funded"] = c["eligible"] & (cum <= budget + 1e-6)
+    return c
+
+
+def best_by_exhaustion(costs: list[float], budget: float) -> int:
+    """The largest number of counties fundable within budget, by trying every subset (small n)."""
+    best = 0
+    for k in range(len(costs) + 1):
+        if any(sum(s) <= budget + 1e-6 for s in combinations(costs, k)):
+            best = k
+    return best
+
+
+# --------------------------------------------------------------------------------------------
+# Scenario database
+
+
+def apply_plan(source: str | Path, target: str | Path, plan: GapPlan) -> Path:
+    """Write a copy of the database with the plan applied: facilities added, new teachers hired,
+    rotated teachers moved (and marked exchanged). Marked as a scenario in its metadata."""
+    source, target = Path(source), Path(target)
+    if source.resolve() == target.resolve():
+        raise ValueError("the scenario must be written to a new file, not over its source")
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    shutil.copyfile(source, tmp)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        _apply(con, plan)
+        meta = {"kind": "gap plan", "year": plan.year, "source": source.name,
+                "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        con.execute("INSERT OR REPLACE INTO metadata VALUES ('scenario', ?)", [json.dumps(meta, ensure_ascii=False)])
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    except Exception:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    tmp.replace(target)
+    return target
+
+
+def _apply(con: duckdb.DuckDBPyConnection, plan: GapPlan) -> None:
+    r = plan.records
+    year = plan.year
+    fac = (r.groupby("school_id")[["area_m2", "sports_m2", "equipment_yuan", "multimedia_rooms"]].sum()
+           .reset_index())
+    fac = fac[(fac[["area_m2", "sports_m2", "equipment_yuan", "multimedia_rooms"]] > 0).any(axis=1)]
+    fac["multimedia_rooms"] = fac["multimedia_rooms"].round().astype(int)
+    con.register("plan_facilities", fac)
+    con.execute("""
+        UPDATE school_year SET teaching_area_m2 = school_year.teaching_area_m2 + f.area_m2,
+                               sports_area_m2 = school_year.sports_area_m2 + f.sports_m2,
+                               equipment_value_yuan = school_year.equipment_value_yuan + f.equipment_yuan,
+                               multimedia_rooms = school_year.multimedia_rooms + f.multimedia_rooms
+        FROM plan_facilities f WHERE school_year.school_id = f.school_id AND school_year.year = $year
+    """, {"year": year})
+
+    # rotations: pick the teachers of the right kind at the sending school, lowest ids first
+    if not plan.moves.empty:
+        pool = con.execute(f"""
+            SELECT teacher_id, school_id, stage,
+                   (degree IN ('bachelor', 'postgraduate') OR (stage = 'primary' AND degree = 'associate'))::INT AS d,
+                   (backbone <> 'none')::INT AS b, (subject IN ('pe', 'music', 'art'))::INT AS p
+            FROM teachers WHERE year = $year AND full_time
+              AND school_id IN (SELECT unnest($schools::VARCHAR[]))
+            ORDER BY teacher_id
+        """, {"year": year, "schools": sorted(set(plan.moves["from_school"]))}).df()
+        pool = {k: list(g["teacher_id"]) for k, g in pool.groupby(["school_id", "stage", "d", "b", "p"])}
+        taken: dict[tuple, int] = {}
+        chosen = []
+        for m in plan.moves.itertuples(index=False):
+            key = (m.from_school, m.stage, m.degree, m.backbone, m.pe_arts)
+            start = taken.get(key, 0)
+            ids = pool[key][start:start + int(m.n)]
+            taken[key] = start + len(ids)
+            chosen += [(tid, m.to_school) for tid in ids]
+        moved = pd.DataFrame(chosen, columns=["teacher_id", "to_school"])
+        con.register("plan_moves", moved)
+        con.execute("""
+            UPDATE teachers SET school_id = m.to_school, exchanged = TRUE
+            FROM plan_moves m WHERE teachers.teacher_id = m.teacher_id AND teachers.year = $year
+        """, {"year": year})
+
+    # hires: new full-time teachers, certified and trained, paid the county's average
+    rows = []
+    for rr in r[r["teachers_hire"] > 0].itertuples(index=False):
+        tag = hashlib.md5(f"{rr.school_id}|{rr.stage}".encode()).hexdigest()[:10]
+        i = 0
+        for kind, count in (("backbone", rr.hire_backbone), ("pe_arts", rr.hire_pe_arts), ("regular", rr.hire_regular)):
+            for _ in range(int(round(count))):
+                i += 1
+                rows.append((f"PLAN{year}-{tag}-{i:04d}", rr.school_id, rr.adcode, rr.stage,
+                             "county" if kind == "backbone" else "none", "pe" if kind == "pe_arts" else "other"))
+    if rows:
+        new = pd.DataFrame(rows, columns=["teacher_id", "school_id", "adcode", "stage", "backbone", "subject"])
+        con.register("plan_hires", new)
+        con.execute("""
+            INSERT INTO teachers
+            SELECT h.teacher_id, $year, h.school_id, h.stage, 'bachelor', h.backbone, h.subject,
+                   TRUE, TRUE, FALSE, FALSE, 360, 72, coalesce(p.pay, 0)
+            FROM plan_hires h
+            LEFT JOIN (SELECT s.adcode, avg(t.annual_pay_yuan) AS pay FROM teachers t JOIN schools s USING (school_id)
+                       WHERE t.year = $year AND t.full_time GROUP BY s.adcode) p USING (adcode)
+        """, {"year": year})
+
+
+# --------------------------------------------------------------------------------------------
+# Totals
+
+
+TOTAL_COLUMNS = ["teachers_hire", "hire_backbone", "hire_pe_arts", "hire_regular", "teachers_rotate", "area_m2",
+                 "sports_m2", "equipment_yuan", "multimedia_rooms", "capital_yuan", "personnel_yuan_per_year",
+                 "cost_yuan", "students"]
+
+
+def totals(counties: pd.DataFrame, level: str = "province") -> pd.DataFrame:
+    """Sums per prefecture or province: counts, m², yuan by item, and how many counties pass now
+    and would pass if the plan were funded."""
+    key = {"city": "city_adcode", "province": "province_adcode"}[level]
+    c = counties.assign(pass_now=counties["status_before"] == "pass")
+    out = c.groupby(key).agg(**{col: (col, "sum") for col in TOTAL_COLUMNS}, counties=("adcode", "size"),
+                             pass_now=("pass_now", "sum"), would_pass=("would_pass", "sum"))
+    out["pass_share_now"] = out["pass_now"] / out["counties"]
+    out["pass_share_funded"] = out["would_pass"] / out["counties"]
+    out["cost_per_pupil"] = out["cost_yuan"] / out["students"]
+    return out.reset_index().rename(columns={key: "adcode"})
+
+
+def by_means(row: pd.Series | dict, costs: UnitCosts) -> dict[str, float]:
+    """Cost of a plan row split by means: hire, rotate, build, buy (yuan, personnel over the
+    plan's years)."""
+    hire = (row["hire_backbone"] * costs.hire_backbone_per_year + row["hire_pe_arts"] * costs.hire_pe_arts_per_year
+            + row["hire_regular"] * costs.hire_regular_per_year) * costs.years
+    rotate = row["teachers_rotate"] * costs.rotate_per_year * costs.years
+    build = row["area_m2"] * costs.teaching_area_per_m2 + row["sports_m2"] * costs.sports_area_per_m2
+    buy = row["equipment_yuan"] * costs.equipment_per_yuan + row["multimedia_rooms"] * costs.multimedia_room
+    return {"hire": float(hire), "rotate": float(rotate), "build": float(build), "buy": float(buy)}
+
+
+# --------------------------------------------------------------------------------------------
+# Display and downloads
+
+
+def _wan(yuan: float) -> str:
+    return f"{yuan / 1e4:,.1f} 万元"
+
+
+def needs_text(row: pd.Series | dict, costs: UnitCosts, lang: str = "zh") -> str:
+    """What a county (or stage) needs, in one plain sentence."""
+    zh = lang != "en"
+    parts = []
+    if row["teachers_hire"]:
+        parts.append(f"新聘教师 {int(row['teachers_hire'])} 人（骨干 {int(row['hire_backbone'])}、体艺 "
+                     f"{int(row['hire_pe_arts'])}、其他 {int(row['hire_regular'])}）" if zh else
+                     f"hire {int(row['teachers_hire'])} teachers ({int(row['hire_backbone'])} backbone, "
+                     f"{int(row['hire_pe_arts'])} PE/arts, {int(row['hire_regular'])} other)")
+    if row["teachers_rotate"]:
+        parts.append(f"县内交流轮岗 {int(row['teachers_rotate'])} 人" if zh else f"rotate {int(row['teachers_rotate'])} teachers")
+    if row["area_m2"] > 0:
+        parts.append(f"新建教学及辅助用房 {row['area_m2']:,.0f} m²" if zh else f"build {row['area_m2']:,.0f} m² of teaching space")
+    if row["sports_m2"] > 0:
+        parts.append(f"新增体育场地 {row['sports_m2']:,.0f} m²" if zh else f"add {row['sports_m2']:,.0f} m² of sports ground")
+    if row["equipment_yuan"] > 0:
+        parts.append(f"购置教学仪器设备 {_wan(row['equipment_yuan'])}" if zh else
+                     f"buy {row['equipment_yuan']:,.0f} yuan of equipment")
+    if row["multimedia_rooms"]:
+        parts.append(f"新建网络多媒体教室 {int(row['multimedia_rooms'])} 间" if zh else
+                     f"equip {int(row['multimedia_rooms'])} multimedia classrooms")
+    if not parts:
+        return "资源配置已达标，无需新增。" if zh else "The resource part already passes: nothing to add."
+    cost = row["cost_yuan"]
+    if zh:
+        return "需要" + "、".join(parts) + f"；合计约 {_wan(cost)}（人员费用按 {costs.years} 年计）。"
+    return "Needs: " + "; ".join(parts) + f". Total about {cost:,.0f} yuan (staff costs over {costs.years} years)."
+
+
+COUNTY_COLUMNS = {
+    "county_name": ("县（区）", "County"), "city_name": ("市（州）", "Prefecture"),
+    "status_before": ("当前状态", "Status now"), "teachers_hire": ("新聘教师", "Hire"),
+    "teachers_rotate": ("交流轮岗", "Rotate"), "area_m2": ("教学用房 m²", "Teaching m²"),
+    "sports_m2": ("体育场地 m²", "Sports m²"), "equipment_yuan": ("仪器设备 元", "Equipment yuan"),
+    "multimedia_rooms": ("多媒体教室", "Multimedia rooms"), "cost_yuan": ("总成本 万元", "Cost (10k yuan)"),
+    "cost_per_pupil": ("生均 元", "Per pupil yuan"), "unfixable": ("需政策措施的未达标项", "Not fixable by resources"),
+    "would_pass": ("投入后可达标", "Passes if funded"),
+}
+
+SCHOOL_COLUMNS = {
+    "name": ("学校", "School"), "stage": ("学段", "Stage"), "students": ("学生", "Pupils"),
+    "hire_backbone": ("新聘骨干", "Hire backbone"), "hire_pe_arts": ("新聘体艺", "Hire PE/arts"),
+    "hire_regular": ("新聘其他", "Hire other"), "teachers_rotate_in": ("轮岗调入", "Rotate in"),
+    "teachers_rotate_out": ("轮岗调出", "Rotate out"), "area_m2": ("教学用房 m²", "Teaching m²"),
+    "sports_m2": ("体育场地 m²", "Sports m²"), "equipment_yuan": ("仪器设备 元", "Equipment yuan"),
+    "multimedia_rooms": ("多媒体教室", "Multimedia rooms"), "cost_yuan": ("成本 万元", "Cost (10k yuan)"),
+}
+
+
+def _display(frame: pd.DataFrame, columns: dict, lang: str) -> pd.DataFrame:
+    from analytics.i18n import stage_label, status_label
+
+    out = frame[[c for c in columns if c in frame.columns]].copy()
+    if "cost_yuan" in out:
+        out["cost_yuan"] = (out["cost_yuan"] / 1e4).round(1)
+    for col in ("area_m2", "sports_m2", "equipment_yuan", "cost_per_pupil"):
+        if col in out:
+            out[col] = out[col].round(0)
+    for col in ("hire_backbone", "hire_pe_arts", "hire_regular", "teachers_hire", "teachers_rotate",
+                "teachers_rotate_in", "teachers_rotate_out", "multimedia_rooms"):
+        if col in out:
+            out[col] = out[col].round().astype(int)
+    if "status_before" in out:
+        out["status_before"] = out["status_before"].map(lambda s: status_label(s, lang) if isinstance(s, str) else "—")
+    if "stage" in out:
+        out["stage"] = out["stage"].map(lambda s: stage_label(s, lang))
+    if "would_pass" in out:
+        yes, no = ("是", "否") if lang != "en" else ("yes", "no")
+        out["would_pass"] = out["would_pass"].map({True: yes, False: no})
+    i = 1 if lang == "en" else 0
+    return out.rename(columns={c: v[i] for c, v in columns.items()})
+
+
+def county_table(counties: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Counties ranked by cost, for the page and downloads (keeps adcode)."""
+    c = counties.sort_values("cost_yuan", ascending=False)
+    return pd.concat([c[["adcode"]].reset_index(drop=True),
+                      _display(c, COUNTY_COLUMNS, lang).reset_index(drop=True)], axis=1)
+
+
+def school_table(records: pd.DataFrame, adcode: str, lang: str = "zh") -> pd.DataFrame:
+    """A county's plan school by school (schools with something to do first)."""
+    r = records[records["adcode"] == adcode].copy()
+    r["_busy"] = (r["cost_yuan"] > 0) | (r["teachers_rotate_out"] > 0)
+    r = r.sort_values(["_busy", "cost_yuan"], ascending=[False, False])
+    return pd.concat([r[["school_id"]].reset_index(drop=True),
+                      _display(r, SCHOOL_COLUMNS, lang).reset_index(drop=True)], axis=1)
+
+
+def excel_bytes(plan: GapPlan, region: str, lang: str = "zh", synthetic_note: str = "") -> bytes:
+    """The plan of a region as an Excel workbook: counties, counties × stages, schools, rotations,
+    unit costs (and the demo-data note when the data is synthetic)."""
+    import io
+
+    from analytics.progress import within
+
+    buf = io.BytesIO()
+    counties = within(plan.counties, region)
+    codes = set(counties["adcode"])
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        sheets = {
+            ("县（区）", "Counties"): county_table(counties, lang),
+            ("县（区）×学段", "Counties by stage"): _display(within(plan.stages, region), {
+                "adcode": ("行政区划代码", "adcode"), **COUNTY_COLUMNS, "stage": ("学段", "Stage")}, lang),
+            ("学校", "Schools"): pd.concat([plan.records[plan.records["adcode"].isin(codes)][["adcode", "school_id"]]
+                                           .reset_index(drop=True),
+                                           _display(plan.records[plan.records["adcode"].isin(codes)], SCHOOL_COLUMNS,
+                                                    lang).reset_index(drop=True)], axis=1),
+            ("交流轮岗", "Rotations"): plan.moves[plan.moves["adcode"].isin(codes)],
+            ("单位成本", "Unit costs"): pd.DataFrame(
+                [{"item": k, "value": v} for k, v in plan.costs.__dict__.items()]),
+        }
+        i = 1 if lang == "en" else 0
+        for names, frame in sheets.items():
+            frame.to_excel(xl, sheet_name=names[i], index=False, startrow=2 if synthetic_note else 0)
+            if synthetic_note:
+                xl.sheets[names[i]]["A1"] = synthetic_note
+    return buf.getvalue()
+
+
+def cost_breaks(values: pd.Series) -> list[float]:
+    """Map classes for costs: nothing to add is a class of its own, the rest by quantiles."""
+    from analytics.maps import class_breaks
+
+    positive = values[values > 0]
+    if positive.empty:
+        return []
+    return sorted({float(positive.min()) * (1 - 1e-9), *[b for b in class_breaks(positive, 4) if b > positive.min()]})
+
+
+def cost_legend(metric, breaks: list[float], lang: str = "zh") -> list:
+    """The map legend of cost_breaks: the first class reads 'nothing to add'."""
+    from analytics.maps import legend_items
+
+    items = legend_items(metric, breaks, lang)
+    if breaks:
+        items[0] = (items[0][0], "0（无需新增）" if lang != "en" else "0 (nothing to add)")
+    return items

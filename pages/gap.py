@@ -1,0 +1,118 @@
+"""Gap calculator: what each county needs for the resource part to pass, what it costs, and
+which counties a budget would bring to 达标."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from analytics import gap, maps, progress
+from analytics.i18n import t
+from pages.ui import common
+
+path, version = common.shell()
+lang = common.lang()
+view = common.view()
+a = common.assessment(path, version)
+names = progress.region_names(a, lang)
+region = view.region
+cr = common.criteria()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def plan_for(path: str, version: float, year: int) -> gap.GapPlan:
+    """The plan for one year (every county of the database)."""
+    return gap.make_plan(common.connection(path, version).cursor(), year, common.criteria(), gap.load_costs())
+
+
+@st.cache_data(show_spinner=False, max_entries=50)
+def cost_layer(path: str, version: float, year: int, region: str, per_pupil: bool, language: str):
+    counties = progress.within(plan_for(path, version, year).counties, region)
+    column = "cost_per_pupil" if per_pupil else "cost_yuan"
+    label = t("gap_cost_per_pupil" if per_pupil else "gap_cost", language)
+    metric = maps.Metric(column, label, label, "continuous", "low", "{:,.0f}")
+    value = counties[column] / (1 if per_pupil else 1e4)
+    tips = [[f"{label}：{v:,.0f}", f"{t('gap_pass_funded', language)}：{'是' if w else '否'}" if language != "en"
+             else f"{t('gap_pass_funded', language)}: {'yes' if w else 'no'}"]
+            for v, w in zip(value, counties["would_pass"])]
+    values = counties.assign(value=value.to_numpy(), status=counties["status_before"], tip=tips)
+    breaks = gap.cost_breaks(values["value"])
+    data, breaks = maps.county_data(region, values[["adcode", "status", "value", "tip"]], metric, language, breaks)
+    return data, breaks, metric
+
+
+def on_map_select(key: str) -> None:
+    picked = st.session_state[key]["selection"]["objects"].get(maps.COUNTY_LAYER)
+    if picked:
+        st.session_state["county"] = picked[0]["adcode"]
+        st.session_state["school"] = ""
+
+
+plan = plan_for(path, version, view.year)
+counties = progress.within(plan.counties, region)
+st.title(t("gap_title", lang, region=names.get(region, region), year=view.year))
+st.caption(t("gap_method", lang))
+st.caption(t("gap_costs_note", lang, note=plan.costs.note_en if lang == "en" else plan.costs.note_zh))
+
+total = counties[gap.TOTAL_COLUMNS].sum()
+m = st.columns(5)
+m[0].metric(t("gap_total_cost", lang), f"{total['cost_yuan'] / 1e4:,.0f} 万元" if lang != "en"
+            else f"{total['cost_yuan']:,.0f} yuan")
+m[1].metric(t("gap_hire", lang), f"{int(total['teachers_hire']):,}")
+m[2].metric(t("gap_rotate", lang), f"{int(total['teachers_rotate']):,}")
+m[3].metric(t("gap_area", lang), f"{total['area_m2']:,.0f} m²")
+m[4].metric(t("gap_pass_funded", lang), f"{int(counties['would_pass'].sum())} / {len(counties)}",
+            delta=f"{t('gap_pass_now', lang)} {int((counties['status_before'] == 'pass').sum())}", delta_color="off")
+
+per_pupil = st.radio(t("gap_map_metric", lang), [False, True], horizontal=True, key="gap_per_pupil",
+                     format_func=lambda p: t("gap_cost_per_pupil" if p else "gap_cost", lang))
+data, breaks, metric = cost_layer(path, version, view.year, region, per_pupil, lang)
+map_col, legend_col = st.columns([5, 1])
+with map_col:
+    key = f"gap-map-{region}-{per_pupil}"
+    st.pydeck_chart(maps.build_deck(region, data, selected=view.county or None), on_select=partial(on_map_select, key),
+                    selection_mode="single-object", key=key, height=560)
+    st.caption(t("map_note", lang))
+with legend_col:
+    st.html(maps.legend_html(metric.label(lang), gap.cost_legend(metric, breaks, lang)))
+
+st.subheader(t("gap_ranked", lang))
+table = gap.county_table(counties, lang)
+st.dataframe(table, hide_index=True, width="stretch", height=420, column_config={"adcode": None})
+d1, d2, _ = st.columns([1, 1, 4])
+d1.download_button(t("download_csv", lang), table.to_csv(index=False).encode("utf-8-sig"),
+                   file_name=f"gap_{region}_{view.year}.csv", mime="text/csv", key="dl_gap_csv")
+note = t("synthetic_banner", lang) if common.summary(path, version).synthetic else ""
+d2.download_button(t("download_xlsx", lang), gap.excel_bytes(plan, region, lang, note),
+                   file_name=f"gap_{region}_{view.year}.xlsx", key="dl_gap_xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+st.subheader(t("gap_budget", lang))
+fundable = float(counties.loc[counties["would_pass"], "cost_yuan"].sum()) / 1e4
+budget = st.slider(t("gap_budget_slider", lang), 0.0, max(fundable, 1.0), min(fundable, max(fundable, 1.0)) / 2,
+                   key="gap_budget")
+funded = gap.fund_by_budget(counties, budget * 1e4)
+chosen = funded[funded["funded"]]
+now = int((counties["status_before"] == "pass").sum())
+after = now + int((chosen["status_before"] != "pass").sum())
+st.write(t("gap_budget_result", lang, funded=len(chosen), spent=chosen["cost_yuan"].sum() / 1e4, now=now,
+           after=after, total=len(counties)))
+st.caption(t("gap_budget_method", lang))
+st.dataframe(gap.county_table(chosen, lang), hide_index=True, width="stretch", column_config={"adcode": None})
+
+if view.county and view.county in set(plan.counties["adcode"]):
+    row = plan.counties.set_index("adcode").loc[view.county]
+    st.subheader(t("gap_county", lang, county=names.get(view.county, view.county)))
+    st.write(gap.needs_text(row, plan.costs, lang))
+    if row["unfixable"]:
+        items = "、".join(f"{c} {cr[c].name_en if lang == 'en' else cr[c].name_zh}" for c in row["unfixable"].split(","))
+        st.warning(t("gap_unfixable", lang, items=items))
+    schools = gap.school_table(plan.records, view.county, lang)
+    st.dataframe(schools, hide_index=True, width="stretch", column_config={"school_id": None})
+    st.download_button(t("download_csv", lang), schools.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"gap_{view.county}_{view.year}_schools.csv", mime="text/csv", key="dl_gap_schools")
+else:
+    st.info(t("gap_pick_county", lang))
+
+common.finish()
