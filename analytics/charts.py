@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from analytics.i18n import stage_label, status_label, t
@@ -14,13 +15,20 @@ FAIL_COLOUR = "#d73027"
 STAGE_COLOURS = {"primary": "#2c7fb8", "junior": "#7fcdbb", "all": "#253494"}
 
 
-def themed(chart: alt.Chart) -> alt.Chart:
-    """Apply the project's chart theme (fonts, sizes, no chart border)."""
-    return (chart.configure(font=FONT)
-            .configure_axis(labelFontSize=12, titleFontSize=12, labelFont=FONT, titleFont=FONT)
-            .configure_legend(labelFontSize=12, titleFontSize=12, labelFont=FONT, titleFont=FONT)
-            .configure_title(fontSize=15, font=FONT, anchor="start")
-            .configure_view(strokeWidth=0))
+THEME = {  # the one visual theme of pages and exports
+    "font": FONT,
+    "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelFont": FONT, "titleFont": FONT},
+    "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelFont": FONT, "titleFont": FONT},
+    "title": {"fontSize": 15, "font": FONT, "anchor": "start"},
+    "view": {"strokeWidth": 0},
+}
+
+
+def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Apply the project's chart theme (fonts, sizes, no chart border). Sets the chart's config
+    in place (configure_* would deep-copy the chart and its data five times)."""
+    chart.config = alt.Config(**THEME)
+    return chart
 
 
 def cv_bars(cv: pd.DataFrame, lang: str = "zh") -> alt.Chart:
@@ -77,7 +85,7 @@ def status_counts(counties: pd.DataFrame, lang: str = "zh") -> alt.Chart:
     order = [status_label(s, lang) for s in STATUS_COLORS]
     colours = ["#%02x%02x%02x" % c for c in STATUS_COLORS.values()]
     return themed(alt.Chart(data).mark_bar().encode(
-        x=alt.X("year:O", title=t("col_year", lang)),
+        x=alt.X("year:O", title=t("col_year", lang), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("n:Q", title=t("counties", lang)),
         color=alt.Color("label:N", title=t("col_status", lang), scale=alt.Scale(domain=order, range=colours),
                         sort=order),
@@ -110,7 +118,8 @@ def progress_chart(series: pd.DataFrame, milestones: pd.DataFrame, path: pd.Data
               axis=alt.Axis(labelAngle=0, labelExpr=label_expr, labelLineHeight=15))
     fmt = _axis_format(unit)
     y = alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))
-    peers = alt.Chart(series[~series["selected"]]).mark_line(color="#9aa5b1", opacity=0.35, strokeWidth=1).encode(
+    # a light solid grey, not opacity: per-path opacity makes rendering (PNG, PDF) three times slower
+    peers = alt.Chart(series[~series["selected"]]).mark_line(color="#cfd6dd", strokeWidth=1).encode(
         x=x, y=y, detail="adcode:N")
     mine = series[series["selected"]]
     own = alt.Chart(mine).mark_line(color=STAGE_COLOURS["all"], strokeWidth=3, point=alt.OverlayMarkDef(size=50)).encode(
@@ -127,3 +136,126 @@ def progress_chart(series: pd.DataFrame, milestones: pd.DataFrame, path: pd.Data
                                                          strokeWidth=2).encode(x=x, y=y))
     return themed(alt.layer(*layers).properties(
         height=230, title=alt.TitleParams(title, subtitle=subtitle, subtitleColor="#555", subtitleFontSize=11)))
+
+
+# --------------------------------------------------------------------------------------------
+# Print layouts (exports): static maps, watermark, title and source lines
+
+
+WATERMARK_COLOUR = "#c0392b"
+
+
+def bare(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A themed chart without its top-level config, so it can be composed with others. Changes
+    the chart itself (a deep copy of map data is slow): pass charts made for the purpose."""
+    for attr in ("config", "padding", "background", "autosize"):
+        setattr(chart, attr, alt.Undefined)
+    return chart
+
+
+def watermark(text: str, width: int, height: int) -> alt.Chart:
+    """A faint diagonal line of text over a plot (the demo-data mark)."""
+    return alt.Chart(pd.DataFrame({"t": [text]})).mark_text(
+        angle=330, fontSize=max(18, width // 16), color=WATERMARK_COLOUR, opacity=0.13, fontWeight="bold",
+    ).encode(text="t:N", x=alt.value(width / 2), y=alt.value(height / 2))
+
+
+def static_map(shapes: str, outlines: str, centre_lon: float, labels: pd.DataFrame, width: int, height: int,
+               mark: str | None = None) -> alt.LayerChart:
+    """A north-up county choropleth for print. `shapes` and `outlines` name datasets of GeoJSON
+    features added to the spec when it is rendered (exports.Figure): the county shapes carry
+    `fill` (hex) and `name`; outlines are the level above. Place labels (text, lon, lat) get a
+    white halo."""
+    projection = alt.Projection(type="conicEqualArea", rotate=[-round(centre_lon, 2), 0],
+                                parallels=[25, 47]).to_dict()
+    base = alt.Chart(alt.Data(name=shapes)).mark_geoshape(
+        stroke="white", strokeWidth=0.4, opacity=1, fillOpacity=1).encode(
+        color=alt.Color("fill:N", scale=None), tooltip=["name:N"]).project(**projection)
+    lines = alt.Chart(alt.Data(name=outlines)).mark_geoshape(filled=False, stroke="#333", strokeWidth=1.2).project(
+        **projection)
+    halo = alt.Chart(labels).mark_text(fontSize=12, stroke="white", strokeWidth=3, strokeOpacity=0.85).encode(
+        longitude="lon:Q", latitude="lat:Q", text="text:N").project(**projection)
+    text = alt.Chart(labels).mark_text(fontSize=12, color="#222").encode(
+        longitude="lon:Q", latitude="lat:Q", text="text:N").project(**projection)
+    layers = [base, lines, halo, text]
+    if mark:
+        layers.append(watermark(mark, width, height))
+    return alt.layer(*layers).properties(width=width, height=height)
+
+
+def legend_chart(title: str, items: list[tuple[tuple[int, int, int], str]]) -> alt.LayerChart:
+    """A vertical legend of colour swatches (the web map's classes) for print layouts."""
+    data = pd.DataFrame([{"i": i, "fill": "#%02x%02x%02x" % tuple(c), "label": label}
+                         for i, (c, label) in enumerate(items)])
+    y = alt.Y("i:O", axis=None)
+    swatch = alt.Chart(data).mark_square(size=180, stroke="#888", strokeWidth=0.5, opacity=1).encode(
+        y=y, color=alt.Color("fill:N", scale=None), x=alt.value(8))
+    label = alt.Chart(data).mark_text(align="left", fontSize=12, dx=0).encode(y=y, text="label:N", x=alt.value(20))
+    return alt.layer(swatch, label).properties(width=150, height=22 * len(items),
+                                               title=alt.TitleParams(title, fontSize=13, anchor="start"))
+
+
+def footer(lines: list[str], width: int, red_first: bool = False) -> alt.Chart:
+    """Source and note lines under a print layout."""
+    data = pd.DataFrame({"i": range(len(lines)), "t": lines,
+                         "c": [WATERMARK_COLOUR if red_first and i == 0 else "#555" for i in range(len(lines))]})
+    return alt.Chart(data).mark_text(align="left", baseline="top", fontSize=11).encode(
+        y=alt.Y("i:O", axis=None), text="t:N", color=alt.Color("c:N", scale=None), x=alt.value(0),
+    ).properties(width=width, height=17 * len(lines))
+
+
+def print_layout(body: alt.TopLevelMixin, title: str, subtitle: list[str], notes: list[str],
+                 width: int, synthetic_note: str | None = None) -> alt.VConcatChart:
+    """A titled, sourced print layout around a chart (maps and charts share it)."""
+    lines = ([synthetic_note] if synthetic_note else []) + notes
+    out = alt.vconcat(bare(body), footer(lines, width, red_first=bool(synthetic_note)), spacing=12).properties(
+        title=alt.TitleParams(title, subtitle=subtitle, fontSize=18, subtitleFontSize=12, subtitleColor="#444",
+                              anchor="start", offset=10),
+        padding={"left": 16, "right": 16, "top": 14, "bottom": 12}, background="white")
+    return themed(out)
+
+
+def urban_rural_bars(g: pd.Series, lang: str = "zh") -> alt.FacetChart:
+    """Urban (城区+镇区) against rural (乡村): funding and equipment per pupil, bachelor's share of
+    teachers, training hours — one small panel each (their units differ)."""
+    zh = lang != "en"
+    measures = [
+        ("funding_per_student", "生均公共经费（元）" if zh else "Funding per pupil (yuan)"),
+        ("equipment_per_student", "生均设备值（元）" if zh else "Equipment per pupil (yuan)"),
+        ("bachelor_share", "本科以上教师占比" if zh else "Teachers with bachelor's+"),
+        ("training_hours", "年均培训学时" if zh else "Training hours a year"),
+    ]
+    areas = [("urban", "城镇" if zh else "Urban+town"), ("rural", "乡村" if zh else "Rural")]
+    data = pd.DataFrame([{"measure": label, "order": i, "area": area_label,
+                          "value": float(g.get(f"{area}_{key}", np.nan))}
+                         for i, (key, label) in enumerate(measures) for area, area_label in areas])
+    data["text"] = [f"{v:.0%}" if "占比" in m or "bachelor" in m else f"{v:,.0f}"
+                    for v, m in zip(data["value"], data["measure"])]
+    base = alt.Chart(data).encode(x=alt.X("area:N", title=None, sort=[a[1] for a in areas],
+                                          axis=alt.Axis(labelAngle=0)))
+    bars = base.mark_bar(width=34).encode(
+        y=alt.Y("value:Q", title=None),
+        color=alt.Color("area:N", scale=alt.Scale(domain=[a[1] for a in areas], range=[PASS_COLOUR, "#fdae61"]),
+                        legend=None))
+    text = base.mark_text(dy=-7, fontSize=11).encode(y="value:Q", text="text:N")
+    return alt.layer(bars, text).properties(width=130, height=180).facet(
+        column=alt.Column("measure:N", title=None, sort=[m[1] for m in measures],
+                          header=alt.Header(labelFontSize=12, labelFont=FONT))).resolve_scale(y="independent")
+
+
+def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], width: int = 470) -> alt.LayerChart:
+    """A plan's scorecard drawn as a table (for print): target, latest, goal, coloured status."""
+    data = card.reset_index(drop=True).assign(i=lambda d: d.index,
+                                              fill=lambda d: d["status"].map(colours).fillna("#cccccc"))
+    data["target"] = [s if len(s) <= 17 else s[:16] + "…" for s in data["target"]]
+    y = alt.Y("i:O", axis=None)
+    x_latest, x_goal, x_status = width * 0.42, width * 0.58, width * 0.83
+    cols = [alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(0), text="target:N"),
+            alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(x_latest), text="latest:N"),
+            alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(x_goal), text="goal:N"),
+            alt.Chart(data).mark_square(size=110, opacity=1).encode(y=y, x=alt.value(x_status - 9),
+                                                          color=alt.Color("fill:N", scale=None)),
+            alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(x_status),
+                                                                          text="status_label:N")]
+    return alt.layer(*cols).properties(width=width, height=21 * len(data),
+                                       title=alt.TitleParams(title, fontSize=14, anchor="start"))

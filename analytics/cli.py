@@ -1,4 +1,4 @@
-"""Command line: `python -m analytics build-demo | info | assess | progress | gap …`."""
+"""Command line: `python -m analytics build-demo | info | assess | progress | gap | export …`."""
 
 from __future__ import annotations
 
@@ -159,6 +159,44 @@ def cmd_gap(args: argparse.Namespace) -> None:
         print(f"scenario written to {target} (the {args.year} plan applied to every county)", file=sys.stderr)
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    from analytics import exports, fonts
+
+    _region_prefix(args.region)
+    try:
+        criteria = load_criteria(args.criteria)
+        plans = targets.load_plans()
+        plan = targets.find_plan(args.plan) if args.plan else next(iter(plans.values()))
+    except (CriteriaError, targets.PlanError) as exc:
+        raise CliError(str(exc)) from None
+    con = db.connect(args.db)
+    available = balance.years(con)
+    if args.year not in available:
+        raise CliError(f"year {args.year} is not in {args.db}; available: {', '.join(map(str, available)) or 'none'}")
+    started = time.time()
+    a = balance.assess(con, None, criteria)
+    if not (a.counties["adcode"].str.startswith(_region_prefix(args.region))).any():
+        raise CliError(f"region {args.region} is not in {args.db}")
+    gaps = balance.urban_rural_gaps(con, None, criteria)
+    values = progress.metric_values(con, a, gaps)
+    names = progress.region_names(a, args.lang)
+    table = progress.progress(values, plan, args.year, names)
+    ctx = exports.context_from(db.metadata(con), db.is_synthetic(con), args.lang)
+    con.close()
+    try:
+        files = exports.briefing_pack(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage,
+                                      ctx, names)
+    except fonts.FontError as exc:
+        raise CliError(str(exc)) from None
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (args.out / name).write_bytes(data)
+    size = sum(len(d) for d in files.values()) / 1e6
+    print(f"wrote {len(files)} files ({size:.1f} MB) to {args.out} in {time.time() - started:.1f} s", file=sys.stderr)
+    for name in files:
+        print(args.out / name)
+
+
 def _region_prefix(adcode: str) -> str:
     """'510000' → '51', '510100' → '5101', '510104' → '510104'."""
     if len(adcode) != 6 or not adcode.isdigit():
@@ -214,6 +252,17 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
     c.add_argument("--format", choices=["csv", "json", "table"], default="table")
     c.set_defaults(func=cmd_gap)
+
+    e = sub.add_parser("export", help="briefing pack of a region: sheet PDF, maps, charts, Excel tables")
+    e.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    e.add_argument("--region", required=True, help="adcode of a province, city or county")
+    e.add_argument("--year", type=int, required=True)
+    e.add_argument("--plan", help="target plan name or file (default: the first plan)")
+    e.add_argument("--stage", choices=["primary", "junior", "all"], default="all")
+    e.add_argument("--lang", choices=["zh", "en"], default="zh")
+    e.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
+    e.add_argument("--out", type=Path, required=True, help="folder to write the files to")
+    e.set_defaults(func=cmd_export)
     return p
 
 

@@ -246,7 +246,7 @@ def polygon_records(region: str) -> tuple[dict, ...]:
     return tuple(records)
 
 
-def _upper_level(region: str):
+def upper_level(region: str):
     """The level drawn over a region's counties: provinces nationally, the province's cities, or the city."""
     kind = region_kind(region)
     if kind == "national":
@@ -260,7 +260,7 @@ def _upper_level(region: str):
 @lru_cache(maxsize=64)
 def outline_records(region: str) -> tuple[dict, ...]:
     """Paths of the outlines to draw over the counties: cities in a province, the city otherwise."""
-    gdf = _upper_level(region)
+    gdf = upper_level(region)
     precision = PRECISION
     if region == NATIONAL:
         gdf = gdf.assign(geometry=shapely.coverage_simplify(gdf.geometry.values, NATIONAL_TOLERANCE))
@@ -271,7 +271,7 @@ def outline_records(region: str) -> tuple[dict, ...]:
 @lru_cache(maxsize=64)
 def label_records(region: str) -> tuple[dict, ...]:
     """Chinese place labels: cities on a province map, counties on a city map, provinces nationally."""
-    gdf = _upper_level(region) if region_kind(region) in ("national", "province") else region_counties(region)
+    gdf = upper_level(region) if region_kind(region) in ("national", "province") else region_counties(region)
     points = shapely.point_on_surface(gdf.geometry.values)
     return tuple({"text": n, "position": [round(p.x, PRECISION), round(p.y, PRECISION)]}
                  for n, p in zip(gdf["name"], points))

@@ -54,7 +54,11 @@ left, right = st.columns([1, 1])
 with left:
     cv = profile.cv_table(a, view.county, view.year, view.stage)
     st.altair_chart(charts.cv_bars(cv, lang), width="stretch")
-    download(cv, "cv", "dl_cv")
+    d1, d2 = st.columns(2)
+    with d1:
+        download(cv, "cv", "dl_cv")
+    with d2:
+        common.export_menu("cv", view.county, key="exp_cv")
 with right:
     st.subheader(t("rank", lang))
     rank = profile.rank_in_province(a, view.county, view.year, view.stage)
@@ -70,7 +74,11 @@ failed_chart, cv_chart = charts.trend_lines(trend, lang)
 c1, c2 = st.columns(2)
 c1.altair_chart(failed_chart, width="stretch")
 c2.altair_chart(cv_chart, width="stretch")
-download(trend, "trend", "dl_trend")
+d1, d2 = st.columns([1, 5])
+with d1:
+    download(trend, "trend", "dl_trend")
+with d2:
+    common.export_menu("trend", view.county, key="exp_trend")
 
 st.subheader(t("school_table", lang))
 schools = profile.school_table(a, view.county, view.year, view.stage, lang)

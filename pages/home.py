@@ -44,6 +44,7 @@ with left:
 with right:
     trend = a.counties[a.counties["stage"] == view.stage]
     st.altair_chart(charts.status_counts(trend, lang), width="stretch")
+    common.export_menu("status", view.region, key="exp_status")
 
 st.caption(t("method_note", lang))
 source = summary.meta.get("notice", "") if summary.synthetic else summary.meta.get("source", "")

@@ -74,6 +74,7 @@ with map_col:
     st.caption(t("map_help", lang))
     st.caption(t("map_note", lang))
 with legend_col:
+    common.export_menu("map", view.region, metric=view.metric, key="exp_map")
     st.html(maps.legend_html(metric.label(lang), maps.legend_items(metric, breaks, lang)))
     if schools:
         st.html(maps.legend_html(t("schools_legend", lang), [

@@ -81,8 +81,10 @@ st.caption(t("trajectory_help", lang) + " " + (progress.PROJECTION_METHOD_EN if 
 groups = list(dict.fromkeys((tg.metric, tg.stage) for tg in plan.targets))
 cols = st.columns(2)
 for i, (metric, stage) in enumerate(groups):
-    cols[i % 2].vega_lite_chart(chart_spec(path, version, plan.name, view.year, region, metric, stage, lang),
-                                width="stretch")
+    with cols[i % 2]:
+        st.vega_lite_chart(chart_spec(path, version, plan.name, view.year, region, metric, stage, lang),
+                           width="stretch")
+        common.export_menu("progress", region, metric=f"{metric}:{stage}", plan=plan.name, key=f"exp_{metric}_{stage}")
 
 st.subheader(t("target_detail", lang))
 keys = [tg.key for tg in plan.targets]

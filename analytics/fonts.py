@@ -1,0 +1,147 @@
+"""The bundled open CJK font (Noto Sans CJK SC, OFL, from the `noto-cjk-sans-otc` package) for
+server-side images: registered with vl-convert for PNG and PDF, and embedded (as a subset) in
+SVG files, so exports show Chinese on machines that have no CJK font.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+from functools import lru_cache
+from pathlib import Path
+
+FAMILY = "Noto Sans CJK SC"
+EMBEDDED_FAMILY = "Junheng CJK"   # the family name of the subset embedded in SVG files
+SC_INDEX = 2                      # Simplified Chinese in the NotoSansCJK-Regular.ttc collection
+
+
+class FontError(RuntimeError):
+    """No usable CJK font: exports would show boxes instead of Chinese."""
+
+
+def font_file() -> Path:
+    """The bundled NotoSansCJK-Regular.ttc."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:
+        raise FontError("the CJK font package is missing: pip install noto-cjk-sans-otc") from None
+    path = Path(noto_cjk_sans_otc.__file__).parent / "NotoSansCJK-Regular.ttc"
+    if not path.exists():
+        raise FontError(f"{path} is missing: reinstall noto-cjk-sans-otc")
+    return path
+
+
+_registered: list[Path] = []
+
+
+def register() -> Path:
+    """Register the bundled font's folder with vl-convert (once per process); returns the font."""
+    path = font_file()
+    if not _registered:
+        import vl_convert as vlc
+
+        vlc.register_font_directory(str(path.parent))
+        _registered.append(path)
+    return path
+
+
+def registered() -> Path | None:
+    """The font registered with vl-convert by this process, if any."""
+    return _registered[0] if _registered else None
+
+
+@lru_cache(maxsize=1)
+def check() -> None:
+    """Render 中 and a character no font has: equal images mean Chinese would come out as boxes."""
+    import vl_convert as vlc
+
+    register()
+
+    def png(text: str) -> bytes:
+        return vlc.vegalite_to_png({
+            "width": 40, "height": 30, "data": {"values": [{"t": text}]},
+            "mark": {"type": "text", "font": FAMILY, "fontSize": 24}, "encoding": {"text": {"field": "t"}},
+            "config": {"view": {"stroke": None}}}, scale=1)
+
+    if hashlib.md5(png("中")).digest() == hashlib.md5(png("\ue000")).digest():
+        raise FontError(f"{FAMILY} does not render: Chinese would be drawn as boxes")
+
+
+def _common_chars() -> str:
+    """Characters exports usually need: ASCII, the UI strings, criteria, plans, every place name."""
+    from analytics import geo, i18n, targets
+    from analytics.criteria import load_criteria
+
+    texts = [chr(c) for c in range(32, 127)]
+    for table in (i18n.STRINGS, i18n.STATUS_LABELS, i18n.PROGRESS_LABELS, i18n.STAGE_LABELS, i18n.LEVEL_LABELS,
+                  i18n.LOCALE_LABELS):
+        texts += [v for entry in table.values() for v in entry.values()]
+    texts += [c.name_zh for c in load_criteria().items]
+    for plan in targets.load_plans().values():
+        texts += [plan.title_zh, plan.source] + [p["zh"] for p in plan.phases.values()]
+        texts += [tg.label_zh for tg in plan.targets]
+    for layer in ("counties", "cities", "provinces"):
+        texts += list(geo.load_layer(layer)["name"])
+    texts.append("≥≤×–—·…%％（）：；，。、⁰¹²³m²")
+    return "".join(sorted(set("".join(texts))))
+
+
+@lru_cache(maxsize=1)
+def _base_font() -> tuple[bytes, frozenset]:
+    """A first subset of the 65k-glyph font with the common characters: loading it is ~50× faster
+    than loading the whole font, so each SVG's own subset is cut from it. Kept in the temp folder
+    between runs (it takes a few seconds to make)."""
+    import tempfile
+
+    chars = _common_chars()
+    key = hashlib.sha1((chars + str(font_file().stat().st_size)).encode()).hexdigest()[:16]
+    cache = Path(tempfile.gettempdir()) / "junheng-fonts" / f"cjk-base-{key}.otf"
+    if cache.exists():
+        return cache.read_bytes(), frozenset(chars)
+    data = _cut(str(font_file()), chars, SC_INDEX)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{id(data)}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(cache)
+    return data, frozenset(chars)
+
+
+def _cut(source, chars: str, number: int = 0) -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(source, fontNumber=number, lazy=False)
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.hinting = False
+    options.layout_features = []   # horizontal Chinese and figures need no OpenType features
+    sub = subset.Subsetter(options=options)
+    sub.populate(text=chars)
+    sub.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=64)
+def _subset(chars: str) -> bytes:
+    """The font cut to `chars` (from the common subset when it has them all)."""
+    base, known = _base_font()
+    if set(chars) <= known:
+        return _cut(io.BytesIO(base), chars)
+    return _cut(str(font_file()), chars, SC_INDEX)
+
+
+def embed_in_svg(svg: str) -> str:
+    """Embed the subset of the font that the SVG's text uses (as an @font-face data URL) and put
+    it first in every font-family, so the file shows Chinese wherever it is opened."""
+    texts = "".join(re.findall(r">([^<]+)<", svg))
+    chars = "".join(sorted(set(texts) | set("0123456789.,%-–—:：()（）")))
+    data = base64.b64encode(_subset(chars)).decode("ascii")
+    style = (f'<defs><style>@font-face {{ font-family: "{EMBEDDED_FAMILY}"; '
+             f'src: url(data:font/otf;base64,{data}) format("opentype"); }}</style></defs>')
+    svg = re.sub(r'font-family="([^"]*)"', lambda m: f'font-family="{EMBEDDED_FAMILY}, {m.group(1)}"', svg)
+    return re.sub(r"(<svg[^>]*>)", r"\1" + style, svg, count=1)

@@ -1,0 +1,213 @@
+"""Official-format Excel tables, laid out as county supervision reports do (title rows, units,
+merged two-row headers, notes, print setup): the 校际差异系数表 and the 学校达标情况表.
+One workbook per region and year.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from analytics import balance, progress
+from analytics.criteria import STAGES, Criteria
+from analytics.i18n import stage_label
+
+if TYPE_CHECKING:
+    from analytics.exports import Context
+
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+HEAD = PatternFill("solid", fgColor="F2F2F2")
+MISS = PatternFill("solid", fgColor="F8D7DA")
+FONT = "宋体"
+INDICATOR_SHORT = {
+    "R1": "高于规定学历教师数", "R2": "县级以上骨干教师数", "R3": "体育、艺术专任教师数",
+    "R4": "生均教学及辅助用房面积", "R5": "生均体育运动场馆面积", "R6": "生均教学仪器设备值",
+    "R7": "网络多媒体教室数",
+}
+UNIT = {"R1": "人/百生", "R2": "人/百生", "R3": "人/百生", "R4": "m²/生", "R5": "m²/生", "R6": "元/生", "R7": "间/百生"}
+
+
+def _styles(wb: Workbook) -> None:
+    """Named cell styles (assigning one name is much faster than four style objects per cell)."""
+    for name, align, fmt, fill in (
+        ("jh_text", CENTRE, "General", None), ("jh_text_left", LEFT, "General", None),
+        ("jh_num2", CENTRE, "#,##0.00", None), ("jh_num3", CENTRE, "0.000", None),
+        ("jh_int", CENTRE, "#,##0", None), ("jh_pct", CENTRE, "0%", None),
+        ("jh_num2_miss", CENTRE, "#,##0.00", MISS), ("jh_num3_miss", CENTRE, "0.000", MISS),
+        ("jh_int_miss", CENTRE, "#,##0", MISS), ("jh_text_miss", CENTRE, "General", MISS),
+    ):
+        style = NamedStyle(name=name, font=Font(name=FONT, size=10), border=BOX, alignment=align, number_format=fmt)
+        if fill is not None:
+            style.fill = fill
+        wb.add_named_style(style)
+
+
+def _title(ws: Worksheet, text: str, sub: str, ncols: int) -> None:
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    ws.cell(1, 1, text).font = Font(name=FONT, size=16, bold=True)
+    ws.cell(1, 1).alignment = CENTRE
+    ws.row_dimensions[1].height = 30
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
+    ws.cell(2, 1, sub).font = Font(name=FONT, size=10)
+    ws.cell(2, 1).alignment = LEFT
+
+
+def _header(ws: Worksheet, row: int, col: int, text: str, rows: int = 1, cols: int = 1) -> None:
+    if rows > 1 or cols > 1:
+        ws.merge_cells(start_row=row, start_column=col, end_row=row + rows - 1, end_column=col + cols - 1)
+    for r in range(row, row + rows):
+        for c in range(col, col + cols):
+            cell = ws.cell(r, c)
+            cell.border, cell.fill, cell.alignment = BOX, HEAD, CENTRE
+            cell.font = Font(name=FONT, size=10, bold=True)
+    ws.cell(row, col, text)
+
+
+def _notes(ws: Worksheet, start: int, notes: list[str], ncols: int) -> int:
+    for i, note in enumerate(notes):
+        r = start + i
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+        ws.cell(r, 1, note).font = Font(name=FONT, size=9, color="C00000" if note.startswith("演示") else "000000")
+        ws.cell(r, 1).alignment = LEFT
+        ws.row_dimensions[r].height = 28
+    return start + len(notes)
+
+
+def _print_setup(ws: Worksheet, last_row: int, ncols: int, header_rows: str) -> None:
+    ws.print_area = f"A1:{get_column_letter(ncols)}{last_row}"
+    ws.print_title_rows = header_rows
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+
+
+def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: str, year: int, name: str,
+             notes: list[str]) -> None:
+    """校际差异系数表: per county and stage, the county mean and CV of R1–R7, the composite, the limit."""
+    ncols = 2 + 14 + 3
+    _title(ws, f"{name}义务教育学校校际差异系数表（{year}学年）",
+           f"统计口径：按在校生数加权的校际差异系数；学年：{year}—{year + 1}；单位见各指标", ncols)
+    _header(ws, 3, 1, "县（区）", rows=2)
+    _header(ws, 3, 2, "学段", rows=2)
+    for i in range(1, 8):
+        col = 3 + 2 * (i - 1)
+        _header(ws, 3, col, f"R{i} {INDICATOR_SHORT[f'R{i}']}（{UNIT[f'R{i}']}）", cols=2)
+        _header(ws, 4, col, "均值")
+        _header(ws, 4, col + 1, "差异系数")
+    _header(ws, 3, 17, "综合差异系数", rows=2)
+    _header(ws, 3, 18, "差异系数标准（≤）", rows=2)
+    _header(ws, 3, 19, "是否达标", rows=2)
+    ws.row_dimensions[3].height = 42
+    rows = progress.within(a.counties, region)
+    rows = rows[(rows["year"] == year) & rows["stage"].isin(STAGES)].sort_values(["adcode", "stage"],
+                                                                                 key=lambda s: s.map({"primary": 0, "junior": 1}) if s.name == "stage" else s)
+    r = 5
+    for row in rows.itertuples(index=False):
+        limit = criteria["R1"].cv_threshold[row.stage]
+        cvs = [getattr(row, f"cv_r{i}") for i in range(1, 8)]
+        ok = all(c == c and c <= criteria[f"R{i + 1}"].cv_threshold[row.stage] for i, c in enumerate(cvs))
+        values = [row.county_name, stage_label(row.stage)]
+        for i in range(1, 8):
+            values += [getattr(row, f"mean_r{i}"), getattr(row, f"cv_r{i}")]
+        values += [row.cv_composite, limit, "是" if ok else "否"]
+        for c, v in enumerate(values, start=1):
+            cell = ws.cell(r, c, None if isinstance(v, float) and v != v else v)
+            if 3 <= c <= 17:
+                style = "jh_num3" if (c % 2 == 0 or c == 17) else "jh_num2"
+                if c <= 16 and c % 2 == 0 and isinstance(v, float) and v == v and v > limit:
+                    style += "_miss"
+            elif c == 18:
+                style = "jh_num2"
+            else:
+                style = "jh_text_miss" if c == 19 and not ok else "jh_text"
+            cell.style = style
+        r += 1
+    last = _notes(ws, r + 1, notes, ncols) - 1
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 6
+    for c in range(3, ncols + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 9.5
+    ws.freeze_panes = "C5"
+    _print_setup(ws, last, ncols, "3:4")
+
+
+def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: str, year: int, name: str,
+                 notes: list[str]) -> None:
+    """学校达标情况表: every assessed school and stage with R1–R7, standards met and the verdict."""
+    ncols = 4 + 7 + 3
+    _title(ws, f"{name}义务教育学校资源配置达标情况表（{year}学年）",
+           f"标准：每所学校至少6项指标达到标准、其余项不低于标准的85%；学年：{year}—{year + 1}", ncols)
+    for c, text in enumerate(["县（区）", "学校名称", "学段", "在校生数（人）"], start=1):
+        _header(ws, 3, c, text, rows=2)
+    for i in range(1, 8):
+        cid = f"R{i}"
+        _header(ws, 3, 4 + i, f"{cid} {INDICATOR_SHORT[cid]}（{UNIT[cid]}）")
+        std = criteria[cid].threshold
+        _header(ws, 4, 4 + i, f"标准 小学≥{std['primary']:g} 初中≥{std['junior']:g}")
+    _header(ws, 3, 12, "达标项数", rows=2)
+    _header(ws, 3, 13, "最低项达标率", rows=2)
+    _header(ws, 3, 14, "是否达标", rows=2)
+    ws.row_dimensions[3].height = 42
+    ws.row_dimensions[4].height = 30
+    s = a.schools[(a.schools["year"] == year) & a.schools["eligible"].fillna(False).astype(bool)]
+    s = progress.within(s, region)
+    names = dict(zip(a.counties["adcode"], a.counties["county_name"]))
+    s = s.sort_values(["adcode", "stage", "school_id"])
+    r = 5
+    for row in s.itertuples(index=False):
+        ratios = [getattr(row, f"ratio_r{i}") for i in range(1, 8)]
+        lowest = min((x for x in ratios if x == x), default=float("nan"))
+        values = [names.get(row.adcode, row.adcode), row.name, stage_label(row.stage), int(row.students),
+                  *[getattr(row, f"r{i}") for i in range(1, 8)], int(row.standards_met), lowest,
+                  "是" if row.compliant else "否"]
+        for c, v in enumerate(values, start=1):
+            cell = ws.cell(r, c, None if isinstance(v, float) and v != v else v)
+            if 5 <= c <= 11:
+                style = "jh_int" if c == 10 else "jh_num2"
+                if ratios[c - 5] == ratios[c - 5] and ratios[c - 5] < 1:
+                    style += "_miss"
+            elif c == 4 or c == 12:
+                style = "jh_int"
+            elif c == 13:
+                style = "jh_pct"
+            elif c == 2:
+                style = "jh_text_left"
+            else:
+                style = "jh_text_miss" if c == 14 and not row.compliant else "jh_text"
+            cell.style = style
+        r += 1
+    last = _notes(ws, r + 1, notes, ncols) - 1
+    for col, width in zip("ABCDEFGHIJKLMN", (12, 26, 6, 10, 11, 11, 11, 11, 11, 11, 11, 8, 10, 8)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "C5"
+    _print_setup(ws, last, ncols, "3:4")
+
+
+def workbook(a: balance.Assessment, criteria: Criteria, region: str, year: int, ctx: "Context") -> bytes:
+    """Both tables of a region and year in one workbook."""
+    name = progress.region_names(a, "zh").get(region, region)
+    notes = [f"注：评估方法依据《{criteria.source.get('title', '')}》；差异系数为按在校生数加权的变异系数，"
+             f"小学≤{criteria['R1'].cv_threshold['primary']:g}、初中≤{criteria['R1'].cv_threshold['junior']:g}。",
+             ctx.source_line(with_boundaries=False)]
+    if ctx.synthetic:
+        notes.insert(0, "演示数据（模拟生成），不代表真实统计。")
+    wb = Workbook()
+    _styles(wb)
+    ws = wb.active
+    ws.title = "校际差异系数表"
+    cv_sheet(ws, a, criteria, region, year, name, notes)
+    school_sheet(wb.create_sheet("学校达标情况表"), a, criteria, region, year, name, notes)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,57 @@
+"""Briefing pack timings: every file of one region's briefing (sheet PDF/PNG, maps in PNG 2×/3×,
+SVG and PDF, charts, Excel tables), for 四川省 and for one county.
+
+    python bench/exports.py [--db PATH] [--year Y]
+
+Target: a full pack under 20 s. The first line times the one-off font preparation (the CJK
+subset kept in the temp folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analytics import balance, db, demo, exports, fonts, progress, targets  # noqa: E402
+from analytics.criteria import load_criteria  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--db", type=Path)
+    p.add_argument("--year", type=int, default=2026)
+    args = p.parse_args()
+    tmp = tempfile.TemporaryDirectory()
+    if args.db is None:
+        args.db = Path(tmp.name) / "demo.duckdb"
+        demo.build_demo(args.db)
+    started = time.perf_counter()
+    fonts.check()
+    fonts._base_font()
+    print(f"fonts ready (registration, glyph check, common subset)  {time.perf_counter() - started:6.2f} s")
+    with db.connect(args.db) as con:
+        cr = load_criteria()
+        a = balance.assess(con, None, cr)
+        gaps = balance.urban_rural_gaps(con, None, cr)
+        values = progress.metric_values(con, a, gaps)
+        ctx = exports.context_from(db.metadata(con), db.is_synthetic(con))
+    names = progress.region_names(a)
+    plan = targets.load_plans()["rectification-2024-2026"]
+    table = progress.progress(values, plan, args.year, names)
+    for region in ("510000", "513401"):
+        started = time.perf_counter()
+        files = exports.briefing_pack(a, gaps, cr, values, table, plan, region, args.year, "all", ctx, names)
+        took = time.perf_counter() - started
+        size = sum(len(b) for b in files.values()) / 1e6
+        print(f"briefing pack {names[region]:<6} {len(files):3d} files {size:5.1f} MB       {took:6.2f} s   (target < 20 s)")
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

