@@ -16,6 +16,7 @@ page = st.navigation([
     st.Page("pages/progress.py", title=t("page_progress", lang), url_path="progress"),
     st.Page("pages/gap.py", title=t("page_gap", lang), url_path="gap"),
     st.Page("pages/briefing.py", title=t("page_briefing", lang), url_path="briefing"),
+    st.Page("pages/data.py", title=t("page_data", lang), url_path="data"),
 ], position="hidden")
 # The pages draw their own links with icons (pages/ui/common.py). No icon here: a page's icon
 # becomes the browser tab's icon, and ":material/…:" ones are fetched from Google's font CDN.

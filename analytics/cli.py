@@ -1,4 +1,5 @@
-"""Command line: `python -m analytics build-demo | info | assess | progress | gap | export …`."""
+"""Command line: `python -m analytics build-demo | info | assess | progress | gap | export | template |
+import | export-tables …`."""
 
 from __future__ import annotations
 
@@ -197,6 +198,48 @@ def cmd_export(args: argparse.Namespace) -> None:
         print(args.out / name)
 
 
+def cmd_template(args: argparse.Namespace) -> None:
+    from analytics import templates
+
+    for path in templates.write_templates(args.out):
+        print(path)
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    from analytics import importer
+
+    files = []
+    for f in args.files:
+        if not f.exists():
+            raise CliError(f"file not found: {f}")
+        files.append((f.name, f.read_bytes()))
+    try:
+        result = importer.import_files(args.db, files, mode=args.mode, new=args.new, source=args.source)
+    except importer.ImportFailed as exc:
+        column = "problem_en" if args.lang == "en" else "problem_zh"
+        shown = exc.problems.head(args.show)
+        for p in shown.itertuples(index=False):
+            where = ", ".join(x for x in (p.file, p.sheet and f"sheet {p.sheet}", p.row != "" and f"row {p.row}",
+                                          p.column and f"column {p.column}") if x)
+            value = f" value {p.value!r}:" if p.value else ""
+            print(f"{where}:{value} {getattr(p, column)}", file=sys.stderr)
+        if args.errors_csv:
+            args.errors_csv.write_bytes(importer.problems_csv(exc.problems, args.lang))
+        more = f" (first {len(shown)} shown)" if exc.total > len(shown) else ""
+        raise CliError(f"{exc.total} problem(s){more}; nothing was imported, {args.db} is unchanged") from None
+    print(result.message if not result.changed else
+          f"{result.message}; {args.db} replaced" + (f", previous version kept as {result.backup}" if result.backup else ""))
+
+
+def cmd_export_tables(args: argparse.Namespace) -> None:
+    from analytics import templates
+
+    con = db.connect(args.db)
+    for path in templates.export_tables(con, args.out, args.format):
+        print(path)
+    con.close()
+
+
 def _region_prefix(adcode: str) -> str:
     """'510000' → '51', '510100' → '5101', '510104' → '510104'."""
     if len(adcode) != 6 or not adcode.isdigit():
@@ -263,6 +306,29 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
     e.add_argument("--out", type=Path, required=True, help="folder to write the files to")
     e.set_defaults(func=cmd_export)
+
+    tp = sub.add_parser("template", help="import templates: CSV and XLSX per table with a data dictionary")
+    tp.add_argument("--out", type=Path, required=True)
+    tp.set_defaults(func=cmd_template)
+
+    im = sub.add_parser("import", help="check files and import them into a new version of the database")
+    im.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    im.add_argument("files", type=Path, nargs="+", help="CSV (UTF-8 or GBK) or XLSX files")
+    im.add_argument("--mode", choices=["replace", "append"], default="replace",
+                    help="replace: a year in the files replaces that year of the counties they cover; "
+                         "append: only years the database does not have")
+    im.add_argument("--new", action="store_true", help="start from an empty database (required over demo data)")
+    im.add_argument("--source", help="where the data comes from, shown on screens and exports")
+    im.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the problem messages")
+    im.add_argument("--errors-csv", type=Path, help="also write every problem to this CSV")
+    im.add_argument("--show", type=int, default=50, help="problems to print (default 50)")
+    im.set_defaults(func=cmd_import)
+
+    et = sub.add_parser("export-tables", help="write the database in the template format")
+    et.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    et.add_argument("--out", type=Path, required=True)
+    et.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    et.set_defaults(func=cmd_export_tables)
     return p
 
 

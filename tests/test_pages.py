@@ -109,3 +109,30 @@ def test_gap_page_shows_totals_and_a_county_plan(app):
     assert ranked["总成本 万元"].is_monotonic_decreasing
     assert "西昌市：逐校方案" in [h.value for h in app.subheader]
     assert any("合计约" in m.value for m in app.markdown)
+
+
+def test_data_page_then_an_import_reloads_every_page(monkeypatch, demo_db, tmp_path):
+    from analytics import importer
+
+    corpus = Path(__file__).parent / "corpus"
+    path = tmp_path / "app.duckdb"
+    path.write_bytes(demo_db.read_bytes())
+    monkeypatch.setenv("JUNHENG_DB", str(path))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.switch_page("pages/data.py").run()
+    assert not app.exception
+    assert app.title[0].value == "数据导入"
+    assert app.checkbox(key="import_new").value is True          # demo data: a new database only
+    app.switch_page("pages/home.py").run()
+    assert any("演示数据" in w.value for w in app.warning)
+    names = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",
+             "good_teachers_two_headers.xlsx"]
+    importer.import_files(path, [(n, (corpus / n).read_bytes()) for n in names], new=True, source="测试数据")
+    app.query_params.update({"year": "2024"})
+    app.run()
+    assert not app.exception
+    assert not any("演示数据" in w.value for w in app.warning), [w.value for w in app.warning] + [i.value for i in app.info]
+    assert [m.value for m in app.metric][:2] == ["1", "3"]       # one county, three schools
+    app.switch_page("pages/data.py").run()
+    assert "good_schools.csv" in app.dataframe[0].value.to_csv()
+    assert "app.duckdb.bak1" in " ".join(c.value for c in app.caption)

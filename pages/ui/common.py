@@ -8,6 +8,7 @@ drawn the sidebar. Only layout and caching here; every number comes from `analyt
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,8 @@ PAGES = (("pages/home.py", "page_home", ":material/home:"), ("pages/map.py", "pa
          ("pages/county.py", "page_profile", ":material/assignment:"),
          ("pages/progress.py", "page_progress", ":material/flag:"),
          ("pages/gap.py", "page_gap", ":material/construction:"),
-         ("pages/briefing.py", "page_briefing", ":material/picture_as_pdf:"))
+         ("pages/briefing.py", "page_briefing", ":material/picture_as_pdf:"),
+         ("pages/data.py", "page_data", ":material/upload_file:"))
 
 
 def lang() -> str:
@@ -37,9 +39,23 @@ def current() -> tuple[str, float]:
     return str(path), Path(path).stat().st_mtime
 
 
-@st.cache_resource(show_spinner=False)
+_CONNECTIONS: dict[str, tuple[float, object]] = {}
+_CONNECTIONS_LOCK = threading.Lock()
+
+
 def connection(path: str, version: float):
-    return db.connect(path)
+    """The read-only connection to the database's current version. When an import has swapped
+    in a new file, the old connection is closed first: DuckDB keeps one database instance per
+    path in a process, and a new connection would otherwise still read the old file."""
+    with _CONNECTIONS_LOCK:
+        held = _CONNECTIONS.get(path)
+        if held and held[0] == version:
+            return held[1]
+        if held:
+            held[1].close()
+        con = db.connect(path)
+        _CONNECTIONS[path] = (version, con)
+        return con
 
 
 @st.cache_resource(show_spinner=False)
@@ -52,7 +68,7 @@ def summary(path: str, version: float) -> db.Summary:
     return db.summary(connection(path, version).cursor())
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def assessment(path: str, version: float) -> balance.Assessment:
     """All years assessed once per database version (shared, treat as read-only)."""
     return balance.assess(connection(path, version).cursor(), None, criteria())

@@ -1,0 +1,520 @@
+"""Importing real statistics: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) and XLSX files with Chinese
+or English headers, checked against the data dictionary and the cross-table rules, then written
+to a NEW database file that replaces the old one atomically (the old one kept as a backup).
+
+Any problem in any file means nothing changes. The running app only ever reads the database
+file; an import never writes it in place (DuckDB allows one writer per file), so the app and an
+import can run at the same time: the app sees the new version on its next run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import io
+import json
+import os
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import db, dictionary, geo
+
+MAX_PROBLEMS_PER_FILE = 200
+BACKUPS = 3
+TOTAL_WORDS = {"合计", "总计", "小计", "total", "sum", "合 计", "总 计"}
+SKIP_SHEETS = {"数据字典", "说明", "dictionary", "readme", "填表说明"}
+ALLOWED_STAGES = {"小学": {"primary"}, "教学点": {"primary"}, "初中": {"junior"}, "完全中学": {"junior"},
+                  "十二年一贯制": {"primary", "junior"}, "九年一贯制": {"primary", "junior"},
+                  "特殊教育学校": {"primary", "junior"}}
+PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "value", "problem_zh", "problem_en"]
+
+
+class ImportFailed(Exception):
+    """The files have problems: nothing was changed. `problems` lists every one found."""
+
+    def __init__(self, problems: pd.DataFrame, total: int | None = None):
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        super().__init__(f"{self.total} problem(s) found; nothing was imported")
+
+
+@dataclass
+class Part:
+    """One sheet (or CSV file) read as one table: typed columns plus `_row`, the file's row number."""
+
+    file: str
+    sheet: str
+    table: str
+    frame: pd.DataFrame
+
+
+@dataclass
+class Source:
+    name: str
+    size: int
+    sha256: str
+    parts: list[Part] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    path: Path
+    changed: bool
+    rows: dict[str, int]
+    years: list[int]
+    counties: int
+    backup: Path | None
+    message: str
+
+
+def _problem(file: str, sheet: str, row, column: str, value, zh: str, en: str) -> dict:
+    return {"file": file, "sheet": sheet, "row": row, "column": column, "value": "" if value is None else str(value),
+            "problem_zh": zh, "problem_en": en}
+
+
+# --------------------------------------------------------------------------------------------
+# Reading files
+
+
+def _decode(data: bytes) -> tuple[str | None, str]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return None, ""
+
+
+def _xlsx_sheets(data: bytes) -> list[tuple[str, list[list]]]:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    out = []
+    for name in wb.sheet_names:
+        if name.strip().lower() in SKIP_SHEETS:
+            continue
+        out.append((name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)))
+    return out
+
+
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def read(name: str, data: bytes) -> tuple[Source, list[dict]]:
+    """Read one file into table parts; problems (file-level and cell-level) come back as dicts."""
+    src = Source(name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    problems: list[dict] = []
+    if not data.strip():
+        return src, [_problem(name, "", "", "", "", "文件为空", "the file is empty")]
+    lower = name.lower()
+    if lower.endswith((".xlsx", ".xlsm")):
+        try:
+            sheets = _xlsx_sheets(data)
+        except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem
+            return src, [_problem(name, "", "", "", "", f"无法读取 Excel 文件：{exc}",
+                                  f"cannot read the Excel file: {exc}")]
+        grids = [(sheet, pd.DataFrame([[_cell_text(v) for v in row] for row in rows]).astype(str)
+                  if rows else pd.DataFrame()) for sheet, rows in sheets]
+    elif lower.endswith((".csv", ".txt")):
+        text, encoding = _decode(data)
+        if text is None:
+            return src, [_problem(name, "", "", "", "", "文件编码无法识别：请另存为 UTF-8 或 GBK 编码的 CSV",
+                                  "unknown text encoding: save the CSV as UTF-8 or GBK")]
+        try:  # pyarrow's parser is ~20× faster on large files; it skips blank lines, which would
+            # shift the row numbers in messages, so files with blank lines go to the C parser
+            if re.search(r"\n[ \t\r]*\n", text):
+                raise ValueError("blank lines")
+            grid = pd.read_csv(io.BytesIO(text.encode("utf-8")), dtype=str, header=None, keep_default_na=False,
+                               engine="pyarrow")
+        except Exception:  # noqa: BLE001
+            try:
+                grid = pd.read_csv(io.StringIO(text), dtype=str, header=None, keep_default_na=False,
+                                   skip_blank_lines=False, on_bad_lines="error", engine="c")
+            except Exception as exc:  # noqa: BLE001
+                return src, [_problem(name, "", "", "", "", f"CSV 格式错误：{exc}", f"malformed CSV: {exc}")]
+        grid.columns = range(grid.shape[1])
+        grids = [("", grid)]
+    else:
+        return src, [_problem(name, "", "", "", "", "只接受 .csv 或 .xlsx 文件", "only .csv and .xlsx files are accepted")]
+    for sheet, grid in grids:
+        part, found = _parse_grid(name, sheet, grid)
+        problems += found
+        if part is not None:
+            src.parts.append(part)
+    if not src.parts and not problems:
+        problems.append(_problem(name, "", "", "", "", "没有找到任何数据表", "no data table found"))
+    return src, problems
+
+
+def _parse_grid(file: str, sheet: str, grid: pd.DataFrame) -> tuple[Part | None, list[dict]]:
+    """Find the header row (titles above it and units or a second header below are skipped),
+    recognise the table, and coerce every column."""
+    tables = dictionary.load()
+    if grid.empty:
+        return None, [_problem(file, sheet, "", "", "", "文件为空", "the file is empty")]
+    grid = grid.fillna("").astype(str)
+    stripped = grid.apply(lambda col: col.str.strip())          # column by column: vectorised
+    nonempty = (stripped != "").any(axis=1)
+    best = (None, {}, -1)
+    for i in list(grid.index[nonempty])[:10]:
+        table, mapping = dictionary.match_headers(list(grid.loc[i]), tables)
+        if len(mapping) > len(best[1]):
+            best = (table, mapping, i)
+    table_name, mapping, header_at = best
+    if table_name is None or len(mapping) < 2:
+        return None, [_problem(file, sheet, "", "", "", "找不到表头：请使用模板的中文或英文列名",
+                               "no header row found: use the template's Chinese or English column names")]
+    table = tables[table_name]
+    headers = list(grid.loc[header_at])
+    missing = [c for c in table.columns if c.required and c.name not in mapping.values()]
+    if missing:
+        return None, [_problem(file, sheet, header_at + 1, c.zh, "", f"缺少必填列“{c.zh}”（{c.name}）",
+                               f"missing required column '{c.name}' ({c.zh})") for c in missing]
+    keep = nonempty.copy()
+    keep.loc[:header_at] = False
+    # stray totals (合计, 总计…) in the first two columns
+    for col in list(stripped.columns)[:2]:
+        keep &= ~stripped[col].str.replace(" ", "").str.lower().isin(TOTAL_WORDS)
+    # a second header (English under Chinese) or a units row right under the header
+    index = dictionary.header_index(table)
+    for i in list(grid.index[keep])[:3]:
+        cells = [v for v in stripped.loc[i] if v]
+        if (sum(dictionary._norm_header(v) in index for v in cells) >= max(2, len(mapping) // 2)
+                or all(re.fullmatch(r"[（(].*[)）]|单位.*", v) for v in cells)):
+            keep.loc[i] = False
+    body = grid[keep]
+    if body.empty:
+        return None, [_problem(file, sheet, header_at + 1, "", "", "只有表头，没有数据行", "a header but no data rows")]
+    rows = (body.index + 1).to_numpy()  # the row number a user sees in Excel or a text editor
+    problems: list[dict] = []
+    typed = {"_row": rows}
+    for pos, name in mapping.items():
+        column = table.column(name)
+        values, bad = dictionary.coerce(column, body[pos])
+        typed[name] = values.to_numpy()
+        if bad.any() and len(problems) < MAX_PROBLEMS_PER_FILE:
+            for r, v in zip(rows[bad.to_numpy()][:MAX_PROBLEMS_PER_FILE], body[pos][bad].to_numpy()):
+                problems.append(_problem(file, sheet, int(r), headers[pos], v, f"应为{column.expected('zh')}",
+                                         f"expected {column.expected('en')}"))
+    for column in table.columns:
+        if column.name not in typed:
+            typed[column.name] = pd.array([pd.NA] * len(body), dtype="object")
+    frame = pd.DataFrame(typed)
+    return Part(file=file, sheet=sheet, table=table.name, frame=frame), problems
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-table checks
+
+
+def _rows_problem(part_rows: pd.DataFrame, column: str, values, zh: str, en: str) -> list[dict]:
+    out = []
+    for (file, sheet, row), v in zip(part_rows[["_file", "_sheet", "_row"]].itertuples(index=False, name=None),
+                                    values):
+        out.append(_problem(file, sheet, int(row), column, v, zh, en))
+    return out
+
+
+def combine(sources: list[Source]) -> dict[str, pd.DataFrame]:
+    """All parts of each table stacked, with their file, sheet and row."""
+    by_table: dict[str, list[pd.DataFrame]] = {}
+    for src in sources:
+        for p in src.parts:
+            by_table.setdefault(p.table, []).append(p.frame.assign(_file=p.file, _sheet=p.sheet))
+    return {t: pd.concat(frames, ignore_index=True) for t, frames in by_table.items()}
+
+
+def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None) -> list[dict]:
+    """Keys unique; schools in known counties; teachers and yearly rows at known schools; stages
+    consistent with school kinds; the data model's row rules; pseudonymous teacher ids."""
+    tables = dictionary.load()
+    problems: list[dict] = []
+    limit = MAX_PROBLEMS_PER_FILE * 5
+
+    def add(rows: pd.DataFrame, column: str, values, zh: str, en: str) -> None:
+        if len(problems) < limit and len(rows):
+            problems.extend(_rows_problem(rows.head(limit), column, list(values)[:limit], zh, en))
+
+    for name, frame in batch.items():
+        key = list(tables[name].key)
+        dup = frame.duplicated(key, keep="first") & frame[key].notna().all(axis=1)
+        if dup.any():
+            add(frame[dup], "、".join(tables[name].column(k).zh for k in key),
+                frame.loc[dup, key].astype(str).agg("/".join, axis=1),
+                "重复的记录：同一主键出现多次", "duplicate key: the same record appears more than once")
+
+    known_counties = set(geo.load_layer("counties")["adcode"])
+    db_schools = pd.DataFrame(columns=["school_id", "kind"])
+    if con is not None:
+        known_counties |= {r[0] for r in con.execute("SELECT adcode FROM regions").fetchall()}
+        db_schools = con.execute("SELECT school_id, kind FROM schools").df()
+    for name in ("schools", "county_year"):
+        if name in batch:
+            f = batch[name]
+            bad = f["adcode"].notna() & ~f["adcode"].isin(known_counties)
+            add(f[bad], "县级行政区划代码", f.loc[bad, "adcode"], "未知的县级行政区划代码（应为6位县级代码）",
+                "unknown county adcode (a 6-digit county code)")
+    kinds = pd.concat([db_schools, batch["schools"][["school_id", "kind"]] if "schools" in batch else db_schools])
+    kinds = kinds.drop_duplicates("school_id", keep="last").set_index("school_id")["kind"]
+    for name in ("school_year", "school_stage_year", "teachers", "funding"):
+        if name not in batch:
+            continue
+        f = batch[name]
+        unknown = f["school_id"].notna() & ~f["school_id"].isin(kinds.index)
+        add(f[unknown], "学校标识码", f.loc[unknown, "school_id"], "未知学校：学校标识码不在“学校”表或数据库中",
+            "unknown school: the school id is neither in the schools file nor in the database")
+        if "stage" in f:
+            kind = f["school_id"].map(kinds)
+            allowed = [s in ALLOWED_STAGES.get(k, set()) if isinstance(k, str) and isinstance(s, str) else True
+                       for k, s in zip(kind, f["stage"])]
+            wrong = ~np.array(allowed) & ~unknown.to_numpy()
+            add(f[wrong], "学段", [f"{k}/{s}" for k, s in zip(kind[wrong], f.loc[wrong, "stage"])],
+                "学段与办学类型不符（如小学不能有初中学段）", "stage does not fit the school kind (e.g. a 小学 with junior pupils)")
+    if "school_stage_year" in batch:
+        f = batch["school_stage_year"]
+        s, c, m = f["students"], f["classes"], f["max_class_size"]
+        rule = ((s == 0) != (c == 0)) | (m > s) | ((c > 0) & (m * c < s))
+        rule = rule.fillna(False).astype(bool)
+        add(f[rule], "在校生数/班数/最大班额", [f"{a}/{b}/{d}" for a, b, d in zip(s[rule], c[rule], m[rule])],
+            "学生、班数与最大班额互相矛盾（有学生必有班；最大班额不超过学生数；班数×最大班额不少于学生数）",
+            "pupils, classes and largest class contradict each other")
+    if "school_year" in batch:
+        f = batch["school_year"]
+        for rooms, size, zh in (("music_rooms", "music_room_min_m2", "音乐教室"), ("art_rooms", "art_room_min_m2", "美术教室")):
+            rule = ((f[rooms] == 0) != f[size].isna()).fillna(False).astype(bool)
+            add(f[rule], f"{zh}数/面积", [f"{a}/{b}" for a, b in zip(f.loc[rule, rooms], f.loc[rule, size])],
+                f"{zh}数为0时面积须留空，否则须填写最小面积", f"{zh}: leave the area empty when there are none, fill it otherwise")
+    if "teachers" in batch:
+        f = batch["teachers"]
+        idlike = f["teacher_id"].astype(str).str.fullmatch(r"\d{17}[\dXx]")
+        add(f[idlike], "教师标识", ["（已隐去）"] * int(idlike.sum()), "教师标识像身份证号：只能使用化名标识",
+            "the teacher id looks like a national id number: use pseudonymous ids only")
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Writing a new database file and swapping it in
+
+
+@contextmanager
+def _lock(path: Path):
+    lock = path.with_name(path.name + ".lock")
+    with open(lock, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def backups(path: Path) -> list[Path]:
+    """Earlier versions kept beside the database, newest first."""
+    return [p for i in range(1, BACKUPS + 1) if (p := path.with_name(f"{path.name}.bak{i}")).exists()]
+
+
+def _swap(tmp: Path, path: Path) -> Path | None:
+    """Put tmp in place of path atomically; the old file becomes .bak1 (older ones move down)."""
+    backup = None
+    if path.exists():
+        oldest = path.with_name(f"{path.name}.bak{BACKUPS}")
+        oldest.unlink(missing_ok=True)
+        for i in range(BACKUPS - 1, 0, -1):
+            p = path.with_name(f"{path.name}.bak{i}")
+            if p.exists():
+                os.replace(p, path.with_name(f"{path.name}.bak{i + 1}"))
+        backup = path.with_name(f"{path.name}.bak1")
+        os.link(path, backup)           # the old file stays whole under its backup name
+    os.replace(tmp, path)               # readers see either the old file or the new one
+    return backup
+
+
+def _counties_of(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection) -> dict[int, set[str]]:
+    """Per year, the counties the yearly files cover (their data for that year is replaced)."""
+    school_county = con.execute("SELECT school_id, adcode FROM schools").df().set_index("school_id")["adcode"]
+    if "schools" in batch:
+        school_county = pd.concat([school_county, batch["schools"].set_index("school_id")["adcode"]])
+        school_county = school_county[~school_county.index.duplicated(keep="last")]
+    out: dict[int, set[str]] = {}
+    for name, f in batch.items():
+        if name == "schools":
+            continue
+        counties = f["adcode"] if name == "county_year" else f["school_id"].map(school_county)
+        for year, group in pd.DataFrame({"year": f["year"], "c": counties}).dropna().groupby("year"):
+            out.setdefault(int(year), set()).update(group["c"])
+    return out
+
+
+def _regions_rows(adcodes: set[str]) -> pd.DataFrame:
+    """Region rows (names, city, province, kind) for counties, from the committed boundaries."""
+    layer = geo.load_layer("counties")
+    rows = layer[layer["adcode"].isin(adcodes)]
+    return pd.DataFrame({"adcode": rows["adcode"], "county_name": rows["name"], "city_adcode": rows["city_adcode"],
+                         "city_name": rows["city_name"], "province_adcode": rows["province_adcode"],
+                         "province_name": rows["province_name"],
+                         "county_kind": [geo.county_kind(n) for n in rows["name"]]})
+
+
+def _last_import(con: duckdb.DuckDBPyConnection) -> dict | None:
+    row = con.execute("SELECT value FROM metadata WHERE key = 'import_log'").fetchone()
+    log = json.loads(row[0]) if row else []
+    return log[-1] if log else None
+
+
+def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str = "replace", new: bool = False,
+                 source: str | None = None) -> Result:
+    """Check every file, then write a new database with their rows and swap it in.
+
+    mode 'replace': the rows of each year in the files replace that year's rows of the counties
+    the files cover; 'append': refuse years the database already has for those counties.
+    new: start from an empty database instead of the current one (required over demo data).
+    Raises ImportFailed with every problem found; the database is then untouched.
+    """
+    if mode not in ("replace", "append"):
+        raise ValueError("mode must be 'replace' or 'append'")
+    path = Path(db_path)
+    sources, problems = [], []
+    for name, data in files:
+        src, found = read(name, data)
+        sources.append(src)
+        problems += found[:MAX_PROBLEMS_PER_FILE]
+    batch = combine(sources)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(path):
+        base = None if new or not path.exists() else db.connect(path)
+        try:
+            if base is not None and db.is_synthetic(base):
+                raise ImportFailed(pd.DataFrame([_problem("", "", "", "", "", "当前数据库是演示数据：请导入到新数据库（--new），避免真实数据与模拟数据混在一起",
+                                                          "the current database holds demo data: import into a new database (--new) so real and synthetic data never mix")],
+                                                columns=PROBLEM_COLUMNS))
+            problems += check(batch, base)   # every problem of every file at once
+            if problems:
+                raise ImportFailed(pd.DataFrame(problems, columns=PROBLEM_COLUMNS))
+            hashes = sorted(s.sha256 for s in sources)
+            last = _last_import(base) if base is not None else None
+            if last and sorted(f["sha256"] for f in last["files"]) == hashes and last["mode"] == mode:
+                return Result(path=path, changed=False, rows={}, years=[], counties=0, backup=None,
+                              message="these files were the last import: nothing changed")
+            from_current = base is not None
+            if base is not None:
+                base.close()
+                base = None
+            tmp = path.with_name(f".{path.name}.importing-{os.getpid()}")
+            tmp.unlink(missing_ok=True)
+            try:
+                rows, years, counties = _write(tmp, from_current, path, batch, sources, mode, source)
+            except ImportFailed:
+                tmp.unlink(missing_ok=True)
+                raise
+            except duckdb.Error as exc:
+                tmp.unlink(missing_ok=True)
+                raise ImportFailed(pd.DataFrame([_problem("", "", "", "", "", f"数据库拒绝了这些数据：{exc}",
+                                                          f"the database refused the rows: {exc}")],
+                                                columns=PROBLEM_COLUMNS)) from None
+        finally:
+            if base is not None:
+                base.close()
+        backup = _swap(tmp, path)
+    return Result(path=path, changed=True, rows=rows, years=years, counties=counties, backup=backup,
+                  message=f"imported {sum(rows.values()):,} rows for {counties} counties, years "
+                          f"{', '.join(map(str, years)) or '-'}")
+
+
+def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str, source: str | None):
+    """Build the new database in tmp: the current one's rows (unless new), then the batch."""
+    con = duckdb.connect(str(tmp))
+    try:
+        db.create_schema(con)
+        if from_current:
+            con.execute(f"ATTACH '{path}' AS old (READ_ONLY)")
+            for t in db.TABLES:
+                con.execute(f"INSERT INTO {t} SELECT * FROM old.{t}")
+            con.execute("DETACH old")
+        covered = _counties_of(batch, con)
+        con.execute("BEGIN TRANSACTION")
+        for year, counties in covered.items():
+            con.register("covered", pd.DataFrame({"adcode": sorted(counties)}))
+            present = 0
+            for t in [t for t in ("teachers", "funding", "school_stage_year", "school_year") if t in batch]:
+                present += con.execute(f"""SELECT count(*) FROM {t} JOIN schools USING (school_id)
+                    WHERE {t}.year = ? AND adcode IN (SELECT adcode FROM covered)""", [year]).fetchone()[0]
+            if "county_year" in batch:
+                present += con.execute("SELECT count(*) FROM county_year WHERE year = ? AND adcode IN "
+                                       "(SELECT adcode FROM covered)", [year]).fetchone()[0]
+            if present and mode == "append":
+                raise ImportFailed(pd.DataFrame([_problem("", "", "", "学年", year, f"{year}学年在数据库中已有这些县的数据：请选择“替换”模式",
+                                                          f"the database already has {year} for these counties: use mode 'replace'")],
+                                                columns=PROBLEM_COLUMNS))
+            # only the tables the files hold are replaced (a stages file leaves teachers alone)
+            for t in ("teachers", "funding", "school_stage_year", "school_year"):
+                if t in batch:
+                    con.execute(f"""DELETE FROM {t} WHERE year = ? AND school_id IN
+                                    (SELECT school_id FROM schools WHERE adcode IN (SELECT adcode FROM covered))""", [year])
+            if "county_year" in batch:
+                con.execute("DELETE FROM county_year WHERE year = ? AND adcode IN (SELECT adcode FROM covered)", [year])
+        adcodes = set()
+        for name in ("schools", "county_year"):
+            if name in batch:
+                adcodes |= set(batch[name]["adcode"].dropna())
+        have = {r[0] for r in con.execute("SELECT adcode FROM regions").fetchall()}
+        regions = _regions_rows(adcodes - have)
+        if len(regions):
+            con.register("new_regions", regions)
+            con.execute("INSERT INTO regions SELECT * FROM new_regions")
+        rows = {}
+        for name, table in dictionary.load().items():
+            if name not in batch:
+                continue
+            f = batch[name][[c.name for c in table.columns]]
+            con.register("incoming", f)
+            cols = ", ".join(c.name for c in table.columns)
+            if name == "schools":
+                con.execute(f"INSERT OR REPLACE INTO schools ({cols}) SELECT {cols} FROM incoming")
+            elif name == "county_year":
+                vetoes = [c.name for c in table.columns if c.name.startswith("veto_")]
+                select = ", ".join(f"coalesce({c}, FALSE)" if c in vetoes else c for c in (c.name for c in table.columns))
+                con.execute(f"INSERT INTO county_year ({cols}) SELECT {select} FROM incoming")
+            else:
+                con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM incoming")
+            rows[name] = len(f)
+            con.unregister("incoming")
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        log = json.loads((con.execute("SELECT value FROM metadata WHERE key = 'import_log'").fetchone() or ["[]"])[0])
+        log.append({"time": now, "mode": mode, "rows": rows,
+                    "files": [{"name": s.name, "size": s.size, "sha256": s.sha256,
+                               "tables": sorted({p.table for p in s.parts})} for s in sources]})
+        meta = {"data_kind": "imported", "import_log": json.dumps(log, ensure_ascii=False), "imported_at": now}
+        if source:
+            meta["source"] = source
+        elif not from_current:
+            meta["source"] = "导入数据：" + "、".join(s.name for s in sources)
+        for k, v in meta.items():
+            con.execute("INSERT OR REPLACE INTO metadata VALUES (?, ?)", [k, v])
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        counties = len(set().union(*covered.values())) if covered else 0
+        return rows, sorted(covered), counties
+    finally:
+        con.close()
+
+
+def problems_csv(problems: pd.DataFrame, lang: str = "zh") -> bytes:
+    """The problem list as a CSV for Excel (UTF-8 with BOM)."""
+    zh = lang != "en"
+    cols = {"file": "文件" if zh else "file", "sheet": "工作表" if zh else "sheet", "row": "行" if zh else "row",
+            "column": "列" if zh else "column", "value": "值" if zh else "value",
+            ("problem_zh" if zh else "problem_en"): "问题" if zh else "problem"}
+    return problems[list(cols)].rename(columns=cols).to_csv(index=False).encode("utf-8-sig")

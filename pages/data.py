@@ -1,0 +1,84 @@
+"""Data: download the import templates, upload filled-in files, read every problem in plain
+words, and import into a new version of the database (the previous one kept as a backup)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from analytics import importer, templates
+from analytics.i18n import t
+from analytics.paths import database_path
+from pages.ui import common
+
+path, version = common.shell()
+lang = common.lang()
+summary = common.summary(path, version)
+
+st.title(t("page_data", lang))
+st.caption(t("data_help", lang))
+
+st.subheader(t("data_templates", lang))
+st.write(t("data_templates_help", lang))
+st.download_button(t("data_templates_zip", lang), lambda: common_zip(), file_name="junheng_templates.zip",
+                   mime="application/zip", key="dl_templates", on_click="ignore")
+
+
+def common_zip() -> bytes:
+    from analytics.exports import zip_bytes
+
+    return zip_bytes(templates.template_files())
+
+
+st.subheader(t("data_upload", lang))
+uploads = st.file_uploader(t("data_files", lang), type=["csv", "xlsx"], accept_multiple_files=True, key="uploads")
+c1, c2 = st.columns(2)
+mode = c1.radio(t("data_mode", lang), ["replace", "append"], horizontal=True, key="import_mode",
+                format_func=lambda m: t(f"data_mode_{m}", lang))
+new = c2.checkbox(t("data_new", lang), value=summary.synthetic, disabled=summary.synthetic, key="import_new",
+                  help=t("data_new_help", lang))
+source = st.text_input(t("data_source", lang), key="import_source", placeholder=t("data_source_hint", lang))
+
+if st.button(t("data_import", lang), type="primary", disabled=not uploads, key="do_import"):
+    files = [(f.name, f.getvalue()) for f in uploads]
+    with st.spinner(t("data_importing", lang)):
+        try:
+            result = importer.import_files(database_path(), files, mode=mode, new=new or summary.synthetic,
+                                           source=source or None)
+        except importer.ImportFailed as exc:
+            st.session_state["import_problems"] = exc.problems
+            st.session_state["import_total"] = exc.total
+            st.session_state.pop("import_result", None)
+        else:
+            st.session_state.pop("import_problems", None)
+            st.session_state["import_result"] = result.message
+            st.rerun()  # the new database version: every page reloads its data
+
+if "import_problems" in st.session_state:
+    problems: pd.DataFrame = st.session_state["import_problems"]
+    st.error(t("data_failed", lang, n=st.session_state["import_total"]))
+    column = "problem_en" if lang == "en" else "problem_zh"
+    shown = problems[["file", "sheet", "row", "column", "value", column]].rename(columns={
+        "file": t("data_col_file", lang), "sheet": t("data_col_sheet", lang), "row": t("data_col_row", lang),
+        "column": t("data_col_column", lang), "value": t("data_col_value", lang), column: t("data_col_problem", lang)})
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.download_button(t("data_problems_csv", lang), importer.problems_csv(problems, lang),
+                       file_name="import_problems.csv", mime="text/csv", key="dl_problems")
+if "import_result" in st.session_state:
+    st.success(st.session_state["import_result"])
+
+st.subheader(t("data_history", lang))
+log = json.loads(summary.meta.get("import_log", "[]"))
+if log:
+    st.dataframe(pd.DataFrame([{t("data_col_time", lang): e["time"], t("data_col_mode", lang): e["mode"],
+                                t("data_col_file", lang): f["name"], "KB": round(f["size"] / 1024),
+                                "SHA-256": f["sha256"][:16]} for e in reversed(log) for f in e["files"]]),
+                 hide_index=True, width="stretch")
+else:
+    st.caption(t("data_no_history", lang))
+kept = importer.backups(database_path())
+st.caption(t("data_backups", lang, files="、".join(p.name for p in kept) or "—"))
+
+common.finish()

@@ -1,0 +1,98 @@
+"""Writes the import test corpus (committed): a few good files and one bad file per mistake.
+
+    python tests/corpus/make_corpus.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+
+HERE = Path(__file__).parent
+
+SCHOOLS = """学校标识码,学校名称,县级行政区划代码,办学类型,城乡分类,是否公办,经度,纬度
+S001,锦江实验小学,510104,小学,城区,是,104.08,30.65
+S002,锦江第二小学,510104,小学,镇区,是,104.10,30.62
+S003,锦江乡村小学,510104,小学,乡村,是,104.12,30.60
+"""
+STAGES = """学校标识码,学年,学段,在校生数（人）,班数,最大班额
+S001,2024,小学,"1,200",27,45
+S002,2024,小学,８００,18,45
+S003,2024,小学,400,10,42
+"""
+FACILITIES = """学校标识码,学年,教学及辅助用房面积,体育运动场馆面积,教学仪器设备值,网络多媒体教室数,音乐教室数,最小音乐教室面积,美术教室数,最小美术教室面积
+S001,2024,6000,9600,2800000,30,3,100,3,95
+S002,2024,4000,6400,1800000,20,2,100,2,95
+S003,2024,1900,3000,800000,10,1,100,1,95
+"""
+COUNTY = """县级行政区划代码,学年,小学生均公用经费基准定额,初中生均公用经费基准定额,当地公务员年平均工资,初中三年巩固率,残疾儿童少年入学率,随迁子女公办学校就读比例
+510104,2024,720,940,"95,000",96%,0.97,92%
+"""
+
+
+def teachers_rows(n_per_school: dict[str, int]) -> list[list]:
+    rows = []
+    i = 0
+    for school, n in n_per_school.items():
+        for k in range(n):
+            i += 1
+            rows.append([f"T{i:05d}", 2024, school, "小学", "本科" if k % 4 else "专科", "县级" if k % 6 == 0 else "无",
+                         "体育" if k % 9 == 0 else "数学", "是", "是", "否", "否", 380, 80, 96000])
+    return rows
+
+
+TEACHER_HEADER = ["教师标识", "学年", "学校标识码", "学段", "最高学历", "骨干教师级别", "任教学科", "是否专任教师",
+                  "是否持有教师资格证", "本学年是否交流轮岗", "是否应交流教师", "五年累计培训学时", "本学年培训学时",
+                  "年平均工资收入"]
+
+
+def main() -> None:
+    (HERE / "good_schools.csv").write_text(SCHOOLS, encoding="utf-8")
+    (HERE / "good_stages_gbk.csv").write_bytes(STAGES.encode("gbk"))          # GBK, as statistics systems export
+    (HERE / "good_facilities_bom.csv").write_text(FACILITIES, encoding="utf-8-sig")
+    (HERE / "good_county.csv").write_text(COUNTY, encoding="utf-8")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "教师"
+    ws.append(["锦江区教师基本情况（2024学年）"])                               # a title row above the header
+    ws.append(TEACHER_HEADER)
+    ws.append(["teacher_id", "year", "school_id", "stage", "degree", "backbone", "subject", "full_time",
+               "certified", "exchanged", "exchange_eligible", "training_hours_5y", "training_hours_year",
+               "annual_pay_yuan"])                                               # a second header row
+    for row in teachers_rows({"S001": 60, "S002": 40, "S003": 20}):
+        ws.append(row)
+    ws.append(["合计", None, None, None, None, None, None, None, None, None, None, None, None, None])
+    wb.save(HERE / "good_teachers_two_headers.xlsx")
+
+    bad = {
+        "bad_encoding_utf16.csv": SCHOOLS.encode("utf-16"),
+        "bad_missing_column.csv": "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != 3)
+                                            for line in SCHOOLS.strip().splitlines()).encode(),
+        "bad_unknown_county.csv": SCHOOLS.replace("S003,锦江乡村小学,510104", "S003,锦江乡村小学,519999").encode(),
+        "bad_duplicate_keys.csv": (SCHOOLS + "S002,锦江第二小学（重复）,510104,小学,镇区,是,104.10,30.62\n").encode(),
+        "bad_negative_area.csv": FACILITIES.replace("S002,2024,4000", "S002,2024,-4000").encode(),
+        "bad_text_in_number.csv": STAGES.replace("S003,2024,小学,400", "S003,2024,小学,四百").encode(),
+        "bad_teacher_unknown_school.csv": (",".join(TEACHER_HEADER) + "\n" + ",".join(
+            map(str, ["T99999", 2024, "S404", "小学", "本科", "无", "数学", "是", "是", "否", "否", 380, 80, 96000]))
+            + "\n").encode(),
+        "bad_empty.csv": b"",
+        "bad_header_only.csv": (SCHOOLS.splitlines()[0] + "\n").encode(),
+    }
+    for name, data in bad.items():
+        (HERE / name).write_bytes(data)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(TEACHER_HEADER)
+    ws.append(["teacher_id", "year", "school_id", "stage", "degree", "backbone", "subject", "full_time",
+               "certified", "exchanged", "exchange_eligible", "training_hours_5y", "training_hours_year",
+               "annual_pay_yuan"])
+    rows = teachers_rows({"S001": 3})
+    rows[1][4] = "小学毕业"                                                     # row 4 of the sheet
+    for row in rows:
+        ws.append(row)
+    wb.save(HERE / "bad_two_headers_bad_degree.xlsx")
+
+
+if __name__ == "__main__":
+    main()

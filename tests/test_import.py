@@ -1,0 +1,238 @@
+"""Importing statistics: good files in every accepted form import; each bad file of the corpus
+(tests/corpus, made by make_corpus.py) gets the right message and leaves the database
+byte-identical; the swap keeps backups; an app reading the database keeps working meanwhile;
+export-tables → import gives the same assessment."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analytics import balance, db, importer, templates
+from analytics.cli import main
+
+CORPUS = Path(__file__).parent / "corpus"
+GOOD = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",
+        "good_teachers_two_headers.xlsx"]
+
+
+def files(*names: str) -> list[tuple[str, bytes]]:
+    return [(n, (CORPUS / n).read_bytes()) for n in names]
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def base(tmp_path) -> Path:
+    """A database imported from the good corpus (锦江区, 2024, 3 schools, 120 teachers)."""
+    path = tmp_path / "real.duckdb"
+    importer.import_files(path, files(*GOOD), new=True, source="测试数据")
+    return path
+
+
+def test_good_files_in_every_form_import(base):
+    with duckdb.connect(str(base), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM schools").fetchone()[0] == 3
+        assert con.execute("SELECT sum(students) FROM school_stage_year").fetchone()[0] == 1200 + 800 + 400
+        assert con.execute("SELECT count(*) FROM teachers").fetchone()[0] == 120     # 合计 row skipped
+        assert con.execute("SELECT junior_retention_rate FROM county_year").fetchone()[0] == pytest.approx(0.96)
+        assert con.execute("SELECT county_name FROM regions").fetchone()[0] == "锦江区"
+        meta = dict(con.execute("SELECT key, value FROM metadata").fetchall())
+    assert meta["data_kind"] == "imported" and meta["source"] == "测试数据"
+    log = json.loads(meta["import_log"])
+    assert [f["name"] for f in log[-1]["files"]] == GOOD
+    with duckdb.connect(str(base), read_only=True) as con:
+        a = balance.assess(con, 2024)
+    assert a.counties["schools_assessed"].max() == 3
+
+
+def assert_refused(base: Path, name: str, *expected: str, row=None) -> pd.DataFrame:
+    before = digest(base)
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(base, files(name))
+    problems = info.value.problems
+    text = " ".join(problems["problem_zh"]) + " " + " ".join(problems["problem_en"])
+    for e in expected:
+        assert e in text, problems
+    if row is not None:
+        assert row in set(problems["row"]), problems
+    assert set(problems["file"]) <= {name, ""}
+    assert digest(base) == before
+    assert not list(base.parent.glob(".*importing*"))
+    return problems
+
+
+def test_wrong_encoding(base):
+    assert_refused(base, "bad_encoding_utf16.csv", "文件编码无法识别", "UTF-8 or GBK")
+
+
+def test_missing_column(base):
+    assert_refused(base, "bad_missing_column.csv", "缺少必填列“办学类型”", "missing required column 'kind'")
+
+
+def test_unknown_county(base):
+    p = assert_refused(base, "bad_unknown_county.csv", "未知的县级行政区划代码", row=4)
+    assert p.iloc[0]["value"] == "519999"
+
+
+def test_duplicate_keys(base):
+    assert_refused(base, "bad_duplicate_keys.csv", "重复的记录", row=5)
+
+
+def test_negative_area(base):
+    p = assert_refused(base, "bad_negative_area.csv", "应为数值，0–2,000,000（平方米）", row=3)
+    assert p.iloc[0]["column"] == "教学及辅助用房面积" and p.iloc[0]["value"] == "-4000"
+
+
+def test_text_in_a_number_column(base):
+    p = assert_refused(base, "bad_text_in_number.csv", "应为整数", "expected a whole number", row=4)
+    assert p.iloc[0]["value"] == "四百"
+
+
+def test_teacher_at_an_unknown_school(base):
+    assert_refused(base, "bad_teacher_unknown_school.csv", "未知学校", row=2)
+
+
+def test_empty_file(base):
+    assert_refused(base, "bad_empty.csv", "文件为空", "the file is empty")
+
+
+def test_header_only(base):
+    assert_refused(base, "bad_header_only.csv", "只有表头，没有数据行")
+
+
+def test_xlsx_with_two_header_rows_reports_the_sheet_row(base):
+    p = assert_refused(base, "bad_two_headers_bad_degree.xlsx", "应为以下之一：高中及以下、专科、本科、研究生", row=4)
+    assert p.iloc[0]["sheet"] == "Sheet" and p.iloc[0]["value"] == "小学毕业"
+
+
+def test_a_50_mb_file_with_one_bad_row_at_the_end(base, tmp_path):
+    header = "教师标识,学年,学校标识码,学段,最高学历,骨干教师级别,任教学科,是否专任教师,是否持有教师资格证," \
+             "本学年是否交流轮岗,是否应交流教师,五年累计培训学时,本学年培训学时,年平均工资收入\n"
+    line = "T{:07d},2024,S001,小学,本科,无,数学,是,是,否,否,380,80,96000\n"
+    n = 50_000_000 // len(line.format(0).encode()) + 1
+    body = "".join(line.format(i) for i in range(n - 1)) + line.format(n - 1).replace(",380,", ",很多,")
+    data = (header + body).encode("utf-8")
+    assert len(data) >= 50_000_000
+    before = digest(base)
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(base, [("teachers_big.csv", data)])
+    p = info.value.problems
+    assert len(p) == 1 and p.iloc[0]["row"] == n + 1 and p.iloc[0]["column"] == "五年累计培训学时"
+    assert digest(base) == before
+
+
+def test_problems_of_several_files_come_together(base):
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(base, files("bad_negative_area.csv", "bad_text_in_number.csv", "bad_empty.csv"))
+    assert set(info.value.problems["file"]) == {"bad_negative_area.csv", "bad_text_in_number.csv", "bad_empty.csv"}
+
+
+def test_demo_database_is_never_mixed_with_real_rows(demo_db, tmp_path):
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(copy, files(*GOOD))
+    assert "演示数据" in info.value.problems.iloc[0]["problem_zh"]
+
+
+def test_replace_keeps_a_backup_and_reimport_is_idempotent(base):
+    first = digest(base)
+    changed = files("good_stages_gbk.csv")
+    changed[0] = ("stages_v2.csv", changed[0][1].decode("gbk").replace("S003,2024,小学,400", "S003,2024,小学,410")
+                  .encode("gbk"))
+    r = importer.import_files(base, changed)
+    assert r.changed and r.backup == base.with_name(base.name + ".bak1")
+    assert digest(r.backup) == first                      # the previous version, whole
+    with duckdb.connect(str(base), read_only=True) as con:
+        assert con.execute("SELECT students FROM school_stage_year WHERE school_id = 'S003'").fetchone()[0] == 410
+        assert con.execute("SELECT count(*) FROM teachers").fetchone()[0] == 120   # other tables kept
+    second = digest(base)
+    again = importer.import_files(base, changed)
+    assert not again.changed and digest(base) == second
+
+
+def test_append_refuses_a_year_the_database_has(base):
+    before = digest(base)
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(base, files("good_stages_gbk.csv"), mode="append")
+    assert "已有" in info.value.problems.iloc[0]["problem_zh"]
+    assert digest(base) == before
+
+
+def test_import_while_another_process_reads_the_database(base, tmp_path):
+    """The app's situation: a process holds a read-only connection and keeps querying while the
+    CLI imports. Both succeed; the reader's queries never fail; a new connection sees the new data."""
+    reader = subprocess.Popen([sys.executable, "-c", f"""
+import duckdb, time, sys
+con = duckdb.connect({str(base)!r}, read_only=True)
+end = time.time() + 6
+n = 0
+while time.time() < end:
+    n += con.execute("SELECT count(*) FROM teachers").fetchone()[0] > 0
+print(n)
+"""], stdout=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    changed = (CORPUS / "good_stages_gbk.csv").read_bytes().decode("gbk").replace("S001,2024,小学,\"1,200\"",
+                                                                                  "S001,2024,小学,\"1,210\"")
+    path = tmp_path / "stages.csv"
+    path.write_text(changed, encoding="utf-8")
+    assert main(["import", "--db", str(base), str(path)]) == 0
+    out, _ = reader.communicate(timeout=30)
+    assert reader.returncode == 0 and int(out) > 10
+    with duckdb.connect(str(base), read_only=True) as con:
+        assert con.execute("SELECT students FROM school_stage_year WHERE school_id = 'S001'").fetchone()[0] == 1210
+
+
+def test_cli_import_prints_every_problem_and_exits_2(base, capsys):
+    before = digest(base)
+    code = main(["import", "--db", str(base), str(CORPUS / "bad_negative_area.csv"), str(CORPUS / "bad_empty.csv")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "bad_negative_area.csv, row 3, column 教学及辅助用房面积: value '-4000'" in err
+    assert "bad_empty.csv" in err and "nothing was imported" in err
+    assert digest(base) == before
+
+
+def test_templates_read_back_as_their_tables(tmp_path):
+    out = tmp_path / "templates"
+    assert main(["template", "--out", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert "teachers_教师.xlsx" in names and "schools_学校.csv" in names and "数据字典_data_dictionary.csv" in names
+    for p in out.glob("*_*.csv"):
+        if p.name.startswith("数据字典"):
+            continue
+        src, problems = importer.read(p.name, p.read_bytes())
+        assert [part.table for part in src.parts] == [p.name.rsplit("_", 1)[0]], problems
+
+
+def test_round_trip_gives_the_same_assessment(demo_db, tmp_path):
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        paths = templates.export_tables(con, tmp_path / "tables")
+        before = balance.assess(con, 2025)
+    # one year is enough to compare: keep 2025 rows of the yearly tables
+    picked = []
+    for p in paths:
+        frame = pd.read_csv(p, dtype=str, keep_default_na=False)
+        if "学年" in frame:
+            frame = frame[frame["学年"] == "2025"]
+        picked.append((p.name, frame.to_csv(index=False).encode("utf-8")))
+    target = tmp_path / "roundtrip.duckdb"
+    importer.import_files(target, picked, new=True)
+    with db.connect(target) as con:
+        after = balance.assess(con, 2025)
+    cols = ["adcode", "stage", "status", "failed", "failed_criteria", "cv_composite", "noncompliant_schools"]
+    x = before.counties[cols].sort_values(["adcode", "stage"]).reset_index(drop=True)
+    y = after.counties[cols].sort_values(["adcode", "stage"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(x, y, check_dtype=False)
