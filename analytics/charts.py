@@ -243,11 +243,21 @@ def urban_rural_bars(g: pd.Series, lang: str = "zh") -> alt.FacetChart:
                           header=alt.Header(labelFontSize=12, labelFont=FONT))).resolve_scale(y="independent")
 
 
+def _clip(text: str, width: int) -> str:
+    """Cut a label to a display width (a Chinese character counts two, a Latin letter one)."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += 1 if ch.isascii() else 2
+        if used > width:
+            return text[:i - 1] + "…"
+    return text
+
+
 def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], width: int = 470) -> alt.LayerChart:
     """A plan's scorecard drawn as a table (for print): target, latest, goal, coloured status."""
     data = card.reset_index(drop=True).assign(i=lambda d: d.index,
                                               fill=lambda d: d["status"].map(colours).fillna("#cccccc"))
-    data["target"] = [s if len(s) <= 17 else s[:16] + "…" for s in data["target"]]
+    data["target"] = [_clip(s, 34) for s in data["target"]]
     y = alt.Y("i:O", axis=None)
     x_latest, x_goal, x_status = width * 0.42, width * 0.58, width * 0.83
     cols = [alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(0), text="target:N"),

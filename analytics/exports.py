@@ -280,7 +280,7 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
              else f"{name}: quality-balanced compulsory education briefing ({year})")
     subtitle = [row, (f"目标规划：{plan.title(lang)}；学段：{stage_label(stage, lang)}" if lang != "en"
                       else f"Plan: {plan.title(lang)}; stage: {stage_label(stage, lang)}")]
-    return Figure(charts.print_layout(body, title, subtitle, _wrap(notes, 78 if lang != "en" else 150), 1000, ctx.mark),
+    return Figure(charts.print_layout(body, title, subtitle, _wrap(notes, 78 if lang != "en" else 140), 1000, ctx.mark),
                   m.datasets)
 
 
@@ -298,8 +298,14 @@ def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lan
 
 
 def _wrap(lines: list[str], width: int) -> list[str]:
+    """Wrap note lines: Chinese at any character, English at spaces."""
+    import textwrap
+
     out = []
     for line in lines:
+        if line.isascii() or " " in line[:width]:
+            out += textwrap.wrap(line, width) or [""]
+            continue
         while len(line) > width:
             out.append(line[:width])
             line = line[width:]
