@@ -259,7 +259,6 @@ def make_years(schools: pd.DataFrame, cp: pd.DataFrame, years: tuple[int, ...], 
     cpi = cp.set_index("adcode")
     trend = cpi.loc[schools["adcode"], "trend"].to_numpy()
     catch = cpi.loc[schools["adcode"], "catch_up"].to_numpy()
-    dev = cpi.loc[schools["adcode"], "dev"].to_numpy()
     q = schools["quality"].to_numpy()
     persistent = rng.normal(0, r["school_noise"], (7, n))
     # Per-school G-criterion problems, only in "sloppy" counties

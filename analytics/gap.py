@@ -305,23 +305,6 @@ def _rotate_and_hire(idx: np.ndarray, counts: np.ndarray, need: np.ndarray, keep
     return done
 
 
-UNFIXABLE_REASONS = {
-    "class_size": "needs more classrooms and teachers (class sizes)",
-    "school_size": "needs new schools (school size)",
-    "attestation": "needs policy action (attestation)",
-    "county_figure": "an outcome or policy figure, not a resource",
-    "quality_monitoring": "learning outcomes, not a resource",
-    "teacher_pay": "pay policy",
-    "training_hours": "teacher training",
-    "teacher_exchange": "exchange policy",
-    "teacher_certified": "certification",
-    "school_arts_rooms": "music and art rooms (G3, outside §2.1)",
-    "small_school_funding": "funding rules (G6)",
-    "special_funding": "special-education funding (G7)",
-    "training_budget": "training budget share (Q4)",
-}
-
-
 def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_totals, school_of,
               school_codes, hires, moves, X_after, std, cv_limit, groups, floor_ratio) -> GapPlan:
     P = rec["students"].to_numpy(float)
@@ -499,7 +482,7 @@ def _apply(con: duckdb.DuckDBPyConnection, plan: GapPlan) -> None:
 
     # rotations: pick the teachers of the right kind at the sending school, lowest ids first
     if not plan.moves.empty:
-        pool = con.execute(f"""
+        pool = con.execute("""
             SELECT teacher_id, school_id, stage,
                    (degree IN ('bachelor', 'postgraduate') OR (stage = 'primary' AND degree = 'associate'))::INT AS d,
                    (backbone <> 'none')::INT AS b, (subject IN ('pe', 'music', 'art'))::INT AS p

@@ -294,20 +294,20 @@ def scorecard(table: pd.DataFrame, plan: Plan, region: str) -> pd.DataFrame:
     share of passing counties), with the counts of its counties per status."""
     counties = within(table[table["level"] == "county"], region)
     rows = []
-    for t in plan.targets:
-        mine = table[table["target_key"] == t.key]
+    for tg in plan.targets:
+        mine = table[table["target_key"] == tg.key]
         row = None
-        for code in _enclosing_chain(region, t.scope):
+        for code in _enclosing_chain(region, tg.scope):
             hit = mine[mine["adcode"] == code]
             if not hit.empty:
                 row = hit.iloc[0].to_dict()
                 break
         if row is None:
-            row = {c: None for c in COLUMNS} | {"target_key": t.key, "metric": t.metric, "stage": t.stage,
-                                               "scope": t.scope, "target_year": t.year, "target": t.value,
-                                               "direction": t.direction, "unit": t.unit, "label_zh": t.label_zh,
-                                               "label_en": t.label_en, "status": None}
-        own = counties[counties["target_key"] == t.key]
+            row = {c: None for c in COLUMNS} | {"target_key": tg.key, "metric": tg.metric, "stage": tg.stage,
+                                               "scope": tg.scope, "target_year": tg.year, "target": tg.value,
+                                               "direction": tg.direction, "unit": tg.unit, "label_zh": tg.label_zh,
+                                               "label_en": tg.label_en, "status": None}
+        own = counties[counties["target_key"] == tg.key]
         for s in PROGRESS_STATUSES:
             row[f"counties_{s}"] = int((own["status"] == s).sum()) if level_of(region) != "county" else None
         rows.append(row)

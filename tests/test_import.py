@@ -6,7 +6,6 @@ export-tables → import gives the same assessment."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import subprocess
 import sys
