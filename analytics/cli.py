@@ -251,53 +251,59 @@ def _region_prefix(adcode: str) -> str:
     return adcode
 
 
+def _db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+
+
+def _criteria_and_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
+    p.add_argument("--format", choices=["csv", "json", "table"], default="table")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m analytics", description="Junheng (均衡) analytics")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build-demo", help="generate the synthetic demo database")
-    b.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    _db_option(b)
     b.add_argument("--scope", choices=sorted(demo.SCOPES), default="sichuan")
     b.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
     b.add_argument("--years", type=int, nargs="+", help="school years (default 2023 2024 2025 2026)")
     b.set_defaults(func=cmd_build_demo)
 
     i = sub.add_parser("info", help="what a database holds")
-    i.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    _db_option(i)
     i.set_defaults(func=cmd_info)
 
     a = sub.add_parser("assess", help="优质均衡 assessment, one row per county and stage")
-    a.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    _db_option(a)
     a.add_argument("--year", type=int, required=True)
     a.add_argument("--stage", choices=["primary", "junior", "all"], default="all")
     a.add_argument("--region", help="adcode of a province, city or county to keep")
-    a.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
-    a.add_argument("--format", choices=["csv", "json", "table"], default="table")
+    _criteria_and_format(a)
     a.set_defaults(func=cmd_assess)
 
     g = sub.add_parser("progress", help="progress towards a target plan, one row per region and target")
-    g.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    _db_option(g)
     g.add_argument("--plan", help="plan name (see --list-plans) or a plan file")
     g.add_argument("--list-plans", action="store_true", help="print the plans' names and titles")
     g.add_argument("--region", help="adcode of a province, city or county: it and the regions inside it")
     g.add_argument("--year", type=int, help="judge as of this school year (default: the latest)")
-    g.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
-    g.add_argument("--format", choices=["csv", "json", "table"], default="table")
+    _criteria_and_format(g)
     g.set_defaults(func=cmd_progress)
 
     c = sub.add_parser("gap", help="what each county needs to pass the resource part, and its cost")
-    c.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    _db_option(c)
     c.add_argument("--year", type=int, required=True)
     c.add_argument("--region", help="adcode of a province, city or county to keep")
     c.add_argument("--budget", type=float, help="total yuan: which counties to fund first (cheapest passing first)")
     c.add_argument("--apply-to", type=Path, help="write a scenario copy of the database with the plan applied")
     c.add_argument("--costs", type=Path, help="unit-costs file (default data/unit_costs.toml)")
-    c.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
-    c.add_argument("--format", choices=["csv", "json", "table"], default="table")
+    _criteria_and_format(c)
     c.set_defaults(func=cmd_gap)
 
     e = sub.add_parser("export", help="briefing pack of a region: sheet PDF, maps, charts, Excel tables")
-    e.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    _db_option(e)
     e.add_argument("--region", required=True, help="adcode of a province, city or county")
     e.add_argument("--year", type=int, required=True)
     e.add_argument("--plan", help="target plan name or file (default: the first plan)")
@@ -312,7 +318,7 @@ def parser() -> argparse.ArgumentParser:
     tp.set_defaults(func=cmd_template)
 
     im = sub.add_parser("import", help="check files and import them into a new version of the database")
-    im.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    _db_option(im)
     im.add_argument("files", type=Path, nargs="+", help="CSV (UTF-8 or GBK) or XLSX files")
     im.add_argument("--mode", choices=["replace", "append"], default="replace",
                     help="replace: a year in the files replaces that year of the counties they cover; "
@@ -325,7 +331,7 @@ def parser() -> argparse.ArgumentParser:
     im.set_defaults(func=cmd_import)
 
     et = sub.add_parser("export-tables", help="write the database in the template format")
-    et.add_argument("--db", type=Path, default=None, help="database file (default: $JUNHENG_DB or data/junheng.duckdb)")
+    _db_option(et)
     et.add_argument("--out", type=Path, required=True)
     et.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     et.set_defaults(func=cmd_export_tables)

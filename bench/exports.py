@@ -18,7 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics import balance, db, demo, exports, fonts, progress, targets  # noqa: E402
+from demo_db import database  # noqa: E402
+
+from analytics import balance, db, exports, fonts, progress, targets  # noqa: E402
 from analytics.criteria import load_criteria  # noqa: E402
 
 
@@ -28,9 +30,7 @@ def main() -> None:
     p.add_argument("--year", type=int, default=2026)
     args = p.parse_args()
     tmp = tempfile.TemporaryDirectory()
-    if args.db is None:
-        args.db = Path(tmp.name) / "demo.duckdb"
-        demo.build_demo(args.db)
+    args.db = database(args.db, tmp.name)
     started = time.perf_counter()
     fonts.check()
     fonts._base_font()

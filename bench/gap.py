@@ -17,7 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics import balance, db, demo, gap  # noqa: E402
+from demo_db import database  # noqa: E402
+
+from analytics import balance, db, gap  # noqa: E402
 
 
 def resource_passing(a: balance.Assessment) -> tuple[int, int]:
@@ -32,9 +34,7 @@ def main() -> None:
     p.add_argument("--year", type=int, default=2026)
     args = p.parse_args()
     tmp = tempfile.TemporaryDirectory()
-    if args.db is None:
-        args.db = Path(tmp.name) / "demo.duckdb"
-        demo.build_demo(args.db)
+    args.db = database(args.db, tmp.name)
     with db.connect(args.db) as con:
         before = resource_passing(balance.assess(con, args.year))
         times = []

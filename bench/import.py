@@ -20,7 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from analytics import balance, db, demo, importer, templates  # noqa: E402
+from demo_db import database  # noqa: E402
+
+from analytics import balance, db, importer, templates  # noqa: E402
 
 
 def same_assessment(a: Path, b: Path) -> bool:
@@ -58,9 +60,7 @@ def main() -> None:
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        if args.db is None:
-            args.db = work / "demo.duckdb"
-            demo.build_demo(args.db)
+        args.db = database(args.db, work)
         run("csv", args.db, work)
         if not args.skip_xlsx:
             run("xlsx", args.db, work)

@@ -21,7 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from analytics import balance, db, demo, maps  # noqa: E402
+from demo_db import database  # noqa: E402
+
+from analytics import balance, db, maps  # noqa: E402
 from analytics.criteria import load_criteria  # noqa: E402
 
 
@@ -43,11 +45,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--db", type=Path)
     args = p.parse_args()
-    tmp = None
-    if args.db is None:
-        tmp = tempfile.TemporaryDirectory()
-        args.db = Path(tmp.name) / "demo.duckdb"
-        demo.build_demo(args.db)
+    tmp = tempfile.TemporaryDirectory()
+    args.db = database(args.db, tmp.name)
     os.environ["JUNHENG_DB"] = str(args.db)
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
@@ -71,8 +70,7 @@ def main() -> None:
     print(f"county profile, warm                {profile_warm:6.2f} s")
     print(f"pydeck JSON, Sichuan (183 counties) {sichuan / 1e6:6.2f} MB  (target < 2 MB)")
     print(f"pydeck JSON, China (2,875 counties) {national / 1e6:6.2f} MB  (target < 10 MB)")
-    if tmp:
-        tmp.cleanup()
+    tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from analytics import balance, db, demo, progress, targets  # noqa: E402
+from demo_db import database  # noqa: E402
+
+from analytics import balance, db, progress, targets  # noqa: E402
 
 
 def best(fn, runs: int = 5) -> tuple[float, object]:
@@ -37,11 +39,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--db", type=Path)
     args = p.parse_args()
-    tmp = None
-    if args.db is None:
-        tmp = tempfile.TemporaryDirectory()
-        args.db = Path(tmp.name) / "demo.duckdb"
-        demo.build_demo(args.db)
+    tmp = tempfile.TemporaryDirectory()
+    args.db = database(args.db, tmp.name)
 
     with db.connect(args.db) as con:
         started = time.perf_counter()
@@ -68,8 +67,7 @@ def main() -> None:
     page_warm, _ = best(lambda: at.run(), runs=3)
     print(f"progress page, first run (cold caches)       {page_first:6.2f} s")
     print(f"progress page, warm                          {page_warm:6.2f} s")
-    if tmp:
-        tmp.cleanup()
+    tmp.cleanup()
 
 
 if __name__ == "__main__":
