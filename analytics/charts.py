@@ -94,6 +94,21 @@ def status_counts(counties: pd.DataFrame, lang: str = "zh") -> alt.Chart:
     ).properties(height=220, title=t("status_counts", lang)))
 
 
+def target_chart(values: pd.DataFrame, table: pd.DataFrame, plan, metric: str, stage: str, region: str,
+                 as_of: int, names: dict[str, str], lang: str = "zh") -> alt.LayerChart:
+    """The trajectory chart of one metric of a plan for a region (pages, exports and the briefing
+    sheet all draw it this way): titled with the target, subtitled with its milestones and the
+    region shown (or 'all counties' for a county metric viewed from a larger region)."""
+    from analytics import progress
+
+    tr = progress.trajectory(values, table, plan, metric, stage, region, as_of, lang)
+    first = next(tg for tg in plan.targets if tg.metric == metric and tg.stage == stage)
+    shown = names.get(tr["region"], tr["region"]) if tr["series"]["selected"].any() else t("counties_only", lang)
+    subtitle = " · ".join(tr["milestones"]["label"]) + f" · {shown}"
+    return progress_chart(tr["series"], tr["milestones"], tr["path"], tr["projection"], first.label(lang), subtitle,
+                          first.unit, plan.phases, lang)
+
+
 def _axis_format(unit: str) -> str:
     return ".0%" if unit in ("%", "pp") else ",.1f" if unit in ("h", "×") else ".2f"
 

@@ -214,14 +214,11 @@ def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: in
 def progress_figure(values: pd.DataFrame, table: pd.DataFrame, plan: Plan, metric: str, stage: str, region: str,
                     as_of: int, names: dict[str, str], ctx: Context) -> alt.VConcatChart:
     lang = ctx.lang
-    tr = progress.trajectory(values, table, plan, metric, stage, region, as_of, lang)
-    first = next(tg for tg in plan.targets if tg.metric == metric and tg.stage == stage)
-    shown = names.get(tr["region"], tr["region"]) if tr["series"]["selected"].any() else t("counties_only", lang)
-    chart = charts.progress_chart(tr["series"], tr["milestones"], tr["path"], tr["projection"], first.label(lang),
-                                  "", first.unit, plan.phases, lang)
-    subtitle = [" · ".join(tr["milestones"]["label"]) + f" · {shown}",
-                (f"目标规划：{plan.title(lang)}；截至{as_of}年" if lang != "en" else f"Plan: {plan.title(lang)}; as of {as_of}")]
-    return _chart_figure(chart.properties(title=""), first.label(lang), subtitle, ctx, width=560)
+    chart = charts.target_chart(values, table, plan, metric, stage, region, as_of, names, lang)
+    title = chart.title
+    subtitle = [title.subtitle, (f"目标规划：{plan.title(lang)}；截至{as_of}年" if lang != "en"
+                                 else f"Plan: {plan.title(lang)}; as of {as_of}")]
+    return _chart_figure(chart.properties(title=""), title.text, subtitle, ctx, width=560)
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,10 +262,8 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
         left.encoding.color.legend = alt.Legend(orient="bottom", direction="horizontal")  # under its own chart
     key = next((tg for tg in plan.targets if tg.scope != "county"), plan.targets[0]) if not is_county else \
         next((tg for tg in plan.targets if progress.has_counties(tg)), plan.targets[0])
-    tr = progress.trajectory(values, table, plan, key.metric, key.stage, region, year, lang)
-    right = charts.bare(charts.progress_chart(tr["series"], tr["milestones"], tr["path"], tr["projection"],
-                                              key.label(lang), " · ".join(tr["milestones"]["label"]), key.unit,
-                                              plan.phases, lang)).properties(width=420)
+    right = charts.bare(charts.target_chart(values, table, plan, key.metric, key.stage, region, year,
+                                            progress.region_names(a, lang), lang)).properties(width=420)
     row = counties_line(a, region, year, stage, lang)
     notes = [ctx.source_line(), MAP_NOTE[lang], t("method_note", lang), t("progress_rule", lang)]
     body = alt.vconcat(

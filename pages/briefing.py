@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import exports, progress, reports
+from analytics import exports, reports
 from analytics.i18n import t
 from pages.ui import common
 
@@ -13,8 +13,7 @@ path, version = common.shell()
 lang = common.lang()
 view = common.view()
 plans = common.plans()
-a = common.assessment(path, version)
-names = progress.region_names(a, lang)
+names = common.region_names(path, version, lang)
 region = view.county or view.region
 
 st.title(t("briefing_title", lang, region=names.get(region, region), year=view.year))
@@ -30,7 +29,7 @@ def pack(path: str, version: float, region: str, year: int, stage: str, plan: st
     return exports.briefing_pack(a, common.gaps(path, version), common.criteria(), common.progress_values(path, version),
                                  common.progress_table(path, version, plan, year, language), plans[plan], region, year,
                                  stage, common.export_context(path, version, language),
-                                 progress.region_names(a, language))
+                                 common.region_names(path, version, language))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -14,8 +14,7 @@ from pages.ui import common
 path, version = common.shell()
 lang = common.lang()
 view = common.view()
-a = common.assessment(path, version)
-names = progress.region_names(a, lang)
+names = common.region_names(path, version, lang)
 region = view.region
 cr = common.criteria()
 
@@ -84,9 +83,9 @@ d1, d2, _ = st.columns([1, 1, 4])
 d1.download_button(t("download_csv", lang), table.to_csv(index=False).encode("utf-8-sig"),
                    file_name=f"gap_{region}_{view.year}.csv", mime="text/csv", key="dl_gap_csv")
 note = t("synthetic_banner", lang) if common.summary(path, version).synthetic else ""
-d2.download_button(t("download_xlsx", lang), gap.excel_bytes(plan, region, lang, note),
+d2.download_button(t("download_xlsx", lang), lambda: gap.excel_bytes(plan, region, lang, note),  # made on click
                    file_name=f"gap_{region}_{view.year}.xlsx", key="dl_gap_xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
 
 st.subheader(t("gap_budget", lang))
 fundable = float(counties.loc[counties["would_pass"], "cost_yuan"].sum()) / 1e4

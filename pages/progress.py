@@ -15,7 +15,7 @@ path, version = common.shell()
 lang = common.lang()
 view = common.view()
 plans = common.plans()
-names = progress.region_names(common.assessment(path, version), lang)
+names = common.region_names(path, version, lang)
 
 region = view.county or view.region
 st.title(t("progress_title", lang, region=names.get(region, region), year=view.year))
@@ -31,16 +31,10 @@ st.caption(t("progress_rule", lang))
 def chart_spec(path: str, version: float, plan_name: str, year: int, region: str, metric: str, stage: str,
                language: str) -> dict:
     """One trajectory chart as a Vega-Lite spec (building Altair charts is the slow part)."""
-    p = plans[plan_name]
-    tr = progress.trajectory(common.progress_values(path, version),
-                             common.progress_table(path, version, plan_name, year, language),
-                             p, metric, stage, region, year, language)
-    first = next(tg for tg in p.targets if tg.metric == metric and tg.stage == stage)
-    region_name = progress.region_names(common.assessment(path, version), language).get(tr["region"], tr["region"])
-    shown = region_name if tr["series"]["selected"].any() else t("counties_only", language)
-    subtitle = " · ".join(tr["milestones"]["label"]) + f" · {shown}"
-    return charts.progress_chart(tr["series"], tr["milestones"], tr["path"], tr["projection"],
-                                 first.label(language), subtitle, first.unit, p.phases, language).to_dict()
+    return charts.target_chart(common.progress_values(path, version),
+                               common.progress_table(path, version, plan_name, year, language), plans[plan_name],
+                               metric, stage, region, year, common.region_names(path, version, language),
+                               language).to_dict()
 
 
 @st.cache_data(show_spinner=False, max_entries=200)

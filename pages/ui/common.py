@@ -75,6 +75,12 @@ def assessment(path: str, version: float) -> balance.Assessment:
 
 
 @st.cache_data(show_spinner=False)
+def region_names(path: str, version: float, language: str) -> dict[str, str]:
+    """Adcode → name of every county, prefecture and province (and the country)."""
+    return progress.region_names(assessment(path, version), language)
+
+
+@st.cache_data(show_spinner=False)
 def gaps(path: str, version: float) -> pd.DataFrame:
     return balance.urban_rural_gaps(connection(path, version).cursor(), None, criteria())
 
@@ -95,7 +101,7 @@ def progress_values(path: str, version: float) -> pd.DataFrame:
 def progress_table(path: str, version: float, plan: str, as_of: int, language: str) -> pd.DataFrame:
     """Every region × target of a plan, classified as of a year."""
     return progress.progress(progress_values(path, version), plans()[plan], as_of,
-                             progress.region_names(assessment(path, version), language))
+                             region_names(path, version, language))
 
 
 def export_context(path: str, version: float, language: str):
@@ -116,7 +122,7 @@ def export_bytes(path: str, version: float, kind: str, region: str, year: int, s
                          export_context(path, version, language), region=region, year=year, stage=stage,
                          metric=metric, plan=chosen, values=progress_values(path, version) if chosen else None,
                          table=progress_table(path, version, plan, year, language) if chosen else None,
-                         names=progress.region_names(assessment(path, version), language))
+                         names=region_names(path, version, language))
     return exports.render(fig, fmt)
 
 
