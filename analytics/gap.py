@@ -701,10 +701,10 @@ def cost_breaks(values: pd.Series) -> list[float]:
 
 
 def cost_legend(metric, breaks: list[float], lang: str = "zh") -> list:
-    """The map legend of cost_breaks: the first class reads 'nothing to add'."""
+    """The map legend of cost_breaks: the first class reads 'nothing to add' (with no breaks at
+    all, every county has nothing to add)."""
     from analytics.maps import legend_items
 
     items = legend_items(metric, breaks, lang)
-    if breaks:
-        items[0] = (items[0][0], "0（无需新增）" if lang != "en" else "0 (nothing to add)")
+    items[0] = (items[0][0], "0（无需新增）" if lang != "en" else "0 (nothing to add)")
     return items

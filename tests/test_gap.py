@@ -133,3 +133,12 @@ def test_cost_map_gives_nothing_to_add_its_own_class():
     colours = maps.colour_for(values, metric, breaks)
     assert colours[0] == colours[1] != colours[2]
     assert gap.cost_legend(metric, breaks)[0][1] == "0（无需新增）"
+
+
+def test_cost_legend_when_no_county_needs_anything():
+    from analytics import maps
+
+    metric = maps.Metric("cost_yuan", "总成本", "Cost", "continuous", "low", "{:,.0f}")
+    breaks = gap.cost_breaks(pd.Series([0.0, 0.0]))
+    assert breaks == []
+    assert gap.cost_legend(metric, breaks)[0][1] == "0（无需新增）"
