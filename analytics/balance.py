@@ -17,8 +17,10 @@ import pandas as pd
 
 from analytics.criteria import RESOURCE_IDS, STAGES, Criteria, Criterion, load_criteria
 
-STATUSES = ("pass", "near", "far", "insufficient")  # 达标, 差1–2项, 差3项及以上, 数据不足
+# DOMAIN.md §2.6, in legend order: 达标, 差1–2项, 数据不足, 差3项及以上, 不予认定
+STATUSES = ("pass", "near", "incomplete", "far", "vetoed")
 OVERALL = "all"
+INDICATORS = tuple(f"r{i}" for i in range(1, 8))
 
 
 def weighted_cv(values: Sequence[float], weights: Sequence[float]) -> float:
@@ -40,6 +42,8 @@ def weighted_cv(values: Sequence[float], weights: Sequence[float]) -> float:
     if total <= 0:
         raise ValueError("weighted_cv: total weight (enrolment) is zero")
     mean = float((p * x).sum() / total)
+    if mean == 0 and not x.any():
+        return 0.0  # every school at zero: no difference between schools (the standard fails instead)
     if mean == 0:
         raise ValueError("weighted_cv: weighted mean is zero, the coefficient is undefined")
     var = float((p / total * (x - mean) ** 2).sum())
@@ -49,20 +53,29 @@ def weighted_cv(values: Sequence[float], weights: Sequence[float]) -> float:
 # --------------------------------------------------------------------------------------------
 # SQL
 
-WEIGHTED_CV_SQL = """
--- Enrolment-weighted CV of column `x` weighted by `w` per group `g` of table `t`, two passes.
-WITH means AS (
-    SELECT g, sum(w * x) / sum(w) AS mean, sum(w) AS total FROM {table} GROUP BY g
-)
-SELECT t.g, sqrt(sum(t.w / m.total * (t.x - m.mean) ^ 2)) / nullif(m.mean, 0) AS cv
-FROM {table} t JOIN means m USING (g)
-GROUP BY t.g, m.mean, m.total
-"""
+def weighted_cv_query(table: str, keys: Sequence[str] = ("g",)) -> str:
+    """SQL of the enrolment-weighted CV of column `x` weighted by `w` per group `keys` of `table`:
+    columns keys…, mean, total (Σw), n (rows), cv. Rows with a NULL x are left out entirely
+    (numerator and weights). All values zero gives CV 0 (no difference), as weighted_cv does."""
+    k = ", ".join(keys)
+    return f"""
+    WITH means AS (
+        SELECT {k}, sum(w * x) / sum(w) AS mean, sum(w) AS total, count(*) AS n
+        FROM {table} WHERE x IS NOT NULL AND w > 0 GROUP BY {k}
+    ), spread AS (
+        SELECT {k}, m.mean, m.total, m.n, sqrt(sum(t.w / m.total * (t.x - m.mean) ^ 2)) AS sd
+        FROM {table} t JOIN means m USING ({k})
+        WHERE t.x IS NOT NULL AND t.w > 0
+        GROUP BY {k}, m.mean, m.total, m.n
+    )
+    SELECT {k}, mean, total, n,
+           CASE WHEN mean <> 0 THEN sd / mean WHEN sd = 0 THEN 0.0 END AS cv
+    FROM spread"""
 
 
 def weighted_cv_sql(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
-    """Weighted CV per group for a relation with columns g, x, w (the SQL twin of weighted_cv)."""
-    return con.execute(WEIGHTED_CV_SQL.format(table=table)).df()
+    """Weighted CV per group for a relation with columns g, x, w (the SQL the assessment runs)."""
+    return con.execute(weighted_cv_query(table)).df()
 
 
 SCHOOL_SQL = """
@@ -71,6 +84,8 @@ WITH stage_rows AS (
            s.adcode, s.name, s.kind, s.locale, s.is_public,
            sum(ssy.students) OVER school AS school_students,
            sum(ssy.classes)  OVER school AS school_classes,
+           sum(ssy.students * CASE ssy.stage WHEN 'primary' THEN $w_primary ELSE $w_junior END) OVER school
+               AS weighted_compulsory,
            sum(ssy.students * CASE ssy.stage WHEN 'primary' THEN cy.public_funding_norm_primary
                                              ELSE cy.public_funding_norm_junior END) OVER school
                AS norm_amount
@@ -96,24 +111,38 @@ WITH stage_rows AS (
     FROM funding
     WHERE $year IS NULL OR year = $year
     GROUP BY school_id, year
+), shares AS (
+    -- DOMAIN.md §1: whole-school facilities split by weighted enrolment. A stage's share per
+    -- pupil is its weight over the school's weighted pupils (senior-high pupils included for
+    -- kinds with a senior section; unreported there, the split cannot be made: NULL).
+    SELECT r.*,
+           CASE WHEN r.kind IN (SELECT unnest($senior_kinds::VARCHAR[])) THEN sy.senior_students ELSE 0 END
+               AS senior_students,
+           (CASE r.stage WHEN 'primary' THEN $w_primary ELSE $w_junior END)
+             / nullif(r.weighted_compulsory + $w_senior * (CASE WHEN r.kind IN (SELECT unnest($senior_kinds::VARCHAR[]))
+                                                               THEN sy.senior_students ELSE 0 END), 0)
+               AS facility_per_pupil
+    FROM stage_rows r
+    LEFT JOIN school_year sy USING (school_id, year)
 ), indicators AS (
     SELECT r.*,
            coalesce(st.teachers_full_time, 0) AS teachers_full_time,
+           st.school_id IS NOT NULL AS teachers_reported,
            r.kind NOT IN (SELECT unnest($excluded_kinds::VARCHAR[]))
                AND NOT (r.kind = '教学点' AND r.school_students < $small_tp)
                AND r.students > 0 AS eligible,
-           100.0 * coalesce(st.teachers_degree, 0) / nullif(r.students, 0)   AS r1,
-           100.0 * coalesce(st.teachers_backbone, 0) / nullif(r.students, 0) AS r2,
-           100.0 * coalesce(st.teachers_pe_arts, 0) / nullif(r.students, 0)  AS r3,
-           -- facilities are per school: apportioned by enrolment share, so per pupil they are
-           -- the school total over all its pupils
-           sy.teaching_area_m2 / nullif(r.school_students, 0)            AS r4,
-           sy.sports_area_m2 / nullif(r.school_students, 0)              AS r5,
-           sy.equipment_value_yuan / nullif(r.school_students, 0)        AS r6,
-           100.0 * sy.multimedia_rooms / nullif(r.school_students, 0)    AS r7,
+           -- a school and stage with no teacher rows has not reported them: missing, not zero
+           100.0 * st.teachers_degree / nullif(r.students, 0)   AS r1,
+           100.0 * st.teachers_backbone / nullif(r.students, 0) AS r2,
+           100.0 * st.teachers_pe_arts / nullif(r.students, 0)  AS r3,
+           -- no facilities row (or an unknown split): NULL, left out of the indicator
+           sy.teaching_area_m2 * r.facility_per_pupil            AS r4,
+           sy.sports_area_m2 * r.facility_per_pupil              AS r5,
+           sy.equipment_value_yuan * r.facility_per_pupil        AS r6,
+           100.0 * sy.multimedia_rooms * r.facility_per_pupil    AS r7,
            sy.music_rooms, sy.music_room_min_m2, sy.art_rooms, sy.art_room_min_m2,
            m.public_funding, m.training_funding
-    FROM stage_rows r
+    FROM shares r
     LEFT JOIN staff st USING (school_id, year, stage)
     LEFT JOIN school_year sy USING (school_id, year)
     LEFT JOIN money m USING (school_id, year)
@@ -133,12 +162,15 @@ SELECT j.* EXCLUDE (q1, q2, q3, q4, q5, q6, q7, norm_amount),
              + (j.q5 >= 1)::INT + (j.q6 >= 1)::INT + (j.q7 >= 1)::INT >= $min_met
            AND least(j.q1, j.q2, j.q3, j.q4, j.q5, j.q6, j.q7) >= $floor_ratio
        END AS compliant,
-       -- G3: music and art rooms per 12 classes, with their smallest areas
-       CASE WHEN j.eligible THEN
-           j.music_rooms >= ceil(j.school_classes / $classes_per_room)
-           AND j.art_rooms >= ceil(j.school_classes / $classes_per_room)
-           AND coalesce(j.music_room_min_m2, 0) >= $music_m2
-           AND coalesce(j.art_room_min_m2, 0) >= $art_m2
+       -- G3: music and art rooms per 12 classes, with their smallest areas; rooms or areas not
+       -- reported are no data (NULL), unless what is reported already fails
+       CASE WHEN j.eligible THEN CASE
+           WHEN j.music_rooms IS NULL OR j.art_rooms IS NULL THEN NULL
+           WHEN j.music_rooms < ceil(j.school_classes / $classes_per_room)
+             OR j.art_rooms < ceil(j.school_classes / $classes_per_room) THEN FALSE
+           WHEN j.music_room_min_m2 < $music_m2 OR j.art_room_min_m2 < $art_m2 THEN FALSE
+           WHEN j.music_room_min_m2 IS NULL OR j.art_room_min_m2 IS NULL THEN NULL
+           ELSE TRUE END
        END AS g3_ok,
        -- G4: school size (compulsory pupils)
        CASE WHEN j.kind NOT IN (SELECT unnest($excluded_kinds::VARCHAR[])) AND j.students > 0 THEN
@@ -150,9 +182,11 @@ SELECT j.* EXCLUDE (q1, q2, q3, q4, q5, q6, q7, norm_amount),
            j.max_class_size <= CASE j.stage WHEN 'primary' THEN $max_class_primary
                                             ELSE $max_class_junior END
        END AS g5_ok,
-       -- G6: village schools and teaching points under 100 pupils funded as if they had 100
-       j.locale = 'rural' AND j.school_students BETWEEN 1 AND $floor_students - 1
-           AND j.kind NOT IN (SELECT unnest($excluded_kinds::VARCHAR[])) AS g6_applies,
+       -- G6: village primary schools (村小) and teaching points under 100 pupils funded as if
+       -- they had 100
+       ((j.kind IN (SELECT unnest($village_kinds::VARCHAR[])) AND j.locale = 'rural')
+         OR j.kind IN (SELECT unnest($any_locale_kinds::VARCHAR[])))
+           AND j.school_students BETWEEN 1 AND $floor_students - 1 AS g6_applies,
        j.public_funding + 1 >= j.norm_amount / nullif(j.school_students, 0) * $floor_students AS g6_ok,
        -- G7: special-education schools' public funding per pupil
        j.kind = '特殊教育学校' AND j.students > 0 AS g7_applies,
@@ -166,29 +200,45 @@ FROM judged j
 
 COUNTY_SQL = """
 WITH s AS (SELECT * FROM school_indicators WHERE eligible),
-means AS (
+long AS (
+    -- one row per school, stage and indicator; UNPIVOT drops the NULLs (missing data)
+    SELECT adcode, year, stage, indicator, x, students AS w
+    FROM (SELECT adcode, year, stage, students, r1, r2, r3, r4, r5, r6, r7 FROM s)
+    UNPIVOT (x FOR indicator IN (r1, r2, r3, r4, r5, r6, r7))
+), cv AS (""" + weighted_cv_query("long", ("adcode", "year", "stage", "indicator")) + """
+), indicator_stats AS (
+    SELECT adcode, year, stage,
+           max(mean) FILTER (WHERE indicator = 'r1') AS mean_r1,
+           max(cv) FILTER (WHERE indicator = 'r1') AS cv_r1,
+           max(n) FILTER (WHERE indicator = 'r1') AS schools_r1,
+           max(mean) FILTER (WHERE indicator = 'r2') AS mean_r2,
+           max(cv) FILTER (WHERE indicator = 'r2') AS cv_r2,
+           max(n) FILTER (WHERE indicator = 'r2') AS schools_r2,
+           max(mean) FILTER (WHERE indicator = 'r3') AS mean_r3,
+           max(cv) FILTER (WHERE indicator = 'r3') AS cv_r3,
+           max(n) FILTER (WHERE indicator = 'r3') AS schools_r3,
+           max(mean) FILTER (WHERE indicator = 'r4') AS mean_r4,
+           max(cv) FILTER (WHERE indicator = 'r4') AS cv_r4,
+           max(n) FILTER (WHERE indicator = 'r4') AS schools_r4,
+           max(mean) FILTER (WHERE indicator = 'r5') AS mean_r5,
+           max(cv) FILTER (WHERE indicator = 'r5') AS cv_r5,
+           max(n) FILTER (WHERE indicator = 'r5') AS schools_r5,
+           max(mean) FILTER (WHERE indicator = 'r6') AS mean_r6,
+           max(cv) FILTER (WHERE indicator = 'r6') AS cv_r6,
+           max(n) FILTER (WHERE indicator = 'r6') AS schools_r6,
+           max(mean) FILTER (WHERE indicator = 'r7') AS mean_r7,
+           max(cv) FILTER (WHERE indicator = 'r7') AS cv_r7,
+           max(n) FILTER (WHERE indicator = 'r7') AS schools_r7
+    FROM cv GROUP BY adcode, year, stage
+), means AS (
     SELECT adcode, year, stage,
            count(*) AS schools_assessed,
            sum(students) AS students_assessed,
-           sum(students * r1) / sum(students) AS mean_r1, sum(students * r2) / sum(students) AS mean_r2,
-           sum(students * r3) / sum(students) AS mean_r3, sum(students * r4) / sum(students) AS mean_r4,
-           sum(students * r5) / sum(students) AS mean_r5, sum(students * r6) / sum(students) AS mean_r6,
-           sum(students * r7) / sum(students) AS mean_r7,
            count(*) FILTER (WHERE compliant = FALSE) AS noncompliant_schools,
-           count(*) FILTER (WHERE compliant IS NULL) AS schools_no_data
+           count(*) FILTER (WHERE compliant IS NULL) AS schools_no_data,
+           count(*) FILTER (WHERE r1 IS NULL OR r2 IS NULL OR r3 IS NULL OR r4 IS NULL
+                                  OR r5 IS NULL OR r6 IS NULL OR r7 IS NULL) AS schools_missing_resource
     FROM s GROUP BY adcode, year, stage
-), spread AS (
-    SELECT s.adcode, s.year, s.stage,
-           sqrt(sum(s.students * (s.r1 - m.mean_r1) ^ 2) / m.students_assessed) / nullif(m.mean_r1, 0) AS cv_r1,
-           sqrt(sum(s.students * (s.r2 - m.mean_r2) ^ 2) / m.students_assessed) / nullif(m.mean_r2, 0) AS cv_r2,
-           sqrt(sum(s.students * (s.r3 - m.mean_r3) ^ 2) / m.students_assessed) / nullif(m.mean_r3, 0) AS cv_r3,
-           sqrt(sum(s.students * (s.r4 - m.mean_r4) ^ 2) / m.students_assessed) / nullif(m.mean_r4, 0) AS cv_r4,
-           sqrt(sum(s.students * (s.r5 - m.mean_r5) ^ 2) / m.students_assessed) / nullif(m.mean_r5, 0) AS cv_r5,
-           sqrt(sum(s.students * (s.r6 - m.mean_r6) ^ 2) / m.students_assessed) / nullif(m.mean_r6, 0) AS cv_r6,
-           sqrt(sum(s.students * (s.r7 - m.mean_r7) ^ 2) / m.students_assessed) / nullif(m.mean_r7, 0) AS cv_r7
-    FROM s JOIN means m USING (adcode, year, stage)
-    GROUP BY s.adcode, s.year, s.stage, m.students_assessed,
-             m.mean_r1, m.mean_r2, m.mean_r3, m.mean_r4, m.mean_r5, m.mean_r6, m.mean_r7
 ), checks AS (
     SELECT adcode, year, stage,
            sum(students) AS students,
@@ -201,10 +251,10 @@ means AS (
            count(*) FILTER (WHERE q4_applies AND q4_ok IS NULL) AS q4_nodata
     FROM school_indicators GROUP BY adcode, year, stage
 )
-SELECT c.*, m.* EXCLUDE (adcode, year, stage), sp.* EXCLUDE (adcode, year, stage)
+SELECT c.*, m.* EXCLUDE (adcode, year, stage), i.* EXCLUDE (adcode, year, stage)
 FROM checks c
 LEFT JOIN means m USING (adcode, year, stage)
-LEFT JOIN spread sp USING (adcode, year, stage)
+LEFT JOIN indicator_stats i USING (adcode, year, stage)
 """
 
 COUNTY_WIDE_SQL = """
@@ -261,63 +311,133 @@ def _school_count(frame: pd.DataFrame, fail: str, nodata: str | None) -> tuple[p
     return fails, passed
 
 
-def _verdicts(c: Criterion, stage: str | None, base: pd.DataFrame, cr: Criteria) -> pd.DataFrame:
-    """value / standard / passed / detail of one criterion for every row of base."""
-    key = stage or "primary"
-    std = c.threshold.get(key, np.nan)
-    detail = pd.Series("", index=base.index, dtype=object)
-    if c.check == "school_indicator":
-        value = base[f"cv_{c.id.lower()}"]
-        std = c.cv_threshold[stage]
-        passed = _compare(value, "<=", std)
-    elif c.check == "school_compliance":
-        value = base["noncompliant_schools"]
-        passed = (value == 0).astype("boolean").mask(base["schools_assessed"].isna())
-        passed = passed.mask((value == 0) & (base["schools_no_data"].fillna(0) > 0))
-    elif c.check in ("school_arts_rooms", "school_size", "class_size", "small_school_funding",
-                     "training_budget"):
-        col = {"school_arts_rooms": "g3", "school_size": "g4", "class_size": "g5",
-               "small_school_funding": "g6", "training_budget": "q4"}[c.check]
-        nodata = f"{col}_nodata" if f"{col}_nodata" in base else None
-        value, passed = _school_count(base, f"{col}_fail", nodata)
+def _blank(base: pd.DataFrame) -> pd.Series:
+    return pd.Series("", index=base.index, dtype=object)
+
+
+def _text(zh: pd.Series, en: pd.Series, present: pd.Series) -> tuple[pd.Series, pd.Series]:
+    return zh.where(present, ""), en.where(present, "")
+
+
+# Each check returns (value, passed, standard, (detail_zh, detail_en)) for every row of base.
+# The names are the registry of analytics.criteria.CHECKS (a test keeps the two in step).
+
+
+def _check_school_indicator(c: Criterion, stage: str, base: pd.DataFrame, std: float):
+    """The CV of one indicator; unknown when some school lacks that indicator's data."""
+    i = c.id[1:]
+    value = base[f"cv_r{i}"]
+    std = c.cv_threshold[stage]
+    missing = base["schools_assessed"].fillna(0) - base[f"schools_r{i}"].fillna(0)
+    passed = _compare(value, "<=", std).mask(missing > 0)
+    n = missing.astype("Int64").astype(str)
+    return value, passed, std, _text("缺 " + n + " 所学校数据，差异系数按其余学校计算",
+                                     n + " school(s) lack data; CV computed over the others", missing > 0)
+
+
+def _check_school_compliance(c, stage, base, std):
+    value = base["noncompliant_schools"]
+    passed = (value == 0).astype("boolean").mask(base["schools_assessed"].isna())
+    passed = passed.mask((value == 0) & (base["schools_no_data"].fillna(0) > 0))
+    n = base["schools_no_data"].fillna(0).astype(int).astype(str)
+    return value, passed, std, _text("缺数据学校 " + n + " 所", n + " school(s) without data",
+                                     base["schools_no_data"].fillna(0) > 0)
+
+
+def _per_school(column: str):
+    def check(c, stage, base, std):
+        nodata = f"{column}_nodata" if f"{column}_nodata" in base else None
+        value, passed = _school_count(base, f"{column}_fail", nodata)
         passed = passed.mask(base["students"].isna())
-    elif c.check == "special_funding":
-        value, passed = _school_count(base, "g7_fail", "g7_nodata")
-    elif c.check == "teacher_pay":
-        value = base["teacher_pay"] / base["civil_servant_pay_yuan"]
-        passed = _compare(value, ">=", std)
-    elif c.check == "training_hours":
-        value = base["training_share"]
-        passed = _compare(value, ">=", std)
-    elif c.check == "teacher_exchange":
-        value = base["exchanged"] / base["exchange_eligible"].where(base["exchange_eligible"] > 0)
-        backbone = base["exchanged_backbone"] / base["exchanged"].where(base["exchanged"] > 0)
-        share = float(c.options["backbone_share"])
-        passed = (_compare(value, ">=", std) & _compare(backbone, ">=", share)).astype("boolean")
-        detail = ("骨干教师占交流教师 " + (backbone * 100).round(1).astype(str) + "%").where(backbone.notna(), "")
-    elif c.check == "teacher_certified":
-        value = base["certified_share"]
-        passed = _compare(value, ">=", std)
-    elif c.check == "quality_monitoring":
-        value = base["quality_monitoring_level"]
-        diff = base["quality_monitoring_diff"]
-        limit = float(c.options["max_difference"])
-        passed = (_compare(value, ">=", std) & (diff < limit).astype("boolean").mask(diff.isna()))
-        detail = ("校际差异率 " + diff.round(3).astype(str)).where(diff.notna(), "")
-    elif c.check == "county_figure":
-        value = base[c.column(key)]
-        passed = _compare(value, c.direction, std)
-    elif c.check == "attestation":
-        value = _as_bool(base[c.options["column"]])
-        passed = value if c.direction == "is_true" else ~value
-        std = np.nan
-    else:
-        raise ValueError(f"{cr.path}: criterion {c.id} has unknown check {c.check!r}")
+        if nodata is None:
+            return value, passed, std, (_blank(base), _blank(base))
+        n = base[nodata].fillna(0).astype(int).astype(str)
+        return value, passed, std, _text("缺数据学校 " + n + " 所", n + " school(s) without data",
+                                         base[nodata].fillna(0) > 0)
+    check.__doc__ = f"Schools failing the per-school check {column}."
+    return check
+
+
+def _check_special_funding(c, stage, base, std):
+    value, passed = _school_count(base, "g7_fail", "g7_nodata")
+    return value, passed, std, (_blank(base), _blank(base))
+
+
+def _check_teacher_pay(c, stage, base, std):
+    return (base["teacher_pay"] / base["civil_servant_pay_yuan"],
+            _compare(base["teacher_pay"] / base["civil_servant_pay_yuan"], ">=", std), std, (_blank(base), _blank(base)))
+
+
+def _check_training_hours(c, stage, base, std):
+    return base["training_share"], _compare(base["training_share"], ">=", std), std, (_blank(base), _blank(base))
+
+
+def _check_teacher_exchange(c, stage, base, std):
+    value = base["exchanged"] / base["exchange_eligible"].where(base["exchange_eligible"] > 0)
+    backbone = base["exchanged_backbone"] / base["exchanged"].where(base["exchanged"] > 0)
+    share = float(c.options["backbone_share"])
+    passed = (_compare(value, ">=", std) & _compare(backbone, ">=", share)).astype("boolean")
+    pct = (backbone * 100).round(1).astype(str)
+    limit = f"{share:.0%}"
+    return value, passed, std, _text(f"骨干教师占交流教师 " + pct + f"%（标准 ≥ {limit}）",
+                                     "backbone teachers " + pct + f"% of those exchanged (standard ≥ {limit})",
+                                     backbone.notna())
+
+
+def _check_teacher_certified(c, stage, base, std):
+    return base["certified_share"], _compare(base["certified_share"], ">=", std), std, (_blank(base), _blank(base))
+
+
+def _check_quality_monitoring(c, stage, base, std):
+    value = base["quality_monitoring_level"]
+    diff = base["quality_monitoring_diff"]
+    limit = float(c.options["max_difference"])
+    passed = (_compare(value, ">=", std) & (diff < limit).astype("boolean").mask(diff.isna()))
+    d = diff.round(3).astype(str)
+    return value, passed, std, _text("校际差异率 " + d + f"（标准 < {limit:g}）",
+                                     "inter-school difference rate " + d + f" (standard < {limit:g})", diff.notna())
+
+
+def _check_county_figure(c, stage, base, std):
+    value = base[c.column(stage or "primary")]
+    return value, _compare(value, c.direction, std), std, (_blank(base), _blank(base))
+
+
+def _check_attestation(c, stage, base, std):
+    value = _as_bool(base[c.options["column"]])
+    passed = value if c.direction == "is_true" else ~value
+    return value, passed, np.nan, (_blank(base), _blank(base))
+
+
+CHECK_FUNCTIONS = {
+    "school_indicator": _check_school_indicator,
+    "school_compliance": _check_school_compliance,
+    "school_arts_rooms": _per_school("g3"),
+    "school_size": _per_school("g4"),
+    "class_size": _per_school("g5"),
+    "small_school_funding": _per_school("g6"),
+    "training_budget": _per_school("q4"),
+    "special_funding": _check_special_funding,
+    "teacher_pay": _check_teacher_pay,
+    "training_hours": _check_training_hours,
+    "teacher_exchange": _check_teacher_exchange,
+    "teacher_certified": _check_teacher_certified,
+    "quality_monitoring": _check_quality_monitoring,
+    "county_figure": _check_county_figure,
+    "attestation": _check_attestation,
+}
+
+
+def _verdicts(c: Criterion, stage: str | None, base: pd.DataFrame, cr: Criteria) -> pd.DataFrame:
+    """value / standard / passed / detail (zh, en) of one criterion for every row of base."""
+    std = c.threshold.get(stage or "primary", np.nan)
+    value, passed, std, (detail_zh, detail_en) = CHECK_FUNCTIONS[c.check](c, stage, base, std)
     return pd.DataFrame({
-        "value": pd.to_numeric(value.astype("Float64"), errors="coerce"),
+        "value": pd.to_numeric(pd.Series(value, index=base.index).astype("Float64"), errors="coerce"),
         "standard": std,
         "passed": passed.astype("boolean"),
-        "detail": detail,
+        "detail": detail_zh,
+        "detail_en": detail_en,
     })
 
 
@@ -333,24 +453,32 @@ class Assessment:
 
 
 def _parameters(cr: Criteria, year: int | None) -> dict:
+    """The SQL parameters, read from the criteria by their check (validated when the file loads)."""
     res = cr.resource
+    g3, g4, g5 = cr.by_check("school_arts_rooms"), cr.by_check("school_size"), cr.by_check("class_size")
+    g6 = cr.by_check("small_school_funding")
+    w = cr.weights
     return {
         "year": year,
         "excluded_kinds": list(res["excluded_kinds"]),
         "small_tp": int(res["small_teaching_point_students"]),
         "min_met": int(res["min_met"]),
         "floor_ratio": float(res["floor_ratio"]),
-        "classes_per_room": float(cr["G3"].options["classes_per_room"]),
-        "music_m2": float(cr["G3"].options["music_room_m2"]),
-        "art_m2": float(cr["G3"].options["art_room_m2"]),
-        "through_kinds": list(cr["G4"].options["through_kinds"]),
-        "max_through": int(cr["G4"].options["max_students_through"]),
-        "max_school": int(cr["G4"].options["max_students"]),
-        "max_class_primary": int(cr["G5"].options["max_class"]["primary"]),
-        "max_class_junior": int(cr["G5"].options["max_class"]["junior"]),
-        "floor_students": int(cr["G6"].options["floor_students"]),
-        "special_min": float(cr["G7"].options["min_per_student"]),
-        "training_share": float(cr["Q4"].options["min_share"]),
+        "w_primary": w["primary"], "w_junior": w["junior"], "w_senior": w["senior"],
+        "senior_kinds": list(res["senior_kinds"]),
+        "classes_per_room": float(g3.options["classes_per_room"]),
+        "music_m2": float(g3.options["music_room_m2"]),
+        "art_m2": float(g3.options["art_room_m2"]),
+        "through_kinds": list(g4.options["through_kinds"]),
+        "max_through": int(g4.options["max_students_through"]),
+        "max_school": int(g4.options["max_students"]),
+        "max_class_primary": int(g5.options["max_class"]["primary"]),
+        "max_class_junior": int(g5.options["max_class"]["junior"]),
+        "floor_students": int(g6.options["floor_students"]),
+        "village_kinds": list(g6.options["village_kinds"]),
+        "any_locale_kinds": list(g6.options["any_locale_kinds"]),
+        "special_min": float(cr.by_check("special_funding").options["min_per_student"]),
+        "training_share": float(cr.by_check("training_budget").options["min_share"]),
     }
 
 
@@ -377,7 +505,8 @@ def assess(con: duckdb.DuckDBPyConnection, year: int | None = None,
     schools = con.execute(SCHOOL_SQL, params).df()
     con.register("school_indicators", schools)
     stage_frame = con.execute(COUNTY_SQL).df()
-    county_frame = con.execute(COUNTY_WIDE_SQL, {"year": year, "hours": float(cr["G9"].options["hours"])}).df()
+    hours = float(cr.by_check("training_hours").options["hours"])
+    county_frame = con.execute(COUNTY_WIDE_SQL, {"year": year, "hours": hours}).df()
     con.unregister("school_indicators")
     return _assemble(schools, stage_frame, county_frame, cr, con)
 
@@ -427,55 +556,74 @@ def _gap(results: pd.DataFrame) -> pd.Series:
     return gap.where(results["passed"].fillna(True) == False)  # noqa: E712
 
 
+def _labels(frame: pd.DataFrame, overall: bool) -> pd.Series:
+    """Criterion ids as listed in a status: 'R4' per stage, 'R4·小学' when both stages are listed."""
+    if not overall:
+        return frame["criterion"]
+    return frame["criterion"].where(frame["stage"] == "county",
+                                    frame["criterion"] + "·" + frame["stage"].map({"primary": "小学", "junior": "初中"}))
+
+
 def _statuses(results: pd.DataFrame, stage_base: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Status per county, year and stage (and overall) from the counted criteria (DOMAIN.md §2.6)."""
+    """Status per county, year and stage (and overall) from the counted criteria (DOMAIN.md §2.6).
+
+    In this order: 不予认定 (a veto applies), 差3项及以上 (3+ counted criteria known to fail),
+    数据不足 (fewer fail but a counted criterion, or some school's resource data, is missing),
+    差1–2项, 达标. Criteria not counted never change the status nor appear in these lists.
+    """
     counted = results[results["counted"]]
     failed = counted[counted["passed"].fillna(True) == False]  # noqa: E712
-    no_data = counted[counted["passed"].isna()]
-
-    def label(frame: pd.DataFrame) -> pd.Series:
-        return frame["criterion"].where(frame["stage"] == "county",
-                                        frame["criterion"] + "·" + frame["stage"].map({"primary": "小学", "junior": "初中"}))
+    missing = counted[counted["passed"].isna()]
+    keys = ["adcode", "year"]
 
     rows = []
     for stage in STAGES + (OVERALL,):
         stages = list(STAGES) if stage == OVERALL else [stage]
         keep = ["county"] + stages
         f = failed[failed["stage"].isin(keep)]
-        f = f.assign(label=label(f) if stage == OVERALL else f["criterion"])
-        agg = f.groupby(["adcode", "year"]).agg(failed=("label", "size"), failed_criteria=("label", ", ".join))
-        nd = no_data[no_data["stage"].isin(keep)].groupby(["adcode", "year"]).size().rename("no_data")
-        veto = f[f["part"] == "veto"].groupby(["adcode", "year"]).size().rename("vetoes")
-        out = units.set_index(["adcode", "year"]).join(agg).join(nd).join(veto).reset_index()
-        out["failed"] = out["failed"].fillna(0).astype(int)
-        out["no_data"] = out["no_data"].fillna(0).astype(int)
-        out["veto"] = out["vetoes"].fillna(0) > 0
-        out["failed_criteria"] = out["failed_criteria"].fillna("")
+        f = f.assign(label=_labels(f, stage == OVERALL))
+        m = missing[missing["stage"].isin(keep)]
+        m = m.assign(label=_labels(m, stage == OVERALL))
+        n_counted = counted[counted["stage"].isin(keep)].groupby(keys).size().rename("criteria_counted")
+        out = (units.set_index(keys)
+               .join(f[f["part"] != "veto"].groupby(keys).agg(failed=("label", "size"),
+                                                               failed_criteria=("label", ", ".join)))
+               .join(f[f["part"] == "veto"].groupby(keys).agg(vetoes=("label", "size"),
+                                                               veto_criteria=("label", ", ".join)))
+               .join(m.groupby(keys).agg(missing=("label", "size"), missing_criteria=("label", ", ".join)))
+               .join(n_counted).reset_index())
+        for col in ("failed", "vetoes", "missing", "criteria_counted"):
+            out[col] = out[col].fillna(0).astype(int)
+        for col in ("failed_criteria", "veto_criteria", "missing_criteria"):
+            out[col] = out[col].fillna("")
+        out["veto"] = out["vetoes"] > 0
         sb = stage_base[stage_base["stage"].isin(stages)]
-        computable = (sb.assign(ok=sb["schools_assessed"].fillna(0) > 0)
-                      .groupby(["adcode", "year"])["ok"].all())
-        out = out.merge(computable.rename("resource_data").reset_index(), on=["adcode", "year"], how="left")
+        computable = (sb.assign(ok=sb["schools_assessed"].fillna(0) > 0).groupby(keys)["ok"].all())
+        out = out.merge(computable.rename("resource_data").reset_index(), on=keys, how="left")
         out["resource_data"] = out["resource_data"].fillna(False).astype(bool)
+        incomplete = (out["missing"] > 0) | ~out["resource_data"]
         out["status"] = np.select(
-            [~out["resource_data"], out["failed"] == 0, out["failed"] <= 2],
-            ["insufficient", "pass", "near"], default="far")
+            [out["veto"], out["failed"] >= 3, incomplete, out["failed"] > 0],
+            ["vetoed", "far", "incomplete", "near"], default="pass")
+        out["coverage_criteria"] = 1 - out["missing"] / out["criteria_counted"].where(out["criteria_counted"] > 0)
+        summed = ["schools_assessed", "students_assessed", "noncompliant_schools", "schools_missing_resource"]
         if stage == OVERALL:
             # both stages together: counts add up; a CV is the worse of the two stages
             sb = sb.assign(cv_composite=sb[[f"cv_r{i}" for i in range(1, 8)]].mean(axis=1, skipna=False))
-            sums = sb.groupby(["adcode", "year"]).agg(
-                schools_assessed=("schools_assessed", "sum"), students_assessed=("students_assessed", "sum"),
-                noncompliant_schools=("noncompliant_schools", "sum"),
-                **{f"cv_r{i}": (f"cv_r{i}", "max") for i in range(1, 8)}, cv_composite=("cv_composite", "max"))
-            out = out.merge(sums.reset_index(), on=["adcode", "year"], how="left")
+            sums = sb.groupby(keys).agg(**{c: (c, "sum") for c in summed},
+                                        **{f"cv_r{i}": (f"cv_r{i}", "max") for i in range(1, 8)},
+                                        cv_composite=("cv_composite", "max"))
+            out = out.merge(sums.reset_index(), on=keys, how="left")
         else:
-            cols = ["adcode", "year", "schools_assessed", "students_assessed", "noncompliant_schools"] + \
-                [f"mean_r{i}" for i in range(1, 8)] + [f"cv_r{i}" for i in range(1, 8)]
-            out = out.merge(sb[cols], on=["adcode", "year"], how="left")
+            cols = keys + summed + [f"{m}_r{i}" for m in ("mean", "cv", "schools") for i in range(1, 8)]
+            out = out.merge(sb[cols], on=keys, how="left")
             out["cv_composite"] = out[[f"cv_r{i}" for i in range(1, 8)]].mean(axis=1, skipna=False)
-        rows.append(out.drop(columns=["vetoes"]).assign(stage=stage))
+        rows.append(out.assign(stage=stage))
     counties = pd.concat(rows, ignore_index=True)
-    for col in ("schools_assessed", "students_assessed", "noncompliant_schools"):
+    for col in ("schools_assessed", "students_assessed", "noncompliant_schools", "schools_missing_resource"):
         counties[col] = counties[col].fillna(0).astype(int)
+    assessed = counties["schools_assessed"].where(counties["schools_assessed"] > 0)
+    counties["coverage_schools"] = 1 - counties["schools_missing_resource"] / assessed
     return counties
 
 

@@ -2,18 +2,64 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from analytics.paths import DATA_DIR
 
 CRITERIA_FILE = DATA_DIR / "criteria.toml"
+SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 STAGES = ("primary", "junior")
 PARTS = ("resource", "guarantee", "quality", "recognition", "veto")
 DIRECTIONS = (">=", "<=", "is_true", "is_false")
 RESOURCE_IDS = tuple(f"R{i}" for i in range(1, 8))
+SCHOOL_KINDS = ("小学", "初中", "九年一贯制", "十二年一贯制", "完全中学", "教学点", "特殊教育学校")
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the engine needs of a criterion with this `check` (the registry the loader knows)."""
+
+    options: dict[str, str]          # option name -> what it must be ("number", "kinds", …)
+    directions: tuple[str, ...]
+    needed: bool = False             # the engine's SQL reads its options: the file must have one
+
+
+# One entry per check function of analytics.balance (a test keeps the two in step).
+CHECKS: dict[str, Check] = {
+    "school_indicator": Check({}, (">=",)),
+    "school_compliance": Check({}, ("<=",), needed=True),
+    "school_arts_rooms": Check({"classes_per_room": "number", "music_room_m2": "number",
+                                "art_room_m2": "number"}, ("<=",), needed=True),
+    "school_size": Check({"max_students": "number", "max_students_through": "number",
+                          "through_kinds": "kinds"}, ("<=",), needed=True),
+    "class_size": Check({"max_class": "stages"}, ("<=",), needed=True),
+    "small_school_funding": Check({"floor_students": "number", "village_kinds": "kinds",
+                                   "any_locale_kinds": "kinds"}, ("<=",), needed=True),
+    "special_funding": Check({"min_per_student": "number"}, ("<=",), needed=True),
+    "teacher_pay": Check({}, (">=",)),
+    "training_hours": Check({"hours": "number"}, (">=",), needed=True),
+    "teacher_exchange": Check({"backbone_share": "number"}, (">=",)),
+    "teacher_certified": Check({}, (">=",)),
+    "quality_monitoring": Check({"max_difference": "number"}, (">=",)),
+    "county_figure": Check({"column": "column"}, (">=", "<=")),
+    "attestation": Check({"column": "column"}, ("is_true", "is_false")),
+    "training_budget": Check({"min_share": "number"}, ("<=",), needed=True),
+}
+
+
+@lru_cache(maxsize=1)
+def county_year_columns() -> dict[str, str]:
+    """Columns of the county_year table and their SQL types, read from the schema."""
+    sql = SCHEMA_FILE.read_text(encoding="utf-8")
+    body = sql[sql.index("CREATE TABLE county_year"):]
+    body = body[: body.index(");")]
+    return {m.group(1): m.group(2) for m in re.finditer(r"^\s+([a-z0-9_]+)\s+(VARCHAR|SMALLINT|DOUBLE|BOOLEAN)",
+                                                        body, re.M)}
 
 
 class CriteriaError(ValueError):
@@ -62,6 +108,34 @@ class Criteria:
     def ids(self) -> list[str]:
         return [c.id for c in self.items]
 
+    def by_check(self, check: str) -> Criterion:
+        """The criterion computed by a check the engine's SQL needs (validated at load)."""
+        return next(c for c in self.items if c.check == check)
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Weights of a primary, junior and senior-high pupil in splitting shared facilities."""
+        return {k: float(v) for k, v in self.resource["apportion_weights"].items()}
+
+
+def _check_option(value: Any, kind: str, where: str, name: str) -> None:
+    """Raise CriteriaError unless an option has the shape its check needs."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = {
+        "number": number and value >= 0,
+        "kinds": isinstance(value, list) and all(v in SCHOOL_KINDS for v in value),
+        "stages": isinstance(value, dict) and set(value) == set(STAGES)
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()),
+        "column": (isinstance(value, str) and value in county_year_columns()) or (
+            isinstance(value, dict) and set(value) <= set(STAGES)
+            and all(isinstance(v, str) and v in county_year_columns() for v in value.values())),
+    }[kind]
+    if not ok:
+        expected = {"number": "a number ≥ 0", "kinds": f"a list of school kinds from {list(SCHOOL_KINDS)}",
+                    "stages": "{ primary = …, junior = … }",
+                    "column": "a county_year column (README \"Data model\"), or one per stage"}[kind]
+        raise CriteriaError(f"{where}: option '{name}' must be {expected}, got {value!r}")
+
 
 def _per_stage(value: Any, where: str) -> dict[str, float]:
     if value is None:
@@ -108,6 +182,15 @@ def load_criteria(path: str | Path | None = None) -> Criteria:
         threshold = _per_stage(entry.get("threshold"), f"{where} threshold")
         if entry["direction"] in (">=", "<=") and not set(stages) <= set(threshold):
             raise CriteriaError(f"{where}: a numeric criterion needs a threshold for {', '.join(stages)}")
+        spec = CHECKS.get(entry["check"])
+        if spec is None:
+            raise CriteriaError(f"{where}: unknown check {entry['check']!r}; expected one of {', '.join(CHECKS)}")
+        if entry["direction"] not in spec.directions:
+            raise CriteriaError(f"{where}: check {entry['check']!r} takes direction {' or '.join(spec.directions)}")
+        for name, kind in spec.options.items():
+            if name not in entry:
+                raise CriteriaError(f"{where}: check {entry['check']!r} needs option '{name}'")
+            _check_option(entry[name], kind, where, name)
         items.append(
             Criterion(
                 id=entry["id"], part=entry["part"], name_zh=entry["name_zh"], name_en=entry["name_en"],
@@ -126,8 +209,22 @@ def load_criteria(path: str | Path | None = None) -> Criteria:
         c = next(c for c in items if c.id == cid)
         if set(c.cv_threshold) != set(STAGES):
             raise CriteriaError(f"{path}: {cid} needs cv_threshold for primary and junior")
+    for check, spec in CHECKS.items():
+        if spec.needed and not any(c.check == check for c in items):
+            raise CriteriaError(f"{path}: the engine needs a criterion with check = {check!r} "
+                                f"(set counted = false to report it without counting it)")
     resource = raw.get("resource", {})
-    for key in ("min_met", "floor_ratio", "small_teaching_point_students", "excluded_kinds"):
+    for key in ("min_met", "floor_ratio", "small_teaching_point_students", "excluded_kinds",
+                "apportion_weights", "senior_kinds"):
         if key not in resource:
             raise CriteriaError(f"{path}: [resource] needs '{key}'")
+    weights = resource["apportion_weights"]
+    if not (isinstance(weights, dict) and set(weights) == {*STAGES, "senior"} and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in weights.values())):
+        raise CriteriaError(f"{path}: [resource] apportion_weights must be "
+                            f"{{ primary = …, junior = …, senior = … }} with numbers > 0, got {weights!r}")
+    for key in ("excluded_kinds", "senior_kinds"):
+        _check_option(resource[key], "kinds", f"{path}: [resource]", key)
+    for key in ("min_met", "floor_ratio", "small_teaching_point_students"):
+        _check_option(resource[key], "number", f"{path}: [resource]", key)
     return Criteria(source=raw.get("source", {}), resource=resource, items=tuple(items), path=path)

@@ -33,7 +33,10 @@ CREATE TABLE schools (
 );
 
 -- Facilities belong to the school as a whole (statistics report them per school); the
--- assessment apportions them to stages by enrolment share (DOMAIN.md §1).
+-- assessment apportions them to stages by weighted enrolment (DOMAIN.md §1; weights in the
+-- criteria file). Senior-high pupils of 完全中学 / 十二年一贯制 take their share of the
+-- facilities, so they are recorded here (NULL = not reported: the split cannot be made).
+-- Music / art rooms NULL = not reported (G3 has no data for the school), never zero.
 CREATE TABLE school_year (
     school_id            VARCHAR  NOT NULL REFERENCES schools (school_id),
     year                 SMALLINT NOT NULL CHECK (year BETWEEN 2000 AND 2100),
@@ -41,13 +44,14 @@ CREATE TABLE school_year (
     sports_area_m2       DOUBLE   NOT NULL CHECK (sports_area_m2 >= 0),       -- 体育运动场馆面积
     equipment_value_yuan DOUBLE   NOT NULL CHECK (equipment_value_yuan >= 0), -- 教学仪器设备值
     multimedia_rooms     INTEGER  NOT NULL CHECK (multimedia_rooms BETWEEN 0 AND 1000),
-    music_rooms          INTEGER  NOT NULL CHECK (music_rooms BETWEEN 0 AND 100),
+    music_rooms          INTEGER  CHECK (music_rooms BETWEEN 0 AND 100),
     music_room_min_m2    DOUBLE   CHECK (music_room_min_m2 > 0 AND music_room_min_m2 < 2000),
-    art_rooms            INTEGER  NOT NULL CHECK (art_rooms BETWEEN 0 AND 100),
+    art_rooms            INTEGER  CHECK (art_rooms BETWEEN 0 AND 100),
     art_room_min_m2      DOUBLE   CHECK (art_room_min_m2 > 0 AND art_room_min_m2 < 2000),
+    senior_students      INTEGER  CHECK (senior_students BETWEEN 0 AND 20000),        -- 高中段在校生
     PRIMARY KEY (school_id, year),
-    CHECK ((music_rooms = 0) = (music_room_min_m2 IS NULL)),
-    CHECK ((art_rooms = 0) = (art_room_min_m2 IS NULL))
+    CHECK (NOT (music_rooms = 0 AND music_room_min_m2 IS NOT NULL)),
+    CHECK (NOT (art_rooms = 0 AND art_room_min_m2 IS NOT NULL))
 );
 
 -- Enrolment and classes per school, year and stage.
@@ -127,6 +131,8 @@ CREATE TABLE county_year (
     veto_exam_admission         BOOLEAN NOT NULL DEFAULT FALSE,
     veto_school_choice          BOOLEAN NOT NULL DEFAULT FALSE,
     veto_key_schools            BOOLEAN NOT NULL DEFAULT FALSE,
-    veto_safety_fee             BOOLEAN NOT NULL DEFAULT FALSE,
+    veto_unfilled_posts         BOOLEAN NOT NULL DEFAULT FALSE,  -- V4 有编不补、长期聘用编外教师
+    veto_major_incident         BOOLEAN NOT NULL DEFAULT FALSE,  -- V5 重大安全责任事故、严重违纪违规
+    veto_falsified_data         BOOLEAN NOT NULL DEFAULT FALSE,  -- V6 弄虚作假
     PRIMARY KEY (adcode, year)
 );

@@ -21,7 +21,8 @@ COUNTY_YEAR_OK = {
     "g10_post_allocation": True, "g13_new_area_schools": True, "q3_charter_management": True,
     "q5_ict_use": True, "q6_moral_education": True, "q7_curriculum": True, "q8_homework_burden": True,
     "left_behind_care": True, "veto_exam_admission": False, "veto_school_choice": False,
-    "veto_key_schools": False, "veto_safety_fee": False,
+    "veto_key_schools": False, "veto_unfilled_posts": False, "veto_major_incident": False,
+    "veto_falsified_data": False,
 }
 
 
@@ -37,6 +38,9 @@ class School:
     adcode: str = "510104"
     max_class: int | None = None
     facilities_of: str | None = None               # stage whose R4–R7 define the school's facilities
+    senior: int | None = 0                         # senior-high pupils (完全中学, 十二年一贯制)
+    facilities: bool = True                        # False: no facilities row (not reported)
+    funding: bool = True                           # False: no funding rows (not reported)
 
 
 def build(path: Path, schools: list[School], year: int = 2024, county_year: dict | None = "ok",
@@ -86,12 +90,16 @@ def build(path: Path, schools: list[School], year: int = 2024, county_year: dict
                      "pe" if i < n_pe else "math", i % 5 == 0, pay],
                 )
         rooms = max(1, -(-classes_total // 12)) if total else 0
-        con.execute(
-            "INSERT INTO school_year VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [s.school_id, year, vals[3] * total, vals[4] * total, vals[5] * total,
-             round(vals[6] * total / 100), rooms, 100.0 if rooms else None, rooms, 95.0 if rooms else None],
-        )
-        if total:
+        if s.facilities:
+            con.execute(
+                "INSERT INTO school_year (school_id, year, teaching_area_m2, sports_area_m2, equipment_value_yuan,"
+                " multimedia_rooms, music_rooms, music_room_min_m2, art_rooms, art_room_min_m2, senior_students)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [s.school_id, year, vals[3] * total, vals[4] * total, vals[5] * total,
+                 round(vals[6] * total / 100), rooms, 100.0 if rooms else None, rooms, 95.0 if rooms else None,
+                 s.senior],
+            )
+        if total and s.funding:
             norm = sum(p * (720 if st == "primary" else 940) for st, p in s.students.items())
             if s.locale == "rural" and total < 100:
                 norm = norm / total * 100

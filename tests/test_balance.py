@@ -53,13 +53,18 @@ def test_weighted_cv_weights_by_enrolment_not_by_school():
     assert weighted_cv([1, 3], [100, 300]) == pytest.approx(math.sqrt(0.75) / 2.5)
 
 
+def test_weighted_cv_of_schools_all_at_zero_is_zero():
+    """No school has a backbone teacher: no difference between schools (RS fails instead)."""
+    assert weighted_cv([0, 0], [10, 20]) == 0.0
+
+
 def test_weighted_cv_of_one_school_is_zero():
     assert weighted_cv([4.2], [350]) == 0.0
 
 
 @pytest.mark.parametrize(
     "values, weights, message",
-    [([], [], "at least one"), ([1, 2], [0, 0], "zero"), ([0, 0], [10, 20], "mean is zero"),
+    [([], [], "at least one"), ([1, 2], [0, 0], "zero"), ([1, -1], [10, 10], "mean is zero"),
      ([1, 2], [1], "weights"), ([1, 2], [-1, 3], "negative")],
 )
 def test_weighted_cv_rejects_unusable_input(values, weights, message):
@@ -159,14 +164,14 @@ def test_single_school_county_has_zero_cv(tmp_path):
     assert row["status"] == "pass"
 
 
-def test_only_small_teaching_points_means_insufficient_data(tmp_path):
+def test_only_small_teaching_points_means_incomplete_data(tmp_path):
     """Teaching points under 50 pupils are left out of the resource part: nothing to compute."""
     path = build(tmp_path / "a.duckdb", [
         School("t1", {"primary": 30}, kind="教学点", locale="rural"),
         School("t2", {"primary": 45}, kind="教学点", locale="rural"),
     ])
     a = assess(path)
-    assert county_row(a, "primary")["status"] == "insufficient"
+    assert county_row(a, "primary")["status"] == "incomplete"
     assert county_row(a, "primary")["schools_assessed"] == 0
     assert not a.schools["eligible"].any()
 
@@ -181,9 +186,10 @@ def test_special_education_school_is_left_out_of_resource_indicators(tmp_path):
 
 
 def test_nine_year_school_counts_in_both_stages_with_apportioned_facilities(tmp_path):
-    """九年一贯制: 300 primary + 100 junior pupils share 2,400 m² of teaching rooms. Apportioned by
-    enrolment, each stage gets 6.0 m² per pupil (1,800/300 and 600/100): primary 6.0 ≥ 4.5, junior
-    6.0 ≥ 5.8. Teachers count in the stage they teach."""
+    """九年一贯制: 300 primary + 100 junior pupils share 2,400 m² of teaching rooms, split by
+    weighted enrolment 1 : 1.1 (DOMAIN.md §1): weighted pupils 300 + 110 = 410, so a primary
+    pupil has 2400/410 = 5.8537 m² and a junior pupil 2400·1.1/410 = 6.4390 m² (primary part
+    1,756.1 m², junior part 643.9 m², together 2,400). Teachers count in the stage they teach."""
     path = build(tmp_path / "a.duckdb", [
         School("n", {"primary": 300, "junior": 100},
                {"primary": with_r("primary", r4=6.0)["primary"], "junior": GOOD["junior"]},
@@ -191,8 +197,9 @@ def test_nine_year_school_counts_in_both_stages_with_apportioned_facilities(tmp_
     ])
     a = assess(path)
     rows = a.schools.set_index("stage")
-    assert rows.loc["primary", "r4"] == pytest.approx(6.0)
-    assert rows.loc["junior", "r4"] == pytest.approx(6.0)
+    assert rows.loc["primary", "r4"] == pytest.approx(2400 / 410)
+    assert rows.loc["junior", "r4"] == pytest.approx(2400 * 1.1 / 410)
+    assert rows.loc["primary", "r4"] * 300 + rows.loc["junior", "r4"] * 100 == pytest.approx(2400)
     assert rows.loc["primary", "r1"] == pytest.approx(5.0)
     assert rows.loc["junior", "r1"] == pytest.approx(6.0)
     assert county_row(a, "primary")["schools_assessed"] == 1
@@ -212,7 +219,8 @@ def test_zero_enrolment_row_is_left_out(tmp_path):
 
 
 def test_missing_county_facts_are_no_data_not_pass(tmp_path):
-    """Without a county_year row the G/Q/S criteria that need it are unknown, not passed."""
+    """Without a county_year row the G/Q/S criteria that need it are unknown, not passed, and the
+    county is 数据不足 (DOMAIN.md §2.6), never 达标."""
     path = build(tmp_path / "a.duckdb", [School("a", {"primary": 200})], county_year=None)
     a = assess(path)
     r = a.results.set_index(["criterion", "stage"])
@@ -220,9 +228,10 @@ def test_missing_county_facts_are_no_data_not_pass(tmp_path):
         stage = "primary" if cid == "G14" else "county"
         assert pd.isna(r.loc[(cid, stage), "passed"]), cid
     row = county_row(a, "primary")
-    assert row["no_data"] > 0
-    assert row["status"] == "pass"  # DOMAIN.md §2.6: all criteria *with data* pass
-    assert county_row(a, "all")["status"] == "insufficient"  # no junior school: overall unknown
+    assert row["missing"] > 0 and row["failed"] == 0
+    assert row["status"] == "incomplete"
+    assert "G1" in row["missing_criteria"] and "V1" in row["missing_criteria"]
+    assert county_row(a, "all")["status"] == "incomplete"
 
 
 def test_veto_fails_an_otherwise_passing_county(tmp_path):
@@ -231,8 +240,8 @@ def test_veto_fails_an_otherwise_passing_county(tmp_path):
     facts = dict(COUNTY_YEAR_OK, veto_key_schools=True)
     path = build(tmp_path / "a.duckdb", [School("a", {"primary": 200})], county_year=facts)
     row = county_row(assess(path), "all")
-    assert row["veto"] and row["status"] != "pass"
-    assert "V3" in row["failed_criteria"]
+    assert row["veto"] and row["status"] == "vetoed"
+    assert row["veto_criteria"] == "V3" and row["failed"] == 0
 
 
 def test_class_size_and_school_size_checks(tmp_path):
