@@ -659,7 +659,8 @@ WITH pupils AS (
     SELECT school_id, year,
            count(*) FILTER (WHERE full_time) AS teachers,
            count(*) FILTER (WHERE full_time AND degree IN ('bachelor', 'postgraduate')) AS bachelor,
-           sum(training_hours_year) FILTER (WHERE full_time) AS training_hours
+           sum(training_hours_year) FILTER (WHERE full_time) AS training_hours,
+           sum(annual_pay_yuan) FILTER (WHERE full_time) AS pay
     FROM teachers WHERE $year IS NULL OR year = $year GROUP BY ALL
 ), by_area AS (
     SELECT p.adcode, p.year, p.area,
@@ -668,7 +669,8 @@ WITH pupils AS (
            sum(sy.equipment_value_yuan) AS equipment_yuan,
            sum(st.teachers) AS teachers,
            sum(st.bachelor) AS bachelor,
-           sum(st.training_hours) AS training_hours
+           sum(st.training_hours) AS training_hours,
+           sum(st.pay) AS pay
     FROM pupils p
     LEFT JOIN money m USING (school_id, year)
     LEFT JOIN school_year sy USING (school_id, year)
@@ -682,19 +684,21 @@ SELECT adcode, year,
        max(teachers)        FILTER (WHERE area = 'urban') AS urban_teachers,
        max(bachelor)        FILTER (WHERE area = 'urban') AS urban_bachelor,
        max(training_hours)  FILTER (WHERE area = 'urban') AS urban_training_hours_sum,
+       max(pay)             FILTER (WHERE area = 'urban') AS urban_pay_sum,
        max(students)        FILTER (WHERE area = 'rural') AS rural_students,
        max(government_yuan) FILTER (WHERE area = 'rural') AS rural_government_yuan,
        max(equipment_yuan)  FILTER (WHERE area = 'rural') AS rural_equipment_yuan,
        max(teachers)        FILTER (WHERE area = 'rural') AS rural_teachers,
        max(bachelor)        FILTER (WHERE area = 'rural') AS rural_bachelor,
-       max(training_hours)  FILTER (WHERE area = 'rural') AS rural_training_hours_sum
+       max(training_hours)  FILTER (WHERE area = 'rural') AS rural_training_hours_sum,
+       max(pay)             FILTER (WHERE area = 'rural') AS rural_pay_sum
 FROM by_area
 GROUP BY adcode, year
 ORDER BY year, adcode
 """
 
 GAP_SUMS = tuple(f"{area}_{part}" for area in ("urban", "rural") for part in (
-    "students", "government_yuan", "equipment_yuan", "teachers", "bachelor", "training_hours_sum"))
+    "students", "government_yuan", "equipment_yuan", "teachers", "bachelor", "training_hours_sum", "pay_sum"))
 
 
 def gap_ratios(sums: pd.DataFrame) -> pd.DataFrame:
@@ -702,7 +706,8 @@ def gap_ratios(sums: pd.DataFrame) -> pd.DataFrame:
 
     funding_gap = (urban − rural) / urban government funding per pupil; rural_equipment_ratio =
     rural / urban equipment value per pupil; bachelor shares of full-time teachers and their gap
-    in percentage points (as a fraction); annual training hours per full-time teacher.
+    in percentage points (as a fraction); annual training hours per full-time teacher;
+    rural_pay_premium = rural / urban average pay of full-time teachers − 1.
     """
     def per(num: str, den: str) -> pd.Series:
         return sums[num] / sums[den].where(sums[den] > 0)
@@ -713,11 +718,13 @@ def gap_ratios(sums: pd.DataFrame) -> pd.DataFrame:
         out[f"{area}_equipment_per_student"] = per(f"{area}_equipment_yuan", f"{area}_students")
         out[f"{area}_bachelor_share"] = per(f"{area}_bachelor", f"{area}_teachers")
         out[f"{area}_training_hours"] = per(f"{area}_training_hours_sum", f"{area}_teachers")
+        out[f"{area}_pay"] = per(f"{area}_pay_sum", f"{area}_teachers")
     urban_funding = out["urban_funding_per_student"].where(out["urban_funding_per_student"] != 0)
     out["funding_gap"] = (out["urban_funding_per_student"] - out["rural_funding_per_student"]) / urban_funding
     urban_equipment = out["urban_equipment_per_student"].where(out["urban_equipment_per_student"] != 0)
     out["rural_equipment_ratio"] = out["rural_equipment_per_student"] / urban_equipment
     out["bachelor_share_gap"] = out["urban_bachelor_share"] - out["rural_bachelor_share"]
+    out["rural_pay_premium"] = out["rural_pay"] / out["urban_pay"].where(out["urban_pay"] > 0) - 1
     return out
 
 

@@ -18,7 +18,8 @@ from analytics.paths import database_path
 ASSESS_COLUMNS = (
     ["adcode", "county_name", "city_name", "year", "stage", "schools_assessed"]
     + [f"cv_r{i}" for i in range(1, 8)]
-    + ["cv_composite", "noncompliant_schools", "failed", "failed_criteria", "status"]
+    + ["cv_composite", "noncompliant_schools", "failed", "failed_criteria", "missing", "missing_criteria",
+       "veto_criteria", "status"]
 )
 
 
@@ -120,7 +121,7 @@ def cmd_progress(args: argparse.Namespace) -> None:
 GAP_COLUMNS = ["adcode", "county_name", "city_name", "stage", "students", "teachers_hire", "hire_backbone",
                "hire_pe_arts", "hire_regular", "teachers_rotate", "area_m2", "sports_m2", "equipment_yuan",
                "multimedia_rooms", "capital_yuan", "personnel_yuan_per_year", "cost_yuan", "cost_per_pupil",
-               "status_before", "resource_pass_after", "unfixable"]
+               "status_before", "resource_pass_after", "schools_missing_data", "missing_criteria", "unfixable"]
 
 
 def cmd_gap(args: argparse.Namespace) -> None:
@@ -145,15 +146,15 @@ def cmd_gap(args: argparse.Namespace) -> None:
         if rows.empty:
             raise CliError(f"region {args.region} has no assessed schools in {args.db}")
     columns = list(GAP_COLUMNS)
+    rows = rows.assign(would_pass=rows["adcode"].map(counties.set_index("adcode")["would_pass"]))
+    columns.append("would_pass")
     if args.budget is not None:
-        funded = gap.fund_by_budget(counties, args.budget).set_index("adcode")
-        rows = rows.assign(funded=rows["adcode"].map(funded["funded"]))
+        outcome = gap.budget_outcome(counties, args.budget)
+        rows = rows.assign(funded=rows["adcode"].isin(set(outcome["funded"]["adcode"])))
         columns.append("funded")
-        chosen = funded[funded["funded"]]
-        print(f"budget {args.budget:,.0f} yuan: fund {len(chosen)} counties ({chosen['cost_yuan'].sum():,.0f} yuan); "
-              f"{int((counties['status_before'] == 'pass').sum())} pass now, "
-              f"{len(chosen) + int(((counties['status_before'] == 'pass') & ~counties['adcode'].isin(chosen.index)).sum())}"
-              f" would pass of {len(counties)}", file=sys.stderr)
+        print(f"budget {args.budget:,.0f} yuan: fund {len(outcome['funded'])} counties that need money "
+              f"({outcome['spent']:,.0f} yuan), {len(outcome['free'])} pass without any; "
+              f"{outcome['now']} pass now, {outcome['after']} would pass of {outcome['total']}", file=sys.stderr)
     _print_frame(rows[columns], args.format)
     if args.apply_to:
         target = gap.apply_plan(args.db, args.apply_to, plan)
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         args.db = database_path()
     try:
         args.func(args)
-    except (CliError, db.DatabaseError) as exc:
+    except (CliError, db.DatabaseError, CriteriaError, targets.PlanError, gap.CostsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -269,6 +269,8 @@ def make_years(schools: pd.DataFrame, cp: pd.DataFrame, years: tuple[int, ...], 
     locale_sports = schools["locale"].map({"urban": 0.8, "town": 1.0, "rural": 1.1}).to_numpy()
     is_tp = (schools["kind"] == "教学点").to_numpy()
     is_special = (schools["kind"] == "特殊教育学校").to_numpy()
+    has_senior = schools["kind"].isin(["完全中学", "十二年一贯制"]).to_numpy()
+    senior_per_junior = model["enrolment"]["senior_per_junior"]
     p_change = model["enrolment"]["primary_yearly_change"]
     j_change = model["enrolment"]["junior_yearly_change"]
     t_cfg = model["teachers"]
@@ -282,12 +284,16 @@ def make_years(schools: pd.DataFrame, cp: pd.DataFrame, years: tuple[int, ...], 
         shift = r["base"] + r["slope"] * (q - 0.5) + (trend + catch * (0.5 - q)) * t
         f = np.exp(shift + persistent + rng.normal(0, r["year_noise"], (7, n)))
         total = pp + pj
+        # senior-high pupils of 完全中学 / 十二年一贯制 share the building (DOMAIN.md §1): the
+        # facilities are sized for them too, a senior pupil at 1.2 junior pupils
+        senior = np.where(has_senior, np.rint(pj * senior_per_junior * rng.lognormal(0, 0.1, n)), 0).astype(int)
         small_bonus = np.clip((300 / np.maximum(total, 1)) ** 0.15, 1, 1.6)
         sp, sj = STANDARDS["primary"], STANDARDS["junior"]
-        area = (sp[3] * pp + sj[3] * pj) * f[3] * small_bonus
-        sports = (sp[4] * pp + sj[4] * pj) * f[4] * small_bonus * locale_sports
-        equipment = (sp[5] * pp + sj[5] * pj) * f[5]
-        multimedia = np.rint((sp[6] * pp + sj[6] * pj) / 100 * f[6]).astype(int)
+        pj_s = pj + 1.2 * senior
+        area = (sp[3] * pp + sj[3] * pj_s) * f[3] * small_bonus
+        sports = (sp[4] * pp + sj[4] * pj_s) * f[4] * small_bonus * locale_sports
+        equipment = (sp[5] * pp + sj[5] * pj_s) * f[5]
+        multimedia = np.rint((sp[6] * pp + sj[6] * pj_s) / 100 * f[6]).astype(int)
         multimedia = np.where(total >= 50, np.maximum(multimedia, 1), multimedia)
 
         classes_p = np.where(pp > 0, np.ceil(pp / np.where(is_tp, 12, 40)), 0).astype(int)
@@ -309,6 +315,7 @@ def make_years(schools: pd.DataFrame, cp: pd.DataFrame, years: tuple[int, ...], 
             "equipment_value_yuan": np.round(equipment, -2), "multimedia_rooms": multimedia,
             "music_rooms": music, "music_room_min_m2": np.where(music > 0, np.round(music_m2, 1), np.nan),
             "art_rooms": art, "art_room_min_m2": np.where(art > 0, np.round(art_m2, 1), np.nan),
+            "senior_students": senior,
         }))
         locale_ratio = schools["locale"].map(t_cfg["locale_ratio_factor"]).to_numpy()
         for stage, pupils, classes, maxc in (("primary", pp, classes_p, max_p), ("junior", pj, classes_j, max_j)):
@@ -361,7 +368,8 @@ def make_county_years(cp: pd.DataFrame, years: tuple[int, ...], rng: np.random.G
             "q6_moral_education": good(0.92), "q7_curriculum": good(0.92), "q8_homework_burden": good(0.9),
             "left_behind_care": good(0.9),
             "veto_exam_admission": rng.uniform(size=n) < 0.004, "veto_school_choice": rng.uniform(size=n) < 0.004,
-            "veto_key_schools": rng.uniform(size=n) < 0.003, "veto_safety_fee": rng.uniform(size=n) < 0.004,
+            "veto_key_schools": rng.uniform(size=n) < 0.003, "veto_unfilled_posts": rng.uniform(size=n) < 0.003,
+            "veto_major_incident": rng.uniform(size=n) < 0.003, "veto_falsified_data": rng.uniform(size=n) < 0.001,
         }))
     return pd.concat(frames, ignore_index=True)
 

@@ -17,7 +17,7 @@ import shapely
 
 from analytics import balance, charts, fonts, maps, profile, progress, reports
 from analytics.criteria import Criteria
-from analytics.i18n import progress_label, stage_label, status_label, t
+from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
 from analytics.targets import Plan
 
 FORMATS = ("png2", "png3", "svg", "pdf")
@@ -163,7 +163,8 @@ def map_figure(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Crite
                 f"Stage: {stage_label(stage, lang)}"]
     if plan is not None:
         subtitle.append((f"目标规划：{plan.title(lang)}" if lang != "en" else f"Plan: {plan.title(lang)}"))
-    notes = [ctx.source_line(), MAP_NOTE[lang] + ("；北向朝上" if lang != "en" else "; north up")]
+    notes = [ctx.source_line(), MAP_NOTE[lang] + ("；北向朝上" if lang != "en" else "; north up"),
+             *_wrap(method_notes(criteria, lang)[1:], 2 * width // 13 if lang != "en" else width // 6)]
     return Figure(charts.print_layout(body.chart, title, subtitle, notes, width + 160, ctx.mark), body.datasets)
 
 
@@ -186,7 +187,7 @@ def cv_figure(a: balance.Assessment, adcode: str, year: int, stage: str, ctx: Co
     cv = profile.cv_table(a, adcode, year, stage)
     name = region_name(a, adcode, lang)
     return _chart_figure(charts.cv_bars(cv, lang).properties(title=""), f"{name} {year} · {t('cv_chart', lang)}",
-                         [t("method_note", lang)], ctx, width=560)
+                         method_notes(a.criteria, lang), ctx, width=560)
 
 
 def status_figure(a: balance.Assessment, region: str, stage: str, ctx: Context) -> alt.VConcatChart:
@@ -265,7 +266,8 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
     right = charts.bare(charts.target_chart(values, table, plan, key.metric, key.stage, region, year,
                                             progress.region_names(a, lang), lang)).properties(width=420)
     row = counties_line(a, region, year, stage, lang)
-    notes = [ctx.source_line(), MAP_NOTE[lang], t("method_note", lang), t("progress_rule", lang)]
+    notes = [ctx.source_line(), MAP_NOTE[lang], *method_notes(criteria, lang), t("progress_rule", lang),
+             *plan.definitions(lang)]
     body = alt.vconcat(
         alt.hconcat(*m.chart.hconcat, score, spacing=24),
         alt.hconcat(left, right, spacing=40),
@@ -285,8 +287,9 @@ def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lan
     c = c[(c["year"] == year) & (c["stage"] == stage)]
     if maps.region_kind(region) == "county":
         row = c[c["adcode"] == region].iloc[0]
-        return (f"评估状态：{status_label(row['status'], lang)}；未达标项 {row['failed']} 项"
-                if lang != "en" else f"Status: {status_label(row['status'], lang)}; {row['failed']} criteria failing")
+        known = t("tip_known", lang, failed=int(row["failed"]), missing=int(row["missing"]))
+        return (f"评估状态：{status_label(row['status'], lang)}；{known}" if lang != "en"
+                else f"Status: {status_label(row['status'], lang)}; {known}")
     counts = c["status"].value_counts()
     parts = [f"{status_label(s, lang)} {int(counts.get(s, 0))}" for s in balance.STATUSES]
     return (f"{len(c)} 个县（区）：" if lang != "en" else f"{len(c)} counties: ") + " · ".join(parts)
@@ -353,7 +356,7 @@ def trend_figure(a: balance.Assessment, adcode: str, ctx: Context) -> alt.VConca
     failed, cv = charts.trend_lines(profile.trend(a, adcode), lang)
     body = alt.hconcat(charts.bare(failed).properties(width=330), charts.bare(cv).properties(width=330), spacing=30)
     name = region_name(a, adcode, lang)
-    return charts.print_layout(body, f"{name} · {t('trend', lang)}", [t("method_note", lang)],
+    return charts.print_layout(body, f"{name} · {t('trend', lang)}", _wrap(method_notes(a.criteria, lang), 60 if lang != "en" else 120),
                                [ctx.source_line(with_boundaries=False)], 700, ctx.mark)
 
 

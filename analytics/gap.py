@@ -164,15 +164,19 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
     uc = costs or load_costs()
     a = balance.assess(con, year, cr)
     rec = a.schools[a.schools["eligible"].fillna(False).astype(bool)].copy()
-    rec = rec[["school_id", "name", "adcode", "stage", "kind", "locale", "students", "school_students"]]
+    rec = rec[["school_id", "name", "adcode", "stage", "kind", "locale", "students", "school_students",
+               "facility_per_pupil", *balance.INDICATORS]]
     rec = rec.sort_values(["adcode", "stage", "school_id"]).reset_index(drop=True)
+    # missing data is planned for by nobody: an indicator a school has not reported gets no target,
+    # no cost and no place in its CV; the school is flagged 缺数据 and its county cannot pass
+    known = rec[list(balance.INDICATORS)].notna().to_numpy()
+    fpp = rec["facility_per_pupil"].to_numpy(float)  # a stage's facilities per pupil = school total × fpp
     n = len(rec)
     stage_idx = rec["stage"].map({s: i for i, s in enumerate(STAGES)}).to_numpy()
     std = np.array([[cr[f"R{k}"].threshold[s] for k in range(1, 8)] for s in STAGES])[stage_idx]
     cv_limit = np.array([[cr[f"R{k}"].cv_threshold[s] for k in range(1, 8)] for s in STAGES])
     floor_ratio = float(cr.resource["floor_ratio"])
     P = rec["students"].to_numpy(float)
-    PS = rec["school_students"].to_numpy(float)
 
     # teacher type counts per record: (n, 8)
     tt = con.execute(TEACHER_TYPES_SQL, {"year": year}).df()
@@ -184,21 +188,20 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
     start_counts = counts.copy()
     type_matrix = np.array(TYPES, dtype=float)  # (8, 3)
 
-    # facility totals per school (shared by a school's records)
+    # facility totals per school (shared by a school's records; NaN where not reported)
     fac = rec[["school_id"]].merge(con.execute(FACILITIES_SQL, {"year": year}).df(), on="school_id", how="left")
-    totals = fac[["r4_total", "r5_total", "r6_total", "r7_total"]].fillna(0).to_numpy(float, copy=True)
+    totals = fac[["r4_total", "r5_total", "r6_total", "r7_total"]].to_numpy(float, copy=True)
     school_codes, school_of = np.unique(rec["school_id"].to_numpy(), return_inverse=True)
     school_totals = np.zeros((len(school_codes), 4))
-    school_totals[school_of] = totals
+    school_totals[school_of] = np.nan_to_num(totals)
     start_totals = school_totals.copy()
-    school_pupils = np.zeros(len(school_codes))
-    school_pupils[school_of] = PS
 
     # what it costs to raise each indicator by 1 unit (per 100 pupils or per pupil) at each record
+    per_unit = np.nan_to_num(1 / fpp, nan=0.0, posinf=0.0)  # school total needed per unit of a stage's value
     unit = np.column_stack([
         uc.hire_regular_per_year * uc.years * P / 100, uc.hire_backbone_per_year * uc.years * P / 100,
-        uc.hire_pe_arts_per_year * uc.years * P / 100, uc.teaching_area_per_m2 * PS,
-        uc.sports_area_per_m2 * PS, uc.equipment_per_yuan * PS, uc.multimedia_room * PS / 100,
+        uc.hire_pe_arts_per_year * uc.years * P / 100, uc.teaching_area_per_m2 * per_unit,
+        uc.sports_area_per_m2 * per_unit, uc.equipment_per_yuan * per_unit, uc.multimedia_room * per_unit / 100,
     ])
     groups = rec.groupby(["adcode", "stage"], sort=False).indices
     moves: list[tuple] = []
@@ -206,12 +209,12 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
 
     def values() -> np.ndarray:
         teach = 100 * (counts @ type_matrix) / P[:, None]
-        facil = school_totals[school_of] / PS[:, None]
+        facil = school_totals[school_of] * fpp[:, None]
         facil[:, 3] *= 100  # R7 per 100 pupils
-        return np.column_stack([teach, facil])
+        return np.where(known, np.column_stack([teach, facil]), np.nan)
 
     for pass_no in range(MAX_PASSES):
-        X = np.nan_to_num(values())
+        X = np.where(known, values(), std)  # unknown: treated as met, so nothing is planned for it
         # 1. targets: the dearest missing standard only to the 85 % floor
         miss = X < std * (1 - 1e-12)
         saving = np.where(miss, (np.clip(std - X, 0, None) - np.clip(floor_ratio * std - X, 0, None)) * unit, -np.inf)
@@ -224,14 +227,16 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
         for (_, stage), idx in groups.items():
             si = STAGES.index(stage)
             for k in range(7):
-                L = level_floor(T[idx, k], P[idx], cv_limit[si, k])
+                ik = idx[known[idx, k]]  # the CV is over the schools with data
+                if len(ik) == 0:
+                    continue
+                L = level_floor(T[ik, k], P[ik], cv_limit[si, k])
                 if L is not None:
-                    T[idx, k] = np.maximum(T[idx, k], L)
-                    floor[idx, k] = L
-        # 3. facilities per school: the higher need of its records
-        need_level = np.zeros((len(school_codes), 4))
-        np.maximum.at(need_level, school_of, T[:, 3:])
-        need_raw = need_level * school_pupils[:, None]
+                    T[ik, k] = np.maximum(T[ik, k], L)
+                    floor[ik, k] = L
+        # 3. facilities per school: the higher need of its records (school total = value / fpp)
+        need_raw = np.zeros((len(school_codes), 4))
+        np.maximum.at(need_raw, school_of, np.where(known[:, 3:], T[:, 3:], 0) * per_unit[:, None])
         need_total = np.column_stack([np.ceil(need_raw[:, :3] * (1 + 1e-9) * 10) / 10,  # m², yuan: up to 0.1
                                       np.ceil(need_raw[:, 3] / 100 - 1e-9)])               # whole rooms
         short = need_raw[:, :3] > school_totals[:, :3] * (1 + 1e-9)
@@ -243,7 +248,7 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
         # 1.000001 × 4 teachers is 4), later passes round strictly up if a CV is still above
         levelled = floor[:, :3] >= T[:, :3] * (1 - 1e-12)
         tol = np.where(levelled & (pass_no == 0), 1e-4, 0.0)
-        need = np.ceil(T[:, :3] * P[:, None] / 100 * (1 - tol) - 1e-9)
+        need = np.where(known[:, :3], np.ceil(T[:, :3] * P[:, None] / 100 * (1 - tol) - 1e-9), 0)
         keep = np.ceil(np.maximum(std[:, :3], floor[:, :3]) * P[:, None] / 100 - 1e-9)
         added = 0
         for (adcode, stage), idx in groups.items():
@@ -253,7 +258,7 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
 
     X_after = values()
     return _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_totals, school_of,
-                     school_codes, hires, moves, X_after, std, cv_limit, groups, floor_ratio)
+                     school_codes, hires, moves, X_after, std, cv_limit, groups, floor_ratio, known, fpp)
 
 
 def _rotate_and_hire(idx: np.ndarray, counts: np.ndarray, need: np.ndarray, keep: np.ndarray,
@@ -306,7 +311,7 @@ def _rotate_and_hire(idx: np.ndarray, counts: np.ndarray, need: np.ndarray, keep
 
 
 def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_totals, school_of,
-              school_codes, hires, moves, X_after, std, cv_limit, groups, floor_ratio) -> GapPlan:
+              school_codes, hires, moves, X_after, std, cv_limit, groups, floor_ratio, known, fpp) -> GapPlan:
     P = rec["students"].to_numpy(float)
     n = len(rec)
     rot_in = np.zeros(n)
@@ -323,13 +328,13 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
     else:
         mv = pd.DataFrame(columns=["adcode", "stage", "n", "from_school", "to_school", "degree", "backbone", "pe_arts"])
 
-    # facilities apportioned to a school's records by enrolment share
+    # facilities apportioned to a school's records by weighted enrolment (a senior-high part keeps
+    # its own share), as the assessment splits them
     add_school = school_totals - start_totals
-    school_P = np.zeros(len(school_codes))
-    np.add.at(school_P, school_of, P)
-    share = P / school_P[school_of]
-    add = add_school[school_of] * share[:, None]
-    out = rec.copy()
+    add = add_school[school_of] * np.nan_to_num(P * fpp)[:, None]
+    out = rec.drop(columns=["facility_per_pupil", *balance.INDICATORS])
+    out["missing_data"] = ~known.all(axis=1)
+    out["missing_indicators"] = [",".join(f"R{k + 1}" for k in range(7) if not row[k]) for row in known]
     out["hire_backbone"], out["hire_pe_arts"], out["hire_regular"] = hires[:, 0], hires[:, 1], hires[:, 2]
     out["teachers_hire"] = hires.sum(axis=1)
     out["teachers_rotate_in"] = rot_in
@@ -349,18 +354,27 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
     # with the plan: compliance per record, CV per county and stage
     ratio = X_after / std
     met = (ratio >= 1 - 1e-9).sum(axis=1)
-    out["compliant_after"] = (met >= int(cr.resource["min_met"])) & (ratio.min(axis=1) >= floor_ratio - 1e-9)
+    compliant = (met >= int(cr.resource["min_met"])) & (np.nanmin(np.where(known, ratio, np.inf), axis=1)
+                                                         >= floor_ratio - 1e-9)
+    out["compliant_after"] = pd.array(np.where(known.all(axis=1), compliant, False), dtype="boolean")
+    out.loc[~known.all(axis=1), "compliant_after"] = pd.NA  # unknown, not planned for
     after_rows = []
     for (adcode, stage), idx in groups.items():
         si = STAGES.index(stage)
-        cvs = [weighted_cv(X_after[idx, k], P[idx]) for k in range(7)]
+        cvs = [weighted_cv(X_after[idx[known[idx, k]], k], P[idx[known[idx, k]]]) if known[idx, k].any()
+               else math.nan for k in range(7)]
+        complete = bool(known[idx].all())
         after_rows.append({"adcode": adcode, "stage": stage, **{f"cv_r{k + 1}_after": cvs[k] for k in range(7)},
-                           "resource_pass_after": bool(out.loc[idx, "compliant_after"].all()
-                                                       and all(c <= cv_limit[si, k] + 1e-9 for k, c in enumerate(cvs)))})
+                           "schools_missing_data": int((~known[idx].all(axis=1)).sum()),
+                           "resource_pass_after": complete and bool(out.loc[idx, "compliant_after"].all())
+                           and all(c <= cv_limit[si, k] + 1e-9 for k, c in enumerate(cvs))})
     after = pd.DataFrame(after_rows)
 
-    # criteria resources cannot fix: failing non-resource criteria of the county and stage
-    res = a.results[(a.results["part"] != "resource") & (a.results["passed"] == False)]  # noqa: E712
+    # criteria resources cannot fix: failing counted criteria outside the resource part; and the
+    # counted criteria without data (no plan can make a county pass while they are missing)
+    counted = a.results[a.results["counted"]]
+    res = counted[(counted["part"] != "resource") & (counted["passed"] == False)]  # noqa: E712
+    nodata = counted[counted["passed"].isna() & ~counted["criterion"].isin(balance.RESOURCE_IDS + ("RS",))]
     checks = {c.id: c.check for c in cr.items}
     res = res.assign(check=res["criterion"].map(checks))
 
@@ -378,28 +392,51 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
         columns={"status": "status_before"})
     stages = stages.merge(status, on=keys, how="left").merge(after, on=keys, how="left")
 
-    def unfixable(adcode: str, stage: str | None) -> str:
-        r = res[(res["adcode"] == adcode) & (res["stage"].isin(["county"] + ([stage] if stage else list(STAGES))))]
+    def listed(frame: pd.DataFrame, adcode: str, stage: str | None) -> str:
+        r = frame[(frame["adcode"] == adcode) & (frame["stage"].isin(["county"] + ([stage] if stage else list(STAGES))))]
         return ",".join(dict.fromkeys(r["criterion"]))
 
-    stages["unfixable"] = [unfixable(c, s) for c, s in zip(stages["adcode"], stages["stage"])]
+    stages["unfixable"] = [listed(res, c, s) for c, s in zip(stages["adcode"], stages["stage"])]
+    stages["missing_criteria"] = [listed(nodata, c, s) for c, s in zip(stages["adcode"], stages["stage"])]
     names = counties[["adcode", "county_name", "city_adcode", "city_name", "province_adcode"]].drop_duplicates("adcode")
     stages = names.merge(stages, on="adcode", how="right")
     for col in ("teachers_hire", "hire_backbone", "hire_pe_arts", "hire_regular", "teachers_rotate",
                 "multimedia_rooms"):
         stages[col] = stages[col].round().astype(int)
 
-    summed = [c if c != "teachers_rotate_in" else "teachers_rotate" for c in sums] + ["schools", "schools_with_additions"]
+    summed = [c if c != "teachers_rotate_in" else "teachers_rotate" for c in sums] + [
+        "schools", "schools_with_additions", "schools_missing_data"]
     per_county = stages.groupby("adcode")[summed].sum().reset_index()
     per_county = names.merge(per_county, on="adcode", how="right")
     overall = counties[(counties["stage"] == balance.OVERALL)].set_index("adcode")
     per_county["status_before"] = per_county["adcode"].map(overall["status"])
-    per_county["unfixable"] = [unfixable(c, None) for c in per_county["adcode"]]
+    per_county["unfixable"] = [listed(res, c, None) for c in per_county["adcode"]]
+    per_county["missing_criteria"] = [listed(nodata, c, None) for c in per_county["adcode"]]
     per_county["resource_pass_after"] = per_county["adcode"].map(after.groupby("adcode")["resource_pass_after"].all())
-    per_county["would_pass"] = (per_county["unfixable"] == "") & per_county["resource_pass_after"].fillna(False)
+    per_county["would_pass"] = would_pass(per_county)
     per_county["cost_per_pupil"] = per_county["cost_yuan"] / per_county["students"]
     return GapPlan(year=year, records=out, stages=stages.reset_index(drop=True),
                    counties=per_county.reset_index(drop=True), moves=mv, costs=uc, after=after)
+
+
+def would_pass(counties: pd.DataFrame) -> pd.Series:
+    """The one rule for "passes if the plan is funded", used by the page, the CLI and the exports:
+    no counted criterion outside the resource part fails or lacks data, no school lacks resource
+    data, and the resource part passes with the plan applied. Criteria a province does not count
+    never block."""
+    return ((counties["unfixable"] == "") & (counties["missing_criteria"] == "")
+            & (counties["schools_missing_data"] == 0) & counties["resource_pass_after"].fillna(False).astype(bool))
+
+
+def budget_outcome(counties: pd.DataFrame, budget: float) -> dict:
+    """What a budget buys: the counties funded (cheapest first, only those that need money),
+    those that pass without any money, and the number passing now and after."""
+    funded = fund_by_budget(counties, budget)
+    paid = funded[funded["funded"] & (funded["cost_yuan"] > 0)]
+    free = funded[funded["eligible"] & (funded["cost_yuan"] <= 0)]
+    return {"funded": paid, "free": free, "spent": float(paid["cost_yuan"].sum()),
+            "now": int((counties["status_before"] == "pass").sum()), "after": len(paid) + len(free),
+            "total": len(counties)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,12 +628,19 @@ def needs_text(row: pd.Series | dict, costs: UnitCosts, lang: str = "zh") -> str
     if row["multimedia_rooms"]:
         parts.append(f"新建网络多媒体教室 {int(row['multimedia_rooms'])} 间" if zh else
                      f"equip {int(row['multimedia_rooms'])} multimedia classrooms")
+    lacking = int(row.get("schools_missing_data", 0) or 0)
+    note = ""
+    if lacking:
+        note = (f"另有 {lacking} 所学校缺资源数据，未测算（费用未知，补齐数据后重算）。" if zh else
+                f" {lacking} school(s) lack resource data and are not planned for (cost unknown until reported).")
     if not parts:
+        if lacking:
+            return note.removeprefix("另有 ") if zh else note.strip()
         return "资源配置已达标，无需新增。" if zh else "The resource part already passes: nothing to add."
     cost = row["cost_yuan"]
     if zh:
-        return "需要" + "、".join(parts) + f"；合计约 {_wan(cost)}（人员费用按 {costs.years} 年计）。"
-    return "Needs: " + "; ".join(parts) + f". Total about {cost:,.0f} yuan (staff costs over {costs.years} years)."
+        return "需要" + "、".join(parts) + f"；合计约 {_wan(cost)}（人员费用按 {costs.years} 年计）。" + note
+    return "Needs: " + "; ".join(parts) + f". Total about {cost:,.0f} yuan (staff costs over {costs.years} years)." + note
 
 
 COUNTY_COLUMNS = {
@@ -606,6 +650,8 @@ COUNTY_COLUMNS = {
     "sports_m2": ("体育场地 m²", "Sports m²"), "equipment_yuan": ("仪器设备 元", "Equipment yuan"),
     "multimedia_rooms": ("多媒体教室", "Multimedia rooms"), "cost_yuan": ("总成本 万元", "Cost (10k yuan)"),
     "cost_per_pupil": ("生均 元", "Per pupil yuan"), "unfixable": ("需政策措施的未达标项", "Not fixable by resources"),
+    "missing_criteria": ("缺数据的计分指标", "Counted criteria without data"),
+    "schools_missing_data": ("缺资源数据学校（未测算）", "Schools lacking data (not planned)"),
     "would_pass": ("投入后可达标", "Passes if funded"),
 }
 
@@ -616,6 +662,7 @@ SCHOOL_COLUMNS = {
     "teachers_rotate_out": ("轮岗调出", "Rotate out"), "area_m2": ("教学用房 m²", "Teaching m²"),
     "sports_m2": ("体育场地 m²", "Sports m²"), "equipment_yuan": ("仪器设备 元", "Equipment yuan"),
     "multimedia_rooms": ("多媒体教室", "Multimedia rooms"), "cost_yuan": ("成本 万元", "Cost (10k yuan)"),
+    "missing_indicators": ("缺数据（未测算）", "Missing data (not planned)"),
 }
 
 

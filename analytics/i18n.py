@@ -52,11 +52,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "gap_ranked": {"zh": "各县（区）所需与成本", "en": "Counties: needs and cost"},
     "gap_budget": {"zh": "预算模式", "en": "Budget"},
     "gap_budget_slider": {"zh": "可用预算（万元）", "en": "Budget (10k yuan)"},
-    "gap_budget_result": {"zh": "按成本从低到高安排 {funded} 个县（区），用款 {spent:,.0f} 万元；达标县由 {now} 个增至 {after} 个（共 {total} 个）。",
-                          "en": "Funding the cheapest first: {funded} counties for {spent:,.0f} × 10k yuan; counties passing go from {now} to {after} (of {total})."},
+    "gap_budget_result": {"zh": "按成本从低到高资助 {funded} 个需要投入的县（区），用款 {spent:,.0f} 万元；另有 {free} 个县无需投入即可达标；达标县由 {now} 个增至 {after} 个（共 {total} 个）。",
+                          "en": "Funding the cheapest first: {funded} counties that need money, for {spent:,.0f} × 10k yuan; {free} more pass without any; counties passing go from {now} to {after} (of {total})."},
     "gap_budget_method": {"zh": "方法：只有未达标项全部可由资源补足的县才能因投入而达标；每个县计 1，按成本从低到高安排即为最优（测试中与穷举结果比对）。",
                           "en": "Method: only counties whose failing criteria are all fixable by resources can pass by funding; each counts one, so funding the cheapest first is optimal (checked against exhaustive search in the tests)."},
     "gap_county": {"zh": "{county}：逐校方案", "en": "{county}: school by school"},
+    "gap_missing": {"zh": "缺数据、无法判断能否达标的计分指标（须先补报）：{items}", "en": "Counted criteria without data (report them first; the county cannot pass without them): {items}"},
     "gap_unfixable": {"zh": "资源投入无法解决、需要政策措施的未达标项：{items}", "en": "Failing criteria resources cannot fix: {items}"},
     "gap_pick_county": {"zh": "在侧栏或地图上选择一个县（区）查看逐校方案。", "en": "Pick a county in the sidebar or on the map for its school-by-school plan."},
     "page_data": {"zh": "数据导入", "en": "Data"},
@@ -148,7 +149,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "legend_all": {"zh": "全部", "en": "All"},
     "legend_no_data": {"zh": "无数据", "en": "No data"},
     "tip_status": {"zh": "状态", "en": "Status"},
-    "tip_failed": {"zh": "未达标项", "en": "Failed criteria"},
+    "definitions": {"zh": "指标口径（规划未明确处的计算方法）", "en": "Definitions (where the plans leave a metric open)"},
+    "not_reported": {"zh": "未报送", "en": "not reported"},
+    "col_missing_indicators": {"zh": "缺少的指标", "en": "Indicators missing"},
+    "completeness": {"zh": "数据完整性", "en": "Data completeness"},
+    "completeness_line": {"zh": "计分指标有数据 {with_data}/{counted} 项（{cov_c}）；资源数据齐全的学校 {complete}/{assessed} 所（{cov_s}）。",
+                          "en": "Counted criteria with data: {with_data}/{counted} ({cov_c}); schools with complete resource data: {complete}/{assessed} ({cov_s})."},
+    "completeness_ok": {"zh": "所有计分指标与学校资源数据齐全。", "en": "Every counted criterion and every school's resource data is present."},
+    "missing_criteria_title": {"zh": "缺数据的计分指标", "en": "Counted criteria without data"},
+    "schools_missing_title": {"zh": "缺资源数据的学校", "en": "Schools lacking resource data"},
+    "tip_known": {"zh": "已知未达标 {failed} 项，缺数据 {missing} 项",
+                  "en": "{failed} criteria known to fail, {missing} without data"},
     "tip_no_data": {"zh": "无数据", "en": "No data"},
     "tip_students": {"zh": "在校生", "en": "pupils"},
     "tip_standards_met": {"zh": "达标指标", "en": "Standards met"},
@@ -212,8 +223,9 @@ LOCALE_LABELS = {
 STATUS_LABELS = {
     "pass": {"zh": "达标", "en": "Pass"},
     "near": {"zh": "差1–2项", "en": "1–2 short"},
+    "incomplete": {"zh": "数据不足", "en": "Incomplete data"},
     "far": {"zh": "差3项及以上", "en": "3+ short"},
-    "insufficient": {"zh": "数据不足", "en": "Insufficient data"},
+    "vetoed": {"zh": "不予认定", "en": "Not recognised (veto)"},
 }
 
 PROGRESS_LABELS = {
@@ -262,3 +274,27 @@ def progress_label(status: str, lang: str = "zh") -> str:
 
 def level_label(level: str, lang: str = "zh") -> str:
     return LEVEL_LABELS[level][lang]
+
+
+def method_notes(criteria, lang: str = "zh") -> list[str]:
+    """The method lines every screen and export prints: the method, the missing-data rule, the
+    facility split weights and the teaching-point setting in force (from the criteria file)."""
+    w = criteria.weights
+    small = int(criteria.resource["small_teaching_point_students"])
+    if lang == "en":
+        tp = (f"Teaching points with fewer than {small} pupils are left out of the resource indicators "
+              "(a local rule set in the criteria file, not the national text)." if small > 0
+              else "Every teaching point is included in the resource indicators.")
+        return [STRINGS["method_note"]["en"],
+                "Missing data is never a pass and never a zero: a school lacking an indicator's data is left out "
+                "of that indicator's CV (numerator and weights), and a county with any counted criterion or school "
+                "indicator missing is 'Incomplete data', never 'Pass'.",
+                f"Shared facilities are split between stages by weighted enrolment: primary pupil {w['primary']:g}, "
+                f"junior {w['junior']:g}, senior-high {w['senior']:g}.", tp]
+    tp = (f"不足 {small} 人的教学点不参加资源配置指标计算（地方规则，见评估标准文件，非国家文本规定）。" if small > 0
+          else "所有教学点均参加资源配置指标计算。")
+    return [STRINGS["method_note"]["zh"],
+            "缺数据既不算达标也不算零：缺某项数据的学校不参与该指标差异系数的计算（分子与权数均不计），"
+            "有计分指标或学校指标缺数据的县状态为“数据不足”，不判为达标。",
+            f"学校共用的校舍、场地与设备按加权在校生数分摊到各学段：小学生 {w['primary']:g}、初中生 {w['junior']:g}、"
+            f"高中生 {w['senior']:g}。", tp]

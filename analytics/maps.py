@@ -23,11 +23,12 @@ from analytics.i18n import progress_label, stage_label, status_label, t
 NATIONAL = "000000"
 COUNTY_LAYER = "counties"
 SCHOOL_LAYER = "schools"
-STATUS_COLORS = {  # colour-blind-safe (ColorBrewer RdYlBu ends + neutral grey)
+STATUS_COLORS = {  # colour-blind-safe (ColorBrewer RdYlBu ends, neutral grey, dark purple)
     "pass": (44, 123, 182),
     "near": (253, 174, 97),
+    "incomplete": (189, 189, 189),
     "far": (215, 48, 39),
-    "insufficient": (189, 189, 189),
+    "vetoed": (84, 39, 143),
 }
 PROGRESS_COLORS = {  # 已达标 按期 滞后 严重滞后 数据不足 (RdYlBu, colour-blind-safe)
     "achieved": (44, 123, 182), "on_track": (171, 217, 233), "at_risk": (253, 174, 97),
@@ -75,6 +76,12 @@ def metrics(criteria: Criteria) -> dict[str, Metric]:
         "failed": Metric("failed", "未达标项数", "Failed criteria", "count", "low", "{:.0f}"),
         "noncompliant_schools": Metric("noncompliant_schools", "未达标学校数", "Non-compliant schools",
                                        "count", "low", "{:.0f}"),
+        "missing": Metric("missing", "缺数据项数", "Criteria without data", "count", "low", "{:.0f}"),
+        "coverage_criteria": Metric("coverage_criteria", "数据完整性：有数据的计分指标占比",
+                                    "Data coverage: counted criteria with data", "continuous", "high", "{:.0%}"),
+        "coverage_schools": Metric("coverage_schools", "数据完整性：资源数据齐全的学校占比",
+                                   "Data coverage: schools with complete resource data", "continuous", "high",
+                                   "{:.0%}"),
         "cv_composite": Metric("cv_composite", "综合差异系数", "Composite difference coefficient",
                                "continuous", "low", "{:.3f}"),
     }
@@ -100,7 +107,7 @@ def metric_values(counties: pd.DataFrame, gaps: pd.DataFrame | None, metric: str
                   stage: str) -> pd.DataFrame:
     """One row per county of the assessment: adcode, status, failed, value of the chosen metric."""
     c = counties[(counties["year"] == year) & (counties["stage"] == stage)]
-    out = c[["adcode", "county_name", "city_name", "status", "failed", "failed_criteria"]].copy()
+    out = c[["adcode", "county_name", "city_name", "status", "failed", "failed_criteria", "missing"]].copy()
     if metric in GAP_METRICS:
         g = gaps[gaps["year"] == year].set_index("adcode")[metric] if gaps is not None else pd.Series(dtype=float)
         out["value"] = out["adcode"].map(g)
@@ -333,7 +340,7 @@ def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
                 out.append({**rec, "fill": colours[code], **_tip(rec["name"], rec["city"], list(row["tip"]))})
                 continue
             lines = [f"{t('tip_status', lang)}：{status_label(row['status'], lang)}",
-                     f"{t('tip_failed', lang)}：{int(row['failed'])}"]
+                     t("tip_known", lang, failed=int(row["failed"]), missing=int(row.get("missing", 0)))]
             if metric.kind != "status":
                 shown = "—" if pd.isna(row["value"]) else metric.fmt.format(row["value"])
                 lines.insert(1, f"{metric.label(lang)}：{shown}")

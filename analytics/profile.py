@@ -34,6 +34,33 @@ def format_value(value: float, unit: str, criterion: str = "") -> str:
     return f"{value:.2f}"
 
 
+def format_pair(value: float, standard: float, unit: str, criterion: str = "") -> tuple[str, str]:
+    """Value and standard as displayed, with more decimals where rounding would make a value that
+    differs from its standard look equal to it (0.9978 against 1.00 is never shown as 1.00)."""
+    shown, std = format_value(value, unit, criterion), format_value(standard, unit, criterion)
+    if pd.isna(value) or pd.isna(standard) or value == standard or shown != std:
+        return shown, std
+    scale, suffix = (100.0, "%") if unit == "%" else (1.0, "")
+    for digits in range(3, 8):
+        a, b = f"{value * scale:.{digits}f}{suffix}", f"{standard * scale:.{digits}f}{suffix}"
+        if a != b:
+            return a, b
+    return shown, std
+
+
+def format_gap(gap: float, unit: str, criterion: str = "") -> str:
+    """A gap to the standard; never rounded to zero when there is one."""
+    shown = format_value(gap, unit, criterion)
+    if pd.isna(gap) or gap == 0 or any(ch not in "0.%-" for ch in shown):
+        return shown
+    scale, suffix = (100.0, "%") if unit == "%" else (1.0, "")
+    for digits in range(3, 8):
+        text = f"{gap * scale:.{digits}f}{suffix}"
+        if any(ch not in "0.%-" for ch in text):
+            return text
+    return shown
+
+
 SCHOOL_CHECKS = {"RS": "compliant", "G3": "g3_ok", "G4": "g4_ok", "G5": "g5_ok", "G6": "g6_ok", "Q4": "q4_ok"}
 
 
@@ -65,19 +92,62 @@ def failing_criteria(a: Assessment, adcode: str, year: int, stage: str, lang: st
             missing = "、".join(s["name"].head(8))
             if len(s) > 8:
                 missing += f" …（{len(s)}）"
+        value, standard = format_pair(row.value, row.standard, row.unit, row.criterion)
+        if row.direction in ("is_true", "is_false") and pd.notna(row.value):
+            value = t("yes", lang) if row.value else t("no", lang)
         rows.append({
             "criterion": row.criterion,
             t("col_criterion", lang): f"{row.criterion} " + (row.name_en if lang == "en" else row.name_zh),
             t("col_stage", lang): "" if row.stage == "county" else stage_label(row.stage, lang),
-            t("col_value", lang): (t("yes", lang) if row.value else t("no", lang))
-            if row.direction in ("is_true", "is_false") and pd.notna(row.value)
-            else format_value(row.value, row.unit, row.criterion),
-            t("col_standard", lang): format_value(row.standard, row.unit, row.criterion),
-            t("col_gap", lang): format_value(row.gap, row.unit, row.criterion),
-            t("col_detail", lang): row.detail,
+            t("col_value", lang): value,
+            t("col_standard", lang): standard,
+            t("col_gap", lang): format_gap(row.gap, row.unit, row.criterion),
+            t("col_detail", lang): row.detail_en if lang == "en" else row.detail,
             t("col_schools_missing", lang): missing,
         })
     return pd.DataFrame(rows)
+
+
+def completeness_text(row: pd.Series | dict, lang: str = "zh") -> str:
+    """One line on how complete a county-stage's data is (counted criteria, schools)."""
+    if row["missing"] == 0 and row["schools_missing_resource"] == 0 and row["schools_assessed"] > 0:
+        return t("completeness_ok", lang)
+    pct = lambda v: "—" if pd.isna(v) else f"{v:.0%}"  # noqa: E731
+    return t("completeness_line", lang, with_data=int(row["criteria_counted"] - row["missing"]),
+             counted=int(row["criteria_counted"]), cov_c=pct(row["coverage_criteria"]),
+             complete=int(row["schools_assessed"] - row["schools_missing_resource"]),
+             assessed=int(row["schools_assessed"]), cov_s=pct(row["coverage_schools"]))
+
+
+def missing_criteria(a: Assessment, adcode: str, year: int, stage: str, lang: str = "zh") -> pd.DataFrame:
+    """Counted criteria without data (what keeps the county at 数据不足), with what is missing."""
+    r = a.results
+    stages = list(STAGES) if stage == OVERALL else [stage]
+    m = r[(r["adcode"] == adcode) & (r["year"] == year) & (r["stage"].isin(stages + ["county"]))
+          & r["counted"] & r["passed"].isna()]
+    return pd.DataFrame({
+        "criterion": m["criterion"],
+        t("col_criterion", lang): m["criterion"] + " " + (m["name_en"] if lang == "en" else m["name_zh"]),
+        t("col_stage", lang): m["stage"].map(lambda x: "" if x == "county" else stage_label(x, lang)),
+        t("col_detail", lang): [(de if lang == "en" else dz) or t("not_reported", lang)
+                                for dz, de in zip(m["detail"], m["detail_en"])],
+    }).reset_index(drop=True)
+
+
+def schools_missing(a: Assessment, adcode: str, year: int, stage: str, lang: str = "zh") -> pd.DataFrame:
+    """Assessed schools lacking some of R1–R7, with the indicators they lack."""
+    s = a.schools
+    stages = list(STAGES) if stage == OVERALL else [stage]
+    s = s[(s["adcode"] == adcode) & (s["year"] == year) & s["stage"].isin(stages) & s["eligible"].fillna(False)]
+    lacks = s[[f"r{i}" for i in range(1, 8)]].isna()
+    s, lacks = s[lacks.any(axis=1)], lacks[lacks.any(axis=1)]
+    return pd.DataFrame({
+        "school_id": s["school_id"],
+        t("col_school", lang): s["name"],
+        t("col_stage", lang): s["stage"].map(lambda x: stage_label(x, lang)),
+        t("col_missing_indicators", lang): [", ".join(f"R{i}" for i in range(1, 8) if row[f"r{i}"])
+                                            for _, row in lacks.iterrows()],
+    }).reset_index(drop=True)
 
 
 def cv_table(a: Assessment, adcode: str, year: int, stage: str) -> pd.DataFrame:

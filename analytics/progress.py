@@ -52,11 +52,15 @@ def county_sums(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFram
     regular = schools[~schools["kind"].isin(excluded) & (schools["school_students"] > 0)]
     rural = regular[regular["locale"] == "rural"]
     special = schools[(schools["kind"] == "特殊教育学校") & (schools["school_students"] > 0)]
+    pupils = schools[schools["school_students"] > 0]
     keys = ["adcode", "year"]
     parts = [
-        a.facts[keys + ["exchanged", "exchange_eligible", "teachers_full_time", "teachers_trained_year"]],
-        rural.assign(mm=rural["r7"] > 0).groupby(keys).agg(rural_schools=("school_id", "size"),
-                                                             rural_multimedia_schools=("mm", "sum")),
+        a.facts[keys + ["exchanged", "exchange_eligible", "exchanged_backbone", "teachers_full_time",
+                        "teachers_trained_year"]],
+        rural.assign(mm=rural["r7"] > 0, rooms_known=rural["g3_ok"].notna(), rooms_ok=rural["g3_ok"] == True)  # noqa: E712
+        .groupby(keys).agg(rural_schools=("school_id", "size"), rural_multimedia_schools=("mm", "sum"),
+                           rural_rooms_known=("rooms_known", "sum"), rural_rooms_ok=("rooms_ok", "sum")),
+        pupils.groupby(keys).agg(all_students=("school_students", "sum")),
         regular.groupby(keys).agg(regular_public_yuan=("public_funding", "sum"),
                                   regular_students=("school_students", "sum")),
         special.groupby(keys).agg(special_public_yuan=("public_funding", "sum"),
@@ -76,6 +80,10 @@ def _area_metrics(sums: pd.DataFrame) -> pd.DataFrame:
     regular = _ratio(sums["regular_public_yuan"], sums["regular_students"])
     return pd.DataFrame({
         "exchange_share": _ratio(sums["exchanged"], sums["exchange_eligible"]),
+        "backbone_exchange_share": _ratio(sums["exchanged_backbone"], sums["exchanged"]),
+        "rural_rooms_share": _ratio(sums["rural_rooms_ok"], sums["rural_rooms_known"]),
+        "pupil_teacher_ratio": _ratio(sums["all_students"], sums["teachers_full_time"]),
+        "rural_pay_premium": g["rural_pay_premium"],
         "rural_equipment_ratio": g["rural_equipment_ratio"],
         "funding_gap": g["funding_gap"],
         "rural_bachelor_share": g["rural_bachelor_share"],
@@ -149,9 +157,9 @@ def metric_values(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFr
     out.append(pd.concat([hw, hw_all]).rename(columns={"adcode": "key"}).assign(level="county", metric="cv_hardware"))
     out.append(c[["adcode", "year", "stage", "cv_composite"]].rename(columns={"adcode": "key", "cv_composite": "value"})
                .assign(level="county", metric="cv_composite"))
-    out.append(a.facts[["adcode", "year", "migrant_public_share"]]
-               .rename(columns={"adcode": "key", "migrant_public_share": "value"})
-               .assign(level="county", stage=OVERALL, metric="migrant_public_share"))
+    for figure in ("migrant_public_share", "quality_hs_quota_share"):
+        out.append(a.facts[["adcode", "year", figure]].rename(columns={"adcode": "key", figure: "value"})
+                   .assign(level="county", stage=OVERALL, metric=figure))
 
     values = pd.concat(out, ignore_index=True).rename(columns={"key": "adcode"})
     values["value"] = pd.to_numeric(values["value"], errors="coerce").astype(float)
@@ -228,7 +236,8 @@ def target_progress(values: pd.DataFrame, target: Target, baseline_year: int, as
     v = values[(values["metric"] == target.metric) & (values["stage"] == target.stage)]
     if v.empty:
         return pd.DataFrame()
-    wide = v.pivot_table(index=["level", "adcode"], columns="year", values="value", aggfunc="first")
+    # a region whose metric has no value in any year keeps its row (数据不足), never an error
+    wide = v.groupby(["level", "adcode", "year"])["value"].first().unstack("year")
     cap = min(as_of, target.year)
     stats = _series_stats(wide, baseline_year, cap)
     frame = stats.assign(target=target.value, target_year=target.year, direction=target.direction)

@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from analytics import balance, progress
 from analytics.criteria import STAGES, Criteria
-from analytics.i18n import stage_label
+from analytics.i18n import method_notes, stage_label
 
 if TYPE_CHECKING:
     from analytics.exports import Context
@@ -199,7 +199,7 @@ def workbook(a: balance.Assessment, criteria: Criteria, region: str, year: int, 
     name = progress.region_names(a, "zh").get(region, region)
     notes = [f"注：评估方法依据《{criteria.source.get('title', '')}》；差异系数为按在校生数加权的变异系数，"
              f"小学≤{criteria['R1'].cv_threshold['primary']:g}、初中≤{criteria['R1'].cv_threshold['junior']:g}。",
-             ctx.source_line(with_boundaries=False)]
+             *method_notes(criteria, "zh")[1:], ctx.source_line(with_boundaries=False)]
     if ctx.synthetic:
         notes.insert(0, "演示数据（模拟生成），不代表真实统计。")
     wb = Workbook()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import charts, profile
-from analytics.i18n import stage_label, status_label, t
+from analytics.i18n import method_notes, stage_label, status_label, t
 from pages.ui import common
 
 path, version = common.shell()
@@ -38,7 +38,8 @@ st.subheader(t("status_by_stage", lang))
 cols = st.columns(3)
 for col, (_, row) in zip(cols, rows.iterrows()):
     col.metric(stage_label(row["stage"], lang), status_label(row["status"], lang))
-    col.caption(f"{t('col_failed', lang)}：{row['failed']} · {t('col_noncompliant', lang)}：{row['noncompliant_schools']}")
+    col.caption(t("tip_known", lang, failed=int(row["failed"]), missing=int(row["missing"]))
+                + f" · {t('col_noncompliant', lang)}：{row['noncompliant_schools']}")
 
 st.subheader(t("failing", lang) + f" · {stage_label(view.stage, lang)}")
 failing = profile.failing_criteria(a, view.county, view.year, view.stage, lang)
@@ -49,6 +50,21 @@ else:
                  column_config={t("col_criterion", lang): st.column_config.TextColumn(width="large"),
                                 t("col_schools_missing", lang): st.column_config.TextColumn(width="large")})
     download(failing, "failing", "dl_failing")
+
+st.subheader(t("completeness", lang) + f" · {stage_label(view.stage, lang)}")
+stage_row = rows[rows["stage"] == view.stage].iloc[0]
+st.write(profile.completeness_text(stage_row, lang))
+missing = profile.missing_criteria(a, view.county, view.year, view.stage, lang)
+lacking = profile.schools_missing(a, view.county, view.year, view.stage, lang)
+if not missing.empty:
+    st.caption(t("missing_criteria_title", lang))
+    st.dataframe(missing.drop(columns="criterion"), hide_index=True, width="stretch",
+                 column_config={t("col_detail", lang): st.column_config.TextColumn(width="large")})
+    download(missing, "missing_criteria", "dl_missing")
+if not lacking.empty:
+    st.caption(t("schools_missing_title", lang))
+    st.dataframe(lacking, hide_index=True, width="stretch", column_config={"school_id": None})
+    download(lacking, "schools_missing", "dl_lacking")
 
 left, right = st.columns([1, 1])
 with left:
@@ -86,4 +102,6 @@ st.dataframe(profile.style_school_table(schools), hide_index=True, width="stretc
              column_config={"school_id": None, **{f"ratio_r{i}": None for i in range(1, 8)}})
 download(schools, "schools", "dl_schools")
 
+for note in method_notes(a.criteria, lang):
+    st.caption(note)
 common.finish()

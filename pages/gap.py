@@ -91,12 +91,10 @@ st.subheader(t("gap_budget", lang))
 fundable = float(counties.loc[counties["would_pass"], "cost_yuan"].sum()) / 1e4
 budget = st.slider(t("gap_budget_slider", lang), 0.0, max(fundable, 1.0), min(fundable, max(fundable, 1.0)) / 2,
                    key="gap_budget")
-funded = gap.fund_by_budget(counties, budget * 1e4)
-chosen = funded[funded["funded"]]
-now = int((counties["status_before"] == "pass").sum())
-after = now + int((chosen["status_before"] != "pass").sum())
-st.write(t("gap_budget_result", lang, funded=len(chosen), spent=chosen["cost_yuan"].sum() / 1e4, now=now,
-           after=after, total=len(counties)))
+outcome = gap.budget_outcome(counties, budget * 1e4)
+chosen = outcome["funded"]
+st.write(t("gap_budget_result", lang, funded=len(chosen), spent=outcome["spent"] / 1e4, free=len(outcome["free"]),
+           now=outcome["now"], after=outcome["after"], total=outcome["total"]))
 st.caption(t("gap_budget_method", lang))
 st.dataframe(gap.county_table(chosen, lang), hide_index=True, width="stretch", column_config={"adcode": None})
 
@@ -107,6 +105,10 @@ if view.county and view.county in set(plan.counties["adcode"]):
     if row["unfixable"]:
         items = "、".join(f"{c} {cr[c].name_en if lang == 'en' else cr[c].name_zh}" for c in row["unfixable"].split(","))
         st.warning(t("gap_unfixable", lang, items=items))
+    if row["missing_criteria"]:
+        items = "、".join(f"{c} {cr[c].name_en if lang == 'en' else cr[c].name_zh}"
+                         for c in row["missing_criteria"].split(","))
+        st.warning(t("gap_missing", lang, items=items))
     schools = gap.school_table(plan.records, view.county, lang)
     st.dataframe(schools, hide_index=True, width="stretch", column_config={"school_id": None})
     st.download_button(t("download_csv", lang), schools.to_csv(index=False).encode("utf-8-sig"),

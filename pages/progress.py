@@ -68,6 +68,9 @@ card = progress.scorecard_display(progress.scorecard(table, plan, region), regio
 st.dataframe(progress.style_progress(card, lang), hide_index=True, width="stretch", height=38 + 35 * len(card),
              column_config={"status": None, t("col_target", lang): st.column_config.TextColumn(width="medium")})
 download(progress.within(table, region), "progress", "dl_progress")
+with st.expander(t("definitions", lang), expanded=True):
+    for line in plan.definitions(lang):
+        st.caption(line)
 
 st.subheader(t("trajectories", lang))
 st.caption(t("trajectory_help", lang) + " " + (progress.PROJECTION_METHOD_EN if lang == "en"

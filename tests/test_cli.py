@@ -29,7 +29,7 @@ def test_assess_prints_one_row_per_county_and_stage(demo_db):
     for col in ["adcode", "stage", *[f"cv_r{i}" for i in range(1, 8)], "cv_composite",
                 "noncompliant_schools", "failed", "status"]:
         assert col in frame.columns
-    assert set(frame["status"]) <= {"pass", "near", "far", "insufficient"}
+    assert set(frame["status"]) <= {"pass", "near", "incomplete", "far", "vetoed"}
 
 
 def test_assess_filters_stage_and_region_as_json(demo_db):

@@ -142,3 +142,81 @@ def test_cost_legend_when_no_county_needs_anything():
     breaks = gap.cost_breaks(pd.Series([0.0, 0.0]))
     assert breaks == []
     assert gap.cost_legend(metric, breaks)[0][1] == "0（无需新增）"
+
+
+# ---- missing data, uncounted criteria and the one would-pass rule (DOMAIN.md §2.6) ----------
+
+
+def test_a_school_without_facilities_is_flagged_not_priced(tmp_path):
+    """c has no facilities row. Priced as if it had nothing, it would need 400 × 4.5 m² and more
+    (millions of yuan); it is instead flagged 缺数据 with no cost, and the county cannot pass
+    until it reports, even though a and b need nothing."""
+    p = plan_for(tmp_path, [School("a", {"primary": 400}), School("b", {"primary": 400}),
+                            School("c", {"primary": 400}, facilities=False)])
+    c = p.records.set_index("school_id").loc["c"]
+    assert c["missing_data"] and c["missing_indicators"] == "R4,R5,R6,R7"
+    assert c["cost_yuan"] == 0 and c["area_m2"] == 0
+    row = p.counties.iloc[0]
+    assert row["schools_missing_data"] == 1
+    assert not row["resource_pass_after"] and not row["would_pass"]
+    assert "1 所学校缺资源数据" in gap.needs_text(row, p.costs)
+
+
+def test_missing_school_is_left_out_of_the_levelling(tmp_path):
+    """Equipment 2000 and 10000 per pupil at a and b (CV 0.60 > 0.50) and a third school with no
+    facilities: the floor is computed over a and b alone, as the assessment's CV is."""
+    p = plan_for(tmp_path, [School("a", {"primary": 400}, values=with_value(6, 2000.0)),
+                            School("b", {"primary": 400}, values=with_value(6, 10000.0)),
+                            School("c", {"primary": 400}, facilities=False)])
+    row = p.stages.iloc[0]
+    assert row["cv_r6_after"] <= 0.50
+    assert p.records.set_index("school_id").loc["c", "equipment_yuan"] == 0
+
+
+def test_criteria_not_counted_never_block_a_county(tmp_path):
+    """M1 (migrant share) fails but is not counted: the county needs nothing and would pass."""
+    from tests.factory import COUNTY_YEAR_OK
+
+    path = build(tmp_path / "t.duckdb", [School("a", {"primary": 400}), School("j", {"junior": 400}, kind="初中")],
+                 county_year=dict(COUNTY_YEAR_OK, migrant_public_share=0.5, left_behind_care=False))
+    with duckdb.connect(str(path), read_only=True) as con:
+        p = gap.make_plan(con, 2024)
+    row = p.counties.iloc[0]
+    assert row["unfixable"] == "" and row["would_pass"]
+
+
+def test_a_county_with_counted_criteria_missing_cannot_pass_after_the_plan(tmp_path):
+    from tests.factory import COUNTY_YEAR_OK
+
+    path = build(tmp_path / "t.duckdb", [School("a", {"primary": 400}), School("j", {"junior": 400}, kind="初中")],
+                 county_year=dict(COUNTY_YEAR_OK, recognition_rate=None))
+    with duckdb.connect(str(path), read_only=True) as con:
+        p = gap.make_plan(con, 2024)
+    row = p.counties.iloc[0]
+    assert row["missing_criteria"] == "S1" and not row["would_pass"]
+
+
+def test_budget_outcome_does_not_call_counties_needing_nothing_funded():
+    counties = pd.DataFrame({"adcode": ["510101", "510102", "510103", "510104"], "cost_yuan": [0.0, 5.0, 9.0, 1.0],
+                             "would_pass": [True, True, True, False],
+                             "status_before": ["pass", "near", "near", "far"]})
+    out = gap.budget_outcome(counties, 6.0)
+    assert list(out["funded"]["adcode"]) == ["510102"]
+    assert list(out["free"]["adcode"]) == ["510101"]
+    assert (out["now"], out["after"], out["total"], out["spent"]) == (1, 2, 4, 5.0)
+    full = gap.budget_outcome(counties, 1e12)
+    assert full["after"] == int(counties["would_pass"].sum())  # the page header's number
+
+
+def test_plan_splits_added_facilities_by_weighted_enrolment(tmp_path):
+    """九年一贯制 300 primary + 100 junior with 4.0 m² per primary pupil's worth of floor area
+    (4.0 × 400 = 1,600 m²): weighted pupils 410, so primary has 1600/410 = 3.902 m² (87 % of 4.5,
+    its one allowed miss stays) and junior 1600·1.1/410 = 4.293 m² (74 % of 5.8 < 85 %). Junior
+    needs 0.85 × 5.8 = 4.93 m²: the school total must reach 4.93 × 410/1.1 = 1,837.5 m²."""
+    p = plan_for(tmp_path, [School("n", {"primary": 300, "junior": 100}, kind="九年一贯制",
+                                   values={"primary": (5.0, 1.5, 1.0, 4.0, 8.0, 2500.0, 3.0),
+                                           "junior": (6.0, 1.5, 1.0, 6.0, 11.0, 3000.0, 3.0)},
+                                   facilities_of="primary")])
+    added = p.records["area_m2"].sum()
+    assert 1600 + added == pytest.approx(0.85 * 5.8 * 410 / 1.1, abs=0.2)
+    assert p.counties.iloc[0]["resource_pass_after"]
