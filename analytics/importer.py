@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import db, dictionary, geo
+from analytics.criteria import load_criteria
 
 MAX_PROBLEMS_PER_FILE = 200
 BACKUPS = 3
@@ -295,9 +296,24 @@ def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None)
     if "school_year" in batch:
         f = batch["school_year"]
         for rooms, size, zh in (("music_rooms", "music_room_min_m2", "音乐教室"), ("art_rooms", "art_room_min_m2", "美术教室")):
-            rule = ((f[rooms] == 0) != f[size].isna()).fillna(False).astype(bool)
+            # none: no area; some: the smallest one's area; not reported (blank): no area either
+            # (the same rule as the schema's CHECK, told here with its row)
+            rule = ((f[rooms].fillna(0) == 0) & f[size].notna()) | ((f[rooms] > 0) & f[size].isna())
+            rule = rule.fillna(False).astype(bool)
             add(f[rule], f"{zh}数/面积", [f"{a}/{b}" for a, b in zip(f.loc[rule, rooms], f.loc[rule, size])],
-                f"{zh}数为0时面积须留空，否则须填写最小面积", f"{zh}: leave the area empty when there are none, fill it otherwise")
+                f"{zh}数为0或未报送时面积须留空，否则须填写最小面积",
+                f"{zh}: leave the area empty when there are none or the count is not reported, fill it otherwise")
+        kind = f["school_id"].map(kinds)
+        senior_kind = kind.isin(load_criteria().resource["senior_kinds"])  # kinds with a senior-high section
+        blank = f["senior_students"].isna() if "senior_students" in f else pd.Series(True, index=f.index)
+        need = (senior_kind & blank).fillna(False).astype(bool)
+        add(f[need], "高中段在校生数", [f"{k}/（空）" for k in kind[need]],
+            "完全中学、十二年一贯制须填写高中段在校生数（校舍设备按加权学生数分摊）",
+            "a 完全中学 or 十二年一贯制 needs its senior-high pupils (facilities are split by weighted enrolment)")
+        if "senior_students" in f:
+            extra = (~senior_kind & kind.notna() & (f["senior_students"].fillna(0) > 0)).fillna(False).astype(bool)
+            add(f[extra], "高中段在校生数", [f"{k}/{v}" for k, v in zip(kind[extra], f.loc[extra, "senior_students"])],
+                "只有完全中学、十二年一贯制有高中段学生", "only a 完全中学 or 十二年一贯制 has senior-high pupils")
     if "teachers" in batch:
         f = batch["teachers"]
         idlike = f["teacher_id"].astype(str).str.fullmatch(r"\d{17}[\dXx]")
@@ -438,10 +454,35 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
     con = duckdb.connect(str(tmp))
     try:
         db.create_schema(con)
+        tables = dictionary.load()
+        # regions first (the current ones, then any county the files name), then schools with
+        # the files' rows taking the place of the current ones — a correction (name, kind,
+        # locale, county…) is written before the yearly tables that reference the school, so
+        # their records follow it (DuckDB cannot update a row that foreign keys reference)
         if from_current:
-            con.execute(f"ATTACH '{path}' AS old (READ_ONLY)")
+            con.execute("ATTACH ? AS old (READ_ONLY)", [str(path)])
+            con.execute("INSERT INTO regions SELECT * FROM old.regions")
+        adcodes = set()
+        for name in ("schools", "county_year"):
+            if name in batch:
+                adcodes |= set(batch[name]["adcode"].dropna())
+        have = {r[0] for r in con.execute("SELECT adcode FROM regions").fetchall()}
+        regions = _regions_rows(adcodes - have)
+        if len(regions):
+            con.register("new_regions", regions)
+            con.execute("INSERT INTO regions SELECT * FROM new_regions")
+        rows = {}
+        if "schools" in batch:
+            cols = ", ".join(c.name for c in tables["schools"].columns)
+            con.register("incoming", batch["schools"][[c.name for c in tables["schools"].columns]])
+            con.execute(f"INSERT INTO schools ({cols}) SELECT {cols} FROM incoming")
+            rows["schools"] = len(batch["schools"])
+            con.unregister("incoming")
+        if from_current:
+            con.execute("INSERT INTO schools SELECT * FROM old.schools WHERE school_id NOT IN (SELECT school_id FROM schools)")
             for t in db.TABLES:
-                con.execute(f"INSERT INTO {t} SELECT * FROM old.{t}")
+                if t not in ("regions", "schools"):
+                    con.execute(f"INSERT INTO {t} SELECT * FROM old.{t}")
             con.execute("DETACH old")
         covered = _counties_of(batch, con)
         con.execute("BEGIN TRANSACTION")
@@ -465,25 +506,13 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
                                     (SELECT school_id FROM schools WHERE adcode IN (SELECT adcode FROM covered))""", [year])
             if "county_year" in batch:
                 con.execute("DELETE FROM county_year WHERE year = ? AND adcode IN (SELECT adcode FROM covered)", [year])
-        adcodes = set()
-        for name in ("schools", "county_year"):
-            if name in batch:
-                adcodes |= set(batch[name]["adcode"].dropna())
-        have = {r[0] for r in con.execute("SELECT adcode FROM regions").fetchall()}
-        regions = _regions_rows(adcodes - have)
-        if len(regions):
-            con.register("new_regions", regions)
-            con.execute("INSERT INTO regions SELECT * FROM new_regions")
-        rows = {}
-        for name, table in dictionary.load().items():
-            if name not in batch:
+        for name, table in tables.items():
+            if name not in batch or name == "schools":
                 continue
             f = batch[name][[c.name for c in table.columns]]
             con.register("incoming", f)
             cols = ", ".join(c.name for c in table.columns)
-            if name == "schools":
-                con.execute(f"INSERT OR REPLACE INTO schools ({cols}) SELECT {cols} FROM incoming")
-            elif name == "county_year":
+            if name == "county_year":
                 vetoes = [c.name for c in table.columns if c.name.startswith("veto_")]
                 select = ", ".join(f"coalesce({c}, FALSE)" if c in vetoes else c for c in (c.name for c in table.columns))
                 con.execute(f"INSERT INTO county_year ({cols}) SELECT {select} FROM incoming")

@@ -128,7 +128,8 @@ def metric_values(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFr
     out = []
 
     # summed over each level's counties, then divided
-    stage_rows = a.schools[a.schools["eligible"].fillna(False).astype(bool)]
+    # schools without equipment data are left out (missing is not a miss)
+    stage_rows = a.schools[a.schools["eligible"].fillna(False).astype(bool) & a.schools["ratio_r6"].notna()]
     stage_rows = stage_rows.assign(eq_ok=(stage_rows["ratio_r6"] >= 1).astype(int))
     eq = pd.concat([stage_rows, stage_rows.assign(stage=OVERALL)])
     eq = (eq.groupby(["adcode", "year", "stage"]).agg(eq_records=("school_id", "size"), eq_ok=("eq_ok", "sum"))

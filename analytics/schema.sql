@@ -50,8 +50,8 @@ CREATE TABLE school_year (
     art_room_min_m2      DOUBLE   CHECK (art_room_min_m2 > 0 AND art_room_min_m2 < 2000),
     senior_students      INTEGER  CHECK (senior_students BETWEEN 0 AND 20000),        -- 高中段在校生
     PRIMARY KEY (school_id, year),
-    CHECK (NOT (music_rooms = 0 AND music_room_min_m2 IS NOT NULL)),
-    CHECK (NOT (art_rooms = 0 AND art_room_min_m2 IS NOT NULL))
+    CHECK ((coalesce(music_rooms, 0) = 0) = (music_room_min_m2 IS NULL)),
+    CHECK ((coalesce(art_rooms, 0) = 0) = (art_room_min_m2 IS NULL))
 );
 
 -- Enrolment and classes per school, year and stage.

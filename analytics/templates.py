@@ -103,10 +103,13 @@ def _select(table: dictionary.Table) -> str:
 
 def export_tables(con: duckdb.DuckDBPyConnection, out: Path, fmt: str = "csv") -> list[Path]:
     """Write every table in the template format: CSV per table, or XLSX per table and year
-    (Excel holds at most 1,048,576 rows a sheet)."""
+    (Excel holds at most 1,048,576 rows a sheet). An empty table writes no file: a file with a
+    header and no rows is refused by the import, and the round trip must import."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for t in dictionary.load().values():
+        if not con.execute(f"SELECT count(*) FROM {t.name}").fetchall()[0][0]:
+            continue
         order = ", ".join(f'"{t.column(k).zh}"' for k in t.key)
         if fmt == "csv":
             path = out / f"{t.name}.csv"

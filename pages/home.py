@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import balance, charts
-from analytics.i18n import status_label, t
+from analytics.i18n import method_notes, status_label, t
 from pages.ui import common
 
 path, version = common.shell()
@@ -46,7 +46,8 @@ with right:
     st.altair_chart(charts.status_counts(trend, lang), width="stretch")
     common.export_menu("status", view.region, key="exp_status")
 
-st.caption(t("method_note", lang))
+for note in method_notes(a.criteria, lang):
+    st.caption(note)
 source = summary.meta.get("notice", "") if summary.synthetic else summary.meta.get("source", "")
 st.caption(t("source_line", lang, source=source) + f" · {t('database', lang)}: {path.rsplit('/', 1)[-1]}")
 

@@ -32,7 +32,7 @@ def test_home_shows_title_banner_and_summary(monkeypatch, demo_db):
 
 def test_home_counts_statuses_of_the_latest_year(monkeypatch, demo_db):
     at = run_app(monkeypatch, demo_db)
-    counts = [int(metric(at, label)) for label in ("达标", "差1–2项", "差3项及以上", "数据不足")]
+    counts = [int(metric(at, label)) for label in ("达标", "差1–2项", "数据不足", "差3项及以上", "不予认定")]
     assert sum(counts) == 183 and counts[0] > 0
 
 

@@ -157,3 +157,14 @@ def test_gap_budget_marks_funded_counties_and_apply_to_writes_a_scenario(demo_db
 def test_gap_with_unknown_year_fails_cleanly(demo_db):
     code, _, err = run("gap", "--db", str(demo_db), "--year", "1999")
     assert code == 2 and "year 1999 is not in" in err
+
+
+def test_a_criteria_file_with_an_unknown_check_is_one_line_and_exit_2(demo_db, tmp_path):
+    from analytics.criteria import CRITERIA_FILE
+
+    bad = tmp_path / "province.toml"
+    bad.write_text(CRITERIA_FILE.read_text(encoding="utf-8").replace('check = "teacher_pay"', 'check = "pay"'),
+                   encoding="utf-8")
+    code, out, err = run("assess", "--db", str(demo_db), "--year", "2024", "--criteria", str(bad))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and str(bad) in err and "unknown check 'pay'" in err

@@ -235,3 +235,100 @@ def test_round_trip_gives_the_same_assessment(demo_db, tmp_path):
     x = before.counties[cols].sort_values(["adcode", "stage"]).reset_index(drop=True)
     y = after.counties[cols].sort_values(["adcode", "stage"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(x, y, check_dtype=False)
+
+
+# ---- senior-high pupils and unreported rooms (issue: trustworthy verdicts) ----------------------
+
+SCHOOLS_WITH_A_COMPLETE_MIDDLE = ("学校标识码,学校名称,县级行政区划代码,办学类型,城乡分类,是否公办,经度,纬度\n"
+                                  "S001,锦江实验小学,510104,小学,城区,是,104.08,30.65\n"
+                                  "S009,锦江中学,510104,完全中学,城区,是,104.09,30.64\n")
+FACILITIES_HEAD = ("学校标识码,学年,教学及辅助用房面积,体育运动场馆面积,教学仪器设备值,网络多媒体教室数,"
+                   "音乐教室数,最小音乐教室面积,美术教室数,最小美术教室面积,高中段在校生数\n")
+
+
+def _csv(name: str, text: str) -> tuple[str, bytes]:
+    return name, text.encode("utf-8")
+
+
+def test_a_complete_middle_school_without_senior_pupils_is_refused_with_its_row(base):
+    before = digest(base)
+    facilities = FACILITIES_HEAD + "S001,2024,6000,9600,2800000,30,3,100,3,95,\nS009,2024,9000,12000,3000000,30,3,100,3,95,\n"
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(base, [_csv("schools.csv", SCHOOLS_WITH_A_COMPLETE_MIDDLE), _csv("facilities.csv", facilities)])
+    p = info.value.problems
+    hit = p[p["column"] == "高中段在校生数"]
+    assert len(hit) == 1 and hit.iloc[0]["row"] == 3 and hit.iloc[0]["file"] == "facilities.csv"
+    assert "完全中学" in hit.iloc[0]["problem_zh"] and "senior-high" in hit.iloc[0]["problem_en"]
+    assert digest(base) == before
+
+
+def test_senior_pupils_at_a_primary_school_are_refused(base):
+    facilities = FACILITIES_HEAD + "S001,2024,6000,9600,2800000,30,3,100,3,95,300\n"
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(base, [_csv("facilities.csv", facilities)])
+    assert "只有完全中学、十二年一贯制有高中段学生" in " ".join(info.value.problems["problem_zh"])
+
+
+def test_senior_pupils_and_unreported_rooms_import_and_round_trip(base, tmp_path):
+    """S009 (完全中学, 400 senior pupils) imports; S002 reports no rooms (blank): stored as NULL,
+    and G3 is no data for it, not a failure. The stages file replaces the county's 2024 stage
+    rows, so it lists every school. export-tables → import gives the same values."""
+    facilities = FACILITIES_HEAD + ("S002,2024,4000,6400,1800000,20,,,,,\n"
+                                    "S009,2024,9000,12000,3000000,30,3,100,3,95,400\n")
+    stages = ("学校标识码,学年,学段,在校生数,班数,最大班额\nS001,2024,小学,1200,27,45\nS002,2024,小学,800,18,45\n"
+              "S003,2024,小学,400,10,42\nS009,2024,初中,600,14,45\n")
+    importer.import_files(base, [_csv("schools.csv", SCHOOLS_WITH_A_COMPLETE_MIDDLE + "S002,锦江第二小学,510104,小学,镇区,是,104.10,30.62\n"),
+                                 _csv("facilities.csv", facilities), _csv("stages.csv", stages)])
+    with duckdb.connect(str(base), read_only=True) as con:
+        rows = dict(con.execute("SELECT school_id, senior_students FROM school_year").fetchall())
+        rooms = con.execute("SELECT music_rooms, art_rooms FROM school_year WHERE school_id = 'S002'").fetchall()[0]
+        a = balance.assess(con, 2024)
+    assert rows["S009"] == 400 and rooms == (None, None)
+    s = a.schools.set_index(["school_id", "stage"])
+    assert s.loc[("S009", "junior"), "r4"] == pytest.approx(9000 * 1.1 / (600 * 1.1 + 400 * 1.32))
+    assert pd.isna(s.loc[("S002", "primary"), "g3_ok"])
+    out = tmp_path / "tables"
+    assert main(["export-tables", "--db", str(base), "--out", str(out)]) == 0
+    again = tmp_path / "again.duckdb"
+    importer.import_files(again, [(f.name, f.read_bytes()) for f in sorted(out.glob("*.csv"))], new=True)
+    with duckdb.connect(str(again), read_only=True) as con:
+        assert dict(con.execute("SELECT school_id, senior_students FROM school_year").fetchall()) == rows
+
+
+# ---- corrections by replace import (hardening) -------------------------------------------------
+
+
+def _table_rows(path: Path) -> dict[str, list]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in db.TABLES if t != "metadata"}
+
+
+def test_a_replace_import_of_schools_corrects_a_name_and_keeps_its_records(base):
+    """Renaming one school of a database with teachers and facilities: a raw foreign-key error
+    before; now the name changes and every yearly record stays with the school."""
+    before = _table_rows(base)
+    schools = (CORPUS / "good_schools.csv").read_text(encoding="utf-8").replace("锦江乡村小学", "锦江区三圣乡小学")
+    result = importer.import_files(base, [_csv("schools.csv", schools)])
+    assert result.changed
+    after = _table_rows(base)
+    with duckdb.connect(str(base), read_only=True) as con:
+        assert con.execute("SELECT name FROM schools WHERE school_id = 'S003'").fetchall()[0][0] == "锦江区三圣乡小学"
+    for t in ("school_year", "school_stage_year", "teachers", "county_year", "regions"):
+        assert after[t] == before[t], t
+
+
+def test_a_replace_import_can_change_a_school_kind_and_locale(base):
+    schools = (CORPUS / "good_schools.csv").read_text(encoding="utf-8").replace(
+        "S003,锦江乡村小学,510104,小学,乡村", "S003,锦江乡村小学,510104,九年一贯制,镇区")
+    importer.import_files(base, [_csv("schools.csv", schools)])
+    with duckdb.connect(str(base), read_only=True) as con:
+        assert con.execute("SELECT kind, locale FROM schools WHERE school_id = 'S003'").fetchall() == [("九年一贯制", "town")]
+        assert con.execute("SELECT count(*) FROM teachers WHERE school_id = 'S003'").fetchall()[0][0] > 0
+
+
+def test_reimporting_export_tables_into_the_same_database_changes_nothing(base, tmp_path):
+    before = _table_rows(base)
+    out = tmp_path / "tables"
+    assert main(["export-tables", "--db", str(base), "--out", str(out)]) == 0
+    importer.import_files(base, [(f.name, f.read_bytes()) for f in sorted(out.glob("*.csv"))], mode="replace")
+    assert _table_rows(base) == before

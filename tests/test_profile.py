@@ -40,3 +40,38 @@ def test_format_value_follows_units():
     assert profile.format_value(3.0, "所不达标") == "3"
     assert profile.format_value(0.51234, "", "R4") == "0.512"
     assert profile.format_value(float("nan"), "%") == "—"
+
+
+def test_a_failing_value_is_never_shown_rounded_to_its_standard():
+    """G8: teachers' pay 0.9978 of civil servants' against 1.00 — never '1.00 / 1.00 / 0.00'."""
+    value, standard = profile.format_pair(0.9978, 1.0, "倍", "G8")
+    assert value != standard and value == "0.998" and standard == "1.000"
+    assert profile.format_gap(0.0022, "倍", "G8") == "0.002"
+    assert profile.format_pair(0.93, 1.0, "倍", "G8") == ("0.93", "1.00")
+    v, s = profile.format_pair(0.99996, 1.0, "%", "G12")
+    assert v != s and v.endswith("%")
+
+
+def test_q9_reason_is_readable_and_translated(tmp_path):
+    from tests.factory import COUNTY_YEAR_OK
+
+    path = build(tmp_path / "a.duckdb", [School("a", {"primary": 200})],
+                 county_year=dict(COUNTY_YEAR_OK, quality_monitoring_diff=0.18))
+    with db.connect(path) as con:
+        a = balance.assess(con, 2024)
+    zh = profile.failing_criteria(a, "510104", 2024, "primary", "zh").set_index("criterion")
+    en = profile.failing_criteria(a, "510104", 2024, "primary", "en").set_index("criterion")
+    assert zh.loc["Q9", "说明"] == "校际差异率 0.18（标准 < 0.15）"
+    assert en.loc["Q9", "Detail"] == "inter-school difference rate 0.18 (standard < 0.15)"
+
+
+def test_profile_lists_what_is_missing(tmp_path):
+    path = build(tmp_path / "a.duckdb", [School("a", {"primary": 200}), School("b", {"primary": 200}, facilities=False)])
+    with db.connect(path) as con:
+        a = balance.assess(con, 2024)
+    lacking = profile.schools_missing(a, "510104", 2024, "primary", "zh")
+    assert lacking["school_id"].tolist() == ["b"] and lacking["缺少的指标"].iloc[0] == "R4, R5, R6, R7"
+    missing = profile.missing_criteria(a, "510104", 2024, "primary", "zh")
+    assert {"R4", "RS", "G3"} <= set(missing["criterion"])
+    row = profile.county_rows(a, "510104", 2024).set_index("stage").loc["primary"]
+    assert "资源数据齐全的学校 1/2 所（50%）" in profile.completeness_text(row, "zh")

@@ -188,3 +188,69 @@ def test_ranking_puts_the_furthest_from_a_leq_target_first():
     table = progress.target_progress(values, t, 2023, 2024).assign(name="x")
     order = progress.ranking(table, t.key, "510000")["adcode"].tolist()
     assert order == ["510105", "510106", "510104"]
+
+
+# ---- metrics without data, and the five 002 targets added from DOMAIN.md §3 -------------------
+
+
+def test_a_plan_metric_with_no_data_anywhere_is_no_data_not_an_error(tmp_path):
+    """No donation or maintenance rows, no special-education school, one year only: every plan
+    still classifies (数据不足) instead of raising."""
+    from analytics import targets
+
+    path = build(tmp_path / "t.duckdb", [School("a", {"primary": 400}), School("b", {"junior": 300}, kind="初中")])
+    with duckdb.connect(str(path), read_only=True) as con:
+        for plan in targets.load_plans().values():
+            table = progress.plan_progress(con, plan)
+            assert len(table) > 0
+            for key in ("donation_share@2026", "special_funding_multiple@2026"):
+                if any(t.key == key for t in plan.targets):
+                    rows = table[table["target_key"] == key]
+                    assert len(rows) > 0 and set(rows["status"]) == {"no_data"}, key
+
+
+def test_pupil_teacher_ratio_backbone_exchange_and_quota_from_the_data(tmp_path):
+    """Factory teachers: school a (primary 400, R1 5.0 → 20 teachers) and b (junior 300, R1 6.0 →
+    18 teachers), all full-time: 700 pupils ÷ 38 teachers = 18.42. Every fifth teacher is
+    exchanged; the backbone share of them is counted from the rows. The quality senior-high
+    quota is the county figure 0.55."""
+    path = build(tmp_path / "counted.duckdb", [School("a", {"primary": 400}), School("b", {"junior": 300}, kind="初中")])
+    values = _values(tmp_path, [School("a", {"primary": 400}), School("b", {"junior": 300}, kind="初中")])
+    with duckdb.connect(str(path), read_only=True) as con:
+        teachers, exchanged, backbone = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE exchanged), count(*) FILTER (WHERE exchanged AND backbone <> 'none')"
+            " FROM teachers").fetchone()
+    assert teachers == 38
+    assert _value(values, "pupil_teacher_ratio") == pytest.approx(700 / 38)
+    assert _value(values, "backbone_exchange_share") == pytest.approx(backbone / exchanged)
+    assert _value(values, "quality_hs_quota_share") == pytest.approx(0.55)
+
+
+def test_rural_pay_premium_compares_average_pay(tmp_path):
+    """Rural school teachers paid 115,000, urban 100,000: premium 115/100 − 1 = 15 %."""
+    path = build(tmp_path / "t.duckdb", [School("r", {"primary": 400}, locale="rural"),
+                                         School("u", {"primary": 400}, locale="urban")])
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE teachers SET annual_pay_yuan = CASE WHEN school_id = 'r' THEN 115000 ELSE 100000 END")
+    with duckdb.connect(str(path), read_only=True) as con:
+        a = balance.assess(con)
+        values = progress.metric_values(con, a, balance.urban_rural_gaps(con))
+    assert _value(values, "rural_pay_premium") == pytest.approx(0.15)
+
+
+def test_rural_rooms_share_leaves_out_schools_that_did_not_report(tmp_path):
+    """Three rural schools: one meets G3, one has no art room, one did not report its rooms:
+    1 of the 2 that reported = 50 %."""
+    path = build(tmp_path / "t.duckdb", [School(s, {"primary": 200}, locale="rural") for s in ("a", "b", "c")])
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE school_year SET art_rooms = 0, art_room_min_m2 = NULL WHERE school_id = 'b'")
+        con.execute("UPDATE school_year SET music_rooms = NULL, music_room_min_m2 = NULL WHERE school_id = 'c'")
+    with duckdb.connect(str(path), read_only=True) as con:
+        a = balance.assess(con)
+        values = progress.metric_values(con, a, balance.urban_rural_gaps(con))
+    assert _value(values, "rural_rooms_share") == pytest.approx(0.5)
+
+
+def test_equipment_share_leaves_out_schools_without_facilities(tmp_path):
+    values = _values(tmp_path, [School("a", {"primary": 400}), School("b", {"primary": 400}, facilities=False)])
+    assert _value(values, "equipment_schools_share") == pytest.approx(1.0)

@@ -39,8 +39,10 @@ def test_schema_creates_every_table(con):
         "INSERT INTO schools VALUES ('s2', '二小', '510104', '小学', 'urban', TRUE, 14.0, 30.6)",
         "INSERT INTO schools VALUES ('s1', '一小', '510104', '小学', 'urban', TRUE, 104.0, 30.6)",
         # negative area, music rooms without their smallest area
-        "INSERT INTO school_year VALUES ('s1', 2024, -1, 100, 1000, 2, 1, 96, 1, 90)",
-        "INSERT INTO school_year VALUES ('s1', 2024, 100, 100, 1000, 2, 1, NULL, 1, 90)",
+        "INSERT INTO school_year VALUES ('s1', 2024, -1, 100, 1000, 2, 1, 96, 1, 90, 0)",
+        "INSERT INTO school_year VALUES ('s1', 2024, 100, 100, 1000, 2, 1, NULL, 1, 90, 0)",
+        "INSERT INTO school_year VALUES ('s1', 2024, 100, 100, 1000, 2, NULL, 96, 1, 90, 0)",
+        "INSERT INTO school_year VALUES ('s1', 2024, 100, 100, 1000, 2, 1, 96, 1, 90, -5)",
         # unknown stage, pupils without classes, largest class above enrolment
         "INSERT INTO school_stage_year VALUES ('s1', 2024, 'senior', 100, 3, 40)",
         "INSERT INTO school_stage_year VALUES ('s1', 2024, 'primary', 100, 0, 40)",
@@ -63,7 +65,7 @@ def test_constraint_rejects_bad_row(con, sql):
 
 
 def test_valid_rows_are_accepted(con):
-    con.execute("INSERT INTO school_year VALUES ('s1', 2024, 500, 800, 250000, 3, 1, 100, 1, 95)")
+    con.execute("INSERT INTO school_year VALUES ('s1', 2024, 500, 800, 250000, 3, 1, 100, 1, 95, NULL)")
     con.execute("INSERT INTO school_stage_year VALUES ('s1', 2024, 'primary', 100, 3, 36)")
     con.execute("INSERT INTO teachers VALUES ('t1', 2024, 's1', 'primary', 'bachelor', 'county', 'pe', "
                 "TRUE, TRUE, FALSE, TRUE, 400, 80, 90000)")

@@ -100,3 +100,24 @@ def test_duplicate_target_is_refused(tmp_path):
 def test_missing_plan_table_is_refused(tmp_path):
     with pytest.raises(PlanError, match=r"\[plan\] table"):
         load_plan(write(tmp_path, GOOD[GOOD.index("[[target]]"):]))
+
+
+def test_plans_carry_the_corrections_and_additions_of_domain_section_3():
+    plans = targets.load_plans()
+    m, r = plans["modernization-2026"], plans["rectification-2024-2026"]
+    assert r.target("rural_training_hours@2026").value == 80
+    assert not any(t.key == "rural_training_hours@2025" for t in r.targets)
+    assert "代理" in m.target("equipment_schools_share@2026").label_zh
+    assert r.target("backbone_exchange_share@2026").value == 0.20
+    assert r.target("quality_hs_quota_share@2026").value == 0.60
+    assert r.target("rural_rooms_share@2026").value == 1.0
+    ptr = r.target("pupil_teacher_ratio@2024")
+    assert (ptr.value, ptr.direction) == (15, "<=")
+    assert r.target("rural_pay_premium@2026").value == 0.15
+
+
+def test_open_definitions_are_stated_with_the_plan():
+    r = targets.load_plans()["rectification-2024-2026"]
+    text = "\n".join(r.definitions("zh"))
+    assert "R4–R7" in text and "社会捐赠 ÷ 区域全部教育经费" in text and "符合交流条件教师数" in text
+    assert any("donations ÷ all education funding" in line for line in r.definitions("en"))
