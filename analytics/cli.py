@@ -215,7 +215,7 @@ def cmd_import(args: argparse.Namespace) -> None:
             raise CliError(f"file not found: {f}")
         files.append((f.name, f.read_bytes()))
     try:
-        result = importer.import_files(args.db, files, mode=args.mode, new=args.new, source=args.source)
+        result = importer.import_isolated(args.db, files, mode=args.mode, new=args.new, source=args.source)
     except importer.ImportFailed as exc:
         column = "problem_en" if args.lang == "en" else "problem_zh"
         shown = exc.problems.head(args.show)

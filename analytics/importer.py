@@ -93,6 +93,87 @@ def _decode(data: bytes) -> tuple[str | None, str]:
     return None, ""
 
 
+# Limits on an Excel file, checked from its zip directory and sheet XML before any cell is read
+# (a 2 KB file naming cell XFD1048576 would otherwise make the reader allocate the whole grid).
+XLSX_MAX_UNCOMPRESSED = 2 * 1024 ** 3     # bytes of XML in all
+XLSX_MAX_RATIO = 200                      # uncompressed ÷ compressed size of one member
+XLSX_MAX_COLUMNS = 200                    # the widest template table has fewer than 50 columns
+XLSX_MAX_CELLS = 20_000_000               # rows × columns of one sheet's used area
+_ANY_CELL_REF = re.compile(rb'\sr="[A-Z]{1,3}\d')
+_WIDE_CELL_REF = re.compile(rb'\sr="([A-Z]{2,3})\d')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,7})"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _sheet_names(z) -> dict[str, str]:
+    """Zip member of each worksheet → the sheet's name as Excel shows it (best effort)."""
+    try:
+        wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = dict(re.findall(r'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+    targets.update({i: t for t, i in re.findall(r'Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+    out = {}
+    for name, rid in re.findall(r'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"', wb):
+        target = targets.get(rid, "").lstrip("/")
+        out[target if target.startswith("xl/") else f"xl/{target}"] = name
+    return out
+
+
+def xlsx_limits(data: bytes) -> tuple[str, str] | None:
+    """Why an Excel file is refused before it is read (zh, en), or None when it is within the
+    limits: too much XML, a zip member compressed like a bomb, a sheet reaching past
+    XLSX_MAX_COLUMNS or with a used area over XLSX_MAX_CELLS. Reads the XML once, streaming
+    at most what the size limit allows; nothing is parsed into cells."""
+    import zipfile
+
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return None  # not a zip: the reader says so in its own words
+    members = z.infolist()
+    total = sum(m.file_size for m in members)
+    if total > XLSX_MAX_UNCOMPRESSED:
+        return (f"Excel 文件解压后过大（{total / 1024 ** 2:,.0f} MB，上限 {XLSX_MAX_UNCOMPRESSED / 1024 ** 2:,.0f} MB）：请拆分文件或改用 CSV",
+                f"the Excel file unpacks to {total / 1024 ** 2:,.0f} MB (limit {XLSX_MAX_UNCOMPRESSED / 1024 ** 2:,.0f} MB): split it or use CSV")
+    for m in members:
+        if m.compress_size and m.file_size > 1024 ** 2 and m.file_size / m.compress_size > XLSX_MAX_RATIO:
+            return (f"Excel 文件的 {m.filename} 压缩比异常（{m.file_size / m.compress_size:,.0f} 倍）：文件可能已损坏或被构造",
+                    f"{m.filename} in the Excel file is compressed {m.file_size / m.compress_size:,.0f}×: damaged or crafted")
+    names = _sheet_names(z)
+    for m in members:
+        if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", m.filename):
+            continue
+        with z.open(m) as fh:
+            xml = fh.read()
+        name = names.get(m.filename, m.filename.rsplit("/", 1)[-1])
+        # the widest column: cells of columns past Z have 2–3 letter references (rare in real
+        # files, so this loop is short); without any, the sheet ends at column Z or earlier
+        max_col = 26 if _ANY_CELL_REF.search(xml) else 0
+        for found in _WIDE_CELL_REF.finditer(xml):
+            max_col = max(max_col, _column_number(found.group(1)))
+            if max_col > XLSX_MAX_COLUMNS:
+                return (f"工作表 {name} 用到第 {max_col:,} 列（上限 {XLSX_MAX_COLUMNS} 列）：请删除多余的列或单元格",
+                        f"sheet {name} reaches column {max_col:,} (limit {XLSX_MAX_COLUMNS}): delete the stray columns or cells")
+        # rows come in order: the last <row r="…"> is the sheet's last row
+        last = max(xml.rfind(b"<row "), xml.rfind(b":row "))
+        found = _ROW_REF.search(xml, max(0, last - 16)) if last >= 0 else None
+        last_row = int(found.group(1)) if found else 0
+        if max_col == 26 and last_row * max_col > XLSX_MAX_CELLS:  # narrow it down: the last letter used
+            max_col = next(n for n in range(26, 0, -1) if re.search(rb'\sr="' + bytes([64 + n]) + rb'\d', xml))
+        if last_row * max_col > XLSX_MAX_CELLS:
+            return (f"工作表 {name} 的使用区域过大（{last_row:,} 行 × {max_col:,} 列，上限 {XLSX_MAX_CELLS:,} 个单元格）：请拆分文件或改用 CSV",
+                    f"sheet {name} spans {last_row:,} rows × {max_col:,} columns (limit {XLSX_MAX_CELLS:,} cells): split it or use CSV")
+    return None
+
+
 def _xlsx_sheets(data: bytes) -> list[tuple[str, list[list]]]:
     from python_calamine import CalamineWorkbook
 
@@ -123,6 +204,9 @@ def read(name: str, data: bytes) -> tuple[Source, list[dict]]:
         return src, [_problem(name, "", "", "", "", "文件为空", "the file is empty")]
     lower = name.lower()
     if lower.endswith((".xlsx", ".xlsm")):
+        refused = xlsx_limits(data)
+        if refused:
+            return src, [_problem(name, "", "", "", "", *refused)]
         try:
             sheets = _xlsx_sheets(data)
         except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem
@@ -538,6 +622,66 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
         return rows, sorted(covered), counties
     finally:
         con.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Running an import in a child process with a memory limit
+
+IMPORT_MEMORY_GB = 8.0  # address space of the import process; JUNHENG_IMPORT_MEMORY_GB overrides
+
+
+def _import_child(conn, db_path: str, files, mode: str, new: bool, source: str | None, limit: int) -> None:
+    """The child's side: cap the address space, import, send back the result or the problems."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        conn.send(("ok", import_files(db_path, files, mode=mode, new=new, source=source)))
+    except ImportFailed as exc:
+        conn.send(("failed", exc.problems, exc.total))
+    except MemoryError:
+        conn.send(("memory",))
+    except Exception as exc:  # noqa: BLE001 - reported to the user as the import's failure
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def import_isolated(db_path: str | Path, files: list[tuple[str, bytes]], mode: str = "replace", new: bool = False,
+                    source: str | None = None, memory_gb: float | None = None) -> Result:
+    """import_files in a separate process whose memory is capped, so that no file — however
+    large or crafted — can take the calling process (the app's server) down with it. Raises
+    ImportFailed as import_files does, and also when the child runs out of memory or dies."""
+    import multiprocessing
+
+    gb = memory_gb or float(os.environ.get("JUNHENG_IMPORT_MEMORY_GB", IMPORT_MEMORY_GB))
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_import_child, daemon=True,
+                        args=(send, str(db_path), files, mode, new, source, int(gb * 1024 ** 3)))
+    child.start()
+    send.close()
+    try:
+        message = receive.recv()
+    except EOFError:
+        message = ("died",)
+    finally:
+        receive.close()
+        child.join()
+    if message[0] == "ok":
+        return message[1]
+    if message[0] == "failed":
+        raise ImportFailed(message[1], message[2])
+    names = "、".join(n for n, _ in files)
+    if message[0] in ("memory", "died"):
+        why_zh = f"导入进程超出内存上限（{gb:g} GB）或异常退出（退出码 {child.exitcode}）"
+        why_en = f"the import process ran out of its memory limit ({gb:g} GB) or ended abnormally (exit code {child.exitcode})"
+    else:  # under a tight memory limit even loading a library can fail: say what limit was in force
+        why_zh = f"导入进程出错（内存上限 {gb:g} GB）：{message[1]}"
+        why_en = f"the import process failed (memory limit {gb:g} GB): {message[1]}"
+    raise ImportFailed(pd.DataFrame([_problem(names, "", "", "", "", f"{why_zh}；数据库未改动。文件可能过大或已损坏：请拆分或改用 CSV",
+                                              f"{why_en}; the database is unchanged. The file may be too large or damaged: split it or use CSV")],
+                                    columns=PROBLEM_COLUMNS))
 
 
 def problems_csv(problems: pd.DataFrame, lang: str = "zh") -> bytes:

@@ -45,8 +45,8 @@ if st.button(t("data_import", lang), type="primary", disabled=not uploads, key="
     files = [(f.name, f.getvalue()) for f in uploads]
     with st.spinner(t("data_importing", lang)):
         try:
-            result = importer.import_files(database_path(), files, mode=mode, new=new or summary.synthetic,
-                                           source=source or None)
+            result = importer.import_isolated(database_path(), files, mode=mode, new=new or summary.synthetic,
+                                              source=source or None)
         except importer.ImportFailed as exc:
             st.session_state["import_problems"] = exc.problems
             st.session_state["import_total"] = exc.total

@@ -1,0 +1,143 @@
+"""Hostile files: an Excel file that names cell XFD1048576, or a sheet whose used area would take
+gigabytes, is refused from its XML before any cell is read — the import process never
+allocates the grid — with a plain message, exit status 2 on the CLI and the database untouched.
+
+Files are generated here (a few KB each); each test runs the reader in a child process with a
+4 GB address-space limit, so a regression fails the test instead of taking the machine down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from analytics import importer
+from analytics.cli import main
+
+CORPUS = Path(__file__).parent / "corpus"
+
+_CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                  'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+                  'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+                  '"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
+                  'main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxml'
+                  'formats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+         'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+         'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+_WORKBOOK = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+             '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+             '<sheet name="学校" sheetId="1" r:id="rId1"/></sheets></workbook>')
+_WB_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+
+
+def xlsx(rows_xml: str) -> bytes:
+    """A minimal workbook whose one sheet, 学校, holds the given <row> elements."""
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             f'spreadsheetml/2006/main"><sheetData>{rows_xml}</sheetData></worksheet>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _RELS),
+                           ("xl/workbook.xml", _WORKBOOK), ("xl/_rels/workbook.xml.rels", _WB_RELS),
+                           ("xl/worksheets/sheet1.xml", sheet)):
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+def cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+ONE_CELL_AT_THE_LAST = xlsx(f'<row r="1">{cell("A1", "学校标识码")}</row>'
+                            f'<row r="1048576">{cell("XFD1048576", "x")}</row>')
+TALL_AND_WIDE = xlsx(f'<row r="1">{cell("A1", "学校标识码")}</row><row r="900000">{cell("GR900000", "x")}</row>')
+
+
+def read_in_a_capped_child(tmp_path: Path, data: bytes) -> subprocess.CompletedProcess:
+    """importer.read in a child process limited to 4 GB of address space."""
+    f = tmp_path / "hostile.xlsx"
+    f.write_bytes(data)
+    code = ("import resource, sys\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (4 * 1024 ** 3, 4 * 1024 ** 3))\n"
+            "from analytics import importer\n"
+            f"src, problems = importer.read('hostile.xlsx', open({str(f)!r}, 'rb').read())\n"
+            "print(problems[0]['problem_zh'] if problems else 'read')\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_a_2_kb_workbook_naming_cell_xfd1048576_is_refused_before_reading(tmp_path):
+    assert len(ONE_CELL_AT_THE_LAST) < 3000
+    run = read_in_a_capped_child(tmp_path, ONE_CELL_AT_THE_LAST)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "工作表 学校 用到第 16,384 列（上限 200 列）" in run.stdout
+
+
+def test_a_sheet_whose_used_area_is_too_large_is_refused(tmp_path):
+    """A1 and GR900000: 200 columns × 900,000 rows = 180 M cells from two cells."""
+    run = read_in_a_capped_child(tmp_path, TALL_AND_WIDE)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "使用区域过大（900,000 行 × 200 列" in run.stdout
+
+
+def test_a_crafted_compression_ratio_is_refused():
+    filler = "<row r=\"2\">" + cell("A2", "x" * 5_000_000) + "</row>"
+    problem = importer.xlsx_limits(xlsx(f'<row r="1">{cell("A1", "学校标识码")}</row>{filler}'))
+    assert problem is not None and "压缩比异常" in problem[0] and "compressed" in problem[1]
+
+
+def test_an_ordinary_workbook_passes_the_limits():
+    data = (CORPUS / "good_teachers_two_headers.xlsx").read_bytes()
+    assert importer.xlsx_limits(data) is None
+
+
+def test_the_cli_refuses_the_bomb_with_exit_2_and_the_database_untouched(tmp_path, capsys):
+    db_path = tmp_path / "real.duckdb"
+    good = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv"]
+    importer.import_files(db_path, [(n, (CORPUS / n).read_bytes()) for n in good], new=True, source="测试")
+    before = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    bomb = tmp_path / "schools.xlsx"
+    bomb.write_bytes(ONE_CELL_AT_THE_LAST)
+    assert main(["import", "--db", str(db_path), str(bomb)]) == 2
+    err = capsys.readouterr()
+    assert "schools.xlsx" in err.out + err.err and "16,384" in err.out + err.err
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize("name, data", [("bomb.xlsx", ONE_CELL_AT_THE_LAST)])
+def test_the_import_reports_the_file_and_changes_nothing(tmp_path, name, data):
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(tmp_path / "new.duckdb", [(name, data)], new=True)
+    p = info.value.problems
+    assert list(p["file"]) == [name] and "16,384" in p.iloc[0]["problem_en"]
+    assert not (tmp_path / "new.duckdb").exists()
+
+
+def test_an_import_that_exhausts_its_memory_limit_fails_cleanly(tmp_path):
+    """A child limited to 0.3 GB cannot even load its libraries: the caller gets ImportFailed
+    naming the file, not a dead process; nothing is written."""
+    data = (CORPUS / "good_schools.csv").read_bytes()
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_isolated(tmp_path / "new.duckdb", [("good_schools.csv", data)], new=True, memory_gb=0.3)
+    p = info.value.problems
+    assert p.iloc[0]["file"] == "good_schools.csv"
+    assert "内存上限" in p.iloc[0]["problem_zh"] and "0.3 GB" in p.iloc[0]["problem_zh"]
+    assert "unchanged" in p.iloc[0]["problem_en"]
+    assert not (tmp_path / "new.duckdb").exists()
+
+
+def test_an_isolated_import_returns_the_same_result_as_in_process(tmp_path):
+    names = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv"]
+    files = [(n, (CORPUS / n).read_bytes()) for n in names]
+    result = importer.import_isolated(tmp_path / "a.duckdb", files, new=True, source="测试")
+    assert result.changed and result.rows["schools"] == 3 and result.years == [2024]
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_isolated(tmp_path / "a.duckdb", [("bad_negative_area.csv", (CORPUS / "bad_negative_area.csv").read_bytes())])
+    assert info.value.problems.iloc[0]["column"] == "教学及辅助用房面积"
