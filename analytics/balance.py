@@ -165,11 +165,11 @@ SELECT j.* EXCLUDE (q1, q2, q3, q4, q5, q6, q7, norm_amount),
        -- G3: music and art rooms per 12 classes, with their smallest areas; rooms or areas not
        -- reported are no data (NULL), unless what is reported already fails
        CASE WHEN j.eligible THEN CASE
-           WHEN j.music_rooms IS NULL OR j.art_rooms IS NULL THEN NULL
            WHEN j.music_rooms < ceil(j.school_classes / $classes_per_room)
              OR j.art_rooms < ceil(j.school_classes / $classes_per_room) THEN FALSE
            WHEN j.music_room_min_m2 < $music_m2 OR j.art_room_min_m2 < $art_m2 THEN FALSE
-           WHEN j.music_room_min_m2 IS NULL OR j.art_room_min_m2 IS NULL THEN NULL
+           WHEN j.music_rooms IS NULL OR j.art_rooms IS NULL
+             OR j.music_room_min_m2 IS NULL OR j.art_room_min_m2 IS NULL THEN NULL
            ELSE TRUE END
        END AS g3_ok,
        -- G4: school size (compulsory pupils)

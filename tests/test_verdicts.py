@@ -223,9 +223,11 @@ def test_unreported_music_and_art_rooms_are_no_data_not_a_failure(tmp_path):
 
 
 def test_reported_rooms_too_few_still_fail_g3(tmp_path):
-    """Five classes need one room of each; zero art rooms fail whatever the music room's area."""
+    """Five classes need one room of each; zero art rooms fail, even when the music rooms are
+    not reported."""
     path = build(tmp_path / "a.duckdb", [School("a", {"primary": 200})])
-    execute(path, "UPDATE school_year SET art_rooms = 0, art_room_min_m2 = NULL, music_room_min_m2 = NULL")
+    execute(path, "UPDATE school_year SET art_rooms = 0, art_room_min_m2 = NULL, music_rooms = NULL, "
+                  "music_room_min_m2 = NULL")
     assert result(assess(path), "G3", "primary")["passed"] == False  # noqa: E712
 
 
