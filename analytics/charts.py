@@ -110,7 +110,7 @@ def target_chart(values: pd.DataFrame, table: pd.DataFrame, plan, metric: str, s
 
 
 def _axis_format(unit: str) -> str:
-    return ".0%" if unit in ("%", "pp") else ",.1f" if unit in ("h", "×") else ".2f"
+    return ".0%" if unit in ("%", "pp") else ",.1f" if unit in ("h", "×", "ratio") else ".2f"
 
 
 def progress_chart(series: pd.DataFrame, milestones: pd.DataFrame, path: pd.DataFrame, projection: pd.DataFrame,

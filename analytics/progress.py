@@ -379,6 +379,8 @@ def format_value(value, unit: str, lang: str = "zh") -> str:
         return f"{v:.2f} 倍" if zh else f"{v:.2f}×"
     if unit == "yuan":
         return f"{v:,.0f} 元" if zh else f"{v:,.0f} yuan"
+    if unit == "ratio":
+        return f"{v:.1f} : 1"
     return f"{v:.3f}"
 
 
@@ -390,8 +392,8 @@ def format_pace(pace, unit: str, lang: str = "zh") -> str:
     per = "/年" if lang != "en" else "/yr"
     if unit in ("%", "pp"):
         return f"{p * 100:+.1f} " + ("个百分点" if lang != "en" else "pp") + per
-    if unit == "h":
-        return f"{p:+.1f} " + ("学时" if lang != "en" else "h") + per
+    if unit in ("h", "ratio"):
+        return f"{p:+.1f}" + (" 学时" if unit == "h" and lang != "en" else " h" if unit == "h" else "") + per
     return f"{p:+.3f}{per}"
 
 

@@ -16,7 +16,7 @@ from analytics.paths import DATA_DIR
 PLANS_DIR = DATA_DIR / "plans"
 LEVELS = ("national", "province", "city", "county")
 SCOPES = ("province", "city", "county")
-UNITS = ("%", "pp", "", "h", "×", "yuan")
+UNITS = ("%", "pp", "", "h", "×", "yuan", "ratio")
 DIRECTIONS = (">=", "<=")
 
 
@@ -74,7 +74,7 @@ METRICS: dict[str, MetricInfo] = {m.id: m for m in (
     MetricInfo("rural_rooms_share", "农村学校功能室配备率", "Rural schools with the required rooms", "%", _AREAS,
                ("all",), "代理指标：乡村学校中音乐、美术专用教室达到G3配备标准的比例（未报送的学校不计入）。",
                "A proxy: rural schools whose music and art rooms meet G3 (schools not reporting are left out)."),
-    MetricInfo("pupil_teacher_ratio", "生师比", "Pupils per full-time teacher", "", _AREAS, ("all",),
+    MetricInfo("pupil_teacher_ratio", "生师比", "Pupils per full-time teacher", "ratio", _AREAS, ("all",),
                "在校生数 ÷ 专任教师数（全部学校）。", "Pupils ÷ full-time teachers (all schools)."),
     MetricInfo("rural_pay_premium", "农村教师工资高于城镇的幅度", "Rural teachers' pay above urban", "%", _AREAS,
                ("all",), "乡村专任教师平均年收入 ÷ 城镇（城区+镇区）专任教师平均年收入 − 1。",
