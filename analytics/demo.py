@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analytics import __version__, db, geo
+from analytics import __version__, census, db, geo
 from analytics.paths import DATA_DIR
 
 MODEL_FILE = DATA_DIR / "demo_model.toml"
@@ -34,8 +34,6 @@ Progress = Callable[[float, str], None]
 # Rough development level by province (first two adcode digits) for the national scope.
 _EAST = {"11", "12", "31", "32", "33", "35", "37", "44"}
 _WEST = {"15", "45", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"}
-_CHENGDU_CORE = {"510104", "510105", "510106", "510107", "510108"}
-_PASTORAL = {"5132", "5133", "5400", "6300"}  # 阿坝, 甘孜; whole Tibet and Qinghai by prefix below
 
 
 def load_model(path: Path = MODEL_FILE) -> dict:
@@ -52,55 +50,94 @@ def _noop(fraction: float, message: str) -> None:
 # Counties
 
 
-def county_params(regions: pd.DataFrame, model: dict, rng: np.random.Generator) -> pd.DataFrame:
-    """Per-county development level, size, urbanisation, inequality and policy strength."""
-    adcode = regions["adcode"].to_numpy()
+def _development(regions: pd.DataFrame, census: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Development level 0–1 per county: from the 2020 census where the county is in it (years
+    of schooling, urbanisation, minority share), else from the model's regional guess."""
     prov = regions["adcode"].str[:2].to_numpy()
+    city = regions["adcode"].str[:4].to_numpy()
+    kind = regions["county_kind"].to_numpy()
+    guess = np.where(np.isin(prov, list(_EAST)), 0.68, np.where(np.isin(prov, list(_WEST)), 0.42, 0.52))
+    guess = guess + np.where(kind == "区", 0.15, np.where(kind == "县级市", 0.06, 0.0))
+    guess = np.where(np.isin(city, ["5132", "5133"]) | np.isin(prov, ["54", "63"]), 0.18, guess)
+    guess = np.where(city == "5134", 0.22, guess)
+    known = regions["adcode"].isin(census.index).to_numpy()
+    c = census.reindex(regions["adcode"])
+    urban = (c["urban_population"] / c["population"]).to_numpy(float)
+    from_census = (0.5 + 0.16 * (c["schooling_years"].to_numpy(float) - 9.0) + 0.25 * (urban - 0.5)
+                   - 0.25 * c["minority_share"].to_numpy(float))
+    dev = np.where(known, from_census, guess)
+    return np.clip(dev + rng.normal(0, 0.05, len(regions)), 0.05, 0.99)
+
+
+def county_params(regions: pd.DataFrame, model: dict, rng: np.random.Generator,
+                  first_year: int = DEFAULT_YEARS[0]) -> pd.DataFrame:
+    """Per-county development level, size, urbanisation, inequality and policy strength.
+
+    Counties in the 2020 census (data/census) take their pupils from the real compulsory-age
+    population of the first demo year and their urban/town/rural mix from the real
+    urbanisation; counties whose adcode changed since 2020 fall back to the model."""
+    adcode = regions["adcode"].to_numpy()
     city = regions["adcode"].str[:4].to_numpy()
     kind = regions["county_kind"].to_numpy()
     n = len(regions)
     is_district = kind == "区"
     capital = np.isin(city, ["5101", "1101", "1201", "3101", "5001", "4401", "3201", "3301", "4201", "6101"])
+    table = census.load()
+    dev = _development(regions, table, rng)
 
-    dev = np.where(np.isin(prov, list(_EAST)), 0.68, np.where(np.isin(prov, list(_WEST)), 0.42, 0.52))
-    dev = dev + np.where(is_district, 0.15, np.where(kind == "县级市", 0.06, 0.0)) + np.where(capital, 0.12, 0.0)
-    pastoral = np.isin(city, ["5132", "5133"]) | np.isin(prov, ["54", "63"])
-    liangshan = city == "5134"
-    dev = np.where(pastoral, 0.18, dev)
-    dev = np.where(liangshan, 0.22, dev)
-    dev = np.where(np.isin(adcode, list(_CHENGDU_CORE)), 0.97, dev)
-    dev = np.where((city == "5101") & ~is_district, 0.74, dev)
-    dev = np.clip(dev + rng.normal(0, 0.07, n), 0.05, 0.99)
-
-    med = model["enrolment"]["median_primary"]
+    e = model["enrolment"]
+    med = e["median_primary"]
+    pastoral = dev < 0.25
     group_median = np.select(
-        [pastoral, liangshan, capital & is_district, is_district, kind == "县级市"],
-        [med["pastoral"], med["liangshan"], med["capital_district"], med["district"], med["city"]],
-        default=med["county"],
-    )
-    primary = group_median * rng.lognormal(0, model["enrolment"]["spread"], n)
+        [pastoral, capital & is_district, is_district, kind == "县级市"],
+        [med["pastoral"], med["capital_district"], med["district"], med["city"]], default=med["county"])
+    modelled = group_median * rng.lognormal(0, e["spread"], n)
+    known = np.isin(adcode, table.index)
+    ages = census.school_age(table.reindex(adcode).fillna(0), first_year)
+    enrolled = rng.normal(e["enrolment_rate"], 0.03, n)   # residents of school age in school there
+    primary = np.where(known, ages["primary_age"].to_numpy() * enrolled, modelled)
+    junior = np.where(known, ages["junior_age"].to_numpy() * enrolled,
+                      modelled * e["junior_per_primary"] * rng.lognormal(0, 0.08, n))
 
-    urban = np.where(is_district, 0.55 + 0.4 * dev, 0.12 + 0.3 * dev)
-    town = np.where(is_district, 0.7 * (1 - urban), 0.45 * np.ones(n))
+    c = table.reindex(adcode)
+    urbanised = (c["urban_population"] / c["population"]).to_numpy(float)
+    core = (c["core_population"] / c["population"]).to_numpy(float)
+    core = np.where(np.isnan(core), urbanised * np.clip(0.2 + 0.6 * urbanised, 0, 0.9), core)
+    # pupils by locale: residents' urbanisation, except that many rural children attend town
+    # schools (the schooling is more urban than the population)
+    stay = e["rural_pupils_stay"]
+    urban = np.where(known, core, np.where(is_district, 0.55 + 0.4 * dev, 0.12 + 0.3 * dev))
+    town = np.where(known, np.clip(urbanised - core, 0, 1) + (1 - urbanised) * (1 - stay),
+                    np.where(is_district, 0.7 * (1 - urban), 0.45))
     rural = np.clip(1 - urban - town, 0.0, 1.0)
     r = model["resources"]
     policy = np.clip(dev + rng.normal(0.05, 0.18, n), 0, 1)
+    trend = rng.normal(r["trend_mean"], r["trend_spread"], n)
+    u = rng.uniform(size=n)
+    stalled = u < r["stalled_share"]
+    # counties pushing for certification by 2026 (as the plans ask) close most of their weak
+    # schools' shortfall and fix their other criteria; more of them where development is higher
+    pushing = ~stalled & (rng.uniform(size=n) < np.clip(r["pushing_base"] + r["pushing_dev"] * dev, 0, 1))
     return pd.DataFrame(
         {
             "adcode": adcode,
             "dev": dev,
+            "census": known,
             "primary_students": primary,
-            "junior_students": primary * model["enrolment"]["junior_per_primary"] * rng.lognormal(0, 0.08, n),
+            "junior_students": junior,
             "share_urban": urban,
             "share_town": town,
             "share_rural": rural,
-            "inequality": np.clip(0.04 + 0.20 * (1 - dev) + rng.normal(0, 0.03, n), 0.03, None),
-            "trend": rng.normal(r["trend_mean"], r["trend_spread"], n),
-            "catch_up": rng.normal(0.04, 0.07, n),
+            # within-county spread of school resources: wide where development is low
+            "inequality": np.clip(r["spread_base"] + r["spread_dev"] * (1 - dev) + rng.normal(0, 0.04, n), 0.05, None),
+            "trend": np.where(stalled, rng.normal(-0.01, 0.02, n), trend),
+            "catch_up": np.where(stalled, 0.0, np.where(pushing, rng.uniform(*r["catch_up_pushing"], n),
+                                                         rng.uniform(*r["catch_up_other"], n))),
+            "pushing": pushing,
             "policy": policy,
             # a "sloppy" county lets a few schools slip on per-school rules (G3, G5, Q4)
             "sloppy": rng.uniform(size=n) < 0.45 * (1 - policy) ** 1.5,
-            "policy_trend": rng.normal(0.04, 0.05, n),
+            "policy_trend": np.where(stalled, 0.0, np.where(pushing, rng.normal(0.12, 0.03, n), rng.normal(0.03, 0.03, n))),
             "pay_base": 70000 + 70000 * dev + rng.normal(0, 5000, n),
             "exchange_rate": np.clip(rng.normal(0.09 + 0.12 * policy, 0.03, n), 0.01, 0.4),
         }
@@ -225,13 +262,22 @@ def make_schools(cp: pd.DataFrame, regions: pd.DataFrame, boundaries: pd.DataFra
     through = rep["kind"].isin(["九年一贯制", "十二年一贯制"]).to_numpy()
     limit = np.where(through, 2400, 1950)
     total = (rep["primary0"] + rep["junior0"]).to_numpy()
-    keep_big = rng.uniform(size=n) < 0.05 * (1 - dev)
+    pushing = cpi.loc[rep["adcode"], "pushing"].to_numpy()   # a county pushing for certification splits them
+    keep_big = (rng.uniform(size=n) < 0.05 * (1 - dev)) & ~pushing
     scale = np.where((total > limit) & ~keep_big, limit * rng.uniform(0.75, 1.0, n) / np.maximum(total, 1), 1.0)
     rep["primary0"] = np.rint(rep["primary0"] * scale).astype(int)
     rep["junior0"] = np.rint(rep["junior0"] * scale).astype(int)
+    # the school's standing within its county (log scale, shared by its 7 indicators): wider
+    # where the county is unequal; rural schools and teaching points lower, town/urban higher;
+    # junior-only schools (fewer, larger) more alike than primary schools
+    r = model["resources"]
     ineq = cpi.loc[rep["adcode"], "inequality"].to_numpy()
-    locale_effect = rep["locale"].map({"urban": 0.10, "town": 0.0, "rural": -0.10}).to_numpy()
-    rep["quality"] = dev + locale_effect - np.where(tp, 0.08, 0) + rng.normal(0, 1, n) * ineq
+    locale_effect = rep["locale"].map(r["locale_effect"]).to_numpy()
+    alike = np.where(rep["kind"].isin(["初中", "完全中学"]).to_numpy(), r["junior_alike"], 1.0)
+    z = rng.normal(0, 1, n)
+    z = np.where(z < 0, z * r["low_tail"], z * r["high_tail"])  # a few well-off flagship schools
+    rep["quality"] = (z * ineq * alike + locale_effect * (0.5 + ineq)
+                      - np.where(tp, r["teaching_point_penalty"], 0))
     private = rng.uniform(size=n) < rep["locale"].map(model["schools"]["private_share"]).to_numpy()
     rep["is_public"] = ~(private & ~tp & (rep["kind"].to_numpy() != "特殊教育学校"))
     rep = rep.sort_values(["adcode", "kind", "locale"], kind="stable").reset_index(drop=True)
@@ -260,12 +306,24 @@ def make_years(schools: pd.DataFrame, cp: pd.DataFrame, years: tuple[int, ...], 
     trend = cpi.loc[schools["adcode"], "trend"].to_numpy()
     catch = cpi.loc[schools["adcode"], "catch_up"].to_numpy()
     q = schools["quality"].to_numpy()
-    persistent = rng.normal(0, r["school_noise"], (7, n))
-    # Per-school G-criterion problems, only in "sloppy" counties
+    dev_school = cpi.loc[schools["adcode"], "dev"].to_numpy()
+    base = np.asarray(r["base"], float)[:, None]
+    gain = np.asarray(r["dev_gain"], float)[:, None]
+    county_effect = pd.DataFrame(rng.normal(0, 1, (len(cpi), 7)) * np.asarray(r["county_noise"], float),
+                                 index=cpi.index)
+    county_effect = county_effect.loc[schools["adcode"]].to_numpy().T        # (7, n)
+    # log(value / standard) = county level + the school's standing + its own noise per indicator
+    level = base + gain * (dev_school - 0.5) + county_effect
+    standing = (np.asarray(r["load"], float)[:, None] * q
+                + rng.normal(0, 1, (7, n)) * np.asarray(r["noise"], float)[:, None])
+    # Per-school G-criterion problems, only in "sloppy" counties; a county pushing for
+    # certification fixes them year by year (a problem school stays fixed)
     risk = np.where(cpi.loc[schools["adcode"], "sloppy"].to_numpy(), 0.03, 0.0)
-    music_short = rng.uniform(size=n) < risk
-    music_small = rng.uniform(size=n) < risk
-    crowded = rng.uniform(size=n) < risk * np.where(schools["locale"] == "urban", 2.0, 0.5)
+    pushing = cpi.loc[schools["adcode"], "pushing"].to_numpy()
+    fix_year = np.where(pushing, rng.integers(1, 4, n), 99)   # the year index from which it is fixed
+    music_short0 = rng.uniform(size=n) < risk
+    music_small0 = rng.uniform(size=n) < risk
+    crowded0 = rng.uniform(size=n) < risk * np.where(schools["locale"] == "urban", 2.0, 0.5)
     locale_sports = schools["locale"].map({"urban": 0.8, "town": 1.0, "rural": 1.1}).to_numpy()
     is_tp = (schools["kind"] == "教学点").to_numpy()
     is_special = (schools["kind"] == "特殊教育学校").to_numpy()
@@ -281,9 +339,12 @@ def make_years(schools: pd.DataFrame, cp: pd.DataFrame, years: tuple[int, ...], 
         pj = np.rint(schools["junior0"].to_numpy() * (1 + j_change) ** t * rng.lognormal(0, 0.02, n)).astype(int)
         pp[schools["primary0"].to_numpy() == 0] = 0
         pj[schools["junior0"].to_numpy() == 0] = 0
-        shift = r["base"] + r["slope"] * (q - 0.5) + (trend + catch * (0.5 - q)) * t
-        f = np.exp(shift + persistent + rng.normal(0, r["year_noise"], (7, n)))
+        # every year the county level moves by its trend, and schools below the county's level
+        # close part of their shortfall (catch-up); stalled counties do neither
+        now = np.where(standing < 0, standing * (1 - catch) ** t, standing)
+        f = np.exp(level + trend * t + now + rng.normal(0, r["year_noise"], (7, n)))
         total = pp + pj
+        music_short, music_small, crowded = (x & (t < fix_year) for x in (music_short0, music_small0, crowded0))
         # senior-high pupils of 完全中学 / 十二年一贯制 share the building (DOMAIN.md §1): the
         # facilities are sized for them too, a senior pupil at 1.2 junior pupils
         senior = np.where(has_senior, np.rint(pj * senior_per_junior * rng.lognormal(0, 0.1, n)), 0).astype(int)
@@ -326,6 +387,8 @@ def make_years(schools: pd.DataFrame, cp: pd.DataFrame, years: tuple[int, ...], 
                                 np.where(is_tp, np.ceil(pupils / 12), np.rint(pupils / ratio)))
             teachers = np.where(has, np.maximum(teachers, 2), 0).astype(int)
             per100 = np.maximum(100 * teachers / np.maximum(pupils, 1), 1e-9)
+            n_safe = np.maximum(teachers, 1)
+            staffed = pushing & (t >= fix_year)
             stage_rows.append(pd.DataFrame({
                 "school_id": schools["school_id"][has], "year": year, "stage": stage,
                 "students": pupils[has], "classes": classes[has], "max_class_size": maxc[has].astype(int),
@@ -333,10 +396,12 @@ def make_years(schools: pd.DataFrame, cp: pd.DataFrame, years: tuple[int, ...], 
             teacher_rows.append(pd.DataFrame({
                 "school_id": schools["school_id"][has], "year": year, "stage": stage,
                 "n_teachers": teachers[has],
-                # half a teacher added so rounding to whole teachers is not biased downwards
-                "p_qualified": np.clip(std[0] * f[0] / per100 + 0.5 / np.maximum(teachers, 1), 0, 0.99)[has],
-                "p_backbone": np.clip(std[1] * f[1] / per100 + 0.5 / np.maximum(teachers, 1), 0, 0.6)[has],
-                "p_pe_arts": np.clip(std[2] * f[2] / per100 + 0.5 / np.maximum(teachers, 1), 0, 0.5)[has],
+                # counts are round(p·n); a county pushing for certification staffs each school
+                # with at least the whole teachers its standard needs (from the year it fixes it)
+                **{name: np.clip(np.maximum(std[k] * f[k] / per100,
+                                            np.where(staffed, np.ceil(std[k] * pupils / 100 - 1e-9) / n_safe, 0)),
+                                 0, cap)[has]
+                   for k, name, cap in ((0, "p_qualified", 0.99), (1, "p_backbone", 0.6), (2, "p_pe_arts", 0.5))},
             }))
     return (pd.concat(facility_rows, ignore_index=True), pd.concat(stage_rows, ignore_index=True),
             pd.concat(teacher_rows, ignore_index=True))
@@ -381,10 +446,13 @@ def make_county_years(cp: pd.DataFrame, years: tuple[int, ...], rng: np.random.G
 # arguments too weakly: hash(…, 3) and hash(…, 4) are almost perfectly correlated.)
 _U = "(hash(concat_ws(':', $seed, g.school_id, g.stage, i, {tag})) / 18446744073709551616.0)"
 _UY = "(hash(concat_ws(':', $seed, g.school_id, g.stage, i, g.year, {tag})) / 18446744073709551616.0)"
-# Per school-stage offset for low-discrepancy assignment: teacher i has a trait when
-# frac(i·φ + offset) < p, so a school with n teachers gets round(p·n) of them, ±1.
+# Exact trait counts: a school-stage with n teachers gives a trait (degree, backbone, PE/arts)
+# to exactly round(p·n) of them, rotated by a per-school offset so that different traits fall on
+# different teachers. (A low-discrepancy draw, frac(i·φ + offset) < p, is off by up to 2 at
+# small n — the difference between a 140-pupil school having the 2 PE/arts teachers the 85 %
+# rule needs, or 1 — and with φ near a simple fraction far more.)
 _OFF = "(hash(concat_ws(':', $seed, g.school_id, g.stage, {tag})) / 18446744073709551616.0)"
-_LD = "((i * {phi} + {off}) % 1.0)"
+_LD = "((((i + floor({off} * g.n_teachers)::BIGINT) % g.n_teachers) + 0.5) / g.n_teachers)"
 
 TEACHERS_SQL = f"""
 INSERT INTO teachers
@@ -392,10 +460,15 @@ WITH slots AS (
     SELECT g.*, unnest(range(g.n_teachers)) AS i FROM _gen_teacher_params g
 ), draws AS (
     SELECT
-        g.*, c.dev, c.pay_base, c.exchange_rate, c.uncertified, c.short_training, s.locale,
-        {_LD.format(phi=0.6180339887, off=_OFF.format(tag=1))} AS u_degree, {_U.format(tag=2)} AS u_level,
-        {_LD.format(phi=0.7548776662, off=_OFF.format(tag=3))} AS u_backbone, {_U.format(tag=4)} AS u_backbone_level,
-        {_LD.format(phi=0.5698402910, off=_OFF.format(tag=5))} AS u_pe, {_U.format(tag=6)} AS u_subject,
+        g.*, c.dev, c.pay_base, s.locale,
+        -- a county pushing for certification fixes its teacher policies after the first year:
+        -- more exchanges, every teacher certified and trained
+        c.exchange_rate + CASE WHEN c.pushing THEN 0.03 * (g.year - $first_year) ELSE 0 END AS exchange_rate,
+        CASE WHEN c.pushing AND g.year > $first_year THEN 0 ELSE c.uncertified END AS uncertified,
+        CASE WHEN c.pushing AND g.year > $first_year THEN 0 ELSE c.short_training END AS short_training,
+        {_LD.format(off=_OFF.format(tag=1))} AS u_degree, {_U.format(tag=2)} AS u_level,
+        {_LD.format(off=_OFF.format(tag=3))} AS u_backbone, {_U.format(tag=4)} AS u_backbone_level,
+        {_LD.format(off=_OFF.format(tag=5))} AS u_pe, {_U.format(tag=6)} AS u_subject,
         {_U.format(tag=7)} AS u_cert, {_U.format(tag=8)} AS u_eligible,
         {_UY.format(tag=9)} AS u_exchange, {_UY.format(tag=10)} AS u_short,
         {_UY.format(tag=11)} AS u_hours, {_UY.format(tag=12)} AS u_year_hours,
@@ -427,7 +500,8 @@ WITH slots AS (
              WHEN u_subject < 0.67 THEN 'english' WHEN u_subject < 0.77 THEN 'science'
              WHEN u_subject < 0.83 THEN 'it' WHEN u_subject < 0.91 THEN 'moral'
              ELSE 'other' END AS subject,
-        u_full_time >= 0.03 AS full_time,
+        -- part-time posts (3 %) fall on teachers without a backbone or PE/arts designation
+        u_full_time >= 0.03 OR u_backbone < p_backbone OR u_pe < p_pe_arts AS full_time,
         u_cert >= uncertified AS certified,
         u_eligible < $eligible AS exchange_eligible,
         u_eligible < $eligible
@@ -458,9 +532,12 @@ WITH pupils AS (
     JOIN county_year cy ON cy.adcode = s.adcode AND cy.year = ssy.year
     GROUP BY ALL
 ), base AS (
-    SELECT p.school_id, p.year, s.kind, s.locale, c.dev, c.g6_ok, c.sloppy, c.maintenance_share,
+    SELECT p.school_id, p.year, s.kind, s.locale, c.dev, c.g6_ok, c.maintenance_share, c.donation_share,
+           -- a sloppy county under-spends on training at a few schools, until it pushes for certification
+           c.sloppy AND NOT (c.pushing AND p.year > $first_year) AS sloppy,
            CASE WHEN s.kind = '特殊教育学校' THEN $special * p.students * (0.9 + 0.4 * c.dev)
-                WHEN s.locale = 'rural' AND p.students < 100 AND c.g6_ok
+                WHEN ((s.kind = '小学' AND s.locale = 'rural') OR s.kind = '教学点') AND p.students < 100
+                     AND (c.g6_ok OR (c.pushing AND p.year > $first_year))
                     THEN p.norm_amount / p.students * 100
                 ELSE p.norm_amount END AS public_funding,
            sy.equipment_value_yuan, sy.teaching_area_m2,
@@ -474,18 +551,52 @@ WITH pupils AS (
     SELECT school_id, year, sum(annual_pay_yuan) AS personnel FROM teachers GROUP BY ALL
 ), items AS (
     SELECT school_id, year, 'public_funding' AS item, 'government' AS source, public_funding AS amount FROM base
-    UNION ALL SELECT school_id, year, 'maintenance', 'government', public_funding * maintenance_share FROM base
     UNION ALL SELECT school_id, year, 'teacher_training', 'government',
                      public_funding * (CASE WHEN sloppy AND u < 0.03 THEN 0.035 ELSE 0.0505 END + 0.03 * u) FROM base
     UNION ALL SELECT school_id, year, 'equipment', 'government', equipment_value_yuan * (0.06 + 0.06 * u) FROM base
     UNION ALL SELECT school_id, year, 'construction', 'government', teaching_area_m2 * 3200 * 0.04 * u FROM base
-    UNION ALL SELECT school_id, year, 'equipment', 'donation', equipment_value_yuan * 0.02 * u FROM base
-        WHERE u < 0.3
-    UNION ALL SELECT school_id, year, 'other', 'donation', public_funding * 0.05 * u FROM base WHERE u > 0.85
     UNION ALL SELECT school_id, year, 'personnel', 'government', personnel FROM pay
+), shares AS (
+    -- maintenance (运维) and donations as shares of all the school's funding: m and d of the
+    -- total once they are added, so amount = other items × share / (1 − m − d)
+    SELECT i.school_id, i.year, sum(i.amount) AS other,
+           least(b.maintenance_share + $maintenance_trend * (i.year - $first_year), 0.4) AS m,
+           b.donation_share * (0.5 + b.u) AS d
+    FROM items i JOIN base b USING (school_id, year)
+    GROUP BY i.school_id, i.year, b.maintenance_share, b.donation_share, b.u
+), extra AS (
+    SELECT school_id, year, 'maintenance' AS item, 'government' AS source, other * m / (1 - m - d) AS amount
+    FROM shares
+    UNION ALL SELECT school_id, year, 'equipment', 'donation', other * d / (1 - m - d) * 0.6 FROM shares
+    UNION ALL SELECT school_id, year, 'other', 'donation', other * d / (1 - m - d) * 0.4 FROM shares
 )
 SELECT school_id, year, item, source, round(amount, 0) FROM items
+UNION ALL SELECT school_id, year, item, source, round(amount, 0) FROM extra
 """
+
+
+def incomplete_returns(facilities: pd.DataFrame, county_years: pd.DataFrame, cp: pd.DataFrame, model: dict,
+                       rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave a few returns out, as real collections do: some counties miss one year's county
+    figures, and in some counties one school files no facilities return for a year."""
+    m = model["returns"]
+    counties = cp["adcode"].to_numpy()
+    weight = cp["dev"].to_numpy() / cp["dev"].sum()
+    years = sorted(county_years["year"].unique())
+    k = max(1, int(round(len(counties) * m["missing_county_year_share"])))   # per year
+    gone = pd.DataFrame([(c, y) for y in years for c in rng.choice(counties, k, replace=False, p=weight)],
+                        columns=["adcode", "year"])
+    county_years = county_years.merge(gone.assign(_gone=True), on=["adcode", "year"], how="left")
+    county_years = county_years[county_years["_gone"].isna()].drop(columns="_gone")
+    k = max(1, int(round(len(counties) * m["missing_facilities_share"])))    # per year
+    drop = set()
+    for year in years:
+        rows = facilities[(facilities["year"] == year)
+                          & facilities["school_id"].str[:6].isin(set(rng.choice(counties, k, replace=False, p=weight)))]
+        firsts = rows.groupby(rows["school_id"].str[:6])["school_id"].first()  # one school per county
+        drop |= {(sid, year) for sid in firsts}
+    keep = [pair not in drop for pair in zip(facilities["school_id"], facilities["year"])]
+    return facilities[keep].reset_index(drop=True), county_years.reset_index(drop=True)
 
 
 def build_demo(
@@ -512,16 +623,20 @@ def build_demo(
     regions = boundaries.rename(columns={"name": "county_name", "kind": "county_kind"})[
         ["adcode", "county_name", "city_adcode", "city_name", "province_adcode", "province_name", "county_kind"]
     ]
-    cp = county_params(regions, model, rng)
+    cp = county_params(regions, model, rng, years[0])
     progress(0.08, "生成学校")
     schools = make_schools(cp, regions, boundaries, model, rng)
     progress(0.2, "生成学校年度数据")
     facilities, stages, teacher_params = make_years(schools, cp, years, model, rng)
     county_years = make_county_years(cp, years, rng)
+    facilities, county_years = incomplete_returns(facilities, county_years, cp, model, rng)
     cp["uncertified"] = np.where(rng.uniform(size=len(cp)) < 0.15 * (1 - cp["policy"]), 0.003, 0.0)
     cp["short_training"] = np.where(rng.uniform(size=len(cp)) < 0.15 * (1 - cp["policy"]), 0.004, 0.0)
     cp["g6_ok"] = rng.uniform(size=len(cp)) < 0.8 + 0.2 * cp["policy"]
-    cp["maintenance_share"] = np.clip(rng.normal(0.12 + 0.1 * cp["dev"], 0.04), 0.03, 0.4)
+    f_cfg = model["funding"]
+    cp["maintenance_share"] = np.clip(rng.normal(f_cfg["maintenance_share"] + f_cfg["maintenance_dev"] * (cp["dev"] - 0.5),
+                                                 f_cfg["maintenance_spread"]), 0.05, 0.3)
+    cp["donation_share"] = np.clip(rng.lognormal(np.log(f_cfg["donation_share"]), 0.6, len(cp)), 0.002, 0.08)
 
     con = duckdb.connect(str(tmp))
     try:
@@ -542,10 +657,11 @@ def build_demo(
         con.register("tp_df", teacher_params)
         con.execute("CREATE TEMP TABLE _gen_teacher_params AS SELECT * FROM tp_df")
         progress(0.35, "生成教师记录")
-        params = {"seed": seed, "eligible": model["teachers"]["exchange_eligible_share"]}
+        params = {"seed": seed, "eligible": model["teachers"]["exchange_eligible_share"], "first_year": years[0]}
         con.execute(TEACHERS_SQL, params)
         progress(0.75, "生成经费记录")
-        con.execute(FUNDING_SQL, {"seed": seed, "special": float(model["funding"]["special_per_pupil"])})
+        con.execute(FUNDING_SQL, {"seed": seed, "special": float(model["funding"]["special_per_pupil"]),
+                                  "first_year": years[0], "maintenance_trend": float(f_cfg["maintenance_trend"])})
         meta = {
             "data_kind": "synthetic",
             "notice": SYNTHETIC_NOTICE,
