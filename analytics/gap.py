@@ -328,10 +328,15 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
     else:
         mv = pd.DataFrame(columns=["adcode", "stage", "n", "from_school", "to_school", "degree", "backbone", "pe_arts"])
 
-    # facilities apportioned to a school's records by weighted enrolment (a senior-high part keeps
-    # its own share), as the assessment splits them
+    # a school's whole addition (its senior-high part's share included: the building is one) is
+    # carried by its compulsory records in proportion to their weighted pupils, so the records
+    # add up to what is built and bought, and to what the scenario applies
     add_school = school_totals - start_totals
-    add = add_school[school_of] * np.nan_to_num(P * fpp)[:, None]
+    weight = np.nan_to_num(P * fpp)
+    school_weight = np.zeros(len(school_codes))
+    np.add.at(school_weight, school_of, weight)
+    share = np.divide(weight, school_weight[school_of], out=np.zeros_like(weight), where=school_weight[school_of] > 0)
+    add = add_school[school_of] * share[:, None]
     out = rec.drop(columns=["facility_per_pupil", *balance.INDICATORS])
     out["missing_data"] = ~known.all(axis=1)
     out["missing_indicators"] = [",".join(f"R{k + 1}" for k in range(7) if not row[k]) for row in known]

@@ -7,10 +7,26 @@ from functools import lru_cache
 import pandas as pd
 import shapely
 
-from analytics import geo
+from analytics import census, geo
 from analytics.balance import OVERALL, RESOURCE_IDS, Assessment
 from analytics.criteria import STAGES
 from analytics.i18n import locale_label, stage_label, status_label, t
+
+
+def census_text(adcode: str, lang: str = "zh") -> str | None:
+    """Real 2020 census context for a county (labelled as real, distinct from the school records),
+    or None when the county's adcode is not in the census (changed since 2020)."""
+    c = census.context(adcode)
+    if c is None:
+        return None
+    if lang == "en":
+        return (f"2020 census (real data): resident population {c['population']:,}; school-age (6–14) "
+                f"{c['school_age']:,}; urbanisation {c['urbanisation']:.1%}; ethnic minorities "
+                f"{c['minority_share']:.1%}; average schooling {c['schooling_years']:.1f} years. "
+                f"Source: {census.SOURCE_EN}.")
+    return (f"2020年人口普查（真实数据）：常住人口 {c['population'] / 1e4:,.1f} 万人，学龄人口（6–14岁）"
+            f"{c['school_age'] / 1e4:,.2f} 万人，城镇化率 {c['urbanisation']:.1%}，少数民族人口占比 "
+            f"{c['minority_share']:.1%}，平均受教育年限 {c['schooling_years']:.1f} 年。来源：{census.SOURCE_ZH}。")
 
 
 def county_rows(a: Assessment, adcode: str, year: int) -> pd.DataFrame:

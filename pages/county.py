@@ -27,6 +27,9 @@ if rows.empty:
     st.stop()
 head = rows.iloc[0]
 st.title(t("profile_title", lang, county=head["county_name"], city=head["city_name"], year=view.year))
+context = profile.census_text(view.county, lang)
+if context:
+    st.info(context, icon=":material/groups:")
 
 
 def download(frame, name: str, key: str) -> None:

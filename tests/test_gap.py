@@ -101,7 +101,8 @@ def test_budget_never_funds_a_county_that_cannot_pass():
 
 def test_scenario_database_passes_the_resource_part_on_the_demo(demo_db, tmp_path):
     """On the demo: apply the 2026 plan, re-assess the copy; every county and stage with assessed
-    schools passes RS and R1–R7, no school lost facilities, and the source is untouched."""
+    schools and complete resource data passes RS and R1–R7 (those with a school lacking its
+    facilities return stay 'no data'), no school lost facilities, and the source is untouched."""
     with duckdb.connect(str(demo_db), read_only=True) as con:
         plan = gap.make_plan(con, 2026)
         before_fac = con.execute("SELECT school_id, teaching_area_m2, sports_area_m2, equipment_value_yuan, "
@@ -113,10 +114,15 @@ def test_scenario_database_passes_the_resource_part_on_the_demo(demo_db, tmp_pat
                                 "multimedia_rooms FROM school_year WHERE year = 2026 ORDER BY 1").df()
         meta = dict(con.execute("SELECT key, value FROM metadata").fetchall())
     resource = a.results[a.results["part"] == "resource"]
-    assessed = a.counties[a.counties["schools_assessed"] > 0][["adcode", "stage"]]
-    resource = resource.merge(assessed, on=["adcode", "stage"])
-    assert len(resource) > 0
-    assert resource["passed"].fillna(False).all(), resource[resource["passed"] != True].head()  # noqa: E712
+    assessed = a.counties[a.counties["schools_assessed"] > 0]
+    complete = assessed[assessed["schools_missing_resource"] == 0][["adcode", "stage"]]
+    lacking = assessed[assessed["schools_missing_resource"] > 0][["adcode", "stage"]]
+    done = resource.merge(complete, on=["adcode", "stage"])
+    assert len(done) > 0 and len(lacking) > 0  # the demo has a few incomplete returns
+    assert done["passed"].fillna(False).all(), done[done["passed"] != True].head()  # noqa: E712
+    # where a school has no facilities return the plan plans nothing for it: still no data
+    unplanned = resource.merge(lacking, on=["adcode", "stage"])
+    assert unplanned[unplanned["criterion"].isin(["R4", "RS"])]["passed"].isna().all()
     cols = ["teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "multimedia_rooms"]
     assert (after_fac[cols].to_numpy() >= before_fac[cols].to_numpy() - 1e-6).all()
     assert "gap plan" in meta["scenario"] and meta["data_kind"] == "synthetic"
@@ -219,4 +225,17 @@ def test_plan_splits_added_facilities_by_weighted_enrolment(tmp_path):
                                    facilities_of="primary")])
     added = p.records["area_m2"].sum()
     assert 1600 + added == pytest.approx(0.85 * 5.8 * 410 / 1.1, abs=0.2)
+    assert p.counties.iloc[0]["resource_pass_after"]
+
+
+def test_a_complete_middle_schools_whole_addition_is_planned_and_costed(tmp_path):
+    """完全中学: 600 junior + 400 senior pupils share 3,600 m². Weighted pupils 660 + 528 = 1,188,
+    so a junior pupil has 3600·1.1/1188 = 3.33 m² (57 % of 5.8). Its only miss is raised to 85 %
+    (4.93 m²), which needs the whole building at 4.93·1188/1.1 = 5,324.4 m²: 1,724.4 m² more,
+    all of it costed on the school's one compulsory record (the senior part shares the building)."""
+    p = plan_for(tmp_path, [School("w", {"junior": 600}, kind="完全中学", senior=400,
+                                   values={"junior": (6.0, 1.5, 1.0, 6.0, 20.0, 6000.0, 5.0)})])
+    rec = p.records.iloc[0]
+    assert rec["area_m2"] == pytest.approx(0.85 * 5.8 * 1188 / 1.1 - 3600, abs=0.2)
+    assert rec["cost_yuan"] == pytest.approx(rec["area_m2"] * 4000)
     assert p.counties.iloc[0]["resource_pass_after"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from analytics import balance, db, profile
 from tests.factory import GOOD, School, build
 
@@ -75,3 +77,28 @@ def test_profile_lists_what_is_missing(tmp_path):
     assert {"R4", "RS", "G3"} <= set(missing["criterion"])
     row = profile.county_rows(a, "510104", 2024).set_index("stage").loc["primary"]
     assert "资源数据齐全的学校 1/2 所（50%）" in profile.completeness_text(row, "zh")
+
+
+def test_profile_shows_real_census_context_labelled_as_real():
+    """西昌市 in the 2020 census: resident population and school-age children from the bands."""
+    from analytics import census
+
+    row = census.load().loc["513401"]
+    text = profile.census_text("513401", "zh")
+    assert text.startswith("2020年人口普查（真实数据）") and "leiii/census" in text
+    assert f"{row['population'] / 1e4:,.1f} 万人" in text
+    ages = census.school_age(census.load().loc[["513401"]], 2020).iloc[0]
+    assert ages["primary_age"] == pytest.approx(row["age_5_9"] * 4 / 5 + row["age_10_14"] * 2 / 5)
+    assert ages["junior_age"] == pytest.approx(row["age_10_14"] * 3 / 5)
+    assert profile.census_text("519999", "zh") is None
+    assert "2020 census (real data)" in profile.census_text("513401", "en")
+
+
+def test_school_age_moves_with_the_demo_year():
+    """Primary pupils of 2023 (ages 6–11) were aged 3–8 at the 2020 census."""
+    from analytics import census
+
+    row = census.load().loc[["513401"]]
+    r = row.iloc[0]
+    expected = r["age_1_4"] * 2 / 4 + r["age_5_9"] * 4 / 5
+    assert census.school_age(row, 2023).iloc[0]["primary_age"] == pytest.approx(expected)
