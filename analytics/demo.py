@@ -216,12 +216,13 @@ def _locate(schools: pd.DataFrame, boundaries: pd.DataFrame, rng: np.random.Gene
     lon = np.empty(len(schools))
     lat = np.empty(len(schools))
     geom_by_code = dict(zip(boundaries["adcode"], boundaries.geometry))
+    is_urban = schools["locale"].to_numpy() == "urban"   # once: converting per county took 35 s nationally
     for adcode, idx in schools.groupby("adcode").indices.items():
         poly = geom_by_code[adcode]
         shapely.prepare(poly)
         minx, miny, maxx, maxy = poly.bounds
         seat = poly.representative_point()
-        urban = (schools["locale"].to_numpy()[idx] == "urban")
+        urban = is_urban[idx]
         spread = 0.08 * max(maxx - minx, maxy - miny)
         need = len(idx)
         got_x, got_y = np.empty(need), np.empty(need)
@@ -442,22 +443,33 @@ def make_county_years(cp: pd.DataFrame, years: tuple[int, ...], rng: np.random.G
 # --------------------------------------------------------------------------------------------
 # Bulk rows in DuckDB
 
-# Uniform [0, 1) from a hash of a string key. (DuckDB's multi-argument hash() combines its
-# arguments too weakly: hash(…, 3) and hash(…, 4) are almost perfectly correlated.)
-_U = "(hash(concat_ws(':', $seed, g.school_id, g.stage, i, {tag})) / 18446744073709551616.0)"
-_UY = "(hash(concat_ws(':', $seed, g.school_id, g.stage, i, g.year, {tag})) / 18446744073709551616.0)"
+# Uniform draws from hashes of string keys. (DuckDB's multi-argument hash() combines its
+# arguments too weakly: hash(…, 3) and hash(…, 4) are almost perfectly correlated, so the key is
+# one concatenated string.) One 64-bit hash gives four 16-bit uniforms: a teacher needs three
+# hashes (two fixed, one per year) instead of fourteen.
+_H = "hash(concat_ws(':', $seed, g.school_id, g.stage, i{extra}))"
+_BITS = "((({h} >> {shift}) & 65535) / 65536.0)"
+_OFF = "(hash(concat_ws(':', $seed, school_id, stage, {tag})) / 18446744073709551616.0)"
 # Exact trait counts: a school-stage with n teachers gives a trait (degree, backbone, PE/arts)
 # to exactly round(p·n) of them, rotated by a per-school offset so that different traits fall on
 # different teachers. (A low-discrepancy draw, frac(i·φ + offset) < p, is off by up to 2 at
 # small n — the difference between a 140-pupil school having the 2 PE/arts teachers the 85 %
 # rule needs, or 1 — and with φ near a simple fraction far more.)
-_OFF = "(hash(concat_ws(':', $seed, g.school_id, g.stage, {tag})) / 18446744073709551616.0)"
 _LD = "((((i + floor({off} * g.n_teachers)::BIGINT) % g.n_teachers) + 0.5) / g.n_teachers)"
 
 TEACHERS_SQL = f"""
 INSERT INTO teachers
-WITH slots AS (
-    SELECT g.*, unnest(range(g.n_teachers)) AS i FROM _gen_teacher_params g
+WITH params AS (
+    -- per school and stage: the trait offsets, computed once, not once per teacher
+    SELECT *, {_OFF.format(tag=1)} AS off_degree, {_OFF.format(tag=3)} AS off_backbone,
+           {_OFF.format(tag=5)} AS off_pe
+    FROM _gen_teacher_params
+), slots AS (
+    SELECT p.*, unnest(range(p.n_teachers)) AS i FROM params p
+), hashed AS (
+    SELECT g.*, {_H.format(extra=", 'a'")} AS h1, {_H.format(extra=", 'b'")} AS h2,
+           {_H.format(extra=", g.year")} AS hy
+    FROM slots g
 ), draws AS (
     SELECT
         g.*, c.dev, c.pay_base, s.locale,
@@ -466,19 +478,21 @@ WITH slots AS (
         c.exchange_rate + CASE WHEN c.pushing THEN 0.03 * (g.year - $first_year) ELSE 0 END AS exchange_rate,
         CASE WHEN c.pushing AND g.year > $first_year THEN 0 ELSE c.uncertified END AS uncertified,
         CASE WHEN c.pushing AND g.year > $first_year THEN 0 ELSE c.short_training END AS short_training,
-        {_LD.format(off=_OFF.format(tag=1))} AS u_degree, {_U.format(tag=2)} AS u_level,
-        {_LD.format(off=_OFF.format(tag=3))} AS u_backbone, {_U.format(tag=4)} AS u_backbone_level,
-        {_LD.format(off=_OFF.format(tag=5))} AS u_pe, {_U.format(tag=6)} AS u_subject,
-        {_U.format(tag=7)} AS u_cert, {_U.format(tag=8)} AS u_eligible,
-        {_UY.format(tag=9)} AS u_exchange, {_UY.format(tag=10)} AS u_short,
-        {_UY.format(tag=11)} AS u_hours, {_UY.format(tag=12)} AS u_year_hours,
-        {_U.format(tag=13)} AS u_pay, {_U.format(tag=14)} AS u_full_time
-    FROM slots g
+        {_LD.format(off="g.off_degree")} AS u_degree, {_LD.format(off="g.off_backbone")} AS u_backbone,
+        {_LD.format(off="g.off_pe")} AS u_pe,
+        {_BITS.format(h="h1", shift=0)} AS u_level, {_BITS.format(h="h1", shift=16)} AS u_backbone_level,
+        {_BITS.format(h="h1", shift=32)} AS u_subject, {_BITS.format(h="h1", shift=48)} AS u_cert,
+        {_BITS.format(h="h2", shift=0)} AS u_eligible, {_BITS.format(h="h2", shift=16)} AS u_pay,
+        {_BITS.format(h="h2", shift=32)} AS u_full_time,
+        {_BITS.format(h="hy", shift=0)} AS u_exchange, {_BITS.format(h="hy", shift=16)} AS u_short,
+        {_BITS.format(h="hy", shift=32)} AS u_hours, {_BITS.format(h="hy", shift=48)} AS u_year_hours
+    FROM hashed g
     JOIN _gen_counties c ON c.adcode = substr(g.school_id, 1, 6)
     JOIN schools s ON s.school_id = g.school_id
 ), teachers AS (
     SELECT
-        'T' || substr(md5($seed::VARCHAR || school_id || stage || i::VARCHAR), 1, 16) AS teacher_id,
+        -- pseudonymous: the school, the stage and a number (no name, no id number)
+        'T' || school_id || CASE stage WHEN 'primary' THEN 'P' ELSE 'J' END || lpad(i::VARCHAR, 4, '0') AS teacher_id,
         year, school_id, stage,
         CASE
             WHEN stage = 'primary' AND u_degree < p_qualified THEN
