@@ -18,7 +18,7 @@ import shapely
 from analytics import balance, charts, fonts, maps, profile, progress, reports
 from analytics.criteria import Criteria
 from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
-from analytics.targets import Plan
+from analytics.targets import METRICS, Plan
 
 FORMATS = ("png2", "png3", "svg", "pdf")
 MIME = {"png2": "image/png", "png3": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
@@ -173,13 +173,16 @@ def map_figure(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Crite
 
 
 def _chart_figure(chart: alt.TopLevelMixin, title: str, subtitle: list[str], ctx: Context, width: int,
-                  height: int | None = None) -> alt.VConcatChart:
+                  height: int | None = None, notes: list[str] | tuple = ()) -> alt.VConcatChart:
+    """A chart for print: title, subtitle, the chart, then the source and the method notes."""
     body = charts.bare(chart)
     if isinstance(body, (alt.Chart, alt.LayerChart)):  # facets size their panels themselves
         body = body.properties(width=width, **({"height": height} if height else {}))
         if ctx.mark:
             body = alt.layer(body, charts.watermark(ctx.mark, width, height or 230))
-    return charts.print_layout(body, title, subtitle, [ctx.source_line(with_boundaries=False)], width, ctx.mark)
+    chars = max(40, (2 * width // 13 if ctx.lang != "en" else width // 6))
+    return charts.print_layout(body, title, subtitle, [ctx.source_line(with_boundaries=False), *_wrap(list(notes), chars)],
+                               width, ctx.mark)
 
 
 def cv_figure(a: balance.Assessment, adcode: str, year: int, stage: str, ctx: Context) -> alt.VConcatChart:
@@ -187,7 +190,8 @@ def cv_figure(a: balance.Assessment, adcode: str, year: int, stage: str, ctx: Co
     cv = profile.cv_table(a, adcode, year, stage)
     name = region_name(a, adcode, lang)
     return _chart_figure(charts.cv_bars(cv, lang).properties(title=""), f"{name} {year} · {t('cv_chart', lang)}",
-                         method_notes(a.criteria, lang), ctx, width=560)
+                         [f"{t('stage', lang)}：{stage_label(stage, lang)}"], ctx, width=560,
+                         notes=method_notes(a.criteria, lang))
 
 
 def status_figure(a: balance.Assessment, region: str, stage: str, ctx: Context) -> alt.VConcatChart:
@@ -197,7 +201,8 @@ def status_figure(a: balance.Assessment, region: str, stage: str, ctx: Context) 
     name = region_name(a, region, lang)
     return _chart_figure(charts.status_counts(counties, lang).properties(title=""),
                          f"{name} · {t('status_counts', lang)}",
-                         [f"{t('stage', lang)}：{stage_label(stage, lang)}"], ctx, width=560, height=240)
+                         [f"{t('stage', lang)}：{stage_label(stage, lang)}"], ctx, width=560, height=240,
+                         notes=method_notes(a.criteria, lang))
 
 
 def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: int, ctx: Context) -> alt.VConcatChart:
@@ -209,17 +214,21 @@ def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: in
     chart = charts.urban_rural_bars(g, lang)
     name = region_name(a, region, lang)
     title = f"{name} {year}年 · 城乡差距" if lang != "en" else f"{name} {year} · urban–rural gaps"
-    return _chart_figure(chart, title, [t("urban_rural_note", lang)], ctx, width=150)
+    return _chart_figure(chart, title, [t("urban_rural_note", lang)], ctx, width=150,
+                         notes=method_notes(a.criteria, lang)[1:])
 
 
 def progress_figure(values: pd.DataFrame, table: pd.DataFrame, plan: Plan, metric: str, stage: str, region: str,
-                    as_of: int, names: dict[str, str], ctx: Context) -> alt.VConcatChart:
+                    as_of: int, names: dict[str, str], ctx: Context, criteria: Criteria | None = None) -> alt.VConcatChart:
     lang = ctx.lang
     chart = charts.target_chart(values, table, plan, metric, stage, region, as_of, names, lang)
     title = chart.title
     subtitle = [title.subtitle, (f"目标规划：{plan.title(lang)}；截至{as_of}年" if lang != "en"
                                  else f"Plan: {plan.title(lang)}; as of {as_of}")]
-    return _chart_figure(chart.properties(title=""), title.text, subtitle, ctx, width=560)
+    info = METRICS[metric]
+    notes = ([f"{info.label(lang)}{'：' if lang != 'en' else ': '}{info.definition(lang)}"] if info.definition(lang) else [])
+    notes += method_notes(criteria, lang)[1:] if criteria is not None else []
+    return _chart_figure(chart.properties(title=""), title.text, subtitle, ctx, width=560, notes=notes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,7 +342,7 @@ def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria,
         figures["map_cv_composite"] = map_figure(a, gaps, criteria, region, "cv_composite", year, stage, ctx, plan)
         figures["status_counts"] = status_figure(a, region, stage, ctx)
     for metric, st in dict.fromkeys((tg.metric, tg.stage) for tg in plan.targets):
-        figures[f"progress_{metric}"] = progress_figure(values, table, plan, metric, st, region, year, names, ctx)
+        figures[f"progress_{metric}"] = progress_figure(values, table, plan, metric, st, region, year, names, ctx, criteria)
     for name, fig in figures.items():
         rendered = render_all(fig, FORMATS if name.startswith("map") else ("png2", "svg"))
         for fmt, data in rendered.items():
@@ -376,7 +385,7 @@ def figure(kind: str, a: balance.Assessment, gaps: pd.DataFrame, criteria: Crite
         return gaps_figure(a, gaps, region, year, ctx)
     if kind == "progress":
         m, _, st = metric.partition(":")
-        return progress_figure(values, table, plan, m, st or "all", region, year, names or {}, ctx)
+        return progress_figure(values, table, plan, m, st or "all", region, year, names or {}, ctx, criteria)
     if kind == "sheet":
         return briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx)
     raise ValueError(f"unknown figure kind {kind!r}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -142,6 +143,9 @@ def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: s
     _print_setup(ws, last, ncols, "3:4")
 
 
+MISSING = "缺数据"
+
+
 def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: str, year: int, name: str,
                  notes: list[str]) -> None:
     """学校达标情况表: every assessed school and stage with R1–R7, standards met and the verdict."""
@@ -168,9 +172,12 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
     for row in s.itertuples(index=False):
         ratios = [getattr(row, f"ratio_r{i}") for i in range(1, 8)]
         lowest = min((x for x in ratios if x == x), default=float("nan"))
+        # a school lacking an indicator's data shows 缺数据 there and cannot be judged (never 否/0)
+        known = not pd.isna(row.compliant)
         values = [names.get(row.adcode, row.adcode), row.name, stage_label(row.stage), int(row.students),
-                  *[getattr(row, f"r{i}") for i in range(1, 8)], int(row.standards_met), lowest,
-                  "是" if row.compliant else "否"]
+                  *[MISSING if pd.isna(getattr(row, f"r{i}")) else getattr(row, f"r{i}") for i in range(1, 8)],
+                  int(row.standards_met) if not pd.isna(row.standards_met) else MISSING,
+                  lowest if known else MISSING, ("是" if row.compliant else "否") if known else MISSING]
         for c, v in enumerate(values, start=1):
             cell = ws.cell(r, c, None if isinstance(v, float) and v != v else v)
             if 5 <= c <= 11:
@@ -184,7 +191,7 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
             elif c == 2:
                 style = "jh_text_left"
             else:
-                style = "jh_text_miss" if c == 14 and not row.compliant else "jh_text"
+                style = "jh_text_miss" if c == 14 and known and not row.compliant else "jh_text"
             cell.style = style
         r += 1
     last = _notes(ws, r + 1, notes, ncols) - 1

@@ -118,3 +118,22 @@ def test_cli_export_writes_the_briefing_pack(demo_db, tmp_path):
     assert {"513401_2026_briefing.pdf", "513401_2026_map_status@2x.png", "513401_2026_map_status@3x.png",
             "513401_2026_map_status.svg", "513401_2026_tables.xlsx", "513401_2026_cv@2x.png"} <= names
     assert len(PdfReader(out / "513401_2026_briefing.pdf").pages) == 1
+
+
+def test_official_school_table_shows_missing_data_as_missing(tmp_path):
+    """A school with no facilities return: its R4–R7, standards met and verdict read 缺数据
+    (the table used to crash on it; it must never read 否 or 0)."""
+    from tests.factory import School, build
+
+    path = build(tmp_path / "a.duckdb", [School("a", {"primary": 200}), School("b", {"primary": 200}, facilities=False)])
+    with db.connect(path) as con:
+        a = balance.assess(con, 2024)
+    ctx = exports.Context(source="测试", synthetic=True)
+    wb = load_workbook(io.BytesIO(reports.workbook(a, a.criteria, "510104", 2024, ctx)))
+    ws = wb["学校达标情况表"]
+    rows = {ws.cell(r, 2).value: [ws.cell(r, c).value for c in range(1, 15)] for r in range(5, 7)}
+    b = rows["学校b"]
+    assert b[7:11] == ["缺数据"] * 4 and b[11:14] == ["缺数据"] * 3
+    assert rows["学校a"][13] == "是"
+    notes = " ".join(str(ws.cell(r, 1).value) for r in range(7, ws.max_row + 1))
+    assert "加权在校生" in notes and "教学点" in notes and "缺数据" in notes
