@@ -151,6 +151,7 @@ def coerce(column: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     empty = s == ""
     if column.type == "text":
         out = s.str.replace(r"\.0$", "", regex=True)  # ids that Excel turned into numbers
+        out = out.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)  # the apostrophe exports put before =…
         bad = empty if column.required else pd.Series(False, index=s.index)
         return out.where(~empty, None), bad
     if column.type == "bool":

@@ -37,7 +37,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import balance
+from analytics import balance, cells
 from analytics.criteria import STAGES, Criteria, load_criteria
 from analytics.paths import DATA_DIR
 
@@ -739,6 +739,7 @@ def excel_bytes(plan: GapPlan, region: str, lang: str = "zh", synthetic_note: st
             frame.to_excel(xl, sheet_name=names[i], index=False, startrow=2 if synthetic_note else 0)
             if synthetic_note:
                 xl.sheets[names[i]]["A1"] = synthetic_note
+        cells.values_only(xl.book)  # a school named "=…" stays text
     return buf.getvalue()
 
 

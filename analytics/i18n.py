@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 LANGUAGES = ("zh", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -150,6 +152,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "legend_no_data": {"zh": "无数据", "en": "No data"},
     "tip_status": {"zh": "状态", "en": "Status"},
     "definitions": {"zh": "指标口径（规划未明确处的计算方法）", "en": "Definitions (where the plans leave a metric open)"},
+    "readonly_data": {"zh": "只读模式（JUNHENG_READONLY）：本服务不接受导入，数据只能由管理员在服务器上更新。",
+                      "en": "Read-only mode (JUNHENG_READONLY): this server accepts no import; the data is updated by its administrator on the server."},
+    "readonly_no_db": {"zh": "只读模式下找不到数据库，且不会自动生成演示数据：请管理员先导入数据或运行 build-demo。",
+                       "en": "Read-only mode and no database: the demo is not built automatically. Ask the administrator to import data or run build-demo."},
     "not_reported": {"zh": "未报送", "en": "not reported"},
     "col_missing_indicators": {"zh": "缺少的指标", "en": "Indicators missing"},
     "completeness": {"zh": "数据完整性", "en": "Data completeness"},
@@ -254,6 +260,16 @@ def t(key: str, lang: str = "zh", **fmt: object) -> str:
     """The UI string `key` in `lang`, formatted with fmt."""
     text = STRINGS[key].get(lang) or STRINGS[key]["zh"]
     return text.format(**fmt) if fmt else text
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def plain(text: object) -> str:
+    """Text from the data (school names, a source line) made safe for Streamlit's Markdown: every
+    Markdown, HTML and directive character is escaped, so it shows as typed — an imported
+    '![t](http://host/t.png)' is text, not an image the viewer's browser would fetch."""
+    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", "  \n")
 
 
 def status_label(status: str, lang: str = "zh") -> str:

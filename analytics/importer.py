@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import db, dictionary, geo
+from analytics import cells, db, dictionary, geo
 from analytics.criteria import load_criteria
 
 MAX_PROBLEMS_PER_FILE = 200
@@ -690,4 +690,4 @@ def problems_csv(problems: pd.DataFrame, lang: str = "zh") -> bytes:
     cols = {"file": "文件" if zh else "file", "sheet": "工作表" if zh else "sheet", "row": "行" if zh else "row",
             "column": "列" if zh else "column", "value": "值" if zh else "value",
             ("problem_zh" if zh else "problem_en"): "问题" if zh else "problem"}
-    return problems[list(cols)].rename(columns=cols).to_csv(index=False).encode("utf-8-sig")
+    return cells.csv_bytes(problems[list(cols)].rename(columns=cols))  # values echo the files: inert

@@ -313,11 +313,14 @@ def view_for(bounds: tuple[float, float, float, float], width: int = 800, height
 # Deck
 
 
-TOOLTIP_HTML = "<b>{name}</b> <span style='color:#666'>{sub}</span><br/>{l1}<br/>{l2}<br/>{l3}"
+# A text tooltip, never HTML: names come from imported files, and deck.gl's html template puts
+# them into the page unescaped in some Streamlit versions (a school named <img src=…> would
+# fetch an outside URL). The text template shows them as they are.
+TOOLTIP_TEXT = "{name}  {sub}\n{l1}\n{l2}\n{l3}"
 
 
 def _tip(name: str, sub: str, lines: list[str]) -> dict[str, str]:
-    """Tooltip fields of one record (deck.gl fills them into TOOLTIP_HTML as text)."""
+    """Tooltip fields of one record (deck.gl fills them into TOOLTIP_TEXT as text)."""
     lines = (lines + ["", "", ""])[:3]
     return {"name": name, "sub": sub, "l1": lines[0], "l2": lines[1], "l3": lines[2]}
 
@@ -405,6 +408,6 @@ def build_deck(region: str, counties: list[dict], selected: str | None = None,
         # no basemap, and none fetched: with map_style=None Streamlit swaps in an online CARTO
         # basemap; pydeck's default-style sentinel ("__MAP_STYLE__") makes it draw none
         map_provider=None,
-        tooltip={"html": TOOLTIP_HTML, "style": {"backgroundColor": "white", "color": "#222", "fontSize": "13px",
-                                            "border": "1px solid #ccc"}},
+        tooltip={"text": TOOLTIP_TEXT, "style": {"whiteSpace": "pre-line", "backgroundColor": "white", "color": "#222",
+                                                 "fontSize": "13px", "border": "1px solid #ccc"}},
     )

@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analytics import balance, progress
+from analytics import balance, cells, progress
 from analytics.criteria import STAGES, Criteria
 from analytics.i18n import method_notes, stage_label
 
@@ -216,5 +216,6 @@ def workbook(a: balance.Assessment, criteria: Criteria, region: str, year: int, 
     cv_sheet(ws, a, criteria, region, year, name, notes)
     school_sheet(wb.create_sheet("学校达标情况表"), a, criteria, region, year, name, notes)
     buf = io.BytesIO()
+    cells.values_only(wb)  # a school named "=…" stays text
     wb.save(buf)
     return buf.getvalue()

@@ -11,7 +11,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from analytics import dictionary
+from analytics import cells, dictionary
 
 HEAD = PatternFill("solid", fgColor="DDEBF7")
 
@@ -86,8 +86,9 @@ def write_templates(out: Path) -> list[Path]:
 # The whole database in template format
 
 
-def _select(table: dictionary.Table) -> str:
-    """SELECT of a table with Chinese headers and Chinese words for codes, as a user would fill it."""
+def _select(table: dictionary.Table, csv: bool = False) -> str:
+    """SELECT of a table with Chinese headers and Chinese words for codes, as a user would fill it
+    (for CSV, text cells that a spreadsheet would run as formulas get a leading apostrophe)."""
     parts = []
     for c in table.columns:
         if c.type == "enum":
@@ -95,6 +96,8 @@ def _select(table: dictionary.Table) -> str:
             expr = f"CASE {c.name} {cases} END"
         elif c.type == "bool":
             expr = f"CASE WHEN {c.name} THEN '是' WHEN NOT {c.name} THEN '否' END"
+        elif c.type == "text" and csv:
+            expr = cells.neutral_sql(c.name)
         else:
             expr = c.name
         parts.append(f'{expr} AS "{c.zh}"')
@@ -113,7 +116,8 @@ def export_tables(con: duckdb.DuckDBPyConnection, out: Path, fmt: str = "csv") -
         order = ", ".join(f'"{t.column(k).zh}"' for k in t.key)
         if fmt == "csv":
             path = out / f"{t.name}.csv"
-            con.execute(f"COPY ({_select(t)} ORDER BY {order}) TO '{path}' (HEADER, DELIMITER ',')")
+            target = str(path).replace("'", "''")  # a quote in the folder name must not end the literal
+            con.execute(f"COPY ({_select(t, csv=True)} ORDER BY {order}) TO '{target}' (HEADER, DELIMITER ',')")
             paths.append(path)
             continue
         years = [None] if not t.yearly else [r[0] for r in con.execute(
@@ -126,7 +130,8 @@ def export_tables(con: duckdb.DuckDBPyConnection, out: Path, fmt: str = "csv") -
             ws = wb.create_sheet(t.zh)
             ws.append(list(frame.columns))
             for row in frame.itertuples(index=False, name=None):
-                ws.append([None if (isinstance(v, float) and v != v) or v is pd.NA else v for v in row])
+                ws.append(cells.xlsx_row(ws, [None if (isinstance(v, float) and v != v) or v is pd.NA else v
+                                              for v in row]))
             wb.save(path)
             paths.append(path)
     return paths

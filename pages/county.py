@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, profile
+from analytics import cells, charts, profile
 from analytics.i18n import method_notes, stage_label, status_label, t
 from pages.ui import common
 
@@ -33,7 +33,7 @@ if context:
 
 
 def download(frame, name: str, key: str) -> None:
-    st.download_button(t("download_csv", lang), frame.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button(t("download_csv", lang), cells.csv_bytes(frame),
                        file_name=f"{view.county}_{view.year}_{name}.csv", mime="text/csv", key=key)
 
 

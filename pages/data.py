@@ -10,7 +10,7 @@ import streamlit as st
 
 from analytics import importer, templates
 from analytics.i18n import t
-from analytics.paths import database_path
+from analytics.paths import database_path, read_only
 from pages.ui import common
 
 path, version = common.shell()
@@ -31,6 +31,11 @@ def common_zip() -> bytes:
 
     return zip_bytes(templates.template_files())
 
+
+if read_only():
+    st.info(t("readonly_data", lang))
+    common.finish()
+    st.stop()
 
 st.subheader(t("data_upload", lang))
 uploads = st.file_uploader(t("data_files", lang), type=["csv", "xlsx"], accept_multiple_files=True, key="uploads")

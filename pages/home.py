@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import balance, charts
-from analytics.i18n import method_notes, status_label, t
+from analytics.i18n import method_notes, plain, status_label, t
 from pages.ui import common
 
 path, version = common.shell()
@@ -49,6 +49,6 @@ with right:
 for note in method_notes(a.criteria, lang):
     st.caption(note)
 source = summary.meta.get("notice", "") if summary.synthetic else summary.meta.get("source", "")
-st.caption(t("source_line", lang, source=source) + f" · {t('database', lang)}: {path.rsplit('/', 1)[-1]}")
+st.caption(t("source_line", lang, source=plain(source)) + f" · {t('database', lang)}: {plain(path.rsplit('/', 1)[-1])}")
 
 common.finish()

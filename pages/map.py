@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from analytics import maps
-from analytics.i18n import stage_label, t
+from analytics.i18n import plain, stage_label, t
 from pages.ui import common
 
 path, version = common.shell()
@@ -84,6 +84,6 @@ with legend_col:
         if chosen:
             st.markdown(f"**{t('selected_school', lang)}**")
             c = chosen[0]
-            st.markdown(f"{c['name']}  \n{c['sub']}  \n{c['l1']}  \n{c['l2']}")
+            st.markdown("  \n".join(plain(c[k]) for k in ("name", "sub", "l1", "l2")))  # data text: plain
 
 common.finish()

@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import charts, maps, progress
+from analytics import cells, charts, maps, progress
 from analytics.i18n import t
 from pages.ui import common
 
@@ -59,7 +59,7 @@ def on_map_select(key: str) -> None:
 
 
 def download(frame, name: str, key: str) -> None:
-    st.download_button(t("download_csv", lang), frame.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button(t("download_csv", lang), cells.csv_bytes(frame),
                        file_name=f"{plan.name}_{region}_{view.year}_{name}.csv", mime="text/csv", key=key)
 
 

@@ -136,3 +136,27 @@ def test_data_page_then_an_import_reloads_every_page(monkeypatch, demo_db, tmp_p
     app.switch_page("pages/data.py").run()
     assert "good_schools.csv" in app.dataframe[0].value.to_csv()
     assert "app.duckdb.bak1" in " ".join(c.value for c in app.caption)
+
+
+def test_read_only_mode_disables_the_import(monkeypatch, app):
+    monkeypatch.setenv("JUNHENG_READONLY", "1")
+    app.switch_page("pages/data.py").run()
+    assert not app.exception
+    assert any("只读模式" in i.value for i in app.info)
+    assert len(app.get("file_uploader")) == 0 and not [b for b in app.button if b.key == "do_import"]
+
+
+def test_read_only_mode_never_builds_a_database(monkeypatch, tmp_path):
+    monkeypatch.setenv("JUNHENG_DB", str(tmp_path / "none.duckdb"))
+    monkeypatch.setenv("JUNHENG_READONLY", "1")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert any("只读模式" in e.value for e in at.error)
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_the_server_listens_on_this_machine_only_and_hides_error_details():
+    import tomllib
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["client"]["showErrorDetails"] == "none"

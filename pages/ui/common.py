@@ -17,8 +17,8 @@ import streamlit as st
 from analytics import balance, db, demo, maps, progress, targets
 from analytics import state as vs
 from analytics.criteria import Criteria, load_criteria
-from analytics.i18n import stage_label, t
-from analytics.paths import DATA_DIR, database_path
+from analytics.i18n import plain, stage_label, t
+from analytics.paths import DATA_DIR, database_path, read_only
 
 
 PAGES = (("pages/home.py", "page_home", ":material/home:"), ("pages/map.py", "page_map", ":material/map:"),
@@ -279,7 +279,7 @@ def banner(path: str, version: float) -> None:
     else:
         st.info(t("imported_banner", lang()))
     if "scenario" in s.meta:
-        st.info(t("scenario_banner", lang(), detail=s.meta["scenario"]), icon="🧪")
+        st.info(t("scenario_banner", lang(), detail=plain(s.meta["scenario"])), icon="🧪")
 
 
 def shell() -> tuple[str, float]:
@@ -291,6 +291,9 @@ def shell() -> tuple[str, float]:
         st.sidebar.page_link(page, label=t(key, language), icon=icon)
     st.sidebar.toggle(t("language"), key="lang_en")
     db_path = database_path()
+    if not db_path.exists() and read_only():
+        st.error(t("readonly_no_db", language))
+        st.stop()
     if not db_path.exists():
         bar = st.progress(0.0, text=t("building_db", language))
         demo.build_demo(db_path, progress=lambda f, m: bar.progress(min(f, 1.0),
