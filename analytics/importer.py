@@ -291,10 +291,15 @@ def _parse_grid(file: str, sheet: str, grid: pd.DataFrame) -> tuple[Part | None,
         column = table.column(name)
         values, bad = dictionary.coerce(column, body[pos])
         typed[name] = values.to_numpy()
-        if bad.any() and len(problems) < MAX_PROBLEMS_PER_FILE:
-            for r, v in zip(rows[bad.to_numpy()][:MAX_PROBLEMS_PER_FILE], body[pos][bad].to_numpy()):
+        if bad.any():
+            room = max(0, MAX_PROBLEMS_PER_FILE - len(problems))
+            for r, v in zip(rows[bad.to_numpy()][:room], body[pos][bad].to_numpy()[:room]):
                 problems.append(_problem(file, sheet, int(r), headers[pos], v, f"应为{column.expected('zh')}",
                                          f"expected {column.expected('en')}"))
+            unlisted = int(bad.sum()) - min(room, int(bad.sum()))
+            if unlisted:  # counted, not listed: the total a user is told stays true
+                problems.append(_problem(file, sheet, "", headers[pos], "", f"该列另有 {unlisted:,} 处同类问题未逐一列出",
+                                         f"{unlisted:,} more such problem(s) in this column, not listed") | {"_more": unlisted})
     for column in table.columns:
         if column.name not in typed:
             typed[column.name] = pd.array([pd.NA] * len(body), dtype="object")
@@ -331,8 +336,17 @@ def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None)
     limit = MAX_PROBLEMS_PER_FILE * 5
 
     def add(rows: pd.DataFrame, column: str, values, zh: str, en: str) -> None:
-        if len(problems) < limit and len(rows):
-            problems.extend(_rows_problem(rows.head(limit), column, list(values)[:limit], zh, en))
+        if not len(rows):
+            return
+        room = max(0, limit - len(problems))
+        listed = _rows_problem(rows.head(room), column, list(values)[:room], zh, en)
+        problems.extend(listed)
+        if len(rows) > len(listed):  # counted, not listed
+            first = rows.iloc[0]
+            problems.append(_problem(first["_file"] if "_file" in rows else "", "", "", column, "",
+                                     f"另有 {len(rows) - len(listed):,} 处同类问题未逐一列出：{zh}",
+                                     f"{len(rows) - len(listed):,} more such problem(s), not listed: {en}")
+                            | {"_more": len(rows) - len(listed)})
 
     for name, frame in batch.items():
         key = list(tables[name].key)
@@ -490,7 +504,7 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
     for name, data in files:
         src, found = read(name, data)
         sources.append(src)
-        problems += found[:MAX_PROBLEMS_PER_FILE]
+        problems += found
     batch = combine(sources)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _lock(path):
@@ -502,7 +516,8 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
                                                 columns=PROBLEM_COLUMNS))
             problems += check(batch, base)   # every problem of every file at once
             if problems:
-                raise ImportFailed(pd.DataFrame(problems, columns=PROBLEM_COLUMNS))
+                total = sum(1 + p.get("_more", 0) - (1 if "_more" in p else 0) for p in problems)
+                raise ImportFailed(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), total)
             hashes = sorted(s.sha256 for s in sources)
             last = _last_import(base) if base is not None else None
             if last and sorted(f["sha256"] for f in last["files"]) == hashes and last["mode"] == mode:

@@ -141,3 +141,17 @@ def test_an_isolated_import_returns_the_same_result_as_in_process(tmp_path):
     with pytest.raises(importer.ImportFailed) as info:
         importer.import_isolated(tmp_path / "a.duckdb", [("bad_negative_area.csv", (CORPUS / "bad_negative_area.csv").read_bytes())])
     assert info.value.problems.iloc[0]["column"] == "教学及辅助用房面积"
+
+
+def test_twenty_thousand_problems_are_counted_not_reported_as_200(tmp_path, capsys):
+    head = "学校标识码,学年,教学及辅助用房面积,体育运动场馆面积,教学仪器设备值,网络多媒体教室数,音乐教室数,最小音乐教室面积,美术教室数,最小美术教室面积\n"
+    body = "".join(f"S{i:05d},2024,四百,100,1000,1,1,100,1,100\n" for i in range(20_000))
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(tmp_path / "n.duckdb", [("facilities.csv", (head + body).encode("utf-8"))], new=True)
+    assert info.value.total >= 20_000
+    assert len(info.value.problems) <= 2 + importer.MAX_PROBLEMS_PER_FILE * 6  # listed, plus a count per cap
+    assert any("未逐一列出" in p for p in info.value.problems["problem_zh"])
+    f = tmp_path / "facilities.csv"
+    f.write_bytes((head + body).encode("utf-8"))
+    assert main(["import", "--db", str(tmp_path / "m.duckdb"), "--new", str(f)]) == 2
+    assert f"{info.value.total} problem(s)" in capsys.readouterr().err
