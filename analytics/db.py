@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +44,45 @@ def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnecti
         con.close()
         raise DatabaseError(f"{path} is not a Junheng database: missing tables {', '.join(missing)}")
     return con
+
+
+KEEP_VERSIONS = 2   # the newest versions stay open; older ones close once no cursor holds them
+_READERS: dict[str, OrderedDict] = {}
+_READERS_LOCK = threading.Lock()
+
+
+def reader(path: str | Path, version: float) -> duckdb.DuckDBPyConnection:
+    """A cursor on one version of the database file (a version = the file's mtime), for one query
+    or one page run. Each version is opened once as its own in-memory instance with the file
+    attached read-only, so an import swapping in a new file never closes a connection another
+    thread is reading from (DuckDB shares one instance per path among plain connects, so the
+    old one had to be closed before the new file could be read). A version older than the
+    KEEP_VERSIONS newest is closed when the last cursor on it is gone."""
+    key = str(Path(path))
+    with _READERS_LOCK:
+        versions = _READERS.setdefault(key, OrderedDict())
+        held = versions.get(version)
+        if held is None:
+            if not Path(key).exists():
+                raise DatabaseError(f"database not found: {key} (build one with `python -m analytics build-demo`)")
+            con = duckdb.connect(":memory:")
+            con.execute("ATTACH ? AS data (READ_ONLY)", [key])
+            present = {r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'data'").fetchall()}
+            missing = [t for t in TABLES if t not in present]
+            if missing:
+                con.close()
+                raise DatabaseError(f"{key} is not a Junheng database: missing tables {', '.join(missing)}")
+            held = versions[version] = (con, weakref.WeakSet())
+        cursor = held[0].cursor()
+        held[1].add(cursor)
+        for old in list(versions)[:-KEEP_VERSIONS]:  # old versions nobody reads any more
+            con, cursors = versions[old]
+            if old != version and not len(cursors):
+                con.close()
+                del versions[old]
+    cursor.execute("USE data")
+    return cursor
 
 
 def metadata(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

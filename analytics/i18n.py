@@ -156,6 +156,7 @@ STRINGS: dict[str, dict[str, str]] = {
                       "en": "Read-only mode (JUNHENG_READONLY): this server accepts no import; the data is updated by its administrator on the server."},
     "readonly_no_db": {"zh": "只读模式下找不到数据库，且不会自动生成演示数据：请管理员先导入数据或运行 build-demo。",
                        "en": "Read-only mode and no database: the demo is not built automatically. Ask the administrator to import data or run build-demo."},
+    "year_gone": {"zh": "数据库已更新，不再包含 {old} 学年：已改为显示 {new} 学年。", "en": "The database was updated and no longer holds {old}: showing {new} instead."},
     "not_reported": {"zh": "未报送", "en": "not reported"},
     "col_missing_indicators": {"zh": "缺少的指标", "en": "Indicators missing"},
     "completeness": {"zh": "数据完整性", "en": "Data completeness"},

@@ -22,7 +22,7 @@ cr = common.criteria()
 @st.cache_data(show_spinner=False, max_entries=8)
 def plan_for(path: str, version: float, year: int) -> gap.GapPlan:
     """The plan for one year (every county of the database)."""
-    return gap.make_plan(common.connection(path, version).cursor(), year, common.criteria(), gap.load_costs())
+    return gap.make_plan(common.cursor(path, version), year, common.criteria(), gap.load_costs())
 
 
 @st.cache_data(show_spinner=False, max_entries=50)

@@ -160,3 +160,24 @@ def test_the_server_listens_on_this_machine_only_and_hides_error_details():
     config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["address"] == "127.0.0.1"
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_a_year_removed_by_an_import_falls_back_with_a_notice(monkeypatch, demo_db, tmp_path):
+    """The session shows 2026; an import replaces the demo with a 2024-only database: the next
+    run shows 2024 and says so (it used to jump silently)."""
+    from analytics import importer
+
+    corpus = Path(__file__).parent / "corpus"
+    path = tmp_path / "app.duckdb"
+    path.write_bytes(demo_db.read_bytes())
+    monkeypatch.setenv("JUNHENG_DB", str(path))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.switch_page("pages/home.py").run()
+    assert app.session_state["year"] == 2026
+    names = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",
+             "good_teachers_two_headers.xlsx"]
+    importer.import_files(path, [(n, (corpus / n).read_bytes()) for n in names], new=True, source="测试数据")
+    app.run()
+    assert not app.exception
+    assert app.session_state["year"] == 2024
+    assert any("不再包含 2026 学年" in w.value for w in app.warning)

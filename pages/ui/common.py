@@ -8,7 +8,6 @@ drawn the sidebar. Only layout and caching here; every number comes from `analyt
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pandas as pd
@@ -39,23 +38,10 @@ def current() -> tuple[str, float]:
     return str(path), Path(path).stat().st_mtime
 
 
-_CONNECTIONS: dict[str, tuple[float, object]] = {}
-_CONNECTIONS_LOCK = threading.Lock()
-
-
-def connection(path: str, version: float):
-    """The read-only connection to the database's current version. When an import has swapped
-    in a new file, the old connection is closed first: DuckDB keeps one database instance per
-    path in a process, and a new connection would otherwise still read the old file."""
-    with _CONNECTIONS_LOCK:
-        held = _CONNECTIONS.get(path)
-        if held and held[0] == version:
-            return held[1]
-        if held:
-            held[1].close()
-        con = db.connect(path)
-        _CONNECTIONS[path] = (version, con)
-        return con
+def cursor(path: str, version: float):
+    """A cursor on the database's given version (see analytics.db.reader: a swap by an import
+    never closes a connection another session is reading from)."""
+    return db.reader(path, version)
 
 
 @st.cache_resource(show_spinner=False)
@@ -65,13 +51,13 @@ def criteria() -> Criteria:
 
 @st.cache_data(show_spinner=False)
 def summary(path: str, version: float) -> db.Summary:
-    return db.summary(connection(path, version).cursor())
+    return db.summary(cursor(path, version))
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def assessment(path: str, version: float) -> balance.Assessment:
     """All years assessed once per database version (shared, treat as read-only)."""
-    return balance.assess(connection(path, version).cursor(), None, criteria())
+    return balance.assess(cursor(path, version), None, criteria())
 
 
 @st.cache_data(show_spinner=False)
@@ -82,7 +68,7 @@ def region_names(path: str, version: float, language: str) -> dict[str, str]:
 
 @st.cache_data(show_spinner=False)
 def gaps(path: str, version: float) -> pd.DataFrame:
-    return balance.urban_rural_gaps(connection(path, version).cursor(), None, criteria())
+    return balance.urban_rural_gaps(cursor(path, version), None, criteria())
 
 
 @st.cache_resource(show_spinner=False)
@@ -94,7 +80,7 @@ def plans() -> dict[str, targets.Plan]:
 @st.cache_data(show_spinner=False)
 def progress_values(path: str, version: float) -> pd.DataFrame:
     """Every plan metric per region, year and stage (long format)."""
-    return progress.metric_values(connection(path, version).cursor(), assessment(path, version), gaps(path, version))
+    return progress.metric_values(cursor(path, version), assessment(path, version), gaps(path, version))
 
 
 @st.cache_data(show_spinner=False)
@@ -155,7 +141,7 @@ def school_points(path: str, version: float, adcode: str, year: int, stage: str,
         s = s[s["stage"] == stage]
     else:  # one point per school: its primary row if any
         s = s.sort_values("stage", key=lambda x: x.map({"primary": 0, "junior": 1})).drop_duplicates("school_id")
-    loc = connection(path, version).cursor().execute(
+    loc = cursor(path, version).execute(
         "SELECT school_id, longitude, latitude FROM schools WHERE adcode = ?", [adcode]).df()
     return maps.school_data(s.merge(loc, on="school_id"), language)
 
@@ -203,6 +189,10 @@ def init_view(path: str, version: float) -> None:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
     if st.session_state.get("_view_ready"):
+        years = summary(path, version).years
+        if years and st.session_state.get("year") not in years:  # an import removed it: say so
+            st.session_state["_year_gone"] = (st.session_state.get("year"), years[-1])
+            st.session_state["year"] = years[-1]
         return
     s = summary(path, version)
     regions = region_options(path, version)
@@ -278,6 +268,9 @@ def banner(path: str, version: float) -> None:
         st.warning(t("synthetic_banner", lang()), icon="⚠️")
     else:
         st.info(t("imported_banner", lang()))
+    gone = st.session_state.pop("_year_gone", None)
+    if gone:
+        st.warning(t("year_gone", lang(), old=gone[0], new=gone[1]))
     if "scenario" in s.meta:
         st.info(t("scenario_banner", lang(), detail=plain(s.meta["scenario"])), icon="🧪")
 
