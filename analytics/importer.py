@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -424,15 +425,68 @@ def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None)
 # Writing a new database file and swapping it in
 
 
+LOCK_WAIT_SECONDS = 120  # how long an import waits for another one; JUNHENG_IMPORT_LOCK_WAIT overrides
+
+
+class ImportBusy(ImportFailed):
+    """Another import holds the database's lock (it says which process, since when)."""
+
+
 @contextmanager
 def _lock(path: Path):
+    """Serialise imports of one database. The lock file names its holder (pid, start time), so a
+    waiting import can say who holds it; after the wait it gives up with that in its message.
+    A holder that dies releases the lock with its process (flock)."""
     lock = path.with_name(path.name + ".lock")
-    with open(lock, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    wait = float(os.environ.get("JUNHENG_IMPORT_LOCK_WAIT", LOCK_WAIT_SECONDS))
+    with open(lock, "a+") as fh:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "?"
+                    raise ImportBusy(pd.DataFrame([_problem(
+                        "", "", "", "", holder,
+                        f"另一个导入正在进行（{holder}），等待 {wait:.0f} 秒后放弃：请等它结束再导入；"
+                        f"若该进程已无响应，请结束它（锁随进程释放）",
+                        f"another import is running ({holder}); gave up after waiting {wait:.0f} s: wait for it to "
+                        f"finish, or stop that process if it hangs (the lock is released with it)")],
+                        columns=PROBLEM_COLUMNS)) from None
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}, since {datetime.now().strftime('%Y-%m-%d %H:%M:%S')}")
+        fh.flush()
         try:
             yield
         finally:
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _clean_leftovers(path: Path) -> list[Path]:
+    """Remove what killed or failed imports left beside the database: temporary files of
+    processes that no longer run (and their .wal). Called with the lock held."""
+    removed = []
+    for tmp in path.parent.glob(f".{path.name}.importing-*"):
+        pid = tmp.name.rsplit("-", 1)[-1].split(".")[0]
+        alive = False
+        if pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+                alive = int(pid) != os.getpid()
+            except (ProcessLookupError, PermissionError):
+                alive = False
+        if not alive:
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
 
 
 def backups(path: Path) -> list[Path]:
@@ -499,7 +553,8 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
     """
     if mode not in ("replace", "append"):
         raise ValueError("mode must be 'replace' or 'append'")
-    path = Path(db_path)
+    # a symlinked database: import into the file it points to (backups and the swap happen there)
+    path = Path(db_path).resolve()
     sources, problems = [], []
     for name, data in files:
         src, found = read(name, data)
@@ -508,6 +563,7 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
     batch = combine(sources)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _lock(path):
+        _clean_leftovers(path)
         base = None if new or not path.exists() else db.connect(path)
         try:
             if base is not None and db.is_synthetic(base):
@@ -548,6 +604,22 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
                           f"{', '.join(map(str, years)) or '-'}")
 
 
+# Rows of an old table in the (year, county) pairs the files cover; `keep` = "NOT" gives the
+# rest. A school's rows belong to the county the school is in now (after corrections).
+_COVERED_ROWS = """
+SELECT o.* FROM old.{table} o
+WHERE {keep} EXISTS (
+    SELECT 1 FROM covered c
+    WHERE c.year = o.year AND c.adcode = {county}
+)"""
+
+
+def _covered_rows(table: str, keep: str) -> str:
+    county = "o.adcode" if table == "county_year" else \
+        "(SELECT s.adcode FROM schools s WHERE s.school_id = o.school_id)"
+    return _COVERED_ROWS.format(table=table, keep=keep, county=county)
+
+
 def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str, source: str | None):
     """Build the new database in tmp: the current one's rows (unless new), then the batch."""
     con = duckdb.connect(str(tmp))
@@ -579,32 +651,29 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
             con.unregister("incoming")
         if from_current:
             con.execute("INSERT INTO schools SELECT * FROM old.schools WHERE school_id NOT IN (SELECT school_id FROM schools)")
+        covered = _counties_of(batch, con)
+        con.register("covered", pd.DataFrame([(y, c) for y, cs in covered.items() for c in sorted(cs)],
+                                             columns=["year", "adcode"]).astype({"year": "int64"}))
+        replaced = [t for t in ("teachers", "funding", "school_stage_year", "school_year", "county_year") if t in batch]
+        if from_current:
+            for t in replaced:  # what the files would replace: append mode refuses it
+                if mode == "append":
+                    clash = con.execute(f"SELECT year FROM ({_covered_rows(t, '')}) LIMIT 1").fetchall()
+                    if clash:
+                        year = clash[0][0]
+                        raise ImportFailed(pd.DataFrame([_problem("", "", "", "学年", year, f"{year}学年在数据库中已有这些县的数据：请选择“替换”模式",
+                                                                  f"the database already has {year} for these counties: use mode 'replace'")],
+                                                        columns=PROBLEM_COLUMNS))
+            # copy the rows that stay, not everything then delete (that left the file twice its size)
             for t in db.TABLES:
-                if t not in ("regions", "schools"):
+                if t in ("regions", "schools"):
+                    continue
+                if t in replaced:
+                    con.execute(f"INSERT INTO {t} " + _covered_rows(t, "NOT"))
+                else:
                     con.execute(f"INSERT INTO {t} SELECT * FROM old.{t}")
             con.execute("DETACH old")
-        covered = _counties_of(batch, con)
         con.execute("BEGIN TRANSACTION")
-        for year, counties in covered.items():
-            con.register("covered", pd.DataFrame({"adcode": sorted(counties)}))
-            present = 0
-            for t in [t for t in ("teachers", "funding", "school_stage_year", "school_year") if t in batch]:
-                present += con.execute(f"""SELECT count(*) FROM {t} JOIN schools USING (school_id)
-                    WHERE {t}.year = ? AND adcode IN (SELECT adcode FROM covered)""", [year]).fetchone()[0]
-            if "county_year" in batch:
-                present += con.execute("SELECT count(*) FROM county_year WHERE year = ? AND adcode IN "
-                                       "(SELECT adcode FROM covered)", [year]).fetchone()[0]
-            if present and mode == "append":
-                raise ImportFailed(pd.DataFrame([_problem("", "", "", "学年", year, f"{year}学年在数据库中已有这些县的数据：请选择“替换”模式",
-                                                          f"the database already has {year} for these counties: use mode 'replace'")],
-                                                columns=PROBLEM_COLUMNS))
-            # only the tables the files hold are replaced (a stages file leaves teachers alone)
-            for t in ("teachers", "funding", "school_stage_year", "school_year"):
-                if t in batch:
-                    con.execute(f"""DELETE FROM {t} WHERE year = ? AND school_id IN
-                                    (SELECT school_id FROM schools WHERE adcode IN (SELECT adcode FROM covered))""", [year])
-            if "county_year" in batch:
-                con.execute("DELETE FROM county_year WHERE year = ? AND adcode IN (SELECT adcode FROM covered)", [year])
         for name, table in tables.items():
             if name not in batch or name == "schools":
                 continue

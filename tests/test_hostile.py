@@ -155,3 +155,64 @@ def test_twenty_thousand_problems_are_counted_not_reported_as_200(tmp_path, caps
     f.write_bytes((head + body).encode("utf-8"))
     assert main(["import", "--db", str(tmp_path / "m.duckdb"), "--new", str(f)]) == 2
     assert f"{info.value.total} problem(s)" in capsys.readouterr().err
+
+
+GOOD = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",
+        "good_teachers_two_headers.xlsx"]
+
+
+def _good_files():
+    return [(n, (CORPUS / n).read_bytes()) for n in GOOD]
+
+
+def test_leftovers_of_a_killed_import_are_removed_by_the_next(tmp_path):
+    db_path = tmp_path / "real.duckdb"
+    importer.import_files(db_path, _good_files(), new=True)
+    dead = 2 ** 22 + 12345  # no such process
+    for suffix in ("", ".wal"):
+        (tmp_path / f".real.duckdb.importing-{dead}{suffix}").write_bytes(b"x" * 1000)
+    importer.import_files(db_path, [("schools.csv", (CORPUS / "good_schools.csv").read_bytes())])
+    assert not list(tmp_path.glob(".real.duckdb.importing-*"))
+
+
+def test_an_import_waiting_on_a_held_lock_gives_up_naming_the_holder(tmp_path, monkeypatch):
+    import fcntl
+
+    db_path = tmp_path / "real.duckdb"
+    importer.import_files(db_path, _good_files(), new=True)
+    monkeypatch.setenv("JUNHENG_IMPORT_LOCK_WAIT", "1")
+    with open(tmp_path / "real.duckdb.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.write("pid 4242, since 2026-11-26 09:00:00")
+        fh.flush()
+        before = hashlib.sha256(db_path.read_bytes()).hexdigest()
+        with pytest.raises(importer.ImportBusy) as info:
+            importer.import_files(db_path, [("schools.csv", (CORPUS / "good_schools.csv").read_bytes())])
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    assert "pid 4242" in info.value.problems.iloc[0]["problem_zh"]
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
+
+
+def test_a_replace_import_does_not_grow_the_file(tmp_path):
+    """Replacing a county-year's teachers leaves the file about the same size (the replaced rows
+    were copied and then deleted inside the new file, which kept their space)."""
+    db_path = tmp_path / "real.duckdb"
+    importer.import_files(db_path, _good_files(), new=True)
+    first = db_path.stat().st_size
+    result = importer.import_files(db_path, [("teachers.xlsx", (CORPUS / "good_teachers_two_headers.xlsx").read_bytes())],
+                                   mode="replace")
+    assert result.changed and result.rows == {"teachers": 120}
+    assert db_path.stat().st_size <= first * 1.3
+
+
+def test_a_symlinked_database_is_imported_into_its_target(tmp_path):
+    real = tmp_path / "store" / "real.duckdb"
+    real.parent.mkdir()
+    importer.import_files(real, _good_files(), new=True)
+    link = tmp_path / "junheng.duckdb"
+    link.symlink_to(real)
+    importer.import_files(link, [("schools.csv", (CORPUS / "good_schools.csv").read_bytes().replace(
+        "锦江乡村小学".encode(), "锦江三圣小学".encode()))])
+    assert link.is_symlink() and link.resolve() == real
+    backup = real.with_name("real.duckdb.bak1")
+    assert backup.exists() and not backup.is_symlink()
