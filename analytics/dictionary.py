@@ -17,7 +17,9 @@ import pandas as pd
 from analytics.paths import DATA_DIR
 
 DICTIONARY_FILE = DATA_DIR / "dictionary.toml"
-EMPTY = {"", "-", "—", "－", "NA", "N/A", "n/a", "null", "NULL", "None", "nan", "NaN"}
+# Blank cells as people write them. A program's words for nothing ("NaN", "null", "None") are not
+# among them: a file full of those was written by a script that lost values, so they are refused.
+EMPTY = {"", "-", "—", "－", "NA", "N/A", "n/a"}
 TRUE = {"是", "true", "True", "TRUE", "yes", "Yes", "YES", "y", "Y", "1", "√", "有"}
 FALSE = {"否", "false", "False", "FALSE", "no", "No", "NO", "n", "N", "0", "×", "无"}
 
@@ -36,6 +38,7 @@ class Column:
     values: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)   # accepted word → code
     example: str = ""
+    max_length: int | None = None                           # text: longest value the data model takes
 
     def expected(self, lang: str = "zh") -> str:
         """What a cell must hold, in words (for error messages and the data dictionary)."""
@@ -55,6 +58,9 @@ class Column:
             if self.unit:
                 kind += f"（{self.unit}）" if zh else f" ({self.unit})"
             return kind
+        if self.max_length:
+            return (f"文字，不能为空，不超过{self.max_length}个字符" if zh
+                    else f"text, not empty, at most {self.max_length} characters")
         return "文字，不能为空" if zh else "text, not empty"
 
 
@@ -103,7 +109,7 @@ def load(path: str | None = None) -> dict[str, Table]:
             cols.append(Column(name=c["name"], zh=c["zh"], type=c["type"], meaning=c.get("meaning", ""),
                                unit=c.get("unit", ""), required=c.get("required", True), min=c.get("min"),
                                max=c.get("max"), share=c.get("share", False), values=tuple(c.get("values", ())),
-                               labels=labels, example=str(c.get("example", ""))))
+                               labels=labels, example=str(c.get("example", "")), max_length=c.get("max_length")))
         tables[entry["name"]] = Table(name=entry["name"], zh=entry["zh"], meaning=entry.get("meaning", ""),
                                       key=tuple(entry["key"]), columns=tuple(cols))
     return tables
@@ -134,6 +140,9 @@ def match_headers(headers: list[str], tables: dict[str, Table] | None = None) ->
 # Coercion (vectorised over a column of strings)
 
 
+NOT_NUMBERS = {"nan", "null", "none", "#n/a", "n/a", "inf", "-inf", "infinity"}
+
+
 def clean(values: pd.Series) -> pd.Series:
     """Strings as typed → trimmed, full-width folded (NFKC), empty markers → ''."""
     s = values.fillna("").astype(str).str.strip()
@@ -153,6 +162,9 @@ def coerce(column: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         out = s.str.replace(r"\.0$", "", regex=True)  # ids that Excel turned into numbers
         out = out.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)  # the apostrophe exports put before =…
         bad = empty if column.required else pd.Series(False, index=s.index)
+        if column.max_length:
+            bad = bad | (out.str.len() > column.max_length)
+        bad = bad | out.str.lower().isin(NOT_NUMBERS)
         return out.where(~empty, None), bad
     if column.type == "bool":
         out = pd.Series(pd.NA, index=s.index, dtype="boolean")
@@ -165,8 +177,9 @@ def coerce(column: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         mapped = mapped.where(mapped.notna(), s.str.lower().map(column.labels))
         bad = (~empty & mapped.isna()) | (empty & column.required)
         return mapped.where(~empty, None), bad
-    # numbers
+    # numbers ("NaN", "null", "#N/A" are a program's words for nothing: refused, not read as empty)
     text = s.str.replace(r"[,\s']", "", regex=True)
+    placeholder = text.str.lower().isin(NOT_NUMBERS)
     percent = text.str.endswith("%")
     number = pd.to_numeric(text.str.rstrip("%"), errors="coerce")
     if column.share:
@@ -181,7 +194,7 @@ def coerce(column: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
             out_of_range |= number > column.max
     if column.type == "int":
         out_of_range |= (number.notna() & (number != np.floor(number)))
-    bad = (~empty & (number.isna() | out_of_range)) | (empty & column.required)
+    bad = (~empty & (number.isna() | out_of_range | placeholder)) | (empty & column.required)
     if column.type == "int":
         return number.where(~bad).round().astype("Int64"), bad
     return number.where(~bad).astype("Float64"), bad

@@ -85,13 +85,36 @@ def _problem(file: str, sheet: str, row, column: str, value, zh: str, en: str) -
 # Reading files
 
 
-def _decode(data: bytes) -> tuple[str | None, str]:
-    for encoding in ("utf-8-sig", "gb18030"):
+def _common_share(text: str) -> float:
+    """Share of the Chinese characters of a text that are in GB2312's common set (1.0 for none)."""
+    cjk = [ch for ch in text[:200_000] if "\u3400" <= ch <= "\u9fff" or "\ue000" <= ch <= "\uf8ff"]
+    if len(cjk) < 10:
+        return 1.0
+    common = 0
+    for ch in cjk:
         try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return None, ""
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(cjk)
+
+
+def _decode(data: bytes) -> tuple[str | None, str]:
+    """The text of a CSV, strictly: UTF-8 (with or without BOM), else GB18030 when it reads as
+    ordinary simplified Chinese. GB18030 decodes almost any bytes, so Big5 (or damaged) text would
+    come out as rare characters — refused ("unclear") rather than stored garbled."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None, ""
+    if _common_share(text) < 0.9:
+        return None, "unclear"
+    return text, "gb18030"
 
 
 # Limits on an Excel file, checked from its zip directory and sheet XML before any cell is read
@@ -187,6 +210,19 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, list[list]]]:
     return out
 
 
+def _ragged_csv(text: str) -> pd.DataFrame:
+    """A CSV whose rows differ in length (a title line above the header, a row cut short or with
+    a value too many): every row as it is, padded; _parse_grid then says which rows are wrong.
+    Each row keeps its line number; `_width` holds how many values it had."""
+    import csv
+
+    rows = list(csv.reader(io.StringIO(text)))
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
+    grid.attrs["widths"] = [len(r) for r in rows]
+    return grid
+
+
 def _cell_text(v) -> str:
     if v is None:
         return ""
@@ -217,6 +253,9 @@ def read(name: str, data: bytes) -> tuple[Source, list[dict]]:
                   if rows else pd.DataFrame()) for sheet, rows in sheets]
     elif lower.endswith((".csv", ".txt")):
         text, encoding = _decode(data)
+        if text is None and encoding == "unclear":
+            return src, [_problem(name, "", "", "", "", "文件编码不明确：按 GBK 读出大量生僻字，可能是繁体 Big5 编码或文件已损坏；请另存为 UTF-8 编码的 CSV",
+                                  "unclear text encoding: read as GBK it gives mostly rare characters (Big5, or a damaged file); save the CSV as UTF-8")]
         if text is None:
             return src, [_problem(name, "", "", "", "", "文件编码无法识别：请另存为 UTF-8 或 GBK 编码的 CSV",
                                   "unknown text encoding: save the CSV as UTF-8 or GBK")]
@@ -226,12 +265,8 @@ def read(name: str, data: bytes) -> tuple[Source, list[dict]]:
                 raise ValueError("blank lines")
             grid = pd.read_csv(io.BytesIO(text.encode("utf-8")), dtype=str, header=None, keep_default_na=False,
                                engine="pyarrow")
-        except Exception:  # noqa: BLE001
-            try:
-                grid = pd.read_csv(io.StringIO(text), dtype=str, header=None, keep_default_na=False,
-                                   skip_blank_lines=False, on_bad_lines="error", engine="c")
-            except Exception as exc:  # noqa: BLE001
-                return src, [_problem(name, "", "", "", "", f"CSV 格式错误：{exc}", f"malformed CSV: {exc}")]
+        except Exception:  # noqa: BLE001 - ragged rows (a title line above the header…): read them as they are
+            grid = _ragged_csv(text)
         grid.columns = range(grid.shape[1])
         grids = [("", grid)]
     else:
@@ -266,6 +301,14 @@ def _parse_grid(file: str, sheet: str, grid: pd.DataFrame) -> tuple[Part | None,
                                "no header row found: use the template's Chinese or English column names")]
     table = tables[table_name]
     headers = list(grid.loc[header_at])
+    seen: dict[str, int] = {}
+    for pos, h in enumerate(headers):
+        norm = dictionary._norm_header(str(h))
+        if norm and norm in seen:
+            return None, [_problem(file, sheet, header_at + 1, str(h), "", f"列名“{h}”出现两次：请删除或改正重复的列",
+                                   f"column '{h}' appears twice: delete or rename the duplicate")]
+        if norm:
+            seen[norm] = pos
     missing = [c for c in table.columns if c.required and c.name not in mapping.values()]
     if missing:
         return None, [_problem(file, sheet, header_at + 1, c.zh, "", f"缺少必填列“{c.zh}”（{c.name}）",
@@ -282,6 +325,19 @@ def _parse_grid(file: str, sheet: str, grid: pd.DataFrame) -> tuple[Part | None,
         if (sum(dictionary._norm_header(v) in index for v in cells) >= max(2, len(mapping) // 2)
                 or all(re.fullmatch(r"[（(].*[)）]|单位.*", v) for v in cells)):
             keep.loc[i] = False
+    widths = grid.attrs.get("widths")
+    if widths is not None:  # a CSV with ragged rows: a data row must have the header's number of values
+        header_width = len([h for h in headers if str(h).strip()]) if widths[header_at] > 0 else 0
+        header_width = max(header_width, widths[header_at])
+        ragged = [(i, widths[i]) for i in grid.index[keep] if widths[i] != header_width]
+        if ragged:
+            return None, [_problem(file, sheet, i + 1, "", n,
+                                   f"这一行有 {n} 个值，表头有 {header_width} 列："
+                                   + ("文件可能被截断或该行缺值" if n < header_width else "多出的值没有对应的列"),
+                                   f"this row has {n} values but the header has {header_width} columns: "
+                                   + ("the file may be cut short or the row is missing values" if n < header_width
+                                      else "the extra values have no column"))
+                          for i, n in ragged[:MAX_PROBLEMS_PER_FILE]]
     body = grid[keep]
     if body.empty:
         return None, [_problem(file, sheet, header_at + 1, "", "", "只有表头，没有数据行", "a header but no data rows")]
@@ -415,9 +471,34 @@ def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None)
                 "只有完全中学、十二年一贯制有高中段学生", "only a 完全中学 or 十二年一贯制 has senior-high pupils")
     if "teachers" in batch:
         f = batch["teachers"]
-        idlike = f["teacher_id"].astype(str).str.fullmatch(r"\d{17}[\dXx]")
+        ids = f["teacher_id"].astype(str)
+        idlike = ids.str.fullmatch(r"\d{17}[\dXx]|\d{15}")           # 18-digit, or the old 15-digit, id number
         add(f[idlike], "教师标识", ["（已隐去）"] * int(idlike.sum()), "教师标识像身份证号：只能使用化名标识",
             "the teacher id looks like a national id number: use pseudonymous ids only")
+        namelike = ids.str.fullmatch(r"[\u4e00-\u9fff·]{2,5}")          # a Chinese personal name
+        add(f[namelike], "教师标识", ["（已隐去）"] * int(namelike.sum()), "教师标识像姓名：只能使用化名标识（如 T000001）",
+            "the teacher id looks like a person's name: use pseudonymous ids only (e.g. T000001)")
+        if con is not None:
+            # a teacher id is one teacher per year: already used that year in a county the files do
+            # not cover, the rows would clash (the database refused them only after copying everything)
+            county_of = pd.concat([con.execute("SELECT school_id, adcode FROM schools").df(),
+                                   batch["schools"][["school_id", "adcode"]] if "schools" in batch else None])
+            county_of = county_of.drop_duplicates("school_id", keep="last").set_index("school_id")["adcode"]
+            covered = set()
+            for name in ("teachers", "funding", "school_stage_year", "school_year"):
+                if name in batch:
+                    covered |= set(zip(batch[name]["year"], batch[name]["school_id"].map(county_of)))
+            con.register("incoming_ids", f[["teacher_id", "year"]].drop_duplicates())
+            held = con.execute("""SELECT t.teacher_id, t.year, s.adcode FROM teachers t JOIN schools s USING (school_id)
+                                  JOIN incoming_ids i ON i.teacher_id = t.teacher_id AND i.year = t.year""").df()
+            con.unregister("incoming_ids")
+            held = held[[(y, c) not in covered for y, c in zip(held["year"], held["adcode"])]]
+            if len(held):
+                clash = f.merge(held[["teacher_id", "year", "adcode"]], on=["teacher_id", "year"])
+                add(clash, "教师标识", clash["teacher_id"] + "（" + clash["adcode"] + "）",
+                    "该教师标识同一学年已在另一个县（区）使用：一名教师每学年一行；若已调动，请一并导入原县数据或使用新标识",
+                    "this teacher id is already used that year in another county: one row per teacher and year; "
+                    "if the teacher moved, import that county's teachers too or use a new id")
     return problems
 
 

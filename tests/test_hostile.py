@@ -15,6 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from analytics import importer
@@ -157,6 +158,8 @@ def test_twenty_thousand_problems_are_counted_not_reported_as_200(tmp_path, caps
     assert f"{info.value.total} problem(s)" in capsys.readouterr().err
 
 
+TEACHERS_HEAD = ("teacher_id,year,school_id,stage,degree,backbone,subject,full_time,certified,exchanged,"
+                 "exchange_eligible,training_hours_5y,training_hours_year,annual_pay_yuan\n")
 GOOD = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",
         "good_teachers_two_headers.xlsx"]
 
@@ -216,3 +219,80 @@ def test_a_symlinked_database_is_imported_into_its_target(tmp_path):
     assert link.is_symlink() and link.resolve() == real
     backup = real.with_name("real.duckdb.bak1")
     assert backup.exists() and not backup.is_symlink()
+
+
+# ---- damaged files and late refusals: located, before anything is copied -----------------------
+
+SCHOOLS = (CORPUS / "good_schools.csv").read_text(encoding="utf-8")
+FACILITIES = (CORPUS / "good_facilities_bom.csv").read_text(encoding="utf-8-sig")
+COUNTY = (CORPUS / "good_county.csv").read_bytes().decode("utf-8-sig")
+ROW2 = "S002,锦江第二小学,510104,小学,镇区,是,104.10,30.62"
+
+
+def _traditional_big5() -> bytes:
+    text = SCHOOLS.replace("学校标识码", "學校標識碼").replace("学校名称", "學校名稱").replace("锦江", "錦江")
+    text = text.replace("实验", "實驗").replace("学", "學").replace("乡村", "鄉村").replace("城区", "城區")
+    return text.encode("big5", errors="replace")
+
+
+DAMAGED = [
+    ("cut_short.csv", SCHOOLS.rstrip("\n").rsplit(",", 3)[0].encode(), 4, "有 5 个值，表头有 8 列"),
+    ("extra_value.csv", SCHOOLS.replace(ROW2, ROW2 + ",多余").encode(), 3, "有 9 个值，表头有 8 列"),
+    ("nan.csv", COUNTY.replace("96%", "NaN", 1).encode(), 2, "应为"),
+    ("duplicate_header.csv", SCHOOLS.replace("纬度", "经度", 1).encode(), 1, "出现两次"),
+    ("big5.csv", _traditional_big5(), "", "可能是繁体 Big5"),
+    ("long_id.csv", SCHOOLS.replace("S003,", "S" + "9" * 40 + ",").encode(), 4, "不超过40个字符"),
+    ("room_2000.csv", FACILITIES.replace("3,100,3,95", "3,2000,3,95", 1).encode(), 2, "1–1,999"),
+]
+
+
+@pytest.mark.parametrize("name, data, row, message", DAMAGED, ids=[d[0] for d in DAMAGED])
+def test_damaged_files_are_refused_with_a_located_message(tmp_path, name, data, row, message):
+    db_path = tmp_path / "real.duckdb"
+    importer.import_files(db_path, _good_files(), new=True)
+    before = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(db_path, [(name, data)])
+    p = info.value.problems
+    hit = p[p["problem_zh"].str.contains(message, regex=False)]
+    assert len(hit), p[["row", "column", "problem_zh"]].to_string()
+    assert hit.iloc[0]["file"] == name and hit.iloc[0]["row"] == row
+    assert "Constraint Error" not in " ".join(p["problem_en"]) and "tokenizing" not in " ".join(p["problem_en"])
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
+
+
+def test_a_title_line_above_the_header_is_skipped_as_documented(tmp_path):
+    db_path = tmp_path / "real.duckdb"
+    importer.import_files(db_path, _good_files(), new=True)
+    result = importer.import_files(db_path, [("titled.csv", ("锦江区学校名单（2024学年）\n" + SCHOOLS).encode())])
+    assert result.rows == {"schools": 3}
+
+
+@pytest.mark.parametrize("teacher_id, message", [("张三", "像姓名"), ("510104198001011234", "像身份证号"),
+                                                 ("510104800101123", "像身份证号")])
+def test_teacher_ids_that_identify_a_person_are_refused(tmp_path, teacher_id, message):
+    db_path = tmp_path / "real.duckdb"
+    importer.import_files(db_path, _good_files(), new=True)
+    head = TEACHERS_HEAD
+    row = f"{teacher_id},2024,S001,小学,本科,无,语文,是,是,否,是,400,80,90000\n"
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(db_path, [("t.csv", (head + row).encode())], mode="append")
+    assert any(message in m for m in info.value.problems["problem_zh"])
+
+
+def test_a_teacher_already_in_another_county_that_year_is_refused_before_copying(tmp_path):
+    """Teacher T0001 of 锦江区 (S001) in 2024 reappears at a 青羊区 school in a 青羊区 import."""
+    db_path = tmp_path / "real.duckdb"
+    importer.import_files(db_path, _good_files(), new=True)
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        tid = con.execute("SELECT teacher_id FROM teachers ORDER BY 1 LIMIT 1").fetchall()[0][0]
+    schools = "学校标识码,学校名称,县级行政区划代码,办学类型,城乡分类,是否公办,经度,纬度\nQ001,青羊实验小学,510105,小学,城区,是,104.05,30.67\n"
+    head = TEACHERS_HEAD
+    teachers = head + f"{tid},2024,Q001,小学,本科,无,语文,是,是,否,是,400,80,90000\n"
+    before = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(db_path, [("s.csv", schools.encode()), ("t.csv", teachers.encode())])
+    p = info.value.problems
+    hit = p[p["problem_zh"].str.contains("另一个县")]
+    assert len(hit) == 1 and hit.iloc[0]["file"] == "t.csv" and hit.iloc[0]["row"] == 2
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
