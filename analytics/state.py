@@ -33,7 +33,7 @@ def from_query(params: Mapping[str, str], *, years: Iterable[int], regions: Iter
     regions, counties, metrics = set(regions), set(counties), set(metrics)
     year = years[-1] if years else 0
     raw_year = str(params.get("year", ""))
-    if raw_year.isdigit() and int(raw_year) in years:
+    if raw_year in {str(y) for y in years}:  # compared as text: a 70,000-digit "year" is just not one
         year = int(raw_year)
     stage = params.get("stage", "all")
     stage = stage if stage in STAGES else "all"
@@ -55,8 +55,10 @@ def from_query(params: Mapping[str, str], *, years: Iterable[int], regions: Iter
 
 def _prefix(region: str) -> str:
     """Adcode prefix shared by the counties of a region ('' for the whole country)."""
+    if region == "000000":
+        return ""
     if region.endswith("0000"):
-        return region[:2].strip("0")
+        return region[:2]  # 500000 (重庆) is "50", not "5" (which would take in every 5xxxxx county)
     if region.endswith("00"):
         return region[:4]
     return region

@@ -28,3 +28,19 @@ def test_county_outside_region_moves_region_to_its_prefecture():
 
 def test_empty_values_are_left_out_of_the_url():
     assert to_query(ViewState(year=2025)) == {"year": "2025", "stage": "all", "metric": "status"}
+
+
+def test_a_hostile_url_falls_back_to_defaults_without_an_error():
+    v = from_query({"year": "9" * 70000, "region": "5" * 5000, "stage": "<b>", "county": "../../etc",
+                       "metric": "![x](http://h/x.png)"}, years=(2023, 2024), regions={"510000": "四川省"},
+                      counties=["510104"], metrics={"status": 1}, default_region="510000", plans={"p": 1})
+    assert (v.year, v.stage, v.region, v.county, v.metric) == (2024, "all", "510000", "", "status")
+
+
+def test_a_province_level_city_does_not_keep_a_county_of_another_province():
+    """region=500000 (重庆) with county=510104 (成都 锦江区): the county is not in 重庆."""
+    v = from_query({"region": "500000", "county": "510104"}, years=(2024,),
+                      regions={"500000": "重庆市", "510000": "四川省", "510100": "成都市"}, counties=["510104", "500101"],
+                      metrics={"status": 1}, default_region="510000", plans={})
+    assert v.region != "500000" or v.county == ""
+    assert not (v.region == "500000" and v.county.startswith("51"))
