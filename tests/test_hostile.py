@@ -23,43 +23,8 @@ from analytics.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
 
-_CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                  'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-                  'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
-                  '"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
-                  'main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxml'
-                  'formats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
-_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-         'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-         'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-_WORKBOOK = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-             '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
-             '<sheet name="学校" sheetId="1" r:id="rId1"/></sheets></workbook>')
-_WB_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-
-
-def xlsx(rows_xml: str) -> bytes:
-    """A minimal workbook whose one sheet, 学校, holds the given <row> elements."""
-    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-             f'spreadsheetml/2006/main"><sheetData>{rows_xml}</sheetData></worksheet>')
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _RELS),
-                           ("xl/workbook.xml", _WORKBOOK), ("xl/_rels/workbook.xml.rels", _WB_RELS),
-                           ("xl/worksheets/sheet1.xml", sheet)):
-            z.writestr(name, text)
-    return buf.getvalue()
-
-
-def cell(ref: str, text: str) -> str:
-    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
-
-
-ONE_CELL_AT_THE_LAST = xlsx(f'<row r="1">{cell("A1", "学校标识码")}</row>'
-                            f'<row r="1048576">{cell("XFD1048576", "x")}</row>')
-TALL_AND_WIDE = xlsx(f'<row r="1">{cell("A1", "学校标识码")}</row><row r="900000">{cell("GR900000", "x")}</row>')
+ONE_CELL_AT_THE_LAST = (CORPUS / "hostile_xfd1048576.xlsx").read_bytes()
+TALL_AND_WIDE = (CORPUS / "hostile_tall_and_wide.xlsx").read_bytes()
 
 
 def read_in_a_capped_child(tmp_path: Path, data: bytes) -> subprocess.CompletedProcess:
@@ -89,8 +54,11 @@ def test_a_sheet_whose_used_area_is_too_large_is_refused(tmp_path):
 
 
 def test_a_crafted_compression_ratio_is_refused():
-    filler = "<row r=\"2\">" + cell("A2", "x" * 5_000_000) + "</row>"
-    problem = importer.xlsx_limits(xlsx(f'<row r="1">{cell("A1", "学校标识码")}</row>{filler}'))
+    """Generated here: 5 MB of one repeated letter compresses to a few KB."""
+    from tests.corpus.make_corpus import xlsx
+
+    filler = '<row r="2"><c r="A2" t="inlineStr"><is><t>' + "x" * 5_000_000 + "</t></is></c></row>"
+    problem = importer.xlsx_limits(xlsx('<row r="1"><c r="A1" t="inlineStr"><is><t>学校标识码</t></is></c></row>' + filler))
     assert problem is not None and "压缩比异常" in problem[0] and "compressed" in problem[1]
 
 
@@ -223,31 +191,20 @@ def test_a_symlinked_database_is_imported_into_its_target(tmp_path):
 
 # ---- damaged files and late refusals: located, before anything is copied -----------------------
 
-SCHOOLS = (CORPUS / "good_schools.csv").read_text(encoding="utf-8")
-FACILITIES = (CORPUS / "good_facilities_bom.csv").read_text(encoding="utf-8-sig")
-COUNTY = (CORPUS / "good_county.csv").read_bytes().decode("utf-8-sig")
-ROW2 = "S002,锦江第二小学,510104,小学,镇区,是,104.10,30.62"
-
-
-def _traditional_big5() -> bytes:
-    text = SCHOOLS.replace("学校标识码", "學校標識碼").replace("学校名称", "學校名稱").replace("锦江", "錦江")
-    text = text.replace("实验", "實驗").replace("学", "學").replace("乡村", "鄉村").replace("城区", "城區")
-    return text.encode("big5", errors="replace")
-
-
-DAMAGED = [
-    ("cut_short.csv", SCHOOLS.rstrip("\n").rsplit(",", 3)[0].encode(), 4, "有 5 个值，表头有 8 列"),
-    ("extra_value.csv", SCHOOLS.replace(ROW2, ROW2 + ",多余").encode(), 3, "有 9 个值，表头有 8 列"),
-    ("nan.csv", COUNTY.replace("96%", "NaN", 1).encode(), 2, "应为"),
-    ("duplicate_header.csv", SCHOOLS.replace("纬度", "经度", 1).encode(), 1, "出现两次"),
-    ("big5.csv", _traditional_big5(), "", "可能是繁体 Big5"),
-    ("long_id.csv", SCHOOLS.replace("S003,", "S" + "9" * 40 + ",").encode(), 4, "不超过40个字符"),
-    ("room_2000.csv", FACILITIES.replace("3,100,3,95", "3,2000,3,95", 1).encode(), 2, "1–1,999"),
+DAMAGED = [  # corpus file, the row named, the message (tests/corpus/make_corpus.py writes them)
+    ("hostile_cut_short.csv", 4, "有 5 个值，表头有 8 列"),
+    ("hostile_extra_value.csv", 3, "有 9 个值，表头有 8 列"),
+    ("hostile_nan.csv", 2, "应为"),
+    ("hostile_duplicate_header.csv", 1, "出现两次"),
+    ("hostile_big5.csv", "", "可能是繁体 Big5"),
+    ("hostile_long_id.csv", 4, "不超过40个字符"),
+    ("hostile_room_2000.csv", 2, "1–1,999"),
 ]
 
 
-@pytest.mark.parametrize("name, data, row, message", DAMAGED, ids=[d[0] for d in DAMAGED])
-def test_damaged_files_are_refused_with_a_located_message(tmp_path, name, data, row, message):
+@pytest.mark.parametrize("name, row, message", DAMAGED, ids=[d[0] for d in DAMAGED])
+def test_damaged_files_are_refused_with_a_located_message(tmp_path, name, row, message):
+    data = (CORPUS / name).read_bytes()
     db_path = tmp_path / "real.duckdb"
     importer.import_files(db_path, _good_files(), new=True)
     before = hashlib.sha256(db_path.read_bytes()).hexdigest()
@@ -264,7 +221,7 @@ def test_damaged_files_are_refused_with_a_located_message(tmp_path, name, data, 
 def test_a_title_line_above_the_header_is_skipped_as_documented(tmp_path):
     db_path = tmp_path / "real.duckdb"
     importer.import_files(db_path, _good_files(), new=True)
-    result = importer.import_files(db_path, [("titled.csv", ("锦江区学校名单（2024学年）\n" + SCHOOLS).encode())])
+    result = importer.import_files(db_path, [("titled.csv", (CORPUS / "hostile_titled.csv").read_bytes())])
     assert result.rows == {"schools": 3}
 
 

@@ -21,15 +21,10 @@ HOSTILE = {"S001": '=HYPERLINK("http://host/x","点击")', "S002": "+1+1 小学"
 
 @pytest.fixture
 def hostile_db(tmp_path) -> Path:
-    schools = (CORPUS / "good_schools.csv").read_text(encoding="utf-8")
-    for sid, name in HOSTILE.items():
-        old = next(line for line in schools.splitlines() if line.startswith(sid + ","))
-        parts = old.split(",")
-        parts[1] = '"' + name.replace('"', '""') + '"'
-        schools = schools.replace(old, ",".join(parts))
+    """The good corpus with tests/corpus/hostile_formula_names.csv as its schools."""
     names = ["good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv", "good_teachers_two_headers.xlsx"]
     path = tmp_path / "h.duckdb"
-    importer.import_files(path, [("schools.csv", schools.encode("utf-8"))]
+    importer.import_files(path, [("schools.csv", (CORPUS / "hostile_formula_names.csv").read_bytes())]
                           + [(n, (CORPUS / n).read_bytes()) for n in names], new=True, source="=cmd|' /C calc'!A0")
     return path
 

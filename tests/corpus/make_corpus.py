@@ -94,5 +94,77 @@ def main() -> None:
     wb.save(HERE / "bad_two_headers_bad_degree.xlsx")
 
 
+# ---- hostile files (issue "Hardening"): each refused with its file and row, or read as documented
+
+_CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                  'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+                  'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+                  '"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
+                  'main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxml'
+                  'formats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+         'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+         'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+_WORKBOOK = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+             '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+             '<sheet name="学校" sheetId="1" r:id="rId1"/></sheets></workbook>')
+_WB_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+
+
+def xlsx(rows_xml: str) -> bytes:
+    """A minimal workbook whose one sheet, 学校, holds the given <row> elements."""
+    import io
+    import zipfile
+
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             f'spreadsheetml/2006/main"><sheetData>{rows_xml}</sheetData></worksheet>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _RELS),
+                           ("xl/workbook.xml", _WORKBOOK), ("xl/_rels/workbook.xml.rels", _WB_RELS),
+                           ("xl/worksheets/sheet1.xml", sheet)):
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+def _cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _big5_schools() -> bytes:
+    text = SCHOOLS.replace("学校标识码", "學校標識碼").replace("学校名称", "學校名稱").replace("锦江", "錦江")
+    text = text.replace("实验", "實驗").replace("学", "學").replace("乡村", "鄉村").replace("城区", "城區")
+    return text.encode("big5", errors="replace")
+
+
+ROW2 = "S002,锦江第二小学,510104,小学,镇区,是,104.10,30.62"
+HOSTILE = {
+    # a 2 KB workbook naming cell XFD1048576 (the reader would allocate the whole grid)
+    "hostile_xfd1048576.xlsx": lambda: xlsx(f'<row r="1">{_cell("A1", "学校标识码")}</row>'
+                                            f'<row r="1048576">{_cell("XFD1048576", "x")}</row>'),
+    # two cells spanning 900,000 rows × 200 columns
+    "hostile_tall_and_wide.xlsx": lambda: xlsx(f'<row r="1">{_cell("A1", "学校标识码")}</row>'
+                                               f'<row r="900000">{_cell("GR900000", "x")}</row>'),
+    "hostile_cut_short.csv": lambda: SCHOOLS.rstrip("\n").rsplit(",", 3)[0].encode(),
+    "hostile_extra_value.csv": lambda: SCHOOLS.replace(ROW2, ROW2 + ",多余").encode(),
+    "hostile_nan.csv": lambda: COUNTY.replace("96%", "NaN", 1).encode(),
+    "hostile_duplicate_header.csv": lambda: SCHOOLS.replace("纬度", "经度", 1).encode(),
+    "hostile_big5.csv": _big5_schools,
+    "hostile_long_id.csv": lambda: SCHOOLS.replace("S003,", "S" + "9" * 40 + ",").encode(),
+    "hostile_room_2000.csv": lambda: FACILITIES.replace("3,100,3,95", "3,2000,3,95", 1).encode(),
+    "hostile_titled.csv": lambda: ("锦江区学校名单（2024学年）\n" + SCHOOLS).encode(),
+    "hostile_formula_names.csv": lambda: SCHOOLS.replace("锦江实验小学", '"=HYPERLINK(""http://host/x"",""点击"")"')
+    .replace("锦江第二小学", "+1+1 小学").replace("锦江乡村小学", "![t](http://host/t.png)<img src=x>").encode(),
+}
+
+
+def hostile() -> None:
+    for name, make in HOSTILE.items():
+        (HERE / name).write_bytes(make())
+
+
 if __name__ == "__main__":
     main()
+    hostile()
