@@ -10,6 +10,16 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
+def import_good_corpus(path: Path) -> None:
+    """Replace the app's database by the good import corpus (锦江区, 2024, 3 schools)."""
+    from analytics import importer
+
+    corpus = Path(__file__).parent / "corpus"
+    names = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",
+             "good_teachers_two_headers.xlsx"]
+    importer.import_files(path, [(n, (corpus / n).read_bytes()) for n in names], new=True, source="测试数据")
+
+
 @pytest.fixture
 def app(monkeypatch, demo_db):
     monkeypatch.setenv("JUNHENG_DB", str(demo_db))
@@ -112,9 +122,6 @@ def test_gap_page_shows_totals_and_a_county_plan(app):
 
 
 def test_data_page_then_an_import_reloads_every_page(monkeypatch, demo_db, tmp_path):
-    from analytics import importer
-
-    corpus = Path(__file__).parent / "corpus"
     path = tmp_path / "app.duckdb"
     path.write_bytes(demo_db.read_bytes())
     monkeypatch.setenv("JUNHENG_DB", str(path))
@@ -125,9 +132,7 @@ def test_data_page_then_an_import_reloads_every_page(monkeypatch, demo_db, tmp_p
     assert app.checkbox(key="import_new").value is True          # demo data: a new database only
     app.switch_page("pages/home.py").run()
     assert any("演示数据" in w.value for w in app.warning)
-    names = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",
-             "good_teachers_two_headers.xlsx"]
-    importer.import_files(path, [(n, (corpus / n).read_bytes()) for n in names], new=True, source="测试数据")
+    import_good_corpus(path)
     app.query_params.update({"year": "2024"})
     app.run()
     assert not app.exception
@@ -165,18 +170,13 @@ def test_the_server_listens_on_this_machine_only_and_hides_error_details():
 def test_a_year_removed_by_an_import_falls_back_with_a_notice(monkeypatch, demo_db, tmp_path):
     """The session shows 2026; an import replaces the demo with a 2024-only database: the next
     run shows 2024 and says so (it used to jump silently)."""
-    from analytics import importer
-
-    corpus = Path(__file__).parent / "corpus"
     path = tmp_path / "app.duckdb"
     path.write_bytes(demo_db.read_bytes())
     monkeypatch.setenv("JUNHENG_DB", str(path))
     app = AppTest.from_file(APP, default_timeout=120)
     app.switch_page("pages/home.py").run()
     assert app.session_state["year"] == 2026
-    names = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",
-             "good_teachers_two_headers.xlsx"]
-    importer.import_files(path, [(n, (corpus / n).read_bytes()) for n in names], new=True, source="测试数据")
+    import_good_corpus(path)
     app.run()
     assert not app.exception
     assert app.session_state["year"] == 2024

@@ -134,8 +134,12 @@ def test_gap_ratios_divide_summed_parts():
     assert g["rural_training_hours"] == pytest.approx(80)
 
 
-def _values(tmp_path, schools):
+def _values(tmp_path, schools, *updates: str):
+    """Metric values of a hand-made database, after the given SQL updates of its rows."""
     path = build(tmp_path / "t.duckdb", schools)
+    with duckdb.connect(str(path)) as con:
+        for sql in updates:
+            con.execute(sql)
     con = duckdb.connect(str(path), read_only=True)
     a = balance.assess(con)
     return progress.metric_values(con, a, balance.urban_rural_gaps(con))
@@ -228,26 +232,17 @@ def test_pupil_teacher_ratio_backbone_exchange_and_quota_from_the_data(tmp_path)
 
 def test_rural_pay_premium_compares_average_pay(tmp_path):
     """Rural school teachers paid 115,000, urban 100,000: premium 115/100 − 1 = 15 %."""
-    path = build(tmp_path / "t.duckdb", [School("r", {"primary": 400}, locale="rural"),
-                                         School("u", {"primary": 400}, locale="urban")])
-    with duckdb.connect(str(path)) as con:
-        con.execute("UPDATE teachers SET annual_pay_yuan = CASE WHEN school_id = 'r' THEN 115000 ELSE 100000 END")
-    with duckdb.connect(str(path), read_only=True) as con:
-        a = balance.assess(con)
-        values = progress.metric_values(con, a, balance.urban_rural_gaps(con))
+    values = _values(tmp_path, [School("r", {"primary": 400}, locale="rural"), School("u", {"primary": 400}, locale="urban")],
+                     "UPDATE teachers SET annual_pay_yuan = CASE WHEN school_id = 'r' THEN 115000 ELSE 100000 END")
     assert _value(values, "rural_pay_premium") == pytest.approx(0.15)
 
 
 def test_rural_rooms_share_leaves_out_schools_that_did_not_report(tmp_path):
     """Three rural schools: one meets G3, one has no art room, one did not report its rooms:
     1 of the 2 that reported = 50 %."""
-    path = build(tmp_path / "t.duckdb", [School(s, {"primary": 200}, locale="rural") for s in ("a", "b", "c")])
-    with duckdb.connect(str(path)) as con:
-        con.execute("UPDATE school_year SET art_rooms = 0, art_room_min_m2 = NULL WHERE school_id = 'b'")
-        con.execute("UPDATE school_year SET music_rooms = NULL, music_room_min_m2 = NULL WHERE school_id = 'c'")
-    with duckdb.connect(str(path), read_only=True) as con:
-        a = balance.assess(con)
-        values = progress.metric_values(con, a, balance.urban_rural_gaps(con))
+    values = _values(tmp_path, [School(s, {"primary": 200}, locale="rural") for s in ("a", "b", "c")],
+                     "UPDATE school_year SET art_rooms = 0, art_room_min_m2 = NULL WHERE school_id = 'b'",
+                     "UPDATE school_year SET music_rooms = NULL, music_room_min_m2 = NULL WHERE school_id = 'c'")
     assert _value(values, "rural_rooms_share") == pytest.approx(0.5)
 
 
