@@ -653,7 +653,7 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
                                                 columns=PROBLEM_COLUMNS))
             problems += check(batch, base)   # every problem of every file at once
             if problems:
-                total = sum(1 + p.get("_more", 0) - (1 if "_more" in p else 0) for p in problems)
+                total = sum(p.get("_more", 1) for p in problems)  # a summary row stands for its count
                 raise ImportFailed(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), total)
             hashes = sorted(s.sha256 for s in sources)
             last = _last_import(base) if base is not None else None
