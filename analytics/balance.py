@@ -379,7 +379,7 @@ def _check_teacher_exchange(c, stage, base, std):
     passed = (_compare(value, ">=", std) & _compare(backbone, ">=", share)).astype("boolean")
     pct = (backbone * 100).round(1).astype(str)
     limit = f"{share:.0%}"
-    return value, passed, std, _text(f"骨干教师占交流教师 " + pct + f"%（标准 ≥ {limit}）",
+    return value, passed, std, _text("骨干教师占交流教师 " + pct + f"%（标准 ≥ {limit}）",
                                      "backbone teachers " + pct + f"% of those exchanged (standard ≥ {limit})",
                                      backbone.notna())
 

@@ -9,10 +9,8 @@ Files are generated here (a few KB each); each test runs the reader in a child p
 from __future__ import annotations
 
 import hashlib
-import io
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import duckdb
