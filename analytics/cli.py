@@ -336,7 +336,16 @@ def parser() -> argparse.ArgumentParser:
     et.add_argument("--out", type=Path, required=True)
     et.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     et.set_defaults(func=cmd_export_tables)
+    mg = sub.add_parser("migrate", help="rewrite a database written by an earlier version in the current data model")
+    _db_option(mg)
+    mg.set_defaults(func=cmd_migrate)
     return p
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from analytics import importer
+
+    print(importer.migrate(args.db))
 
 
 def main(argv: list[str] | None = None) -> int:

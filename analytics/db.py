@@ -27,13 +27,42 @@ class DatabaseError(RuntimeError):
     """A database is missing, empty or not a Junheng database."""
 
 
+class OutdatedDatabase(DatabaseError):
+    """A Junheng database written by an earlier version: columns of the data model are missing."""
+
+
+def schema_columns() -> dict[str, list[str]]:
+    """Every table's columns in the current data model (from schema.sql), in order."""
+    con = duckdb.connect(":memory:")
+    create_schema(con)
+    out: dict[str, list[str]] = {}
+    for table, column in con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                                     "WHERE database_name = 'memory' ORDER BY table_name, column_index").fetchall():
+        out.setdefault(table, []).append(column)
+    con.close()
+    return out
+
+
+def _check_current(con: duckdb.DuckDBPyConnection, path: str, database: str) -> None:
+    """Raise OutdatedDatabase naming the missing columns and what to do."""
+    have = {(t, c) for t, c in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ?", [database]).fetchall()}
+    missing = [f"{t}.{c}" for t, cols in schema_columns().items() for c in cols if (t, c) not in have]
+    if missing:
+        raise OutdatedDatabase(
+            f"{path} was written by an earlier version of Junheng (missing {', '.join(missing[:6])}"
+            f"{' …' if len(missing) > 6 else ''}): run `python -m analytics migrate --db {path}` "
+            f"(the old file is kept as a backup), or rebuild the demo with `python -m analytics build-demo`")
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table of the data model (empty) on a connection."""
     con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open an existing Junheng database; a clear error when it is missing or foreign."""
+def connect(path: str | Path, read_only: bool = True, check_version: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open an existing Junheng database; a clear error when it is missing, foreign or written
+    by an earlier version (check_version=False opens an old one, for migrate)."""
     path = Path(path)
     if not path.exists():
         raise DatabaseError(f"database not found: {path} (build one with `python -m analytics build-demo`)")
@@ -43,6 +72,12 @@ def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnecti
     if missing:
         con.close()
         raise DatabaseError(f"{path} is not a Junheng database: missing tables {', '.join(missing)}")
+    if check_version:
+        try:
+            _check_current(con, str(path), con.execute("SELECT current_database()").fetchall()[0][0])
+        except OutdatedDatabase:
+            con.close()
+            raise
     return con
 
 
@@ -73,6 +108,11 @@ def reader(path: str | Path, version: float) -> duckdb.DuckDBPyConnection:
             if missing:
                 con.close()
                 raise DatabaseError(f"{key} is not a Junheng database: missing tables {', '.join(missing)}")
+            try:
+                _check_current(con, key, "data")
+            except OutdatedDatabase:
+                con.close()
+                raise
             held = versions[version] = (con, weakref.WeakSet())
         cursor = held[0].cursor()
         held[1].add(cursor)

@@ -157,6 +157,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "readonly_no_db": {"zh": "只读模式下找不到数据库，且不会自动生成演示数据：请管理员先导入数据或运行 build-demo。",
                        "en": "Read-only mode and no database: the demo is not built automatically. Ask the administrator to import data or run build-demo."},
     "year_gone": {"zh": "数据库已更新，不再包含 {old} 学年：已改为显示 {new} 学年。", "en": "The database was updated and no longer holds {old}: showing {new} instead."},
+    "outdated_db": {"zh": "数据库由早期版本生成，缺少当前数据模型的字段。请在服务器上运行 `python -m analytics migrate` 升级（旧文件保留为备份），然后刷新本页。",
+                    "en": "The database was written by an earlier version and lacks fields of the current data model. Run `python -m analytics migrate` on the server to upgrade it (the old file is kept as a backup), then reload this page."},
     "not_reported": {"zh": "未报送", "en": "not reported"},
     "col_missing_indicators": {"zh": "缺少的指标", "en": "Indicators missing"},
     "completeness": {"zh": "数据完整性", "en": "Data completeness"},

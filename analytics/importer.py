@@ -685,10 +685,14 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
                           f"{', '.join(map(str, years)) or '-'}")
 
 
+# The current file, attached to the new one: DuckDB names a file's own database after the file,
+# so a plain alias such as "old" collides when the database file is called old.duckdb.
+PREVIOUS = "junheng_previous_version"
+
 # Rows of an old table in the (year, county) pairs the files cover; `keep` = "NOT" gives the
 # rest. A school's rows belong to the county the school is in now (after corrections).
 _COVERED_ROWS = """
-SELECT o.* FROM old.{table} o
+SELECT o.* FROM {previous}.{table} o
 WHERE {keep} EXISTS (
     SELECT 1 FROM covered c
     WHERE c.year = o.year AND c.adcode = {county}
@@ -698,7 +702,7 @@ WHERE {keep} EXISTS (
 def _covered_rows(table: str, keep: str) -> str:
     county = "o.adcode" if table == "county_year" else \
         "(SELECT s.adcode FROM schools s WHERE s.school_id = o.school_id)"
-    return _COVERED_ROWS.format(table=table, keep=keep, county=county)
+    return _COVERED_ROWS.format(table=table, keep=keep, county=county, previous=PREVIOUS)
 
 
 def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str, source: str | None):
@@ -712,8 +716,8 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
         # locale, county…) is written before the yearly tables that reference the school, so
         # their records follow it (DuckDB cannot update a row that foreign keys reference)
         if from_current:
-            con.execute("ATTACH ? AS old (READ_ONLY)", [str(path)])
-            con.execute("INSERT INTO regions SELECT * FROM old.regions")
+            con.execute(f"ATTACH ? AS {PREVIOUS} (READ_ONLY)", [str(path)])
+            con.execute(f"INSERT INTO regions SELECT * FROM {PREVIOUS}.regions")
         adcodes = set()
         for name in ("schools", "county_year"):
             if name in batch:
@@ -731,7 +735,7 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
             rows["schools"] = len(batch["schools"])
             con.unregister("incoming")
         if from_current:
-            con.execute("INSERT INTO schools SELECT * FROM old.schools WHERE school_id NOT IN (SELECT school_id FROM schools)")
+            con.execute(f"INSERT INTO schools SELECT * FROM {PREVIOUS}.schools WHERE school_id NOT IN (SELECT school_id FROM schools)")
         covered = _counties_of(batch, con)
         con.register("covered", pd.DataFrame([(y, c) for y, cs in covered.items() for c in sorted(cs)],
                                              columns=["year", "adcode"]).astype({"year": "int64"}))
@@ -752,8 +756,8 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
                 if t in replaced:
                     con.execute(f"INSERT INTO {t} " + _covered_rows(t, "NOT"))
                 else:
-                    con.execute(f"INSERT INTO {t} SELECT * FROM old.{t}")
-            con.execute("DETACH old")
+                    con.execute(f"INSERT INTO {t} SELECT * FROM {PREVIOUS}.{t}")
+            con.execute(f"DETACH {PREVIOUS}")
         con.execute("BEGIN TRANSACTION")
         for name, table in tables.items():
             if name not in batch or name == "schools":
@@ -847,6 +851,62 @@ def import_isolated(db_path: str | Path, files: list[tuple[str, bytes]], mode: s
     raise ImportFailed(pd.DataFrame([_problem(names, "", "", "", "", f"{why_zh}；数据库未改动。文件可能过大或已损坏：请拆分或改用 CSV",
                                               f"{why_en}; the database is unchanged. The file may be too large or damaged: split it or use CSV")],
                                     columns=PROBLEM_COLUMNS))
+
+
+# --------------------------------------------------------------------------------------------
+# Bringing a database written by an earlier version up to the current data model
+
+RENAMED = {("county_year", "veto_major_incident"): "veto_safety_fee"}  # the old V4 named safety and fees
+
+
+def migrate(db_path: str | Path) -> str:
+    """Write the database again in the current data model (schema.sql) and swap it in, the old
+    file kept as <db>.bak1. Columns that are new get what 'not reported' means for them: NULL,
+    or FALSE for a veto (a veto column left blank means it did not happen). Returns a summary,
+    naming what now has to be reported (senior-high pupils of 完全中学 / 十二年一贯制)."""
+    path = Path(db_path).resolve()
+    with _lock(path):
+        _clean_leftovers(path)
+        old = db.connect(path, check_version=False)
+        have = {t: {r[0] for r in old.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database()",
+            [t]).fetchall()} for t in db.TABLES}
+        old.close()
+        tmp = path.with_name(f".{path.name}.importing-{os.getpid()}")
+        tmp.unlink(missing_ok=True)
+        con = duckdb.connect(str(tmp))
+        try:
+            db.create_schema(con)
+            con.execute(f"ATTACH ? AS {PREVIOUS} (READ_ONLY)", [str(path)])
+            added = []
+            model = db.schema_columns()
+            for table in db.TABLES:  # referenced tables first
+                columns, select = model[table], []
+                for c in columns:
+                    if c in have[table]:
+                        select.append(c)
+                    elif (table, c) in RENAMED and RENAMED[(table, c)] in have[table]:
+                        select.append(f"{RENAMED[(table, c)]} AS {c}")
+                    else:
+                        select.append(f"{'FALSE' if c.startswith('veto_') else 'NULL'} AS {c}")
+                        added.append(f"{table}.{c}")
+                con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(select)} FROM {PREVIOUS}.{table}")
+            unsplit = con.execute("""SELECT count(DISTINCT school_id) FROM school_year JOIN schools USING (school_id)
+                                     WHERE kind IN ('完全中学', '十二年一贯制') AND senior_students IS NULL""").fetchall()[0][0]
+            now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            con.execute("INSERT OR REPLACE INTO metadata VALUES ('migrated_at', ?)", [now])
+            con.execute(f"DETACH {PREVIOUS}")
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        con.close()
+        backup = _swap(tmp, path)
+    note = (f"; {unsplit} 完全中学/十二年一贯制 school(s) now need their senior-high pupils reported "
+            "(school_year.senior_students) before their facilities can be split" if unsplit else "")
+    return (f"{path} migrated to the current data model (new columns: {', '.join(added) or 'none'}); "
+            f"previous file kept as {backup}{note}")
 
 
 def problems_csv(problems: pd.DataFrame, lang: str = "zh") -> bytes:

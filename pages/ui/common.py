@@ -275,6 +275,23 @@ def banner(path: str, version: float) -> None:
         st.info(t("scenario_banner", lang(), detail=plain(s.meta["scenario"])), icon="🧪")
 
 
+def _outdated(path: str, version: float) -> bool:
+    """True when the database was written by an earlier version of the data model."""
+    try:
+        db.reader(path, version).close()
+    except db.OutdatedDatabase:
+        return True
+    return False
+
+
+def _is_demo(path: Path) -> bool:
+    con = db.connect(path, check_version=False)
+    try:
+        return db.is_synthetic(con)
+    finally:
+        con.close()
+
+
 def shell() -> tuple[str, float]:
     """Everything every page needs before its own content: returns (database path, version)."""
     # a local icon: a ":material/…:" page icon is fetched from Google's font CDN
@@ -287,6 +304,11 @@ def shell() -> tuple[str, float]:
     if not db_path.exists() and read_only():
         st.error(t("readonly_no_db", language))
         st.stop()
+    if db_path.exists() and _outdated(str(db_path), db_path.stat().st_mtime):
+        if read_only() or not _is_demo(db_path):  # real data is never rebuilt: say what to run
+            st.error(t("outdated_db", language))
+            st.stop()
+        db_path.unlink()  # an outdated demo is generated data: build it again
     if not db_path.exists():
         bar = st.progress(0.0, text=t("building_db", language))
         demo.build_demo(db_path, progress=lambda f, m: bar.progress(min(f, 1.0),
