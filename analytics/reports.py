@@ -93,6 +93,9 @@ def _print_setup(ws: Worksheet, last_row: int, ncols: int, header_rows: str) -> 
     ws.print_options.horizontalCentered = True
 
 
+MISSING = "缺数据"  # what a table shows where data is missing: never 否, never 0
+
+
 def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: str, year: int, name: str,
              notes: list[str]) -> None:
     """校际差异系数表: per county and stage, the county mean and CV of R1–R7, the composite, the limit."""
@@ -113,15 +116,19 @@ def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: s
     rows = progress.within(a.counties, region)
     rows = rows[(rows["year"] == year) & rows["stage"].isin(STAGES)].sort_values(["adcode", "stage"],
                                                                                  key=lambda s: s.map({"primary": 0, "junior": 1}) if s.name == "stage" else s)
+    # the engine's verdicts on R1–R7 (a CV over schools some of which lack data is no verdict)
+    res = a.results[(a.results["year"] == year) & a.results["criterion"].isin(balance.RESOURCE_IDS)]
+    verdict = res.groupby(["adcode", "stage"])["passed"].agg(
+        lambda p: "否" if (p == False).any() else ("是" if p.notna().all() else MISSING))  # noqa: E712
     r = 5
     for row in rows.itertuples(index=False):
         limit = criteria["R1"].cv_threshold[row.stage]
-        cvs = [getattr(row, f"cv_r{i}") for i in range(1, 8)]
-        ok = all(c == c and c <= criteria[f"R{i + 1}"].cv_threshold[row.stage] for i, c in enumerate(cvs))
+        judged = verdict.get((row.adcode, row.stage), MISSING)
+        ok = judged != "否"
         values = [row.county_name, stage_label(row.stage)]
         for i in range(1, 8):
             values += [getattr(row, f"mean_r{i}"), getattr(row, f"cv_r{i}")]
-        values += [row.cv_composite, limit, "是" if ok else "否"]
+        values += [row.cv_composite, limit, judged]
         for c, v in enumerate(values, start=1):
             cell = ws.cell(r, c, None if isinstance(v, float) and v != v else v)
             if 3 <= c <= 17:
@@ -141,9 +148,6 @@ def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: s
         ws.column_dimensions[get_column_letter(c)].width = 9.5
     ws.freeze_panes = "C5"
     _print_setup(ws, last, ncols, "3:4")
-
-
-MISSING = "缺数据"
 
 
 def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: str, year: int, name: str,

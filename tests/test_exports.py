@@ -135,5 +135,7 @@ def test_official_school_table_shows_missing_data_as_missing(tmp_path):
     b = rows["学校b"]
     assert b[7:11] == ["缺数据"] * 4 and b[11:14] == ["缺数据"] * 3
     assert rows["学校a"][13] == "是"
+    cv = wb["校际差异系数表"]
+    assert cv.cell(5, 2).value == "小学" and cv.cell(5, 19).value == "缺数据"  # R4 CV over school a only: no verdict
     notes = " ".join(str(ws.cell(r, 1).value) for r in range(7, ws.max_row + 1))
     assert "加权在校生" in notes and "教学点" in notes and "缺数据" in notes
