@@ -11,6 +11,7 @@ from analytics.maps import STATUS_COLORS
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PASS_COLOUR = "#2c7bb6"
+NO_DATA_COLOUR = "#bdbdbd"
 FAIL_COLOUR = "#d73027"
 STAGE_COLOURS = {"primary": "#2c7fb8", "junior": "#7fcdbb", "all": "#253494"}
 
@@ -36,7 +37,8 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh") -> alt.Chart:
     data = cv.assign(
         indicator=cv["criterion"] + " " + (cv["name_en"] if lang == "en" else cv["name_zh"]).str.slice(0, 14),
         stage_label=cv["stage"].map(lambda s: stage_label(s, lang)),
-        verdict=cv["passed"].map({True: "ok", False: "fail"}).fillna("ok"),
+        # no verdict (a school lacks the indicator's data) is grey, never the colour of a pass
+        verdict=cv["passed"].map({True: "ok", False: "fail"}).fillna("nodata"),
     )
     base = alt.Chart(data).encode(
         y=alt.Y("indicator:N", title=None, sort=None),
@@ -44,8 +46,8 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh") -> alt.Chart:
     )
     bars = base.mark_bar(height=9).encode(
         x=alt.X("value:Q", title=t("col_cv_composite", lang).replace("综合", "") if lang == "zh" else "CV"),
-        color=alt.Color("verdict:N", scale=alt.Scale(domain=["ok", "fail"], range=[PASS_COLOUR, FAIL_COLOUR]),
-                        legend=None),
+        color=alt.Color("verdict:N", scale=alt.Scale(domain=["ok", "fail", "nodata"],
+                                                     range=[PASS_COLOUR, FAIL_COLOUR, NO_DATA_COLOUR]), legend=None),
         tooltip=[alt.Tooltip("indicator:N", title=t("col_criterion", lang)),
                  alt.Tooltip("stage_label:N", title=t("col_stage", lang)),
                  alt.Tooltip("value:Q", title=t("col_value", lang), format=".3f"),

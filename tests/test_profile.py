@@ -102,3 +102,14 @@ def test_school_age_moves_with_the_demo_year():
     r = row.iloc[0]
     expected = r["age_1_4"] * 2 / 4 + r["age_5_9"] * 4 / 5
     assert census.school_age(row, 2023).iloc[0]["primary_age"] == pytest.approx(expected)
+
+
+def test_cv_bars_show_a_cv_without_verdict_in_grey_not_as_a_pass(tmp_path):
+    from analytics import charts
+
+    path = build(tmp_path / "a.duckdb", [School("a", {"primary": 200}), School("b", {"primary": 200}, facilities=False)])
+    with db.connect(path) as con:
+        a = balance.assess(con, 2024)
+    spec = charts.cv_bars(profile.cv_table(a, "510104", 2024, "primary")).to_dict()
+    rows = {r["criterion"]: r["verdict"] for r in next(iter(spec["datasets"].values()))}
+    assert rows["R4"] == "nodata" and rows["R1"] == "ok"
