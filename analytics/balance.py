@@ -364,8 +364,8 @@ def _check_special_funding(c, stage, base, std):
 
 
 def _check_teacher_pay(c, stage, base, std):
-    return (base["teacher_pay"] / base["civil_servant_pay_yuan"],
-            _compare(base["teacher_pay"] / base["civil_servant_pay_yuan"], ">=", std), std, (_blank(base), _blank(base)))
+    value = base["teacher_pay"] / base["civil_servant_pay_yuan"]
+    return value, _compare(value, ">=", std), std, (_blank(base), _blank(base))
 
 
 def _check_training_hours(c, stage, base, std):

@@ -551,6 +551,14 @@ def _lock(path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _temp_beside(path: Path) -> Path:
+    """The new version's file, beside the database (same filesystem, so the swap is one rename);
+    named by this process, which is how _clean_leftovers tells a dead import's file."""
+    tmp = path.with_name(f".{path.name}.importing-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    return tmp
+
+
 def _clean_leftovers(path: Path) -> list[Path]:
     """Remove what killed or failed imports left beside the database: temporary files of
     processes that no longer run (and their .wal). Called with the lock held."""
@@ -664,8 +672,7 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
             if base is not None:
                 base.close()
                 base = None
-            tmp = path.with_name(f".{path.name}.importing-{os.getpid()}")
-            tmp.unlink(missing_ok=True)
+            tmp = _temp_beside(path)
             try:
                 rows, years, counties = _write(tmp, from_current, path, batch, sources, mode, source)
             except ImportFailed:
@@ -872,8 +879,7 @@ def migrate(db_path: str | Path) -> str:
             "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database()",
             [t]).fetchall()} for t in db.TABLES}
         old.close()
-        tmp = path.with_name(f".{path.name}.importing-{os.getpid()}")
-        tmp.unlink(missing_ok=True)
+        tmp = _temp_beside(path)
         con = duckdb.connect(str(tmp))
         try:
             db.create_schema(con)
