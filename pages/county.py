@@ -46,8 +46,8 @@ for col, (_, row) in zip(cols, rows.iterrows()):
 
 st.subheader(t("failing", lang) + f" · {stage_label(view.stage, lang)}")
 failing = profile.failing_criteria(a, view.county, view.year, view.stage, lang)
-if failing.empty:
-    st.success(t("all_pass", lang))
+if failing.empty:  # green only when nothing is missing either: "no known failure" is not a pass
+    (st.success if int(rows[rows["stage"] == view.stage].iloc[0]["missing"]) == 0 else st.info)(t("all_pass", lang))
 else:
     st.dataframe(failing.drop(columns="criterion"), hide_index=True, width="stretch",
                  column_config={t("col_criterion", lang): st.column_config.TextColumn(width="large"),

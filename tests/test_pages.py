@@ -181,3 +181,17 @@ def test_a_year_removed_by_an_import_falls_back_with_a_notice(monkeypatch, demo_
     assert not app.exception
     assert app.session_state["year"] == 2024
     assert any("不再包含 2026 学年" in w.value for w in app.warning)
+
+
+def test_profile_of_an_incomplete_county_is_not_shown_in_pass_green(monkeypatch, tmp_path):
+    """No known failure but data missing: the 'all criteria with data pass' line is neutral."""
+    from tests.factory import School, build
+
+    path = build(tmp_path / "p.duckdb", [School("a", {"primary": 200}), School("b", {"junior": 200}, kind="初中"),
+                                         School("c", {"primary": 200}, facilities=False)])
+    monkeypatch.setenv("JUNHENG_DB", str(path))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params.update({"county": "510104", "region": "510100", "year": "2024"})
+    app.switch_page("pages/county.py").run()
+    assert not app.exception
+    assert not app.success and any("有数据的指标均达标" in i.value for i in app.info)
