@@ -173,14 +173,15 @@ def map_figure(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Crite
 
 
 def _chart_figure(chart: alt.TopLevelMixin, title: str, subtitle: list[str], ctx: Context, width: int,
-                  height: int | None = None, notes: list[str] | tuple = ()) -> alt.VConcatChart:
+                  height: int | None = None, notes: list[str] | tuple = (),
+                  notes_width: int | None = None) -> alt.VConcatChart:
     """A chart for print: title, subtitle, the chart, then the source and the method notes."""
     body = charts.bare(chart)
     if isinstance(body, (alt.Chart, alt.LayerChart)):  # facets size their panels themselves
         body = body.properties(width=width, **({"height": height} if height else {}))
         if ctx.mark:
             body = alt.layer(body, charts.watermark(ctx.mark, width, height or 230))
-    chars = max(40, (2 * width // 13 if ctx.lang != "en" else width // 6))
+    chars = notes_width or max(40, (2 * width // 13 if ctx.lang != "en" else width // 6))
     return charts.print_layout(body, title, subtitle, [ctx.source_line(with_boundaries=False), *_wrap(list(notes), chars)],
                                width, ctx.mark)
 
@@ -215,7 +216,7 @@ def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: in
     name = region_name(a, region, lang)
     title = f"{name} {year}年 · 城乡差距" if lang != "en" else f"{name} {year} · urban–rural gaps"
     return _chart_figure(chart, title, [t("urban_rural_note", lang)], ctx, width=150,
-                         notes=method_notes(a.criteria, lang)[1:])
+                         notes=method_notes(a.criteria, lang)[1:], notes_width=56 if lang != "en" else 110)
 
 
 def progress_figure(values: pd.DataFrame, table: pd.DataFrame, plan: Plan, metric: str, stage: str, region: str,
@@ -305,12 +306,14 @@ def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lan
 
 
 def _wrap(lines: list[str], width: int) -> list[str]:
-    """Wrap note lines: Chinese at any character, English at spaces."""
+    """Wrap note lines: Chinese at any character (a space inside "不足 50 人" is no break point),
+    English at spaces."""
+    import re
     import textwrap
 
     out = []
     for line in lines:
-        if line.isascii() or " " in line[:width]:
+        if not re.search(r"[\u3400-\u9fff]", line):
             out += textwrap.wrap(line, width) or [""]
             continue
         while len(line) > width:
