@@ -157,10 +157,17 @@ SELECT j.* EXCLUDE (q1, q2, q3, q4, q5, q6, q7, norm_amount),
        j.q5 AS ratio_r5, j.q6 AS ratio_r6, j.q7 AS ratio_r7,
        (j.q1 >= 1)::INT + (j.q2 >= 1)::INT + (j.q3 >= 1)::INT + (j.q4 >= 1)::INT
          + (j.q5 >= 1)::INT + (j.q6 >= 1)::INT + (j.q7 >= 1)::INT AS standards_met,
-       CASE WHEN j.eligible THEN
-           (j.q1 >= 1)::INT + (j.q2 >= 1)::INT + (j.q3 >= 1)::INT + (j.q4 >= 1)::INT
-             + (j.q5 >= 1)::INT + (j.q6 >= 1)::INT + (j.q7 >= 1)::INT >= $min_met
-           AND least(j.q1, j.q2, j.q3, j.q4, j.q5, j.q6, j.q7) >= $floor_ratio
+       -- compliant: at least min_met standards met and the rest at the floor. What is known can
+       -- already decide a failure (too many known misses, or a known value under the floor;
+       -- least() skips NULLs); otherwise a missing indicator leaves it unknown
+       CASE WHEN j.eligible THEN CASE
+           WHEN coalesce((j.q1 < 1)::INT, 0) + coalesce((j.q2 < 1)::INT, 0) + coalesce((j.q3 < 1)::INT, 0)
+                + coalesce((j.q4 < 1)::INT, 0) + coalesce((j.q5 < 1)::INT, 0) + coalesce((j.q6 < 1)::INT, 0)
+                + coalesce((j.q7 < 1)::INT, 0) > 7 - $min_met
+             OR least(j.q1, j.q2, j.q3, j.q4, j.q5, j.q6, j.q7) < $floor_ratio THEN FALSE
+           WHEN j.q1 IS NULL OR j.q2 IS NULL OR j.q3 IS NULL OR j.q4 IS NULL OR j.q5 IS NULL
+             OR j.q6 IS NULL OR j.q7 IS NULL THEN NULL
+           ELSE TRUE END
        END AS compliant,
        -- G3: music and art rooms per 12 classes, with their smallest areas; rooms or areas not
        -- reported are no data (NULL), unless what is reported already fails

@@ -85,6 +85,7 @@ def pandas_assess(con, year: int, cr) -> balance.Assessment:
              .reset_index().rename(columns={"teacher_training": "training_funding"}))
     r = r.merge(staff, on=["school_id", "year", "stage"], how="left").merge(sy, on=["school_id", "year"], how="left")
     r = r.merge(money, on=["school_id", "year"], how="left")
+    reported = r["f"].notna()  # no teacher rows for the school and stage: R1–R3 missing, not zero
     for c in "dbpf":
         r[c] = r[c].fillna(0)
     excluded = r["kind"].isin(res["excluded_kinds"])
@@ -92,56 +93,69 @@ def pandas_assess(con, year: int, cr) -> balance.Assessment:
         & (r["students"] > 0)
     pupils = r["students"].where(r["students"] > 0)
     school_pupils = r["school_students"].where(r["school_students"] > 0)
-    r["r1"], r["r2"], r["r3"] = 100 * r["d"] / pupils, 100 * r["b"] / pupils, 100 * r["p"] / pupils
-    r["r4"] = r["teaching_area_m2"] / school_pupils
-    r["r5"] = r["sports_area_m2"] / school_pupils
-    r["r6"] = r["equipment_value_yuan"] / school_pupils
-    r["r7"] = 100 * r["multimedia_rooms"] / school_pupils
+    for i, c in ((1, "d"), (2, "b"), (3, "p")):
+        r[f"r{i}"] = (100 * r[c] / pupils).where(reported)
+    # facilities split by weighted enrolment, senior-high pupils included for the kinds that have them
+    w = cr.weights
+    r["w"] = np.where(r["stage"] == "primary", w["primary"], w["junior"])
+    r["weighted"] = (r["students"] * r["w"]).groupby([r["school_id"], r["year"]]).transform("sum")
+    senior = r["senior_students"].where(r["kind"].isin(res["senior_kinds"]), 0)
+    fpp = r["w"] / (r["weighted"] + w["senior"] * senior).where(lambda x: x != 0)
+    r["r4"] = r["teaching_area_m2"] * fpp
+    r["r5"] = r["sports_area_m2"] * fpp
+    r["r6"] = r["equipment_value_yuan"] * fpp
+    r["r7"] = 100 * r["multimedia_rooms"] * fpp
     std = {s: [cr[f"R{i}"].threshold[s] for i in range(1, 8)] for s in ("primary", "junior")}
     ratios = np.column_stack([r[f"r{i}"] / np.where(r["stage"] == "primary", std["primary"][i - 1],
                                                    std["junior"][i - 1]) for i in range(1, 8)])
-    met = (ratios >= 1).sum(axis=1)
-    r["compliant"] = pd.Series((met >= res["min_met"]) & (np.nanmin(ratios, axis=1) >= res["floor_ratio"]),
-                               dtype="boolean").where(r["eligible"])
-    g3 = cr["G3"].options
+    misses = (ratios < 1).sum(axis=1)                              # NaN < 1 is False: known misses
+    lowest = np.nanmin(np.where(np.isnan(ratios), np.inf, ratios), axis=1)
+    fails = (misses > 7 - res["min_met"]) | (lowest < res["floor_ratio"])
+    known = ~np.isnan(ratios).any(axis=1)
+    r["compliant"] = pd.Series(~fails, dtype="boolean").mask(~fails & ~known).where(r["eligible"])
+    g3 = cr.by_check("school_arts_rooms").options
     rooms = np.ceil(r["school_classes"] / g3["classes_per_room"])
-    r["g3_ok"] = pd.Series((r["music_rooms"] >= rooms) & (r["art_rooms"] >= rooms)
-                           & (r["music_room_min_m2"].fillna(0) >= g3["music_room_m2"])
-                           & (r["art_room_min_m2"].fillna(0) >= g3["art_room_m2"]), dtype="boolean").where(r["eligible"])
-    g4 = cr["G4"].options
+    too_few = (r["music_rooms"] < rooms) | (r["art_rooms"] < rooms)
+    too_small = (r["music_room_min_m2"] < g3["music_room_m2"]) | (r["art_room_min_m2"] < g3["art_room_m2"])
+    unknown = r[["music_rooms", "art_rooms", "music_room_min_m2", "art_room_min_m2"]].isna().any(axis=1)
+    g3_ok = pd.Series(np.where(too_few | too_small, False, True), dtype="boolean").mask(~(too_few | too_small) & unknown)
+    r["g3_ok"] = g3_ok.where(r["eligible"])
+    g4 = cr.by_check("school_size").options
     limit = np.where(r["kind"].isin(g4["through_kinds"]), g4["max_students_through"], g4["max_students"])
     r["g4_ok"] = pd.Series(r["school_students"] <= limit, dtype="boolean").where(~excluded & (r["students"] > 0))
-    g5 = cr["G5"].options["max_class"]
+    g5 = cr.by_check("class_size").options["max_class"]
     r["g5_ok"] = pd.Series(r["max_class_size"] <= np.where(r["stage"] == "primary", g5["primary"], g5["junior"]),
                            dtype="boolean").where(~excluded & (r["students"] > 0))
-    floor = cr["G6"].options["floor_students"]
-    r["g6_applies"] = (r["locale"] == "rural") & r["school_students"].between(1, floor - 1) & ~excluded
+    g6 = cr.by_check("small_school_funding").options
+    floor = g6["floor_students"]
+    r["g6_applies"] = (((r["kind"].isin(g6["village_kinds"]) & (r["locale"] == "rural")) | r["kind"].isin(g6["any_locale_kinds"]))
+                       & r["school_students"].between(1, floor - 1))
     g6 = r["public_funding"] + 1 >= r["norm_amount"] / school_pupils * floor
     r["g6_ok"] = pd.Series(g6, dtype="boolean").mask(g6.isna() | r["public_funding"].isna() | r["norm_amount"].isna())
     r["g7_applies"] = (r["kind"] == "特殊教育学校") & (r["students"] > 0)
-    g7 = r["public_funding"] / school_pupils >= cr["G7"].options["min_per_student"]
+    g7 = r["public_funding"] / school_pupils >= cr.by_check("special_funding").options["min_per_student"]
     r["g7_ok"] = pd.Series(g7, dtype="boolean").mask(r["public_funding"].isna() | school_pupils.isna())
     r["q4_applies"] = r["students"] > 0
-    q4 = r["training_funding"].fillna(0) >= cr["Q4"].options["min_share"] * r["public_funding"]
+    q4 = r["training_funding"].fillna(0) >= cr.by_check("training_budget").options["min_share"] * r["public_funding"]
     r["q4_ok"] = pd.Series(q4, dtype="boolean").mask(r["public_funding"].isna())
 
     e = r[r["eligible"]].copy()
     keys = ["adcode", "year", "stage"]
     e["P"] = e["students"].astype(float)
-    agg = {"schools_assessed": ("school_id", "size"), "students_assessed": ("P", "sum")}
-    for i in range(1, 8):
-        e[f"px{i}"] = e["P"] * e[f"r{i}"]
-        agg[f"sum_px{i}"] = (f"px{i}", "sum")
-    means = e.groupby(keys).agg(**agg)
-    for i in range(1, 8):
-        means[f"mean_r{i}"] = means[f"sum_px{i}"] / means["students_assessed"]
-    e = e.merge(means[[f"mean_r{i}" for i in range(1, 8)] + ["students_assessed"]].reset_index(), on=keys)
-    for i in range(1, 8):
-        e[f"sq{i}"] = e["P"] * (e[f"r{i}"] - e[f"mean_r{i}"]) ** 2
-    spread = e.groupby(keys)[[f"sq{i}" for i in range(1, 8)]].sum()
-    for i in range(1, 8):
-        m = means[f"mean_r{i}"].where(means[f"mean_r{i}"] != 0)
-        means[f"cv_r{i}"] = np.sqrt(spread[f"sq{i}"] / means["students_assessed"]) / m
+    means = e.groupby(keys).agg(schools_assessed=("school_id", "size"), students_assessed=("P", "sum"))
+    for i in range(1, 8):  # each indicator over the schools that have it
+        x = e[e[f"r{i}"].notna()]
+        px = (x["P"] * x[f"r{i}"]).groupby([x[k] for k in keys]).sum()
+        total = x.groupby(keys)["P"].sum()
+        mean = px / total
+        dev = x.join(mean.rename("m"), on=keys)
+        sq = (dev["P"] * (dev[f"r{i}"] - dev["m"]) ** 2).groupby([dev[k] for k in keys]).sum()
+        sd = np.sqrt(sq / total)
+        means[f"mean_r{i}"] = mean
+        means[f"cv_r{i}"] = (sd / mean.where(mean != 0)).where(mean != 0, np.where(sd == 0, 0.0, np.nan))
+        means[f"schools_r{i}"] = x.groupby(keys).size()
+    missing_any = e[[f"r{i}" for i in range(1, 8)]].isna().any(axis=1)
+    means["schools_missing_resource"] = e.assign(x=missing_any).groupby(keys)["x"].sum()
     means["noncompliant_schools"] = e.assign(x=e["compliant"] == False).groupby(keys)["x"].sum()  # noqa: E712
     means["schools_no_data"] = e.assign(x=e["compliant"].isna()).groupby(keys)["x"].sum()
     means = means.drop(columns=[c for c in means if c.startswith("sum_px")])
@@ -155,7 +169,7 @@ def pandas_assess(con, year: int, cr) -> balance.Assessment:
                                  g6_nodata=("g6n", "sum"), q4_fail=("q4f", "sum"), q4_nodata=("q4n", "sum"))
     stage_frame = checks.join(means).reset_index()
 
-    hours = cr["G9"].options["hours"]
+    hours = cr.by_check("training_hours").options["hours"]
     tc = teachers.merge(schools[["school_id", "adcode"]], on="school_id")
     ft = tc[tc["full_time"]]
     staff_c = ft.groupby(["adcode", "year"]).agg(teacher_pay=("annual_pay_yuan", "mean"))
@@ -181,7 +195,8 @@ def compare(a: pd.DataFrame, b: pd.DataFrame) -> None:
     a = a.sort_values(key).reset_index(drop=True)
     b = b.sort_values(key).reset_index(drop=True)
     assert list(a[key].itertuples(index=False)) == list(b[key].itertuples(index=False)), "different rows"
-    for col in ["status", "failed", "failed_criteria", "noncompliant_schools", "schools_assessed", "no_data"]:
+    for col in ["status", "failed", "failed_criteria", "missing", "missing_criteria", "veto_criteria",
+                "noncompliant_schools", "schools_assessed", "schools_missing_resource"]:
         assert (a[col].astype(str) == b[col].astype(str)).all(), col
     for col in [f"cv_r{i}" for i in range(1, 8)] + ["cv_composite"]:
         np.testing.assert_allclose(a[col].astype(float), b[col].astype(float), rtol=1e-9, atol=1e-12, err_msg=col)

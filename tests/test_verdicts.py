@@ -319,3 +319,21 @@ def test_weighted_cv_sql_is_the_one_the_assessment_runs():
     assert balance.weighted_cv_query("long", ("adcode", "year", "stage", "indicator")) in balance.COUNTY_SQL
     assert math.isclose(balance.weighted_cv([5, 6, 4], [100, 200, 100]), math.sqrt(0.6875) / 5.25)
     assert GOOD  # the factory's defaults meet every standard
+
+
+def test_what_is_known_can_already_fail_a_school_with_missing_data(tmp_path):
+    """School b has no facilities row (R4–R7 unknown) but R2 at 0.7 per 100 pupils: 70 % of its
+    standard, under the 85 % floor, so it is non-compliant whatever its facilities are. School d
+    (1,000 pupils) misses R1 (4.0 of 4.2, 95 %) and R2 (0.9 of 1.0): two misses already, one more than
+    the method allows, so it fails too. School c lacks facilities and meets R1–R3: unknown."""
+    path = build(tmp_path / "a.duckdb", [
+        School("a", {"primary": 200}),
+        School("b", {"primary": 200}, {"primary": (5.0, 0.7, 1.0, 5.0, 8.0, 2500.0, 3.0)}, facilities=False),
+        School("d", {"primary": 1000}, {"primary": (4.0, 0.9, 1.0, 5.0, 8.0, 2500.0, 3.0)}, facilities=False),
+        School("c", {"primary": 200}, facilities=False),
+    ])
+    a = assess(path)
+    s = a.schools.set_index("school_id")["compliant"]
+    assert [s["a"], s["b"], s["d"]] == [True, False, False] and pd.isna(s["c"])
+    row = county_row(a, "primary")
+    assert row["noncompliant_schools"] == 2 and "RS" in row["failed_criteria"]
