@@ -7,8 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import t
+from pages.ui.common import lang as current_lang
 
-lang = "en" if st.session_state.get("lang_en") else "zh"
+lang = current_lang()
 page = st.navigation([
     st.Page("pages/home.py", title=t("page_home", lang), url_path="home", default=True),
     st.Page("pages/map.py", title=t("page_map", lang), url_path="map"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import balance, db, demo, gap, progress, targets
+from analytics import balance, db, demo, gap, progress, regions, targets
 from analytics.criteria import CriteriaError, load_criteria
 from analytics.paths import database_path
 
@@ -112,7 +112,7 @@ def cmd_progress(args: argparse.Namespace) -> None:
     table = progress.plan_progress(con, plan, args.year, criteria)
     if args.region:
         _region_prefix(args.region)
-        table = progress.within(table, args.region)
+        table = regions.within(table, args.region)
         if table.empty:
             raise CliError(f"region {args.region} is not in {args.db}")
     _print_frame(table[PROGRESS_COLUMNS], args.format)
@@ -141,8 +141,8 @@ def cmd_gap(args: argparse.Namespace) -> None:
     rows = plan.stages
     counties = plan.counties
     if args.region:
-        rows = progress.within(rows, args.region)
-        counties = progress.within(counties, args.region)
+        rows = regions.within(rows, args.region)
+        counties = regions.within(counties, args.region)
         if rows.empty:
             raise CliError(f"region {args.region} has no assessed schools in {args.db}")
     columns = list(GAP_COLUMNS)
@@ -242,14 +242,10 @@ def cmd_export_tables(args: argparse.Namespace) -> None:
 
 
 def _region_prefix(adcode: str) -> str:
-    """'510000' → '51', '510100' → '5101', '510104' → '510104'."""
-    if len(adcode) != 6 or not adcode.isdigit():
+    """The adcode prefix of a --region argument (checked: six digits)."""
+    if not regions.is_adcode(adcode):
         raise CliError(f"region must be a 6-digit adcode, got {adcode!r}")
-    if adcode.endswith("0000"):
-        return adcode[:2]
-    if adcode.endswith("00"):
-        return adcode[:4]
-    return adcode
+    return regions.prefix(adcode)
 
 
 def _db_option(p: argparse.ArgumentParser) -> None:

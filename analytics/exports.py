@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import shapely
 
-from analytics import balance, charts, fonts, maps, profile, progress, reports
+from analytics import balance, charts, fonts, maps, profile, progress, regions, reports
 from analytics.criteria import Criteria
 from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
 from analytics.targets import METRICS, Plan
@@ -132,12 +132,12 @@ def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteri
     values = maps.metric_values(a.counties, gaps, metric_id, year, stage)
     breaks = maps.class_breaks(values["value"]) if metric.kind != "status" else []
     values["fill"] = [_hex(c) for c in maps.colour_for(values["value"], metric, breaks, values["status"])]
-    map_region = region[:4] + "00" if maps.region_kind(region) == "county" else region
+    map_region = region[:4] + "00" if regions.kind(region) == "county" else region
     shapes = maps.region_counties(map_region)[["adcode", "name", "geometry"]].merge(
         values[["adcode", "fill"]], on="adcode", how="left")
     shapes["fill"] = shapes["fill"].fillna(_hex(maps.NO_DATA))
     outlines = maps.upper_level(map_region)[["geometry"]]
-    if maps.region_kind(region) == "county":
+    if regions.kind(region) == "county":
         outlines = pd.concat([outlines, shapes[shapes["adcode"] == region][["geometry"]]])
     labels = pd.DataFrame([{"text": r["text"], "lon": r["position"][0], "lat": r["position"][1]}
                            for r in maps.label_records(map_region)])
@@ -197,7 +197,7 @@ def cv_figure(a: balance.Assessment, adcode: str, year: int, stage: str, ctx: Co
 
 def status_figure(a: balance.Assessment, region: str, stage: str, ctx: Context) -> alt.VConcatChart:
     lang = ctx.lang
-    counties = progress.within(a.counties, region)
+    counties = regions.within(a.counties, region)
     counties = counties[counties["stage"] == stage]
     name = region_name(a, region, lang)
     return _chart_figure(charts.status_counts(counties, lang).properties(title=""),
@@ -209,7 +209,7 @@ def status_figure(a: balance.Assessment, region: str, stage: str, ctx: Context) 
 def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: int, ctx: Context) -> alt.VConcatChart:
     """Urban (城区+镇区) against rural (乡村) for the region: funding, equipment, degrees, training."""
     lang = ctx.lang
-    rows = progress.within(gaps[gaps["year"] == year], region)
+    rows = regions.within(gaps[gaps["year"] == year], region)
     sums = rows[list(balance.GAP_SUMS)].sum(min_count=1).to_frame().T
     g = balance.gap_ratios(sums).iloc[0]
     chart = charts.urban_rural_bars(g, lang)
@@ -260,7 +260,7 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
     """One page: title, the map, the plan's scorecard, two key charts and the notes."""
     lang = ctx.lang
     name = region_name(a, region, lang)
-    is_county = maps.region_kind(region) == "county"
+    is_county = regions.kind(region) == "county"
     m = map_body(a, gaps, criteria, region, "status", year, stage, ctx, width=400, height=380)
     card = scorecard_rows(table, plan, region, lang)
     score = charts.scorecard_chart(card, t("scorecard", lang), {s: _hex(c) for s, c in maps.PROGRESS_COLORS.items()},
@@ -268,7 +268,7 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
     if is_county:
         left = charts.bare(charts.cv_bars(profile.cv_table(a, region, year, stage), lang)).properties(width=420)
     else:
-        c = progress.within(a.counties, region)
+        c = regions.within(a.counties, region)
         left = charts.bare(charts.status_counts(c[c["stage"] == stage], lang)).properties(width=420, height=220)
         left.encoding.color.legend = alt.Legend(orient="bottom", direction="horizontal")  # under its own chart
     key = next((tg for tg in plan.targets if tg.scope != "county"), plan.targets[0]) if not is_county else \
@@ -293,9 +293,9 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
 
 def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lang: str) -> str:
     """One line on where the region stands: its status, or its counties per status."""
-    c = progress.within(a.counties, region)
+    c = regions.within(a.counties, region)
     c = c[(c["year"] == year) & (c["stage"] == stage)]
-    if maps.region_kind(region) == "county":
+    if regions.kind(region) == "county":
         row = c[c["adcode"] == region].iloc[0]
         known = t("tip_known", lang, failed=int(row["failed"]), missing=int(row["missing"]))
         return (f"评估状态：{status_label(row['status'], lang)}；{known}" if lang != "en"
@@ -339,7 +339,7 @@ def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria,
     files[f"{stem}_briefing@2x.png"] = sheet["png2"]
     figures = {"map_status": map_figure(a, gaps, criteria, region, "status", year, stage, ctx, plan),
                "urban_rural": gaps_figure(a, gaps, region, year, ctx)}
-    if maps.region_kind(region) == "county":
+    if regions.kind(region) == "county":
         figures["cv"] = cv_figure(a, region, year, stage if stage != balance.OVERALL else "all", ctx)
     else:
         figures["map_cv_composite"] = map_figure(a, gaps, criteria, region, "cv_composite", year, stage, ctx, plan)

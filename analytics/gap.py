@@ -37,7 +37,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import balance, cells
+from analytics import balance, cells, regions
 from analytics.criteria import STAGES, Criteria, load_criteria
 from analytics.paths import DATA_DIR
 
@@ -716,15 +716,14 @@ def excel_bytes(plan: GapPlan, region: str, lang: str = "zh", synthetic_note: st
     unit costs (and the demo-data note when the data is synthetic)."""
     import io
 
-    from analytics.progress import within
 
     buf = io.BytesIO()
-    counties = within(plan.counties, region)
+    counties = regions.within(plan.counties, region)
     codes = set(counties["adcode"])
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         sheets = {
             ("县（区）", "Counties"): county_table(counties, lang),
-            ("县（区）×学段", "Counties by stage"): _display(within(plan.stages, region), {
+            ("县（区）×学段", "Counties by stage"): _display(regions.within(plan.stages, region), {
                 "adcode": ("行政区划代码", "adcode"), **COUNTY_COLUMNS, "stage": ("学段", "Stage")}, lang),
             ("学校", "Schools"): pd.concat([plan.records[plan.records["adcode"].isin(codes)][["adcode", "school_id"]]
                                            .reset_index(drop=True),

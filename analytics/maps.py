@@ -16,11 +16,11 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from analytics import geo
+from analytics import geo, regions
 from analytics.criteria import Criteria
 from analytics.i18n import progress_label, stage_label, status_label, t
 
-NATIONAL = "000000"
+NATIONAL = regions.NATIONAL
 COUNTY_LAYER = "counties"
 SCHOOL_LAYER = "schools"
 STATUS_COLORS = {  # colour-blind-safe (ColorBrewer RdYlBu ends, neutral grey, dark purple)
@@ -36,11 +36,16 @@ PROGRESS_COLORS = {  # 已达标 按期 滞后 严重滞后 数据不足 (RdYlBu
 }
 SEQUENTIAL = ((255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148))  # YlGnBu
 NO_DATA = (230, 230, 230)
-SCHOOL_COLORS = {"compliant": (44, 123, 182), "noncompliant": (215, 48, 39), "not_assessed": (120, 120, 120)}
+# School dots are not county colours: white, black and pink, each outlined in the other tone
+SCHOOL_COLORS = {"compliant": (255, 255, 255), "noncompliant": (25, 25, 25), "not_assessed": (204, 121, 167)}
+SCHOOL_LINES = {"compliant": (25, 25, 25), "noncompliant": (255, 255, 255), "not_assessed": (255, 255, 255)}
 PRECISION = 4  # decimal places of coordinates sent to the browser (~10 m)
 NATIONAL_PRECISION = 3
 NATIONAL_TOLERANCE = 0.03  # degrees: the whole-country outlines are drawn from a coarser coverage
-VERTEX_BUDGET = 9000  # vertices of the clickable county layer (see simplify_to_budget)
+VERTEX_BUDGET = 20000  # vertices of the drawn county shapes of a province or prefecture map
+NATIONAL_VERTEX_BUDGET = 30000  # … of the whole country
+PICK_BUDGET = 3000  # vertices of the invisible clickable copy (see pick_records)
+MIN_PICK_AREA = 0.02  # square degrees: smaller parts (islands) are not clickable, but still drawn
 
 
 class CompactDeck(pdk.Deck):
@@ -203,21 +208,10 @@ def _rings(geom, precision: int = PRECISION) -> list[list[list[list[float]]]]:
     return out
 
 
-def region_kind(region: str) -> str:
-    """'national', 'province', 'city' or 'county' from an adcode."""
-    if region == NATIONAL:
-        return "national"
-    if region.endswith("0000"):
-        return "province"
-    if region.endswith("00"):
-        return "city"
-    return "county"
-
-
 def region_counties(region: str) -> pd.DataFrame:
     """County polygons inside a region (a county region gives its city, for context)."""
     gdf = geo.load_layer("counties")
-    kind = region_kind(region)
+    kind = regions.kind(region)
     if kind == "province":
         gdf = gdf[gdf["province_adcode"] == region]
     elif kind == "city":
@@ -227,12 +221,8 @@ def region_counties(region: str) -> pd.DataFrame:
     return gdf
 
 
-def simplify_to_budget(geoms: np.ndarray, budget: int = VERTEX_BUDGET) -> np.ndarray:
-    """Coarsen a coverage (shared borders kept) until it has at most `budget` vertices.
-
-    Streamlit's map stops delivering click selections once a layer holds more than roughly
-    12,000 vertices (measured with Chromium), so the clickable county layer stays under budget.
-    """
+def simplify_to_budget(geoms: np.ndarray, budget: int) -> np.ndarray:
+    """Coarsen a coverage (shared borders kept) until it has at most `budget` vertices."""
     tolerance = 0.0
     while shapely.get_num_coordinates(geoms).sum() > budget and tolerance < 1.0:
         tolerance = tolerance * 1.5 if tolerance else 0.012
@@ -242,20 +232,48 @@ def simplify_to_budget(geoms: np.ndarray, budget: int = VERTEX_BUDGET) -> np.nda
 
 @lru_cache(maxsize=64)
 def polygon_records(region: str) -> tuple[dict, ...]:
-    """One record per polygon part of every county in the region (geometry only; cached)."""
+    """The drawn county shapes of a region, one record per polygon part (geometry only; cached).
+
+    Not clickable (see pick_records), so their detail is bounded by what the browser is sent,
+    not by how fast it can pick."""
     gdf = region_counties(region)
     precision = NATIONAL_PRECISION if region == NATIONAL else PRECISION
-    gdf = gdf.assign(geometry=simplify_to_budget(gdf.geometry.values))
-    records = []
-    for row in gdf.itertuples(index=False):
-        for rings in _rings(row.geometry, precision):
-            records.append({"adcode": row.adcode, "name": row.name, "city": row.city_name, "rings": rings})
-    return tuple(records)
+    budget = NATIONAL_VERTEX_BUDGET if region == NATIONAL else VERTEX_BUDGET
+    gdf = gdf.assign(geometry=simplify_to_budget(gdf.geometry.values, budget))
+    return tuple({"adcode": row.adcode, "rings": rings}
+                 for row in gdf.itertuples(index=False) for rings in _rings(row.geometry, precision))
+
+
+def pick_units(region: str):
+    """What a click on the region's map picks: provinces nationally, counties otherwise."""
+    return geo.load_layer("provinces") if region == NATIONAL else region_counties(region)
+
+
+@lru_cache(maxsize=64)
+def pick_records(region: str) -> tuple[dict, ...]:
+    """The invisible clickable copy of a region's map: coarse shapes carrying an adcode and a name.
+
+    deck.gl counts a press as a click only when press and release fall within 250 ms, and every
+    press first "picks" over all pickable geometry; with software rendering (CI, remote desktops)
+    a detailed layer takes longer, so clicks were dropped silently. A few thousand pickable
+    vertices stay far below that; islands too small to aim at are left out."""
+    gdf = pick_units(region)
+    geoms = simplify_to_budget(gdf.geometry.values, PICK_BUDGET)
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    area = shapely.area(parts)
+    largest = pd.Series(area).groupby(index).transform("max").to_numpy()
+    keep = (area >= MIN_PICK_AREA) | (area == largest)
+    out = []
+    for part, i in zip(parts[keep], index[keep]):
+        row = gdf.iloc[int(i)]
+        out.append({"adcode": row["adcode"], "name": row["name"], "sub": row.get("city_name", ""),
+                    "rings": _rings(part, NATIONAL_PRECISION)[0]})
+    return tuple(out)
 
 
 def upper_level(region: str):
     """The level drawn over a region's counties: provinces nationally, the province's cities, or the city."""
-    kind = region_kind(region)
+    kind = regions.kind(region)
     if kind == "national":
         return geo.load_layer("provinces")
     cities = geo.load_layer("cities")
@@ -278,7 +296,7 @@ def outline_records(region: str) -> tuple[dict, ...]:
 @lru_cache(maxsize=64)
 def label_records(region: str) -> tuple[dict, ...]:
     """Chinese place labels: cities on a province map, counties on a city map, provinces nationally."""
-    gdf = upper_level(region) if region_kind(region) in ("national", "province") else region_counties(region)
+    gdf = upper_level(region) if regions.kind(region) in ("national", "province") else region_counties(region)
     points = shapely.point_on_surface(gdf.geometry.values)
     return tuple({"text": n, "position": [round(p.x, PRECISION), round(p.y, PRECISION)]}
                  for n, p in zip(gdf["name"], points))
@@ -286,7 +304,7 @@ def label_records(region: str) -> tuple[dict, ...]:
 
 def region_bounds(region: str) -> tuple[float, float, float, float]:
     """(minx, miny, maxx, maxy) of the region (a county: of that county)."""
-    if region_kind(region) == "county":
+    if regions.kind(region) == "county":
         gdf = geo.load_layer("counties")
         gdf = gdf[gdf["adcode"] == region]
     else:
@@ -325,33 +343,62 @@ def _tip(name: str, sub: str, lines: list[str]) -> dict[str, str]:
     return {"name": name, "sub": sub, "l1": lines[0], "l2": lines[1], "l3": lines[2]}
 
 
-def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
-                breaks: list[float] | None = None) -> tuple[list[dict], list[float]]:
-    """Polygon records of the region coloured by the metric, with a Chinese (or English) tooltip.
+@dataclass(frozen=True)
+class MapLayers:
+    """What a region's map draws (coloured county shapes) and what a click picks (with tooltips)."""
 
-    values: adcode, status, value, and either failed (assessment) or tip (the tooltip lines)."""
+    fill: list[dict]
+    pick: list[dict]
+
+
+def _county_lines(row: pd.Series, metric: Metric, lang: str) -> list[str]:
+    """Tooltip lines of one county of the assessment."""
+    lines = [f"{t('tip_status', lang)}：{status_label(row['status'], lang)}",
+             t("tip_known", lang, failed=int(row["failed"]), missing=int(row.get("missing", 0)))]
+    if metric.kind != "status":
+        shown = "—" if pd.isna(row["value"]) else metric.fmt.format(row["value"])
+        lines.insert(1, f"{metric.label(lang)}：{shown}")
+    return lines
+
+
+def _province_lines(rows: pd.DataFrame, metric: Metric, lang: str) -> list[str]:
+    """Tooltip lines of one province on the national map: its counties by class, the median."""
+    if rows.empty:
+        return [t("tip_no_data", lang)]
+    label = progress_label if metric.kind == "progress" else status_label
+    order = PROGRESS_COLORS if metric.kind == "progress" else STATUS_COLORS
+    counts = rows["status"].value_counts()
+    lines = [t("tip_counties", lang, n=len(rows)),
+             " · ".join(f"{label(s, lang)} {int(counts[s])}" for s in order if s in counts)]
+    if metric.kind not in ("status", "progress") and rows["value"].notna().any():
+        lines.append(f"{metric.label(lang)}{t('tip_median', lang)}：{metric.fmt.format(rows['value'].median())}")
+    lines.append(t("tip_click_open", lang))
+    return lines
+
+
+def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
+                breaks: list[float] | None = None) -> tuple[MapLayers, list[float]]:
+    """The region's county shapes coloured by the metric, and the clickable copy with tooltips.
+
+    values: adcode, status, value, and either failed (assessment) or tip (the tooltip lines).
+    On the national map a click and a tooltip are per province, elsewhere per county."""
     v = values.set_index("adcode")
     classed = metric.kind not in ("status", "progress")
     breaks = class_breaks(v["value"]) if breaks is None and classed else (breaks or [])
     colours = dict(zip(v.index, colour_for(v["value"], metric, breaks, v["status"])))
-    out = []
-    for rec in polygon_records(region):
-        code = rec["adcode"]
-        if code in v.index:
-            row = v.loc[code]
-            if "tip" in v.columns:
-                out.append({**rec, "fill": colours[code], **_tip(rec["name"], rec["city"], list(row["tip"]))})
-                continue
-            lines = [f"{t('tip_status', lang)}：{status_label(row['status'], lang)}",
-                     t("tip_known", lang, failed=int(row["failed"]), missing=int(row.get("missing", 0)))]
-            if metric.kind != "status":
-                shown = "—" if pd.isna(row["value"]) else metric.fmt.format(row["value"])
-                lines.insert(1, f"{metric.label(lang)}：{shown}")
-            fill = colours[code]
-        else:
-            lines, fill = [t("tip_no_data", lang)], list(NO_DATA)
-        out.append({**rec, "fill": fill, **_tip(rec["name"], rec["city"], lines)})
-    return out, breaks
+    fill = [{**rec, "fill": colours.get(rec["adcode"], list(NO_DATA))} for rec in polygon_records(region)]
+    lines: dict[str, list[str]] = {}
+    if region == NATIONAL:
+        by_province = values.assign(_p=values["adcode"].str[:2] + "0000").groupby("_p")
+        for code in {rec["adcode"] for rec in pick_records(region)}:
+            rows = by_province.get_group(code) if code in by_province.groups else values.iloc[:0]
+            lines[code] = _province_lines(rows, metric, lang)
+    else:
+        for code, row in v.iterrows():
+            lines[code] = list(row["tip"]) if "tip" in v.columns else _county_lines(row, metric, lang)
+    pick = [{**rec, **_tip(rec["name"], rec["sub"], lines.get(rec["adcode"], [t("tip_no_data", lang)]))}
+            for rec in pick_records(region)]
+    return MapLayers(fill, pick), breaks
 
 
 def school_data(schools: pd.DataFrame, lang: str) -> list[dict]:
@@ -370,31 +417,38 @@ def school_data(schools: pd.DataFrame, lang: str) -> list[dict]:
             "position": [round(float(row.longitude), 5), round(float(row.latitude), 5)],
             "radius": float(3.0 + math.sqrt(max(row.students, 1)) * 0.3),
             "fill": list(SCHOOL_COLORS[state]),
+            "line": list(SCHOOL_LINES[state]),
             **_tip(row.name, t(f"school_{state}", lang), lines),
         })
     return out
 
 
-def build_deck(region: str, counties: list[dict], selected: str | None = None,
+def build_deck(region: str, layers: MapLayers, selected: str | None = None,
                schools: list[dict] | None = None, height: int = 620) -> pdk.Deck:
-    """The explorer map: counties, outlines, labels, the selected county and its schools."""
-    layers = [
-        pdk.Layer("PolygonLayer", id=COUNTY_LAYER, data=counties, get_polygon="rings", get_fill_color="fill",
+    """The explorer map: counties, outlines, labels, the selected county and its schools.
+
+    Every layer has an id and says whether it is pickable (Streamlit makes all layers pickable
+    when none says); only the coarse copy and the school points are."""
+    deck_layers = [
+        pdk.Layer("PolygonLayer", id="shapes", data=layers.fill, get_polygon="rings", get_fill_color="fill",
                   get_line_color=[255, 255, 255], line_width_min_pixels=0.6, stroked=True, filled=True,
-                  pickable=True, auto_highlight=True, highlight_color=[0, 0, 0, 60]),
+                  pickable=False),
         pdk.Layer("PathLayer", id="outlines", data=list(outline_records(region)), get_path="path",
                   get_color=[60, 60, 60], width_min_pixels=1.6, pickable=False),
     ]
     if selected:
-        sel = [{"path": rings[0]} for rec in counties if rec["adcode"] == selected for rings in [rec["rings"]]]
-        layers.append(pdk.Layer("PathLayer", id="selected", data=sel, get_path="path", get_color=[20, 20, 20],
-                                width_min_pixels=3.5, pickable=False))
+        sel = [{"path": rec["rings"][0]} for rec in layers.fill if rec["adcode"] == selected]
+        deck_layers.append(pdk.Layer("PathLayer", id="selected", data=sel, get_path="path", get_color=[20, 20, 20],
+                                     width_min_pixels=3.5, pickable=False))
+    deck_layers.append(pdk.Layer(
+        "PolygonLayer", id=COUNTY_LAYER, data=layers.pick, get_polygon="rings", get_fill_color=[0, 0, 0, 0],
+        stroked=False, filled=True, pickable=True, auto_highlight=True, highlight_color=[0, 0, 0, 50]))
     if schools:
-        layers.append(pdk.Layer("ScatterplotLayer", id=SCHOOL_LAYER, data=schools, get_position="position",
-                                get_radius="radius", radius_units='"pixels"', get_fill_color="fill",
-                                get_line_color=[255, 255, 255], stroked=True, line_width_min_pixels=1,
-                                pickable=True, opacity=0.85))
-    layers.append(pdk.Layer(
+        deck_layers.append(pdk.Layer("ScatterplotLayer", id=SCHOOL_LAYER, data=schools, get_position="position",
+                                     get_radius="radius", radius_units='"pixels"', get_fill_color="fill",
+                                     get_line_color="line", stroked=True, line_width_min_pixels=1.2,
+                                     pickable=True, opacity=0.9))
+    deck_layers.append(pdk.Layer(
         "TextLayer", id="labels", data=list(label_records(region)), get_position="position", get_text="text",
         get_size=13, size_units='"pixels"', get_color=[30, 30, 30], get_text_anchor='"middle"',
         get_alignment_baseline='"center"', character_set='"auto"',
@@ -403,7 +457,7 @@ def build_deck(region: str, counties: list[dict], selected: str | None = None,
     ))
     bounds = region_bounds(selected) if selected and schools else region_bounds(region)
     return CompactDeck(
-        layers=layers,
+        layers=deck_layers,
         initial_view_state=view_for(bounds, height=height),
         # no basemap, and none fetched: with map_style=None Streamlit swaps in an online CARTO
         # basemap; pydeck's default-style sentinel ("__MAP_STYLE__") makes it draw none

@@ -12,7 +12,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import balance
+from analytics import balance, regions
 from analytics.balance import GAP_SUMS, OVERALL, Assessment, gap_ratios
 from analytics.i18n import level_label, progress_label, stage_label, t
 from analytics.targets import LEVELS, METRICS, Plan, Target
@@ -20,7 +20,7 @@ from analytics.targets import LEVELS, METRICS, Plan, Target
 PROGRESS_STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data")  # 已达标 按期 滞后 严重滞后 数据不足
 ON_TRACK_RATIO = 1.0   # observed / required pace at or above: 按期
 AT_RISK_RATIO = 0.5    # at or above (and below ON_TRACK_RATIO): 滞后; below: 严重滞后
-NATIONAL = "000000"
+NATIONAL = regions.NATIONAL
 PROJECTION_METHOD_ZH = "预测值：以基线年至最新年份各年数值做最小二乘线性拟合，外推到目标年份。"
 PROJECTION_METHOD_EN = ("Projection: least-squares straight line through the yearly values from the baseline "
                         "year to the latest year, extended to the target year.")
@@ -272,22 +272,6 @@ def progress(values: pd.DataFrame, plan: Plan, as_of: int, names: dict[str, str]
     return out.sort_values(["_l", "adcode", "_t"]).drop(columns=["_l", "_t"])[COLUMNS].reset_index(drop=True)
 
 
-def within(table: pd.DataFrame, region: str) -> pd.DataFrame:
-    """Rows of the region and of everything inside it ('000000' = everything)."""
-    if region == NATIONAL or not region:
-        return table
-    prefix = region[:2] if region.endswith("0000") else region[:4] if region.endswith("00") else region
-    return table[table["adcode"].str.startswith(prefix)]
-
-
-def level_of(region: str) -> str:
-    if region == NATIONAL:
-        return "national"
-    if region.endswith("0000"):
-        return "province"
-    return "city" if region.endswith("00") else "county"
-
-
 def _enclosing_chain(region: str, scope: str) -> list[str]:
     """Where to look for a region's value of a target: the region itself, else the enclosing
     region at the target's scope, else any larger one."""
@@ -302,7 +286,7 @@ def scorecard(table: pd.DataFrame, plan: Plan, region: str) -> pd.DataFrame:
     """One row per target for a region: its own value where the metric exists at its level, else
     the value of the smallest enclosing region that has it (e.g. a county shows its province's
     share of passing counties), with the counts of its counties per status."""
-    counties = within(table[table["level"] == "county"], region)
+    counties = regions.within(table[table["level"] == "county"], region)
     rows = []
     for tg in plan.targets:
         mine = table[table["target_key"] == tg.key]
@@ -319,14 +303,14 @@ def scorecard(table: pd.DataFrame, plan: Plan, region: str) -> pd.DataFrame:
                                                "label_en": tg.label_en, "status": None}
         own = counties[counties["target_key"] == tg.key]
         for s in PROGRESS_STATUSES:
-            row[f"counties_{s}"] = int((own["status"] == s).sum()) if level_of(region) != "county" else None
+            row[f"counties_{s}"] = int((own["status"] == s).sum()) if regions.kind(region) != "county" else None
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def ranking(table: pd.DataFrame, target_key: str, region: str) -> pd.DataFrame:
     """The region's counties for one target, furthest from the target first."""
-    rows = within(table[(table["level"] == "county") & (table["target_key"] == target_key)], region)
+    rows = regions.within(table[(table["level"] == "county") & (table["target_key"] == target_key)], region)
     sign = np.where(rows["direction"] == "<=", -1.0, 1.0)
     margin = sign * (rows["latest"] - rows["target"])  # below zero: short of the target
     return (rows.assign(_m=margin).sort_values("_m", na_position="last").drop(columns="_m")
@@ -345,7 +329,7 @@ def series(values: pd.DataFrame, target: Target, region: str) -> pd.DataFrame:
             break
     province = region[:2] + "0000" if region != NATIONAL else NATIONAL
     peer_level = "county" if "county" in levels else "city" if "city" in levels else "province"
-    peers = within(v[v["level"] == peer_level], province)
+    peers = regions.within(v[v["level"] == peer_level], province)
     out = pd.concat([peers.assign(selected=False), own.assign(selected=True)], ignore_index=True)
     return out[["adcode", "level", "year", "value", "selected"]]
 
@@ -442,7 +426,7 @@ def _with_year(value, year, unit: str, lang: str) -> str:
 def scorecard_display(card: pd.DataFrame, region: str, lang: str = "zh") -> pd.DataFrame:
     """The scorecard as the page and the CSV show it: localized columns, formatted values; the
     `status` column is kept (untranslated) for colouring."""
-    counts_shown = level_of(region) != "county"
+    counts_shown = regions.kind(region) != "county"
     rows = []
     for r in card.to_dict("records"):
         label = r["label_en"] if lang == "en" else r["label_zh"]
@@ -487,7 +471,7 @@ def ranking_display(rank: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 def map_values(table: pd.DataFrame, target_key: str, region: str, unit: str, lang: str = "zh") -> pd.DataFrame:
     """Counties of a region coloured by their progress on one target, with tooltip lines."""
-    rows = within(table[(table["level"] == "county") & (table["target_key"] == target_key)], region)
+    rows = regions.within(table[(table["level"] == "county") & (table["target_key"] == target_key)], region)
     tips = [[f"{t('col_progress', lang)}：{progress_label(s, lang)}",
              f"{t('col_latest', lang)}：{format_value(v, unit, lang)}",
              f"{t('col_target_value', lang)}：{format_target(d, tv, unit, y, lang)}"]

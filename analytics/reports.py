@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analytics import balance, cells, progress
+from analytics import balance, cells, progress, regions
 from analytics.criteria import STAGES, Criteria
 from analytics.i18n import method_notes, stage_label
 
@@ -113,7 +113,7 @@ def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: s
     _header(ws, 3, 18, "差异系数标准（≤）", rows=2)
     _header(ws, 3, 19, "是否达标", rows=2)
     ws.row_dimensions[3].height = 42
-    rows = progress.within(a.counties, region)
+    rows = regions.within(a.counties, region)
     rows = rows[(rows["year"] == year) & rows["stage"].isin(STAGES)].sort_values(["adcode", "stage"],
                                                                                  key=lambda s: s.map({"primary": 0, "junior": 1}) if s.name == "stage" else s)
     # the engine's verdicts on R1–R7 (a CV over schools some of which lack data is no verdict)
@@ -169,7 +169,7 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
     ws.row_dimensions[3].height = 42
     ws.row_dimensions[4].height = 30
     s = a.schools[(a.schools["year"] == year) & a.schools["eligible"].fillna(False).astype(bool)]
-    s = progress.within(s, region)
+    s = regions.within(s, region)
     names = dict(zip(a.counties["adcode"], a.counties["county_name"]))
     s = s.sort_values(["adcode", "stage", "school_id"])
     r = 5

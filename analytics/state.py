@@ -8,8 +8,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Iterable, Mapping
 
+from analytics import regions as regions_
+
 STAGES = ("primary", "junior", "all")
-KEYS = ("year", "stage", "region", "county", "metric", "school", "plan")
+KEYS = ("year", "stage", "region", "county", "metric", "school", "plan", "lang")
+LANGS = ("zh", "en")
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class ViewState:
     metric: str = "status"
     school: str = ""
     plan: str = ""
+    lang: str = "zh"
 
 
 def from_query(params: Mapping[str, str], *, years: Iterable[int], regions: Iterable[str],
@@ -41,29 +45,20 @@ def from_query(params: Mapping[str, str], *, years: Iterable[int], regions: Iter
     region = region if region in regions else default_region
     county = params.get("county", "")
     county = county if county in counties else ""
-    if county and not county.startswith(_prefix(region)):
-        region = county[:4] + "00" if county[:4] + "00" in regions else default_region
+    if county and not regions_.contains(region, county):
+        region = regions_.city_of(county) if regions_.city_of(county) in regions else default_region
     metric = params.get("metric", "status")
     metric = metric if metric in metrics else "status"
     school = params.get("school", "") if county else ""
     plans = list(plans)
     plan = params.get("plan", "")
     plan = plan if plan in plans else (plans[0] if plans else "")
+    lang = params.get("lang", "zh")
+    lang = lang if lang in LANGS else "zh"
     return ViewState(year=year, stage=stage, region=region, county=county, metric=metric, school=school,
-                     plan=plan)
-
-
-def _prefix(region: str) -> str:
-    """Adcode prefix shared by the counties of a region ('' for the whole country)."""
-    if region == "000000":
-        return ""
-    if region.endswith("0000"):
-        return region[:2]  # 500000 (重庆) is "50", not "5" (which would take in every 5xxxxx county)
-    if region.endswith("00"):
-        return region[:4]
-    return region
+                     plan=plan, lang=lang)
 
 
 def to_query(state: ViewState) -> dict[str, str]:
-    """The URL parameters of a state (empty values left out)."""
-    return {k: str(v) for k, v in asdict(state).items() if v not in ("", None)}
+    """The URL parameters of a state (empty values and the default language left out)."""
+    return {k: str(v) for k, v in asdict(state).items() if v not in ("", None) and (k, v) != ("lang", "zh")}

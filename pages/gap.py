@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import cells, gap, maps, progress
+from analytics import cells, gap, maps, progress, regions
 from analytics.i18n import t
 from pages.ui import common
 
@@ -27,7 +27,7 @@ def plan_for(path: str, version: float, year: int) -> gap.GapPlan:
 
 @st.cache_data(show_spinner=False, max_entries=50)
 def cost_layer(path: str, version: float, year: int, region: str, per_pupil: bool, language: str):
-    counties = progress.within(plan_for(path, version, year).counties, region)
+    counties = regions.within(plan_for(path, version, year).counties, region)
     column = "cost_per_pupil" if per_pupil else "cost_yuan"
     label = t("gap_cost_per_pupil" if per_pupil else "gap_cost", language)
     metric = maps.Metric(column, label, label, "continuous", "low", "{:,.0f}")
@@ -41,15 +41,8 @@ def cost_layer(path: str, version: float, year: int, region: str, per_pupil: boo
     return data, breaks, metric
 
 
-def on_map_select(key: str) -> None:
-    picked = st.session_state[key]["selection"]["objects"].get(maps.COUNTY_LAYER)
-    if picked:
-        st.session_state["county"] = picked[0]["adcode"]
-        st.session_state["school"] = ""
-
-
 plan = plan_for(path, version, view.year)
-counties = progress.within(plan.counties, region)
+counties = regions.within(plan.counties, region)
 st.title(t("gap_title", lang, region=names.get(region, region), year=view.year))
 st.caption(t("gap_method", lang))
 st.caption(t("gap_costs_note", lang, note=plan.costs.note_en if lang == "en" else plan.costs.note_zh))
@@ -70,7 +63,7 @@ data, breaks, metric = cost_layer(path, version, view.year, region, per_pupil, l
 map_col, legend_col = st.columns([5, 1])
 with map_col:
     key = f"gap-map-{region}-{per_pupil}"
-    st.pydeck_chart(maps.build_deck(region, data, selected=view.county or None), on_select=partial(on_map_select, key),
+    st.pydeck_chart(maps.build_deck(region, data, selected=view.county or None), on_select=partial(common.on_map_select, key),
                     selection_mode="single-object", key=key, height=560)
     st.caption(t("map_note", lang))
 with legend_col:

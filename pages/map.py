@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import maps
+from analytics import maps, regions
 from analytics.i18n import plain, stage_label, t
 from pages.ui import common
 
@@ -15,27 +15,7 @@ lang = common.lang()
 view = common.view()
 a = common.assessment(path, version)
 metric_defs = maps.metrics(common.criteria())
-regions = common.region_options(path, version)
-
-
-def on_select(key: str) -> None:
-    """Province map: zoom to the clicked county's prefecture. Prefecture map: select the county.
-    With a county selected: a clicked school is selected, another county becomes the selection."""
-    objects = st.session_state[key]["selection"]["objects"]
-    ss = st.session_state
-    if objects.get(maps.SCHOOL_LAYER):
-        ss["school"] = objects[maps.SCHOOL_LAYER][0]["school_id"]
-        return
-    picked = objects.get(maps.COUNTY_LAYER)
-    if not picked:
-        return
-    adcode = picked[0]["adcode"]
-    if maps.region_kind(ss["region"]) in ("national", "province") and not ss.get("county"):
-        ss["region"] = adcode[:4] + "00"
-    else:
-        ss["region"] = adcode[:4] + "00"
-        ss["county"] = adcode
-    ss["school"] = ""
+options = common.region_options(path, version)
 
 
 @st.cache_data(show_spinner=False)
@@ -46,7 +26,7 @@ def county_layer(path: str, version: float, region: str, metric: str, year: int,
     return maps.county_data(region, values, metric_defs[metric], language)
 
 
-region_name = t("national", lang) if regions.get(view.region) == "national" else regions.get(view.region, "").strip()
+region_name = t("national", lang) if options.get(view.region) == "national" else options.get(view.region, "").strip()
 metric = metric_defs[view.metric]
 st.title(t("map_title", lang, region=region_name, year=view.year, stage=stage_label(view.stage, lang),
            metric=metric.label(lang)))
@@ -54,14 +34,14 @@ st.title(t("map_title", lang, region=region_name, year=view.year, stage=stage_la
 top = st.columns([3, 1, 1])
 top[0].selectbox(t("metric", lang), list(metric_defs), key="metric",
                  format_func=lambda m: metric_defs[m].label(lang))
-kind = maps.region_kind(view.region)
+kind = regions.kind(view.region)
 if kind == "city":
     province = view.region[:2] + "0000"
     # a callback: the sidebar's region widget is already drawn in this run
     top[1].button(t("up_to_province", lang), width="stretch",
                   on_click=lambda: st.session_state.update(region=province, county="", school=""))
 if view.county:
-    top[2].page_link("pages/county.py", label=t("open_profile", lang), icon=":material/assignment:")
+    common.page_link(top[2], "pages/county.py", t("open_profile", lang), ":material/assignment:")
 
 data, breaks = county_layer(path, version, view.region, view.metric, view.year, view.stage, lang)
 schools = common.school_points(path, version, view.county, view.year, view.stage, lang) if view.county else None
@@ -70,7 +50,7 @@ deck = maps.build_deck(view.region, data, selected=view.county or None, schools=
 map_col, legend_col = st.columns([5, 1])
 with map_col:
     key = f"map-{view.region}-{view.county}"
-    st.pydeck_chart(deck, on_select=partial(on_select, key), selection_mode="single-object", key=key, height=620)
+    st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object", key=key, height=620)
     st.caption(t("map_help", lang))
     st.caption(t("map_note", lang))
 with legend_col:

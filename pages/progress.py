@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import cells, charts, maps, progress
+from analytics import cells, charts, maps, progress, regions
 from analytics.i18n import t
 from pages.ui import common
 
@@ -49,15 +49,6 @@ def map_layer(path: str, version: float, plan_name: str, year: int, region: str,
     return data
 
 
-def on_map_select(key: str) -> None:
-    """A clicked county becomes the selection (its scorecard and highlighted trajectories)."""
-    picked = st.session_state[key]["selection"]["objects"].get(maps.COUNTY_LAYER)
-    if picked:
-        st.session_state["county"] = picked[0]["adcode"]
-        st.session_state["region"] = picked[0]["adcode"][:4] + "00"
-        st.session_state["school"] = ""
-
-
 def download(frame, name: str, key: str) -> None:
     st.download_button(t("download_csv", lang), cells.csv_bytes(frame),
                        file_name=f"{plan.name}_{region}_{view.year}_{name}.csv", mime="text/csv", key=key)
@@ -67,7 +58,7 @@ st.subheader(t("scorecard", lang))
 card = progress.scorecard_display(progress.scorecard(table, plan, region), region, lang)
 st.dataframe(progress.style_progress(card, lang), hide_index=True, width="stretch", height=38 + 35 * len(card),
              column_config={"status": None, t("col_target", lang): st.column_config.TextColumn(width="medium")})
-download(progress.within(table, region), "progress", "dl_progress")
+download(regions.within(table, region), "progress", "dl_progress")
 with st.expander(t("definitions", lang), expanded=True):
     for line in plan.definitions(lang):
         st.caption(line)
@@ -108,7 +99,7 @@ else:
         deck = maps.build_deck(map_region, data, selected=view.county or None)
         key = f"progress-map-{map_region}-{chosen.key}"
         st.markdown(f"**{t('map_progress', lang, target=label)}**")
-        st.pydeck_chart(deck, on_select=partial(on_map_select, key), selection_mode="single-object", key=key, height=520)
+        st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object", key=key, height=520)
         st.html(maps.legend_html(t("col_progress", lang), maps.legend_items(metric, [], lang)))
         st.caption(t("map_note", lang))
 

@@ -32,26 +32,46 @@ def test_sichuan_map_is_small_and_offline(counties):
     # makes it draw none (the browser test checks that no request leaves the machine)
     assert spec.get("mapStyle") == "__MAP_STYLE__"
     assert "http" not in text
-    assert {rec["adcode"] for rec in data} == set(counties["adcode"])
+    assert {rec["adcode"] for rec in data.fill} == set(counties["adcode"])
+    assert {rec["adcode"] for rec in data.pick} == set(counties["adcode"])
 
 
 def test_national_map_stays_under_10_mb(counties):
     text, data, _ = deck_json(counties, maps.NATIONAL)
     assert len(text) < 10_000_000
-    assert len({rec["adcode"] for rec in data}) == 2875
+    assert len({rec["adcode"] for rec in data.fill}) == 2875
 
 
-def test_clickable_layer_stays_under_the_vertex_budget():
-    recs = maps.polygon_records("510000")
-    assert sum(len(ring) for r in recs for ring in r["rings"]) <= maps.VERTEX_BUDGET
+def _vertices(records) -> int:
+    return sum(len(ring) for r in records for ring in (r["rings"] if isinstance(r["rings"][0][0], list) else [r["rings"]]))
+
+
+@pytest.mark.parametrize("region", [maps.NATIONAL, "510000", "513400", "500000"])
+def test_only_a_coarse_copy_is_clickable(counties, region):
+    """Clicks are dropped when picking takes longer than deck.gl's 250 ms click window (software
+    rendering): the drawn shapes are not pickable, and the clickable copy is a few thousand vertices."""
+    spec = json.loads(deck_json(counties, region)[0])
+    pickable = {layer["id"] for layer in spec["layers"] if layer.get("pickable")}
+    assert pickable == {maps.COUNTY_LAYER}
+    assert all("pickable" in layer for layer in spec["layers"])  # Streamlit makes every layer pickable when none says
+    assert _vertices(maps.pick_records(region)) <= maps.PICK_BUDGET
+
+
+def test_national_clicks_pick_provinces_with_a_summary_tooltip(counties):
+    _, data, _ = deck_json(counties, maps.NATIONAL)
+    sichuan = [r for r in data.pick if r["adcode"] == "510000"]
+    assert sichuan and sichuan[0]["name"] == "四川省"
+    assert sichuan[0]["l1"] == "183 个县（区）" and "达标" in sichuan[0]["l2"]
+    assert {r["adcode"] for r in data.pick} >= {"110000", "500000", "650000", "710000"}
 
 
 def test_status_colours_and_chinese_tooltip(counties):
     _, data, _ = deck_json(counties, "510100")
-    rec = next(r for r in data if r["adcode"] == "510104")
+    rec = next(r for r in data.fill if r["adcode"] == "510104")
     status = counties[(counties["adcode"] == "510104") & (counties["year"] == 2024)
                       & (counties["stage"] == "all")]["status"].iloc[0]
     assert rec["fill"] == list(maps.STATUS_COLORS[status])
+    rec = next(r for r in data.pick if r["adcode"] == "510104")
     assert rec["name"] == "锦江区" and rec["sub"] == "成都市" and rec["l1"].startswith("状态：")
 
 

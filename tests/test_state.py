@@ -44,3 +44,11 @@ def test_a_province_level_city_does_not_keep_a_county_of_another_province():
                       metrics={"status": 1}, default_region="510000", plans={})
     assert v.region != "500000" or v.county == ""
     assert not (v.region == "500000" and v.county.startswith("51"))
+
+
+def test_english_is_kept_in_the_url_and_chinese_is_the_default():
+    state = ViewState(year=2024, region="510000", lang="en")
+    assert to_query(state)["lang"] == "en"
+    assert from_query(to_query(state), **OPTS).lang == "en"
+    assert "lang" not in to_query(ViewState(year=2024))
+    assert from_query({"lang": "fr"}, **OPTS).lang == "zh"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import balance, db, demo, maps, progress, targets
+from analytics import balance, db, demo, maps, progress, regions, targets
 from analytics import state as vs
 from analytics.criteria import Criteria, load_criteria
 from analytics.i18n import plain, stage_label, t
@@ -29,7 +29,10 @@ PAGES = (("pages/home.py", "page_home", ":material/home:"), ("pages/map.py", "pa
 
 
 def lang() -> str:
-    return "en" if st.session_state.get("lang_en") else "zh"
+    """The session's language (before the first run has read the URL: the URL's)."""
+    if "lang_en" in st.session_state:
+        return "en" if st.session_state["lang_en"] else "zh"
+    return "en" if st.query_params.get("lang") == "en" else "zh"
 
 
 def current() -> tuple[str, float]:
@@ -146,6 +149,20 @@ def school_points(path: str, version: float, adcode: str, year: int, stage: str,
     return maps.school_data(s.merge(loc, on="school_id"), language)
 
 
+def on_map_select(key: str) -> None:
+    """Every map's click: drill down one level (country → province → prefecture → county), or
+    select the clicked school of the selected county (see analytics.regions.drill)."""
+    ss = st.session_state
+    objects = ss[key]["selection"]["objects"]
+    if objects.get(maps.SCHOOL_LAYER):
+        ss["school"] = objects[maps.SCHOOL_LAYER][0]["school_id"]
+        return
+    picked = objects.get(maps.COUNTY_LAYER)
+    if picked:
+        ss["region"], ss["county"] = regions.drill(ss["region"], ss.get("county", ""), picked[0]["adcode"])
+        ss["school"] = ""
+
+
 # ---- regions -----------------------------------------------------------------------------------
 
 
@@ -171,76 +188,71 @@ def county_names(path: str, version: float) -> pd.DataFrame:
 
 
 def counties_in(path: str, version: float, region: str) -> dict[str, str]:
-    names = county_names(path, version)
-    kind = maps.region_kind(region)
-    if kind == "province":
-        names = names[names["province_adcode"] == region]
-    elif kind == "city":
-        names = names[names["city_adcode"] == region]
+    names = regions.within(county_names(path, version), region)
     return dict(zip(names["adcode"], names["county_name"]))
 
 
 # ---- view state ----------------------------------------------------------------------------------
 
 
+WIDGET_KEYS = ("year", "stage", "region", "county", "metric", "school", "plan", "lang_en")
+
+
 def init_view(path: str, version: float) -> None:
-    """First run of a session: the view comes from the URL; later runs keep the session's."""
-    for key in vs.KEYS:  # keep widget-bound values alive on pages that do not show the widget
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
-    if st.session_state.get("_view_ready"):
+    """Read the URL on every run: it is the state. When it differs from what the app last wrote
+    (the browser's Back or Forward, an edited or pasted link) the view follows it; otherwise the
+    session's widgets hold the view (and `finish` writes it back into the URL)."""
+    ss = st.session_state
+    for key in WIDGET_KEYS:  # keep widget-bound values alive on pages that do not show the widget
+        if key in ss:
+            ss[key] = ss[key]
+    query = st.query_params.to_dict()
+    # a page link without parameters (or a bare address) keeps the session's view
+    if ss.get("_view_ready") and (not query or query == ss.get("_url")):
         years = summary(path, version).years
-        if years and st.session_state.get("year") not in years:  # an import removed it: say so
-            st.session_state["_year_gone"] = (st.session_state.get("year"), years[-1])
-            st.session_state["year"] = years[-1]
+        if years and ss.get("year") not in years:  # an import removed it: say so
+            ss["_year_gone"] = (ss.get("year"), years[-1])
+            ss["year"] = years[-1]
         return
     s = summary(path, version)
-    regions = region_options(path, version)
-    default_region = next(iter(regions))
-    if default_region == maps.NATIONAL and len(regions) > 1:
-        default_region = maps.NATIONAL
-    view = vs.from_query(st.query_params.to_dict(), years=s.years, regions=regions,
-                         counties=county_names(path, version)["adcode"],
-                         metrics=maps.metrics(criteria()), default_region=default_region,
-                         plans=plans())
-    for key, value in vs.to_query(view).items():
-        st.session_state[key] = int(value) if key == "year" else value
-    st.session_state.setdefault("county", "")
-    st.session_state.setdefault("school", "")
-    st.session_state.setdefault("metric", "status")
-    st.session_state.setdefault("plan", next(iter(plans()), ""))
-    st.session_state["_view_ready"] = True
+    options = region_options(path, version)
+    default_region = next(iter(options))
+    view = vs.from_query(query, years=s.years, regions=options, counties=county_names(path, version)["adcode"],
+                         metrics=maps.metrics(criteria()), default_region=default_region, plans=plans())
+    for key in ("year", "stage", "region", "county", "metric", "school", "plan"):
+        ss[key] = getattr(view, key)
+    ss["lang_en"] = view.lang == "en"
+    ss["_url"] = query
+    ss["_view_ready"] = True
 
 
 def view() -> vs.ViewState:
     ss = st.session_state
     return vs.ViewState(year=int(ss["year"]), stage=ss.get("stage", "all"), region=ss["region"],
                         county=ss.get("county", ""), metric=ss.get("metric", "status"), school=ss.get("school", ""),
-                        plan=ss.get("plan", ""))
+                        plan=ss.get("plan", ""), lang=lang())
 
 
 def sync_url() -> None:
-    """Write the view into the URL so a copied link reopens it."""
+    """Write the view into the URL so a copied link reopens it (and Back returns to it)."""
     wanted = vs.to_query(view())
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
+    st.session_state["_url"] = wanted
 
 
 def _on_region_change() -> None:
-    region = st.session_state["region"]
-    county = st.session_state.get("county", "")
-    if county and maps.region_kind(region) == "city" and not county.startswith(region[:4]):
-        st.session_state["county"] = ""
-    if county and maps.region_kind(region) == "province" and not county.startswith(region[:2]):
-        st.session_state["county"] = ""
-    st.session_state["school"] = ""
+    ss = st.session_state
+    if ss.get("county") and not regions.contains(ss["region"], ss["county"]):
+        ss["county"] = ""
+    ss["school"] = ""
 
 
 def _on_county_change() -> None:
-    county = st.session_state.get("county", "")
-    st.session_state["school"] = ""
-    if county and maps.region_kind(st.session_state["region"]) in ("province", "national"):
-        st.session_state["region"] = county[:4] + "00"
+    ss = st.session_state
+    ss["school"] = ""
+    if ss.get("county") and regions.kind(ss["region"]) in ("province", "national"):
+        ss["region"] = regions.city_of(ss["county"])
 
 
 def sidebar(path: str, version: float) -> None:
@@ -251,14 +263,14 @@ def sidebar(path: str, version: float) -> None:
     sb.selectbox(t("year", language), list(s.years), key="year")
     sb.radio(t("stage", language), ["all", "primary", "junior"], key="stage", horizontal=True,
              format_func=lambda x: stage_label(x, language))
-    regions = region_options(path, version)
-    sb.selectbox(t("region", language), list(regions), key="region", on_change=_on_region_change,
-                 format_func=lambda c: t("national", language) if regions[c] == "national" else regions[c])
-    options = counties_in(path, version, st.session_state["region"])
-    if st.session_state.get("county") and st.session_state["county"] not in options:
-        options = {**options, **counties_in(path, version, st.session_state["county"][:4] + "00")}
-    sb.selectbox(t("county", language), ["", *options], key="county", on_change=_on_county_change,
-                 format_func=lambda c: options.get(c, t("no_county", language)))
+    options = region_options(path, version)
+    sb.selectbox(t("region", language), list(options), key="region", on_change=_on_region_change,
+                 format_func=lambda c: t("national", language) if options[c] == "national" else options[c])
+    counties = counties_in(path, version, st.session_state["region"])
+    if st.session_state.get("county") and st.session_state["county"] not in counties:
+        counties = {**counties, **counties_in(path, version, regions.city_of(st.session_state["county"]))}
+    sb.selectbox(t("county", language), ["", *counties], key="county", on_change=_on_county_change,
+                 format_func=lambda c: counties.get(c, t("no_county", language)))
 
 
 def banner(path: str, version: float) -> None:
@@ -297,9 +309,6 @@ def shell() -> tuple[str, float]:
     # a local icon: a ":material/…:" page icon is fetched from Google's font CDN
     st.set_page_config(page_title="均衡 Junheng", page_icon=str(DATA_DIR / "icon.png"), layout="wide")
     language = lang()
-    for page, key, icon in PAGES:
-        st.sidebar.page_link(page, label=t(key, language), icon=icon)
-    st.sidebar.toggle(t("language"), key="lang_en")
     db_path = database_path()
     if not db_path.exists() and read_only():
         st.error(t("readonly_no_db", language))
@@ -317,9 +326,18 @@ def shell() -> tuple[str, float]:
         st.toast(t("built_db", language))
     path, version = current()
     init_view(path, version)
+    links = vs.to_query(view())  # a page link carries the view: the next page opens on it
+    for page, key, icon in PAGES:
+        st.sidebar.page_link(page, label=t(key, lang()), icon=icon, query_params=links)
+    st.sidebar.toggle(t("language"), key="lang_en")
     sidebar(path, version)
     banner(path, version)
     return path, version
+
+
+def page_link(where, page: str, label: str, icon: str) -> None:
+    """A link to another page that carries the current view (and language) with it."""
+    where.page_link(page, label=label, icon=icon, query_params=vs.to_query(view()))
 
 
 def finish() -> None:
