@@ -31,9 +31,13 @@ def neutral_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A CSV download (UTF-8 with BOM, so Excel reads Chinese) with text cells made inert."""
-    return neutral_frame(frame).to_csv(index=False).encode("utf-8-sig")
+def csv_bytes(frame: pd.DataFrame, notes: list[str] | tuple[str, ...] = ()) -> bytes:
+    """A CSV download (UTF-8 with BOM, so Excel reads Chinese) with text cells made inert; notes
+    (source, the demo-data mark) follow the rows, one per line in the first column."""
+    text = neutral_frame(frame).to_csv(index=False)
+    if notes:
+        text += pd.DataFrame({"": [neutral(n) for n in notes]}).to_csv(index=False, header=False)
+    return text.encode("utf-8-sig")
 
 
 def restore(value: str) -> str:

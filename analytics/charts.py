@@ -201,13 +201,17 @@ def static_map(shapes: str, outlines: str, centre_lon: float, labels: pd.DataFra
 
 
 def legend_chart(title: str, items: list[tuple[tuple[int, int, int], str]]) -> alt.LayerChart:
-    """A vertical legend of colour swatches (the web map's classes) for print layouts."""
-    data = pd.DataFrame([{"i": i, "fill": "#%02x%02x%02x" % tuple(c), "label": label}
+    """A vertical legend of colour swatches (the web map's classes) for print layouts; an item
+    without a colour is a note line (which way is worse, the pass limit)."""
+    data = pd.DataFrame([{"i": i, "fill": "#%02x%02x%02x" % tuple(c) if c is not None else None, "label": label,
+                          "x": 20 if c is not None else 0}
                          for i, (c, label) in enumerate(items)])
     y = alt.Y("i:O", axis=None)
-    swatch = alt.Chart(data).mark_square(size=180, stroke="#888", strokeWidth=0.5, opacity=1).encode(
+    swatch = alt.Chart(data[data["fill"].notna()]).mark_square(size=180, stroke="#888", strokeWidth=0.5,
+                                                                 opacity=1).encode(
         y=y, color=alt.Color("fill:N", scale=None), x=alt.value(8))
-    label = alt.Chart(data).mark_text(align="left", fontSize=12, dx=0).encode(y=y, text="label:N", x=alt.value(20))
+    label = alt.Chart(data).mark_text(align="left", fontSize=12, dx=0).encode(
+        y=y, text="label:N", x=alt.X("x:Q", scale=None, axis=None))
     return alt.layer(swatch, label).properties(width=150, height=22 * len(items),
                                                title=alt.TitleParams(title, fontSize=13, anchor="start"))
 
@@ -286,3 +290,23 @@ def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], wid
                                                                           text="status_label:N")]
     return alt.layer(*cols).properties(width=width, height=21 * len(data),
                                        title=alt.TitleParams(title, fontSize=14, anchor="start"))
+
+
+def compare_lines(trend: pd.DataFrame, label: str, lang: str = "zh", percent: bool = False) -> alt.LayerChart:
+    """Chosen counties over the years, one coloured line each, named in the legend and at the
+    line's end (a missing year is a gap, not a zero)."""
+    axis = alt.Axis(format=".1%" if percent else "~g", title=label)
+    year_title = "School year" if lang == "en" else "学年"
+    base = alt.Chart(trend).encode(
+        x=alt.X("year:O", title=year_title, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", axis=axis, scale=alt.Scale(zero=False)),
+        color=alt.Color("name:N", title="County" if lang == "en" else "县（区）",
+                        scale=alt.Scale(scheme="tableau10")),
+        tooltip=[alt.Tooltip("name:N", title="County" if lang == "en" else "县（区）"),
+                 alt.Tooltip("year:O", title=year_title),
+                 alt.Tooltip("value:Q", title=label, format=".1%" if percent else ",.3~f")])
+    lines = base.mark_line(point=True, strokeWidth=2.5)
+    ends = base.transform_filter("isValid(datum.value)").transform_window(
+        rank="rank()", sort=[alt.SortField("year", order="descending")], groupby=["name"]
+    ).transform_filter("datum.rank == 1").mark_text(align="left", dx=6, fontSize=12).encode(text="name:N")
+    return themed(alt.layer(lines, ends).properties(height=380, width="container"))

@@ -23,7 +23,9 @@ from analytics import __version__, census, db, geo
 from analytics.paths import DATA_DIR
 
 MODEL_FILE = DATA_DIR / "demo_model.toml"
-SCOPES = {"sichuan": "510000", "national": None}
+# Provinces of each scope (None = the whole country). 成渝 (Sichuan and Chongqing) is the
+# smallest scope with a national view: the browser tests click on it.
+SCOPES: dict[str, tuple[str, ...] | None] = {"sichuan": ("510000",), "chengyu": ("500000", "510000"), "national": None}
 DEFAULT_YEARS = (2023, 2024, 2025, 2026)
 DEFAULT_SEED = 2024
 LOCALES = ("urban", "town", "rural")
@@ -633,7 +635,9 @@ def build_demo(
     rng = np.random.default_rng(seed)
 
     progress(0.02, "读取县级行政区划")
-    boundaries = geo.counties(SCOPES[scope])
+    boundaries = geo.counties()
+    if SCOPES[scope]:
+        boundaries = boundaries[boundaries["province_adcode"].isin(SCOPES[scope])].reset_index(drop=True)
     regions = boundaries.rename(columns={"name": "county_name", "kind": "county_kind"})[
         ["adcode", "county_name", "city_adcode", "city_name", "province_adcode", "province_name", "county_kind"]
     ]

@@ -71,6 +71,11 @@ class Context:
         return line
 
 
+def table_notes(ctx: Context) -> list[str]:
+    """The lines under a downloaded table: its source and, for demo data, the demo mark."""
+    return [ctx.source_line(with_boundaries=False)] + ([ctx.mark] if ctx.mark else [])
+
+
 def context_from(meta: dict[str, str], synthetic: bool, lang: str = "zh") -> Context:
     """The export context from the database's metadata."""
     if synthetic:
@@ -130,9 +135,9 @@ def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteri
     lang = ctx.lang
     metric = maps.metrics(criteria)[metric_id]
     values = maps.metric_values(a.counties, gaps, metric_id, year, stage)
-    breaks = maps.class_breaks(values["value"]) if metric.kind != "status" else []
+    breaks = maps.breaks_for(metric, values["value"], stage) if metric.kind not in ("status", "change") else []
     values["fill"] = [_hex(c) for c in maps.colour_for(values["value"], metric, breaks, values["status"])]
-    map_region = region[:4] + "00" if regions.kind(region) == "county" else region
+    map_region = regions.city_of(region) if regions.kind(region) == "county" else region
     shapes = maps.region_counties(map_region)[["adcode", "name", "geometry"]].merge(
         values[["adcode", "fill"]], on="adcode", how="left")
     shapes["fill"] = shapes["fill"].fillna(_hex(maps.NO_DATA))
@@ -146,7 +151,7 @@ def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteri
                 f"outlines_{key}": features(outlines, [])}
     centre = float(shapes.geometry.union_all().centroid.x)
     chart = alt.hconcat(charts.static_map(f"shapes_{key}", f"outlines_{key}", centre, labels, width, height, ctx.mark),
-                        charts.legend_chart(metric.label(lang), maps.legend_items(metric, breaks, lang)), spacing=8)
+                        charts.legend_chart(metric.label(lang), maps.legend_items(metric, breaks, lang, stage)), spacing=8)
     return Figure(chart, datasets)
 
 

@@ -66,9 +66,10 @@ class Metric:
     id: str
     label_zh: str
     label_en: str
-    kind: str          # "status" (assessment), "progress" (on-track status), "count" or "continuous"
+    kind: str          # "status", "progress", "change" (status change), "count", "continuous", "diverging"
     better: str        # "low" or "high"
     fmt: str = "{:.2f}"
+    limits: tuple[tuple[str, float], ...] = ()  # (stage, pass limit) of a difference coefficient
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_zh
@@ -83,16 +84,17 @@ def metrics(criteria: Criteria) -> dict[str, Metric]:
                                        "count", "low", "{:.0f}"),
         "missing": Metric("missing", "缺数据项数", "Criteria without data", "count", "low", "{:.0f}"),
         "coverage_criteria": Metric("coverage_criteria", "数据完整性：有数据的计分指标占比",
-                                    "Data coverage: counted criteria with data", "continuous", "high", "{:.0%}"),
+                                    "Data coverage: counted criteria with data", "continuous", "high", "{:.1%}"),
         "coverage_schools": Metric("coverage_schools", "数据完整性：资源数据齐全的学校占比",
                                    "Data coverage: schools with complete resource data", "continuous", "high",
-                                   "{:.0%}"),
+                                   "{:.1%}"),
         "cv_composite": Metric("cv_composite", "综合差异系数", "Composite difference coefficient",
                                "continuous", "low", "{:.3f}"),
     }
     for i in range(1, 8):
         c = criteria[f"R{i}"]
-        out[f"cv_r{i}"] = Metric(f"cv_r{i}", f"差异系数：{c.name_zh}", f"CV: {c.name_en}", "continuous", "low", "{:.3f}")
+        out[f"cv_r{i}"] = Metric(f"cv_r{i}", f"差异系数：{c.name_zh}", f"CV: {c.name_en}", "continuous", "low", "{:.3f}",
+                                 tuple(c.cv_threshold.items()))
     for i in range(1, 8):
         c = criteria[f"R{i}"]
         out[f"mean_r{i}"] = Metric(f"mean_r{i}", f"县均：{c.name_zh}", f"County mean: {c.name_en}",
@@ -102,7 +104,27 @@ def metrics(criteria: Criteria) -> dict[str, Metric]:
                                           "continuous", "high", "{:.1%}")
     out["bachelor_share_gap"] = Metric("bachelor_share_gap", "城乡本科以上教师占比差距", "Urban–rural bachelor share gap",
                                        "continuous", "low", "{:.1%}")
+    first = "首年"
+    out["change_status"] = Metric("change_status", f"较{first}变化：评估状态", "Change since the first year: status",
+                                  "change", "low")
+    out["change_cv"] = Metric("change_cv", f"较{first}变化：综合差异系数", "Change since the first year: composite CV",
+                              "diverging", "low", "{:+.3f}")
     return out
+
+
+CHANGE_METRICS = ("change_status", "change_cv")
+STATUS_SEVERITY = {"pass": 0, "near": 1, "far": 2, "vetoed": 3}  # 数据不足 has no place: not comparable
+CHANGE_COLORS = {"better": (33, 102, 172), "same": (224, 224, 210), "worse": (178, 24, 43),
+                 "not_comparable": (189, 189, 189)}
+DIVERGING = ((33, 102, 172), (146, 197, 222), (240, 240, 240), (244, 165, 130), (178, 24, 43))  # RdBu
+
+
+def status_change(before: pd.Series, after: pd.Series) -> pd.Series:
+    """'better', 'same', 'worse' or 'not_comparable' (数据不足 in either year, or a year missing)."""
+    b = before.map(STATUS_SEVERITY).to_numpy(dtype=float)
+    a = after.map(STATUS_SEVERITY).to_numpy(dtype=float)
+    out = np.select([a < b, a > b], ["better", "worse"], "same")
+    return pd.Series(np.where(np.isnan(a) | np.isnan(b), "not_comparable", out), index=after.index)
 
 
 GAP_METRICS = ("funding_gap", "rural_equipment_ratio", "bachelor_share_gap")
@@ -112,8 +134,17 @@ def metric_values(counties: pd.DataFrame, gaps: pd.DataFrame | None, metric: str
                   stage: str) -> pd.DataFrame:
     """One row per county of the assessment: adcode, status, failed, value of the chosen metric."""
     c = counties[(counties["year"] == year) & (counties["stage"] == stage)]
-    out = c[["adcode", "county_name", "city_name", "status", "failed", "failed_criteria", "missing"]].copy()
-    if metric in GAP_METRICS:
+    out = c[["adcode", "county_name", "city_name", "status", "failed", "failed_criteria", "missing",
+             "missing_criteria"]].copy()
+    if metric in CHANGE_METRICS:
+        first = counties[(counties["year"] == counties["year"].min()) & (counties["stage"] == stage)]
+        base = out[["adcode"]].merge(first[["adcode", "status", "cv_composite"]], on="adcode", how="left")
+        if metric == "change_status":
+            out["change"] = status_change(base["status"], out["status"]).to_numpy()
+            out["value"] = out["change"].map({"better": -1.0, "same": 0.0, "worse": 1.0})
+        else:
+            out["value"] = (c["cv_composite"].to_numpy() - base["cv_composite"].to_numpy()).astype(float)
+    elif metric in GAP_METRICS:
         g = gaps[gaps["year"] == year].set_index("adcode")[metric] if gaps is not None else pd.Series(dtype=float)
         out["value"] = out["adcode"].map(g)
     elif metric == "status":
@@ -138,12 +169,38 @@ def class_breaks(values: pd.Series, k: int = 5) -> list[float]:
     return sorted(set(round(float(q), digits) for q in qs))
 
 
+def limit_for(metric: Metric, stage: str) -> float | None:
+    """The pass limit of a difference coefficient at one stage (none for both stages together:
+    primary and junior limits differ)."""
+    return dict(metric.limits).get(stage)
+
+
+def breaks_for(metric: Metric, values: pd.Series, stage: str = "all") -> list[float]:
+    """Class breaks: quantiles; a CV's pass limit is always a break (the legend shows where
+    passing ends); a change is split symmetrically around zero."""
+    v = values.dropna().astype(float)
+    if metric.kind == "diverging":
+        m = float(np.quantile(v.abs(), 0.9)) if not v.empty else 0.0
+        m = float(f"{m:.1g}") or 0.01
+        return [-m, round(-m / 3, 4), round(m / 3, 4), m]
+    limit = limit_for(metric, stage)
+    if limit is None:
+        return class_breaks(v)
+    return sorted({b for b in class_breaks(v, 4) if abs(b - limit) > 1e-9} | {limit})
+
+
 def colour_for(values: pd.Series, metric: Metric, breaks: list[float], statuses: pd.Series | None = None) -> list:
     """An RGB triple per county: status colours, or classed sequential colours (darker = worse)."""
     if metric.kind == "status":
         return [list(STATUS_COLORS.get(s, NO_DATA)) for s in statuses]
     if metric.kind == "progress":
         return [list(PROGRESS_COLORS.get(s, NO_DATA)) for s in statuses]
+    if metric.kind == "change":
+        return [list(CHANGE_COLORS["not_comparable"]) if pd.isna(v) else
+                list(CHANGE_COLORS[{-1.0: "better", 0.0: "same", 1.0: "worse"}[v]]) for v in values]
+    if metric.kind == "diverging":
+        return [list(NO_DATA) if pd.isna(v) else list(DIVERGING[int(np.searchsorted(breaks, v, side="right"))])
+                for v in values]
     palette = SEQUENTIAL[: len(breaks) + 1] if len(breaks) + 1 < len(SEQUENTIAL) else SEQUENTIAL
     if metric.better == "high":
         palette = palette[::-1]
@@ -156,18 +213,26 @@ def colour_for(values: pd.Series, metric: Metric, breaks: list[float], statuses:
     return out
 
 
-def legend_items(metric: Metric, breaks: list[float], lang: str) -> list[tuple[tuple[int, int, int], str]]:
-    """(colour, label) pairs in reading order, with a no-data entry."""
+def legend_items(metric: Metric, breaks: list[float], lang: str,
+                 stage: str = "all") -> list[tuple[tuple[int, int, int] | None, str]]:
+    """(colour, label) pairs in reading order, with a no-data entry; a None colour is a note
+    (which way is worse, where the pass limit lies)."""
     if metric.kind == "status":
         return [(STATUS_COLORS[s], status_label(s, lang)) for s in STATUS_COLORS]
     if metric.kind == "progress":
         return [(PROGRESS_COLORS[s], progress_label(s, lang)) for s in PROGRESS_COLORS]
-    palette = SEQUENTIAL[: len(breaks) + 1] if len(breaks) + 1 < len(SEQUENTIAL) else SEQUENTIAL
-    if metric.better == "high":
-        palette = palette[::-1]
+    if metric.kind == "change":
+        return [(CHANGE_COLORS[s], t(f"change_{s}", lang)) for s in CHANGE_COLORS]
+    if metric.kind == "diverging":
+        palette = DIVERGING
+    else:
+        palette = SEQUENTIAL[: len(breaks) + 1] if len(breaks) + 1 < len(SEQUENTIAL) else SEQUENTIAL
+        if metric.better == "high":
+            palette = palette[::-1]
     fmt = metric.fmt
+    limit = limit_for(metric, stage)
     edges = [None, *breaks, None]
-    items = []
+    items: list[tuple[tuple[int, int, int] | None, str]] = []
     for i, colour in enumerate(palette[: len(edges) - 1]):
         lo, hi = edges[i], edges[i + 1]
         if lo is None and hi is None:
@@ -178,8 +243,18 @@ def legend_items(metric: Metric, breaks: list[float], lang: str) -> list[tuple[t
             text = f"≥ {fmt.format(lo)}"
         else:
             text = f"{fmt.format(lo)} – {fmt.format(hi)}"
+        if limit is not None and lo is not None and abs(lo - limit) < 1e-9:
+            text += t("legend_over_limit", lang)
         items.append((colour, text))
     items.append((NO_DATA, t("legend_no_data", lang)))
+    if metric.kind == "diverging":
+        items.append((None, t("legend_change_note", lang)))
+    else:
+        items.append((None, t("legend_worse_" + ("low" if metric.better == "high" else "high"), lang)))
+    if metric.limits:
+        items.append((None, t("legend_limits", lang, limits="，".join(
+            f"{stage_label(st, lang)} ≤ {fmt.format(v)}" for st, v in metric.limits) if lang != "en" else ", ".join(
+            f"{stage_label(st, lang)} ≤ {fmt.format(v)}" for st, v in metric.limits))))
     return items
 
 
@@ -189,6 +264,7 @@ def legend_html(title: str, items: list[tuple[tuple[int, int, int], str]]) -> st
         f'<div style="display:flex;align-items:center;margin:2px 0">'
         f'<span style="display:inline-block;width:18px;height:12px;margin-right:6px;'
         f'background:rgb{tuple(c)};border:1px solid #999"></span>{label}</div>'
+        if c is not None else f'<div style="margin:4px 0 0;color:#555;font-size:12px">{label}</div>'
         for c, label in items
     )
     return f'<div style="font-size:13px;line-height:1.3"><b>{title}</b>{rows}</div>'
@@ -355,7 +431,9 @@ def _county_lines(row: pd.Series, metric: Metric, lang: str) -> list[str]:
     """Tooltip lines of one county of the assessment."""
     lines = [f"{t('tip_status', lang)}：{status_label(row['status'], lang)}",
              t("tip_known", lang, failed=int(row["failed"]), missing=int(row.get("missing", 0)))]
-    if metric.kind != "status":
+    if metric.kind == "change":
+        lines.insert(1, f"{metric.label(lang)}：{t('change_' + row['change'], lang)}")
+    elif metric.kind != "status":
         shown = "—" if pd.isna(row["value"]) else metric.fmt.format(row["value"])
         lines.insert(1, f"{metric.label(lang)}：{shown}")
     return lines
@@ -377,14 +455,14 @@ def _province_lines(rows: pd.DataFrame, metric: Metric, lang: str) -> list[str]:
 
 
 def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
-                breaks: list[float] | None = None) -> tuple[MapLayers, list[float]]:
+                breaks: list[float] | None = None, stage: str = "all") -> tuple[MapLayers, list[float]]:
     """The region's county shapes coloured by the metric, and the clickable copy with tooltips.
 
     values: adcode, status, value, and either failed (assessment) or tip (the tooltip lines).
     On the national map a click and a tooltip are per province, elsewhere per county."""
     v = values.set_index("adcode")
-    classed = metric.kind not in ("status", "progress")
-    breaks = class_breaks(v["value"]) if breaks is None and classed else (breaks or [])
+    classed = metric.kind not in ("status", "progress", "change")
+    breaks = breaks_for(metric, v["value"], stage) if breaks is None and classed else (breaks or [])
     colours = dict(zip(v.index, colour_for(v["value"], metric, breaks, v["status"])))
     fill = [{**rec, "fill": colours.get(rec["adcode"], list(NO_DATA))} for rec in polygon_records(region)]
     lines: dict[str, list[str]] = {}

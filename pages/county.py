@@ -33,7 +33,7 @@ if context:
 
 
 def download(frame, name: str, key: str) -> None:
-    st.download_button(t("download_csv", lang), cells.csv_bytes(frame),
+    st.download_button(t("download_csv", lang), cells.csv_bytes(frame, common.export_notes(path, version, lang)),
                        file_name=f"{view.county}_{view.year}_{name}.csv", mime="text/csv", key=key)
 
 

@@ -73,7 +73,7 @@ st.subheader(t("gap_ranked", lang))
 table = gap.county_table(counties, lang)
 st.dataframe(table, hide_index=True, width="stretch", height=420, column_config={"adcode": None})
 d1, d2, _ = st.columns([1, 1, 4])
-d1.download_button(t("download_csv", lang), cells.csv_bytes(table),
+d1.download_button(t("download_csv", lang), cells.csv_bytes(table, common.export_notes(path, version, lang)),
                    file_name=f"gap_{region}_{view.year}.csv", mime="text/csv", key="dl_gap_csv")
 note = t("synthetic_banner", lang) if common.summary(path, version).synthetic else ""
 d2.download_button(t("download_xlsx", lang), lambda: gap.excel_bytes(plan, region, lang, note),  # made on click
@@ -104,7 +104,7 @@ if view.county and view.county in set(plan.counties["adcode"]):
         st.warning(t("gap_missing", lang, items=items))
     schools = gap.school_table(plan.records, view.county, lang)
     st.dataframe(schools, hide_index=True, width="stretch", column_config={"school_id": None})
-    st.download_button(t("download_csv", lang), cells.csv_bytes(schools),
+    st.download_button(t("download_csv", lang), cells.csv_bytes(schools, common.export_notes(path, version, lang)),
                        file_name=f"gap_{view.county}_{view.year}_schools.csv", mime="text/csv", key="dl_gap_schools")
 else:
     st.info(t("gap_pick_county", lang))

@@ -1,69 +1,157 @@
-"""Map explorer: the region's counties coloured by status or a metric; drill down by clicking."""
+"""Map explorer: the region's counties coloured by status or a metric, as a map, a table and a
+chart over the years; find a place, step through the years, drill down by clicking."""
 
 from __future__ import annotations
 
+import time
 from functools import partial
 
 import streamlit as st
 
-from analytics import maps, regions
+from analytics import cells, charts, explore, maps, regions
 from analytics.i18n import plain, stage_label, t
 from pages.ui import common
+
+PLAY_STEP_SECONDS = 1.5
 
 path, version = common.shell()
 lang = common.lang()
 view = common.view()
+ss = st.session_state
 a = common.assessment(path, version)
 metric_defs = maps.metrics(common.criteria())
 options = common.region_options(path, version)
+years = list(common.summary(path, version).years)
+
+
+@st.cache_data(show_spinner=False)
+def values_for(path: str, version: float, metric: str, year: int, stage: str):
+    return maps.metric_values(common.assessment(path, version).counties,
+                              common.gaps(path, version) if metric in maps.GAP_METRICS else None, metric, year, stage)
 
 
 @st.cache_data(show_spinner=False)
 def county_layer(path: str, version: float, region: str, metric: str, year: int, stage: str, language: str):
-    values = maps.metric_values(common.assessment(path, version).counties,
-                                common.gaps(path, version) if metric in maps.GAP_METRICS else None,
-                                metric, year, stage)
-    return maps.county_data(region, values, metric_defs[metric], language)
+    return maps.county_data(region, values_for(path, version, metric, year, stage), metric_defs[metric], language,
+                            stage=stage)
 
 
-region_name = t("national", lang) if options.get(view.region) == "national" else options.get(view.region, "").strip()
+@st.cache_data(show_spinner=False)
+def view_table(path: str, version: float, region: str, metric: str, year: int, stage: str, language: str):
+    return explore.view_table(values_for(path, version, metric, year, stage), metric_defs[metric], region, language)
+
+
+def name_of(code: str) -> str:
+    return t("national", lang) if options.get(code) == "national" else options.get(code, "").strip()
+
+
+def on_row_select() -> None:
+    """A clicked table row selects its county (on its prefecture's map)."""
+    rows = ss["view_table"]["selection"]["rows"]
+    if rows:
+        common.go_to(ss["_table_adcodes"][rows[0]])
+
+
+def play() -> None:
+    ss["_playing"] = True
+    ss["year"] = years[0]
+
+
+def stop() -> None:
+    ss["_playing"] = False
+
+
 metric = metric_defs[view.metric]
-st.title(t("map_title", lang, region=region_name, year=view.year, stage=stage_label(view.stage, lang),
-           metric=metric.label(lang)))
+stage = stage_label(view.stage, lang)
+st.title(t("map_title", lang, region=name_of(view.region), year=view.year, stage=stage, metric=metric.label(lang)))
 
-top = st.columns([3, 1, 1])
-top[0].selectbox(t("metric", lang), list(metric_defs), key="metric",
-                 format_func=lambda m: metric_defs[m].label(lang))
-kind = regions.kind(view.region)
-if kind == "city":
-    province = view.region[:2] + "0000"
-    # a callback: the sidebar's region widget is already drawn in this run
-    top[1].button(t("up_to_province", lang), width="stretch",
-                  on_click=lambda: st.session_state.update(region=province, county="", school=""))
+top = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
+common.find_box(top[0])
+top[1].selectbox(t("metric", lang), list(metric_defs), key="metric", format_func=lambda m: metric_defs[m].label(lang))
+up = regions.parent(view.region)
+if view.region != regions.NATIONAL and up in options:
+    top[2].button(t("up_one_level", lang, name=name_of(up)), width="stretch", on_click=common.go_up)
 if view.county:
-    common.page_link(top[2], "pages/county.py", t("open_profile", lang), ":material/assignment:")
+    common.page_link(top[3], "pages/county.py", t("open_profile", lang), ":material/assignment:")
 
-data, breaks = county_layer(path, version, view.region, view.metric, view.year, view.stage, lang)
-schools = common.school_points(path, version, view.county, view.year, view.stage, lang) if view.county else None
-deck = maps.build_deck(view.region, data, selected=view.county or None, schools=schools)
+if len(years) > 1:
+    row = st.columns([1, 8], vertical_alignment="bottom")
+    if ss.get("_playing"):
+        row[0].button(t("stop", lang), icon=":material/stop:", on_click=stop, width="stretch", key="stop")
+    else:
+        row[0].button(t("play", lang), icon=":material/play_arrow:", on_click=play, width="stretch", key="play")
+    ss["map_year"] = view.year
+    row[1].select_slider(t("map_year", lang), years, key="map_year",
+                         on_change=lambda: ss.update(year=ss["map_year"], _playing=False))
 
-map_col, legend_col = st.columns([5, 1])
-with map_col:
-    key = f"map-{view.region}-{view.county}"
-    st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object", key=key, height=620)
-    st.caption(t("map_help", lang))
-    st.caption(t("map_note", lang))
-with legend_col:
-    common.export_menu("map", view.region, metric=view.metric, key="exp_map")
-    st.html(maps.legend_html(metric.label(lang), maps.legend_items(metric, breaks, lang)))
-    if schools:
-        st.html(maps.legend_html(t("schools_legend", lang), [
-            (maps.SCHOOL_COLORS[s], t(f"school_{s}", lang)) for s in maps.SCHOOL_COLORS]))
-    if view.school:
+map_tab, table_tab, chart_tab = st.tabs([t("tab_map", lang), t("tab_table", lang), t("tab_chart", lang)])
+
+with map_tab:
+    layers, breaks = county_layer(path, version, view.region, view.metric, view.year, view.stage, lang)
+    schools = common.school_points(path, version, view.county, view.year, view.stage, lang) if view.county else None
+    deck = maps.build_deck(view.region, layers, selected=view.county or None, schools=schools, height=600)
+    map_col, legend_col = st.columns([4, 1])
+    with map_col:
+        # the key names the view, not the year or metric: the map keeps its zoom when they change
+        key = f"map-{view.region}-{view.county}"
+        st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object", key=key,
+                        height=600)
+        st.caption(t("map_help", lang))
+        st.caption(t("map_note", lang))
+    with legend_col:
+        common.export_menu("map", view.region, metric=view.metric, key="exp_map")
+        st.html(maps.legend_html(metric.label(lang), maps.legend_items(metric, breaks, lang, view.stage)))
+        if schools:
+            st.html(maps.legend_html(t("schools_legend", lang), [
+                (maps.SCHOOL_COLORS[s], t(f"school_{s}", lang)) for s in maps.SCHOOL_COLORS]))
         chosen = [s for s in (schools or []) if s["school_id"] == view.school]
         if chosen:
             st.markdown(f"**{t('selected_school', lang)}**")
-            c = chosen[0]
-            st.markdown("  \n".join(plain(c[k]) for k in ("name", "sub", "l1", "l2")))  # data text: plain
+            st.markdown("  \n".join(plain(chosen[0][k]) for k in ("name", "sub", "l1", "l2")))  # data text: plain
+
+with table_tab:
+    table = view_table(path, version, view.region, view.metric, view.year, view.stage, lang)
+    ss["_table_adcodes"] = list(table["adcode"])
+    st.caption(t("table_help", lang))
+    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
+                 column_config={"adcode": None}, key="view_table", on_select=on_row_select,
+                 selection_mode="single-row")
+    title = t("view_title", lang, region=name_of(view.region), year=view.year, stage=stage, metric=metric.label(lang))
+    notes = common.export_notes(path, version, lang)
+    stem = f"map_view_{view.region}_{view.year}_{view.metric}"
+    d1, d2, _ = st.columns([1, 1, 4])
+    d1.download_button(t("download_csv", lang), cells.csv_bytes(table.drop(columns=["adcode"]), notes),
+                       file_name=stem + ".csv", mime="text/csv", key="dl_view_csv")
+    d2.download_button(t("download_xlsx", lang), partial(explore.xlsx_bytes, table, title, notes),
+                       file_name=stem + ".xlsx", key="dl_view_xlsx", on_click="ignore",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+with chart_tab:
+    names = common.county_names(path, version).set_index("adcode")
+    label_of = lambda c: f"{names.at[c, 'county_name']} · {names.at[c, 'city_name']}"  # noqa: E731
+    if "compare" not in ss:  # first visit: the selected county and the worst of the table
+        ss["compare"] = list(dict.fromkeys(([view.county] if view.county else []) + list(table["adcode"][:4])))
+    picked = st.multiselect(t("compare_pick", lang, n=explore.MAX_COMPARED), list(names.index), key="compare",
+                            max_selections=explore.MAX_COMPARED, format_func=label_of)
+    if picked:
+        shown = explore.trend_metric(view.metric)
+        trend = explore.trends(a.counties, common.gaps(path, version) if shown in maps.GAP_METRICS else None,
+                               view.metric, picked, view.stage)
+        shown_metric = metric_defs.get(shown)
+        label = shown_metric.label(lang) if shown_metric else t("col_failed", lang)
+        st.markdown(f"**{t('compare_title', lang, metric=label, stage=stage)}**")
+        st.altair_chart(charts.compare_lines(trend, label, lang, bool(shown_metric and explore.is_percent(shown_metric))),
+                        width="stretch")
+        st.caption(" ".join(notes))
+    else:
+        st.info(t("compare_empty", lang))
 
 common.finish()
+
+if ss.get("_playing"):  # OWID-style play: one year per step, then stop at the last
+    time.sleep(PLAY_STEP_SECONDS)
+    later = [y for y in years if y > view.year]
+    if later:
+        ss["_play_next"] = later[0]
+    ss["_playing"] = len(later) > 1
+    st.rerun()

@@ -50,7 +50,7 @@ def map_layer(path: str, version: float, plan_name: str, year: int, region: str,
 
 
 def download(frame, name: str, key: str) -> None:
-    st.download_button(t("download_csv", lang), cells.csv_bytes(frame),
+    st.download_button(t("download_csv", lang), cells.csv_bytes(frame, common.export_notes(path, version, lang)),
                        file_name=f"{plan.name}_{region}_{view.year}_{name}.csv", mime="text/csv", key=key)
 
 

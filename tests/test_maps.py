@@ -90,7 +90,9 @@ def test_continuous_legend_classes_cover_values():
     assert colours[0] == list(maps.SEQUENTIAL[0]) and colours[4] == list(maps.SEQUENTIAL[-1])
     assert colours[5] == list(maps.NO_DATA)
     items = maps.legend_items(metric, breaks, "zh")
-    assert items[-1][1] == "无数据" and len(items) == len(breaks) + 2
+    swatches = [label for colour, label in items if colour is not None]
+    assert swatches[-1] == "无数据" and len(swatches) == len(breaks) + 2
+    assert (None, "颜色越深越差（数值越高越差）") in items
 
 
 def test_higher_is_better_metrics_reverse_the_palette():
@@ -98,3 +100,30 @@ def test_higher_is_better_metrics_reverse_the_palette():
     values = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0])
     colours = maps.colour_for(values, metric, maps.class_breaks(values))
     assert colours[0] == list(maps.SEQUENTIAL[-1])  # lowest value = darkest (worst)
+
+
+def test_a_cv_legend_marks_the_pass_limit_of_the_stage():
+    metric = maps.metrics(load_criteria())["cv_r1"]
+    values = pd.Series([0.2, 0.3, 0.35, 0.42, 0.61, 0.7])
+    breaks = maps.breaks_for(metric, values, "primary")
+    assert 0.5 in breaks
+    labels = [label for _, label in maps.legend_items(metric, breaks, "zh", "primary")]
+    assert any(label.startswith("≥ 0.500（超限值）") or label.startswith("0.500 – ") and "超限值" in label
+               for label in labels)
+    assert "达标限值：小学 ≤ 0.500，初中 ≤ 0.450" in labels
+
+
+def test_status_change_since_the_first_year_is_better_same_worse_or_not_comparable():
+    before = pd.Series(["far", "pass", "near", "incomplete", "vetoed", None])
+    after = pd.Series(["near", "pass", "far", "pass", "pass", "pass"])
+    assert maps.status_change(before, after).tolist() == [
+        "better", "same", "worse", "not_comparable", "better", "not_comparable"]
+
+
+def test_cv_change_uses_a_diverging_palette_centred_on_zero(counties):
+    metric = maps.metrics(load_criteria())["change_cv"]
+    values = maps.metric_values(counties, None, "change_cv", 2024, "all")
+    breaks = maps.breaks_for(metric, values["value"])
+    assert breaks[0] == -breaks[-1] and breaks[1] == -breaks[2]
+    colours = maps.colour_for(pd.Series([-1.0, 0.0, 1.0]), metric, breaks)
+    assert colours == [list(maps.DIVERGING[0]), list(maps.DIVERGING[2]), list(maps.DIVERGING[-1])]

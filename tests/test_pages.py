@@ -195,3 +195,24 @@ def test_profile_of_an_incomplete_county_is_not_shown_in_pass_green(monkeypatch,
     app.switch_page("pages/county.py").run()
     assert not app.exception
     assert not app.success and any("有数据的指标均达标" in i.value for i in app.info)
+
+
+def test_the_place_search_opens_a_county_found_by_its_initials(app):
+    app.switch_page("pages/map.py").run()
+    app.text_input(key="find").input("yx").run()
+    assert not app.exception
+    found = [b for b in app.button if b.label == "越西县 · 凉山彝族自治州"]
+    assert found
+    found[0].click().run()
+    assert app.session_state["county"] == "513434" and app.session_state["region"] == "513400"
+    assert app.title[0].value.startswith("凉山彝族自治州")
+
+
+def test_the_map_page_offers_a_table_and_a_comparison_chart(app):
+    app.query_params.update({"region": "513400", "metric": "cv_r1", "stage": "primary"})
+    app.switch_page("pages/map.py").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert len(table) == 17 and "差异系数：每百名学生拥有高于规定学历教师数" in table.columns
+    assert [tab.label for tab in app.tabs] == ["地图", "表格", "图表"]
+    assert len(app.multiselect(key="compare").value) == 4

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import balance, db, demo, maps, progress, regions, targets
+from analytics import balance, db, demo, maps, places, progress, regions, targets
 from analytics import state as vs
 from analytics.criteria import Criteria, load_criteria
 from analytics.i18n import plain, stage_label, t
@@ -100,6 +100,13 @@ def export_context(path: str, version: float, language: str):
     return exports.context_from(s.meta, s.synthetic, language)
 
 
+def export_notes(path: str, version: float, language: str) -> list[str]:
+    """Source and demo-mark lines for a downloaded table."""
+    from analytics import exports
+
+    return exports.table_notes(export_context(path, version, language))
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def export_bytes(path: str, version: float, kind: str, region: str, year: int, stage: str, metric: str,
                  plan: str, language: str, fmt: str) -> bytes:
@@ -184,12 +191,52 @@ def region_options(path: str, version: float) -> dict[str, str]:
 @st.cache_data(show_spinner=False)
 def county_names(path: str, version: float) -> pd.DataFrame:
     c = assessment(path, version).counties
-    return c[["adcode", "county_name", "city_adcode", "city_name", "province_adcode"]].drop_duplicates("adcode")
+    return c[["adcode", "county_name", "city_adcode", "city_name", "province_adcode", "province_name"]].drop_duplicates(
+        "adcode")
 
 
 def counties_in(path: str, version: float, region: str) -> dict[str, str]:
     names = regions.within(county_names(path, version), region)
     return dict(zip(names["adcode"], names["county_name"]))
+
+
+@st.cache_data(show_spinner=False)
+def place_index(path: str, version: float) -> pd.DataFrame:
+    """Every province, prefecture and county of the data, searchable by name, pinyin, initials."""
+    return places.index(county_names(path, version))
+
+
+def go_to(adcode: str) -> None:
+    """Callback: show a found place (a county selected on its prefecture's map)."""
+    ss = st.session_state
+    ss["region"], ss["county"] = places.view_of(adcode)
+    ss["school"] = ""
+    ss["find"] = ""
+
+
+def go_up() -> None:
+    """Callback: one level up (a selected county is let go first)."""
+    ss = st.session_state
+    ss["region"], ss["county"], ss["school"] = regions.parent(ss["region"]), "", ""
+
+
+def find_box(where) -> None:
+    """The place search: a text box, then the matches as buttons (a click opens the place)."""
+    language = lang()
+    path, version = current()
+    query = where.text_input(t("find_place", language), key="find", placeholder=t("find_place_help", language),
+                             help=t("find_place_help", language))
+    if not query:
+        return
+    hits = places.find(place_index(path, version), query)
+    if hits.empty:
+        st.caption(t("find_none", language, query=plain(query)))
+        return
+    cols = st.columns(min(len(hits), 4))
+    for i, hit in enumerate(hits.itertuples(index=False)):
+        label = f"{hit.name} · {hit.within}" if hit.within else hit.name
+        cols[i % len(cols)].button(label, key=f"find_{hit.adcode}", on_click=go_to, args=(hit.adcode,),
+                                   width="stretch")
 
 
 # ---- view state ----------------------------------------------------------------------------------
@@ -206,6 +253,8 @@ def init_view(path: str, version: float) -> None:
     for key in WIDGET_KEYS:  # keep widget-bound values alive on pages that do not show the widget
         if key in ss:
             ss[key] = ss[key]
+    if "_play_next" in ss:  # the map's play button steps the year between runs
+        ss["year"] = ss.pop("_play_next")
     query = st.query_params.to_dict()
     # a page link without parameters (or a bare address) keeps the session's view
     if ss.get("_view_ready") and (not query or query == ss.get("_url")):

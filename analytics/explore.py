@@ -1,0 +1,94 @@
+"""The explorer's other views of the map: the counties in view as a table, and chosen counties
+compared over the years (as in Our World in Data's Grapher: map, table, chart of one metric)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from analytics import maps, regions
+from analytics.i18n import status_label, t
+
+MAX_COMPARED = 8  # counties on one comparison chart (more lines cannot be told apart)
+
+
+def is_percent(metric: maps.Metric) -> bool:
+    return metric.fmt.endswith("%}")
+
+
+def view_table(values: pd.DataFrame, metric: maps.Metric, region: str, lang: str) -> pd.DataFrame:
+    """The counties of the map in view: name, prefecture, the metric, status, failing criteria
+    and criteria without data; worst first. Percentages are in percent (one format everywhere)."""
+    v = regions.within(values, region)
+    value = v["value"] * 100 if is_percent(metric) else v["value"]
+    label = metric.label(lang) + (" (%)" if is_percent(metric) else "")
+    if metric.kind == "change":
+        value = v["change"].map(lambda c: t(f"change_{c}", lang))
+    elif metric.kind == "status":
+        label, value = t("col_failed", lang), v["failed"]
+    out = pd.DataFrame({
+        "adcode": v["adcode"],
+        t("col_county", lang): v["county_name"],
+        t("col_city", lang): v["city_name"],
+        label: value,
+        t("col_status", lang): v["status"].map(lambda s: status_label(s, lang)),
+        t("col_failed_criteria", lang): v["failed_criteria"].fillna(""),
+        t("col_missing_criteria", lang): v["missing_criteria"].fillna(""),
+    })
+    severity = v["status"].map({s: i for i, s in enumerate(("vetoed", "far", "incomplete", "near", "pass"))})
+    worse = -v["value"] if metric.better == "low" else v["value"]  # smaller sorts first: worst first
+    if metric.kind == "status":
+        keys = [severity, -v["failed"]]
+    elif metric.kind == "change":
+        keys = [-v["value"], severity]
+    else:
+        keys = [worse, severity]
+    sort = pd.DataFrame({f"k{i}": k.fillna(float("inf")).to_numpy() for i, k in enumerate(keys)})
+    return out.iloc[sort.sort_values(list(sort.columns), kind="stable").index].reset_index(drop=True)
+
+
+def xlsx_bytes(table: pd.DataFrame, title: str, notes: list[str]) -> bytes:
+    """The table as a workbook: a title row, a frozen header, the notes (source, demo mark) below."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from analytics import cells
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "view"
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=13)
+    shown = table.drop(columns=["adcode"], errors="ignore")
+    ws.append(list(shown.columns))
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in shown.itertuples(index=False):
+        cells.xlsx_row(ws, list(row))
+    for note in notes:
+        ws.append([note])
+    ws.freeze_panes = "A3"
+    for i, col in enumerate(shown.columns, start=1):
+        ws.column_dimensions[ws.cell(2, i).column_letter].width = max(10, min(40, 2 * len(str(col)) + 2))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def trend_metric(metric: str) -> str:
+    """What a comparison over the years plots: a status is counted as failed criteria, a change
+    as the composite CV it changes."""
+    return {"status": "failed", "change_status": "failed", "change_cv": "cv_composite"}.get(metric, metric)
+
+
+def trends(counties: pd.DataFrame, gaps: pd.DataFrame | None, metric: str, adcodes: list[str],
+           stage: str) -> pd.DataFrame:
+    """adcode, name, year, value of the chosen counties in every year (missing values stay missing)."""
+    shown = trend_metric(metric)
+    frames = [maps.metric_values(counties, gaps, shown, int(y), stage).assign(year=int(y))
+              for y in sorted(counties["year"].unique())]
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["adcode"].isin(adcodes[:MAX_COMPARED])]
+    return out[["adcode", "county_name", "year", "value"]].rename(columns={"county_name": "name"}) \
+        .sort_values(["adcode", "year"]).reset_index(drop=True)

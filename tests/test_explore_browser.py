@@ -1,0 +1,239 @@
+"""The explorer as a user walks it, in CI's software-rendered Chromium, on a fresh server over
+data with a national view (四川 and 重庆): national map → province → prefecture → county →
+school → profile, Back, English kept across pages, the place search, play, the table."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import shapely
+
+from analytics import db, demo, maps
+from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+MAP = "[data-testid='stDeckGlJsonChart']"
+MAP_HEIGHT = 600  # pages/map.py
+
+
+@pytest.fixture(scope="module")
+def chengyu_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("chengyu") / "chengyu.duckdb"
+    demo.build_demo(path, scope="chengyu")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(chengyu_db):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian chromium is not installed: .ci/run must install it")
+        pytest.skip("chromium not installed (apt-get install chromium fonts-noto-cjk)")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=dict(os.environ, JUNHENG_DB=str(chengyu_db)), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def settle(page) -> None:
+    page.wait_for_timeout(800)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)
+    page.wait_for_timeout(1200)
+
+
+def query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def wait_for_query(page, key: str, value: str, timeout: int = 60_000) -> None:
+    page.wait_for_function(f"() => new URLSearchParams(window.location.search).get({key!r}) === {value!r}",
+                           timeout=timeout)
+    settle(page)
+
+
+def pixel(page, bounds, lon: float, lat: float) -> tuple[float, float]:
+    """Where (lon, lat) is drawn on the map whose initial view fits `bounds` (Web Mercator)."""
+    view = maps.view_for(bounds, height=MAP_HEIGHT)
+    box = page.query_selector(MAP).bounding_box()
+    scale = 512 / (2 * math.pi) * 2 ** view.zoom
+
+    def merc(lo, la):
+        return math.radians(lo), math.log(math.tan(math.pi / 4 + math.radians(la) / 2))
+
+    x0, y0 = merc(view.longitude, view.latitude)
+    x1, y1 = merc(lon, lat)
+    return box["x"] + box["width"] / 2 + (x1 - x0) * scale, box["y"] + box["height"] / 2 - (y1 - y0) * scale
+
+
+def inside(region: str, adcode: str) -> tuple[float, float]:
+    """A point well inside the clickable shape of `adcode` on the map of `region`."""
+    parts = [shapely.Polygon(r["rings"][0], r["rings"][1:]) for r in maps.pick_records(region)
+             if r["adcode"] == adcode]
+    largest = max(parts, key=lambda p: p.area)
+    p = shapely.maximum_inscribed_circle(largest).coords[0]  # the point farthest from the edges
+    return p[0], p[1]
+
+
+def click_map(page, region: str, lon: float, lat: float, bounds=None) -> None:
+    x, y = pixel(page, bounds or maps.region_bounds(region), lon, lat)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"explore_{name}.png"))
+
+
+def open_map(p, url: str, width: int = 1920, height: int = 1080):
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector("canvas", timeout=120_000)
+    settle(page)
+    return browser, page
+
+
+def test_drill_down_from_the_national_map_to_a_school_and_back(server, chengyu_db):
+    from playwright.sync_api import sync_playwright
+
+    with db.connect(chengyu_db) as con:
+        school = con.execute("SELECT school_id, longitude, latitude FROM schools WHERE adcode = '513434' "
+                             "ORDER BY school_id LIMIT 1").fetchone()
+    with sync_playwright() as p:
+        browser, page = open_map(p, server + "/map")
+        assert query(page)["region"] == "000000"  # two provinces: the user starts at the national view
+        shot(page, "1_national")
+
+        click_map(page, "000000", *inside("000000", "510000"))
+        wait_for_query(page, "region", "510000")
+        shot(page, "2_province")
+
+        click_map(page, "510000", *inside("510000", "513434"))
+        wait_for_query(page, "region", "513400")
+        shot(page, "3_prefecture")
+
+        click_map(page, "513400", *inside("513400", "513434"))
+        wait_for_query(page, "county", "513434")
+        shot(page, "4_county")
+
+        click_map(page, "513400", school[1], school[2], bounds=maps.region_bounds("513434"))
+        wait_for_query(page, "school", school[0])
+        shot(page, "5_school")
+
+        page.get_by_text("查看县域画像").click()
+        page.wait_for_url(re.compile(r"/county\?"), timeout=60_000)
+        settle(page)
+        assert "越西县" in page.inner_text("h1")
+        shot(page, "6_profile")
+
+        page.go_back()
+        settle(page)
+        page.go_back()
+        settle(page)
+        q = query(page)
+        assert urlparse(page.url).path.endswith("/map")
+        assert q["region"] == "513400" and q.get("county", "") in ("", "513434") and "school" not in q
+        assert "凉山彝族自治州" in page.inner_text("h1")
+        browser.close()
+
+
+def test_english_stays_on_across_pages_and_in_the_url(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = open_map(p, server + "/map?region=510000")
+        page.get_by_text("English", exact=True).click()
+        wait_for_query(page, "lang", "en")
+        for label, path, title in [("County profile", "/county", "Please click"), ("Targets", "/progress", "Targets"),
+                                   ("Gap", "/gap", "Gap"), ("Home", "/home", "County"), ("Map", "/map", "Sichuan")]:
+            page.get_by_role("link", name=re.compile(label)).first.click()
+            page.wait_for_url(re.compile(path), timeout=60_000)
+            settle(page)
+            assert query(page).get("lang") == "en", path
+            assert "演示数据" not in page.inner_text("[data-testid='stSidebar']"), path
+        shot(page, "english")
+        browser.close()
+
+
+@pytest.mark.parametrize("typed", ["yuexi", "yx"])
+def test_the_search_box_finds_yuexi(server, typed):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = open_map(p, server + "/map?region=510000")
+        box = page.get_by_role("textbox", name="查找地区")
+        box.fill(typed)
+        box.press("Enter")
+        settle(page)
+        page.get_by_role("button", name="越西县 · 凉山彝族自治州").click()
+        wait_for_query(page, "county", "513434")
+        assert query(page)["region"] == "513400"
+        shot(page, f"search_{typed}")
+        browser.close()
+
+
+def test_the_play_button_steps_through_every_year(server):
+    """Each year is drawn in turn (the title names it); play stops at the last year, in the URL."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = open_map(p, server + "/map?region=510000&year=2024")
+        seen = set()
+        page.get_by_role("button", name="播放").click()
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            seen |= set(re.findall(r"(20\d\d)年", page.inner_text("h1")))
+            if query(page).get("year") == "2026" and page.get_by_role("button", name="播放").count():
+                break
+            page.wait_for_timeout(100)
+        settle(page)
+        shot(page, "played")
+        final = query(page)["year"]
+        browser.close()
+    assert {"2023", "2024", "2025", "2026"} <= seen
+    assert final == "2026"
+
+
+def test_a_table_row_click_selects_its_county(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = open_map(p, server + "/map?region=513400&year=2026")
+        page.get_by_role("tab", name="表格").click()
+        settle(page)
+        grid = page.query_selector("[data-testid='stDataFrame']").bounding_box()
+        page.mouse.click(grid["x"] + 12, grid["y"] + 35 + 17)  # first row's selection cell
+        page.wait_for_function("() => window.location.search.includes('county=')", timeout=60_000)
+        settle(page)
+        shot(page, "table_selected")
+        county = query(page)["county"]
+        browser.close()
+    assert county.startswith("5134")
