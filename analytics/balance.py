@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.criteria import RESOURCE_IDS, STAGES, Criteria, Criterion, load_criteria
+from analytics.i18n import percent
 
 # DOMAIN.md §2.6, in legend order: 达标, 差1–2项, 数据不足, 差3项及以上, 不予认定
 STATUSES = ("pass", "near", "incomplete", "far", "vetoed")
@@ -384,10 +385,10 @@ def _check_teacher_exchange(c, stage, base, std):
     backbone = base["exchanged_backbone"] / base["exchanged"].where(base["exchanged"] > 0)
     share = float(c.options["backbone_share"])
     passed = (_compare(value, ">=", std) & _compare(backbone, ">=", share)).astype("boolean")
-    pct = (backbone * 100).round(1).astype(str)
-    limit = f"{share:.0%}"
-    return value, passed, std, _text("骨干教师占交流教师 " + pct + f"%（标准 ≥ {limit}）",
-                                     "backbone teachers " + pct + f"% of those exchanged (standard ≥ {limit})",
+    pct = backbone.map(percent)
+    limit = percent(share)
+    return value, passed, std, _text("骨干教师占交流教师 " + pct + f"（标准 ≥ {limit}）",
+                                     "backbone teachers " + pct + f" of those exchanged (standard ≥ {limit})",
                                      backbone.notna())
 
 

@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import stage_label, status_label, t
+from analytics.i18n import percent, stage_label, status_label, t
 from analytics.maps import STATUS_COLORS
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -250,7 +250,7 @@ def urban_rural_bars(g: pd.Series, lang: str = "zh") -> alt.FacetChart:
     data = pd.DataFrame([{"measure": label, "order": i, "area": area_label,
                           "value": float(g.get(f"{area}_{key}", np.nan))}
                          for i, (key, label) in enumerate(measures) for area, area_label in areas])
-    data["text"] = [f"{v:.0%}" if "占比" in m or "bachelor" in m else f"{v:,.0f}"
+    data["text"] = [percent(v) if "占比" in m or "bachelor" in m else f"{v:,.0f}"
                     for v, m in zip(data["value"], data["measure"])]
     base = alt.Chart(data).encode(x=alt.X("area:N", title=None, sort=[a[1] for a in areas],
                                           axis=alt.Axis(labelAngle=0)))

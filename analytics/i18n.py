@@ -198,6 +198,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "map_year": {"zh": "学年", "en": "School year"},
     "play": {"zh": "播放", "en": "Play"},
     "stop": {"zh": "停止", "en": "Stop"},
+    "data_imported": {"zh": "已导入 {rows:,} 行，涉及 {counties} 个县（区），学年 {years}。",
+                      "en": "Imported {rows:,} rows for {counties} counties, years {years}."},
+    "data_unchanged": {"zh": "这些文件与上次导入相同，数据未改变。", "en": "These files were the last import: nothing changed."},
     "tab_map": {"zh": "地图", "en": "Map"},
     "tab_table": {"zh": "表格", "en": "Table"},
     "tab_chart": {"zh": "图表", "en": "Chart"},
@@ -285,6 +288,14 @@ STAGE_LABELS = {
     "junior": {"zh": "初中", "en": "Junior"},
     "all": {"zh": "全部", "en": "All"},
 }
+
+
+PERCENT = "{:.1%}"  # every percentage shown or exported: one decimal
+
+
+def percent(value: object) -> str:
+    """A share as a percentage, one way everywhere ('—' when unknown)."""
+    return "—" if value is None or value != value else PERCENT.format(value)
 
 
 def t(key: str, lang: str = "zh", **fmt: object) -> str:

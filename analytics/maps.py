@@ -18,7 +18,7 @@ from pydeck.bindings.json_tools import default_serialize
 
 from analytics import geo, regions
 from analytics.criteria import Criteria
-from analytics.i18n import progress_label, stage_label, status_label, t
+from analytics.i18n import PERCENT, progress_label, stage_label, status_label, t
 
 NATIONAL = regions.NATIONAL
 COUNTY_LAYER = "counties"
@@ -84,10 +84,10 @@ def metrics(criteria: Criteria) -> dict[str, Metric]:
                                        "count", "low", "{:.0f}"),
         "missing": Metric("missing", "缺数据项数", "Criteria without data", "count", "low", "{:.0f}"),
         "coverage_criteria": Metric("coverage_criteria", "数据完整性：有数据的计分指标占比",
-                                    "Data coverage: counted criteria with data", "continuous", "high", "{:.1%}"),
+                                    "Data coverage: counted criteria with data", "continuous", "high", PERCENT),
         "coverage_schools": Metric("coverage_schools", "数据完整性：资源数据齐全的学校占比",
                                    "Data coverage: schools with complete resource data", "continuous", "high",
-                                   "{:.1%}"),
+                                   PERCENT),
         "cv_composite": Metric("cv_composite", "综合差异系数", "Composite difference coefficient",
                                "continuous", "low", "{:.3f}"),
     }
@@ -99,11 +99,11 @@ def metrics(criteria: Criteria) -> dict[str, Metric]:
         c = criteria[f"R{i}"]
         out[f"mean_r{i}"] = Metric(f"mean_r{i}", f"县均：{c.name_zh}", f"County mean: {c.name_en}",
                                    "continuous", "high", "{:,.2f}")
-    out["funding_gap"] = Metric("funding_gap", "城乡生均经费差距", "Urban–rural funding gap", "continuous", "low", "{:.1%}")
+    out["funding_gap"] = Metric("funding_gap", "城乡生均经费差距", "Urban–rural funding gap", "continuous", "low", PERCENT)
     out["rural_equipment_ratio"] = Metric("rural_equipment_ratio", "乡村/城镇生均设备值", "Rural vs urban equipment",
-                                          "continuous", "high", "{:.1%}")
+                                          "continuous", "high", PERCENT)
     out["bachelor_share_gap"] = Metric("bachelor_share_gap", "城乡本科以上教师占比差距", "Urban–rural bachelor share gap",
-                                       "continuous", "low", "{:.1%}")
+                                       "continuous", "low", PERCENT)
     first = "首年"
     out["change_status"] = Metric("change_status", f"较{first}变化：评估状态", "Change since the first year: status",
                                   "change", "low")
@@ -403,6 +403,28 @@ def view_for(bounds: tuple[float, float, float, float], width: int = 800, height
                          pitch=0, bearing=0)
 
 
+def screen_offset(bounds: tuple[float, float, float, float], lon: float, lat: float,
+                  height: int = 620) -> tuple[float, float]:
+    """Pixels from the map's centre to (lon, lat) in the initial view that fits `bounds` (Web
+    Mercator, as deck.gl draws it): where a browser test or benchmark clicks."""
+    view = view_for(bounds, height=height)
+    scale = 512 / (2 * math.pi) * 2 ** view.zoom
+
+    def merc(lo: float, la: float) -> tuple[float, float]:
+        return math.radians(lo), math.log(math.tan(math.pi / 4 + math.radians(la) / 2))
+
+    (x0, y0), (x1, y1) = merc(view.longitude, view.latitude), merc(lon, lat)
+    return (x1 - x0) * scale, -(y1 - y0) * scale
+
+
+def click_point(region: str, adcode: str) -> tuple[float, float]:
+    """A point deep inside the clickable shape of `adcode` on the map of `region`."""
+    parts = [shapely.Polygon(r["rings"][0], r["rings"][1:]) for r in pick_records(region) if r["adcode"] == adcode]
+    largest = max(parts, key=lambda p: p.area)
+    x, y = shapely.get_coordinates(shapely.maximum_inscribed_circle(largest))[0]  # farthest from the edges
+    return float(x), float(y)
+
+
 # --------------------------------------------------------------------------------------------
 # Deck
 
@@ -520,7 +542,8 @@ def build_deck(region: str, layers: MapLayers, selected: str | None = None,
                                      width_min_pixels=3.5, pickable=False))
     deck_layers.append(pdk.Layer(
         "PolygonLayer", id=COUNTY_LAYER, data=layers.pick, get_polygon="rings", get_fill_color=[0, 0, 0, 0],
-        stroked=False, filled=True, pickable=True, auto_highlight=True, highlight_color=[0, 0, 0, 50]))
+        # no hover highlight: it would draw the coarse copy, visibly off the drawn borders when zoomed in
+        stroked=False, filled=True, pickable=True, auto_highlight=False))
     if schools:
         deck_layers.append(pdk.Layer("ScatterplotLayer", id=SCHOOL_LAYER, data=schools, get_position="position",
                                      get_radius="radius", radius_units='"pixels"', get_fill_color="fill",

@@ -10,7 +10,7 @@ import shapely
 from analytics import census, geo
 from analytics.balance import OVERALL, RESOURCE_IDS, Assessment
 from analytics.criteria import STAGES
-from analytics.i18n import locale_label, stage_label, status_label, t
+from analytics.i18n import locale_label, percent, stage_label, status_label, t
 
 
 def census_text(adcode: str, lang: str = "zh") -> str | None:
@@ -128,7 +128,7 @@ def completeness_text(row: pd.Series | dict, lang: str = "zh") -> str:
     """One line on how complete a county-stage's data is (counted criteria, schools)."""
     if row["missing"] == 0 and row["schools_missing_resource"] == 0 and row["schools_assessed"] > 0:
         return t("completeness_ok", lang)
-    pct = lambda v: "—" if pd.isna(v) else f"{v:.0%}"  # noqa: E731
+    pct = percent
     return t("completeness_line", lang, with_data=int(row["criteria_counted"] - row["missing"]),
              counted=int(row["criteria_counted"]), cov_c=pct(row["coverage_criteria"]),
              complete=int(row["schools_assessed"] - row["schools_missing_resource"]),

@@ -58,7 +58,9 @@ if st.button(t("data_import", lang), type="primary", disabled=not uploads, key="
             st.session_state.pop("import_result", None)
         else:
             st.session_state.pop("import_problems", None)
-            st.session_state["import_result"] = result.message
+            st.session_state["import_result"] = dict(rows=sum(result.rows.values()), counties=result.counties,
+                                                     years=", ".join(map(str, result.years)) or "—",
+                                                     changed=result.changed)
             st.rerun()  # the new database version: every page reloads its data
 
 if "import_problems" in st.session_state:
@@ -71,8 +73,9 @@ if "import_problems" in st.session_state:
     st.dataframe(shown, hide_index=True, width="stretch")
     st.download_button(t("data_problems_csv", lang), importer.problems_csv(problems, lang),
                        file_name="import_problems.csv", mime="text/csv", key="dl_problems")
-if "import_result" in st.session_state:
-    st.success(st.session_state["import_result"])
+if "import_result" in st.session_state:  # worded at display time: the language may change since
+    done = st.session_state["import_result"]
+    st.success(t("data_imported", lang, **done) if done["changed"] else t("data_unchanged", lang))
 
 st.subheader(t("data_history", lang))
 log = json.loads(summary.meta.get("import_log", "[]"))

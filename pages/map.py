@@ -75,11 +75,11 @@ if view.county:
     common.page_link(top[3], "pages/county.py", t("open_profile", lang), ":material/assignment:")
 
 if len(years) > 1:
-    row = st.columns([1, 8], vertical_alignment="bottom")
+    row = st.columns([1, 5], vertical_alignment="bottom")
     if ss.get("_playing"):
-        row[0].button(t("stop", lang), icon=":material/stop:", on_click=stop, width="stretch", key="stop")
+        row[0].button(t("stop", lang), icon=":material/stop:", on_click=stop, key="stop")
     else:
-        row[0].button(t("play", lang), icon=":material/play_arrow:", on_click=play, width="stretch", key="play")
+        row[0].button(t("play", lang), icon=":material/play_arrow:", on_click=play, key="play")
     ss["map_year"] = view.year
     row[1].select_slider(t("map_year", lang), years, key="map_year",
                          on_change=lambda: ss.update(year=ss["map_year"], _playing=False))

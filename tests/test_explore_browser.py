@@ -4,7 +4,6 @@ school → profile, Back, English kept across pages, the place search, play, the
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import subprocess
@@ -15,7 +14,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import shapely
 
 from analytics import db, demo, maps
 from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port
@@ -77,31 +75,10 @@ def wait_for_query(page, key: str, value: str, timeout: int = 60_000) -> None:
     settle(page)
 
 
-def pixel(page, bounds, lon: float, lat: float) -> tuple[float, float]:
-    """Where (lon, lat) is drawn on the map whose initial view fits `bounds` (Web Mercator)."""
-    view = maps.view_for(bounds, height=MAP_HEIGHT)
-    box = page.query_selector(MAP).bounding_box()
-    scale = 512 / (2 * math.pi) * 2 ** view.zoom
-
-    def merc(lo, la):
-        return math.radians(lo), math.log(math.tan(math.pi / 4 + math.radians(la) / 2))
-
-    x0, y0 = merc(view.longitude, view.latitude)
-    x1, y1 = merc(lon, lat)
-    return box["x"] + box["width"] / 2 + (x1 - x0) * scale, box["y"] + box["height"] / 2 - (y1 - y0) * scale
-
-
-def inside(region: str, adcode: str) -> tuple[float, float]:
-    """A point well inside the clickable shape of `adcode` on the map of `region`."""
-    parts = [shapely.Polygon(r["rings"][0], r["rings"][1:]) for r in maps.pick_records(region)
-             if r["adcode"] == adcode]
-    largest = max(parts, key=lambda p: p.area)
-    p = shapely.maximum_inscribed_circle(largest).coords[0]  # the point farthest from the edges
-    return p[0], p[1]
-
-
 def click_map(page, region: str, lon: float, lat: float, bounds=None) -> None:
-    x, y = pixel(page, bounds or maps.region_bounds(region), lon, lat)
+    box = page.query_selector(MAP).bounding_box()
+    dx, dy = maps.screen_offset(bounds or maps.region_bounds(region), lon, lat, MAP_HEIGHT)
+    x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
     page.mouse.move(x, y)
     page.wait_for_timeout(300)
     page.mouse.click(x, y)
@@ -132,15 +109,15 @@ def test_drill_down_from_the_national_map_to_a_school_and_back(server, chengyu_d
         assert query(page)["region"] == "000000"  # two provinces: the user starts at the national view
         shot(page, "1_national")
 
-        click_map(page, "000000", *inside("000000", "510000"))
+        click_map(page, "000000", *maps.click_point("000000", "510000"))
         wait_for_query(page, "region", "510000")
         shot(page, "2_province")
 
-        click_map(page, "510000", *inside("510000", "513434"))
+        click_map(page, "510000", *maps.click_point("510000", "513434"))
         wait_for_query(page, "region", "513400")
         shot(page, "3_prefecture")
 
-        click_map(page, "513400", *inside("513400", "513434"))
+        click_map(page, "513400", *maps.click_point("513400", "513434"))
         wait_for_query(page, "county", "513434")
         shot(page, "4_county")
 

@@ -76,7 +76,7 @@ def test_profile_lists_what_is_missing(tmp_path):
     missing = profile.missing_criteria(a, "510104", 2024, "primary", "zh")
     assert {"R4", "RS", "G3"} <= set(missing["criterion"])
     row = profile.county_rows(a, "510104", 2024).set_index("stage").loc["primary"]
-    assert "资源数据齐全的学校 1/2 所（50%）" in profile.completeness_text(row, "zh")
+    assert "资源数据齐全的学校 1/2 所（50.0%）" in profile.completeness_text(row, "zh")
 
 
 def test_profile_shows_real_census_context_labelled_as_real():

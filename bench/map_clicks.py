@@ -1,0 +1,107 @@
+"""Map clicks in software-rendered Chromium: press-to-rerun time per view, and how many land.
+
+deck.gl drops a click when picking takes longer than its 250 ms click window, silently. This
+starts the app on a database with a national view, clicks each level's map N times and prints,
+per view, how many clicks led to the drill-down and the median and worst time from the press to
+the new view's URL. It also prints the clickable vertex count per view (maps.pick_records).
+
+    python bench/map_clicks.py --db /tmp/chengyu.duckdb [--clicks 5]
+    (build one with: python -m analytics build-demo --scope chengyu --db /tmp/chengyu.duckdb)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analytics import maps  # noqa: E402
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+HEIGHT = 600  # pages/map.py
+# view → (URL, region drawn, adcode clicked, URL key and value expected after the click)
+VIEWS = {
+    "national": ("/map?region=000000", "000000", "510000", "region", "510000"),
+    "province": ("/map?region=510000", "510000", "513434", "region", "513400"),
+    "prefecture": ("/map?region=513400", "513400", "513434", "county", "513434"),
+}
+
+
+def serve(db: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+                             "--server.port", str(port), "--server.address", "127.0.0.1"],
+                            cwd=ROOT, env=dict(os.environ, JUNHENG_DB=str(db)), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("streamlit did not start")
+
+
+def settle(page) -> None:
+    page.wait_for_timeout(800)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)
+    page.wait_for_timeout(1200)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--clicks", type=int, default=5)
+    args = p.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    proc, url = serve(args.db)
+    print(f"{'view':<11} {'pickable vertices':>17} {'landed':>7} {'median s':>9} {'worst s':>8}")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for name, (path, region, adcode, key, expected) in VIEWS.items():
+                times = []
+                for _ in range(args.clicks):
+                    page.goto(url + path)
+                    page.wait_for_selector("canvas", timeout=120_000)
+                    settle(page)
+                    box = page.query_selector("[data-testid='stDeckGlJsonChart']").bounding_box()
+                    dx, dy = maps.screen_offset(maps.region_bounds(region), *maps.click_point(region, adcode), HEIGHT)
+                    x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
+                    page.mouse.move(x, y)
+                    page.wait_for_timeout(300)
+                    started = time.perf_counter()
+                    page.mouse.click(x, y)
+                    try:
+                        page.wait_for_function(
+                            f"() => new URLSearchParams(location.search).get({key!r}) === {expected!r}", timeout=20_000)
+                        times.append(time.perf_counter() - started)
+                    except Exception:  # a dropped click: counted, not timed
+                        pass
+                vertices = sum(len(ring) for r in maps.pick_records(region) for ring in r["rings"])
+                shown = (f"{statistics.median(times):>9.2f} {max(times):>8.2f}" if times else f"{'—':>9} {'—':>8}")
+                print(f"{name:<11} {vertices:>17,} {len(times):>4}/{args.clicks:<2} {shown}")
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
