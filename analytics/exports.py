@@ -73,7 +73,8 @@ class Context:
 
 def table_notes(ctx: Context) -> list[str]:
     """The lines under a downloaded table: its source and, for demo data, the demo mark."""
-    return [ctx.source_line(with_boundaries=False)] + ([ctx.mark] if ctx.mark else [])
+    source = ctx.source_line(with_boundaries=False)
+    return [source] + ([ctx.mark] if ctx.mark and ctx.mark not in source else [])
 
 
 def context_from(meta: dict[str, str], synthetic: bool, lang: str = "zh") -> Context:

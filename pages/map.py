@@ -65,14 +65,17 @@ metric = metric_defs[view.metric]
 stage = stage_label(view.stage, lang)
 st.title(t("map_title", lang, region=name_of(view.region), year=view.year, stage=stage, metric=metric.label(lang)))
 
-top = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
+top = st.columns(2, vertical_alignment="bottom")
 common.find_box(top[0])
 top[1].selectbox(t("metric", lang), list(metric_defs), key="metric", format_func=lambda m: metric_defs[m].label(lang))
 up = regions.parent(view.region)
-if view.region != regions.NATIONAL and up in options:
-    top[2].button(t("up_one_level", lang, name=name_of(up)), width="stretch", on_click=common.go_up)
-if view.county:
-    common.page_link(top[3], "pages/county.py", t("open_profile", lang), ":material/assignment:")
+can_go_up = view.region != regions.NATIONAL and up in options
+if can_go_up or view.county:  # a row of their own: nothing is cut short on a 1024-pixel screen
+    nav = st.columns(2, vertical_alignment="center")
+    if can_go_up:
+        nav[0].button(t("up_one_level", lang, name=name_of(up)), icon=":material/arrow_upward:", on_click=common.go_up)
+    if view.county:
+        common.page_link(nav[1], "pages/county.py", t("open_profile", lang), ":material/assignment:")
 
 if len(years) > 1:
     row = st.columns([1, 5], vertical_alignment="bottom")
