@@ -310,3 +310,22 @@ def compare_lines(trend: pd.DataFrame, label: str, lang: str = "zh", percent: bo
         rank="rank()", sort=[alt.SortField("year", order="descending")], groupby=["name"]
     ).transform_filter("datum.rank == 1").mark_text(align="left", dx=6, fontSize=12).encode(text="name:N")
     return themed(alt.layer(lines, ends).properties(height=380, width="container"))
+
+
+def text_table(table: pd.DataFrame, title: str, widths: list[int], empty: str = "") -> alt.LayerChart:
+    """A small table drawn as text (for print layouts): a bold header, one line per row; columns
+    at fixed widths (pixels), long cells cut with an ellipsis."""
+    x = [sum(widths[:i]) for i in range(len(widths))]
+    cells = [{"row": 0, "x": x[j], "text": str(col), "head": True} for j, col in enumerate(table.columns)]
+    for i, row in enumerate(table.itertuples(index=False), start=1):
+        cells += [{"row": i, "x": x[j], "text": _clip(str(v), widths[j] // 6 - 1), "head": False} for j, v in enumerate(row)]
+    if table.empty and empty:
+        cells.append({"row": 1, "x": 0, "text": empty, "head": False})
+    data = pd.DataFrame(cells)
+    y = alt.Y("row:O", axis=None)
+    layers = [alt.Chart(data[data["head"] == head]).mark_text(
+        align="left", baseline="middle", fontSize=11, fontWeight="bold" if head else "normal").encode(
+        y=y, x=alt.X("x:Q", scale=None, axis=None), text="text:N") for head in (True, False)]
+    rows = int(data["row"].max()) + 1
+    return alt.layer(*layers).properties(width=sum(widths), height=18 * rows,
+                                      title=alt.TitleParams(title, fontSize=13, anchor="start"))

@@ -35,11 +35,36 @@ class Figure:
 
     chart: alt.TopLevelMixin
     datasets: dict[str, list] = field(default_factory=dict)
+    page: tuple[float, float] | None = None  # a paper size in points (the figure is fitted onto it)
 
     def spec(self) -> dict:
         spec = self.chart.to_dict()
         spec.setdefault("datasets", {}).update(self.datasets)
         return spec
+
+
+A4_LANDSCAPE = (842.0, 595.0)  # points: every briefing sheet, whatever the region
+PAGE_MARGIN = 28.0  # points (10 mm): inside what office printers can print
+
+
+def on_page(svg: str, page: tuple[float, float], margin: float = PAGE_MARGIN) -> str:
+    """The SVG scaled to fit a paper size inside margins, centred, on a white page (one size for
+    every sheet, so they print and sit side by side). The root's viewBox does it: no extra
+    nesting, which the PDF converter limits."""
+    import re
+
+    head = re.search(r"<svg\b[^>]*>", svg)
+    w = float(re.search(r'\swidth="([\d.]+)', head.group(0)).group(1))
+    h = float(re.search(r'\sheight="([\d.]+)', head.group(0)).group(1))
+    pw, ph = page
+    scale = min((pw - 2 * margin) / w, (ph - 2 * margin) / h)
+    vw, vh = pw / scale, ph / scale  # the page in the figure's units; the figure sits in its middle
+    x, y = (w - vw) / 2, (h - vh) / 2
+    root = re.sub(r'\s(width|height|viewBox|preserveAspectRatio)="[^"]*"', "", head.group(0))
+    root = root[:-1] + (f' width="{pw:g}" height="{ph:g}" viewBox="{x:.2f} {y:.2f} {vw:.2f} {vh:.2f}"'
+                        f' preserveAspectRatio="xMidYMid meet">')
+    paper = f'<rect x="{x:.2f}" y="{y:.2f}" width="{vw:.2f}" height="{vh:.2f}" fill="white"/>'
+    return svg[:head.start()] + root + paper + svg[head.end():]
 
 
 def features(gdf, columns: list[str], precision: int = 4) -> list[dict]:
@@ -102,6 +127,8 @@ def render_all(chart: "Figure | alt.TopLevelMixin | dict", formats: tuple[str, .
     fonts.check()
     spec = chart if isinstance(chart, dict) else chart.spec() if isinstance(chart, Figure) else chart.to_dict()
     svg = vlc.vegalite_to_svg(spec)
+    if isinstance(chart, Figure) and chart.page:
+        svg = on_page(svg, chart.page)
     out = {}
     for fmt in formats:
         if fmt in ("png2", "png3"):
@@ -284,17 +311,39 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
     row = counties_line(a, region, year, stage, lang)
     notes = [ctx.source_line(), MAP_NOTE[lang], *method_notes(criteria, lang), t("progress_rule", lang),
              *plan.definitions(lang)]
-    body = alt.vconcat(
-        alt.hconcat(*m.chart.hconcat, score, spacing=24),
-        alt.hconcat(left, right, spacing=40),
-        spacing=24,
-    ).resolve_scale(color="independent")
+    rows = [alt.hconcat(*m.chart.hconcat, score, spacing=24), alt.hconcat(left, right, spacing=40)]
+    if is_county:
+        rows.append(county_facts(a, region, year, stage, lang))
+    body = alt.vconcat(*rows, spacing=24).resolve_scale(color="independent")
     title = (f"{name}义务教育优质均衡发展简报（{year}年）" if lang != "en"
              else f"{name}: quality-balanced compulsory education briefing ({year})")
     subtitle = [row, (f"目标规划：{plan.title(lang)}；学段：{stage_label(stage, lang)}" if lang != "en"
                       else f"Plan: {plan.title(lang)}; stage: {stage_label(stage, lang)}")]
     return Figure(charts.print_layout(body, title, subtitle, _wrap(notes, 78 if lang != "en" else 140), 1000, ctx.mark),
-                  m.datasets)
+                  m.datasets, page=A4_LANDSCAPE)
+
+
+SHEET_ROWS = 12  # failing criteria listed on a county sheet (the rest are counted)
+
+
+def county_facts(a: balance.Assessment, region: str, year: int, stage: str, lang: str) -> alt.HConcatChart:
+    """The county sheet's answer to the first question of a briefing: which criteria fail (value,
+    standard, gap) and which have no data."""
+    fail = profile.failing_criteria(a, region, year, stage, lang)
+    cols = [t(k, lang) for k in ("col_criterion", "col_stage", "col_value", "col_standard", "col_gap")]
+    fail = fail[cols] if not fail.empty else pd.DataFrame(columns=cols)
+    more = len(fail) - SHEET_ROWS
+    if more > 0:
+        fail = pd.concat([fail.head(SHEET_ROWS), pd.DataFrame([{cols[0]: t("sheet_more", lang, n=more)}])])
+    missing = profile.missing_criteria(a, region, year, stage, lang)
+    mcols = [t(k, lang) for k in ("col_criterion", "col_stage", "col_detail")]
+    missing = missing[mcols] if not missing.empty else pd.DataFrame(columns=mcols)
+    return alt.hconcat(
+        charts.text_table(fail.fillna(""), t("sheet_failing", lang, n=len(fail) if more <= 0 else more + SHEET_ROWS),
+                          [300, 50, 80, 80, 80], t("sheet_none_failing", lang)),
+        charts.text_table(missing.head(SHEET_ROWS), t("sheet_missing", lang, n=len(missing)), [220, 50, 180],
+                          t("sheet_none_missing", lang)),
+        spacing=40)
 
 
 def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lang: str) -> str:

@@ -63,7 +63,7 @@ data, breaks, metric = cost_layer(path, version, view.year, region, per_pupil, l
 map_col, legend_col = st.columns([5, 1])
 with map_col:
     key = f"gap-map-{region}-{per_pupil}"
-    st.pydeck_chart(maps.build_deck(region, data, selected=view.county or None), on_select=partial(common.on_map_select, key),
+    st.pydeck_chart(maps.build_deck(region, data, selected=view.county or None, height=560), on_select=partial(common.on_map_select, key),
                     selection_mode="single-object", key=key, height=560)
     st.caption(t("map_note", lang))
 with legend_col:

@@ -87,7 +87,7 @@ def _settle(page) -> None:
 
 
 def test_clicking_a_county_on_the_map_opens_its_profile(server):
-    """Prefecture map of 成都市: a click in the middle selects a county (the URL gains it), its
+    """Prefecture map of 成都市: a click on 龙泉驿区 selects it (the URL gains it), its
     schools appear, and the profile page shows that county."""
     from urllib.parse import parse_qs, urlparse
 
@@ -100,13 +100,18 @@ def test_clicking_a_county_on_the_map_opens_its_profile(server):
         page.goto(server + "/map?year=2024&region=510100")
         page.wait_for_selector("canvas", timeout=120_000)
         _settle(page)
+        from analytics import maps
+
         box = page.query_selector("[data-testid='stDeckGlJsonChart']").bounding_box()
-        page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+        dx, dy = maps.screen_offset(maps.region_bounds("510100"), *maps.click_point("510100", "510112"), 600)
+        page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
+        page.wait_for_timeout(300)
+        page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
         page.wait_for_function("() => window.location.search.includes('county=')", timeout=60_000)
         _settle(page)
         page.screenshot(path=str(ARTIFACTS / "map_selected.png"))
         county = parse_qs(urlparse(page.url).query)["county"][0]
-        assert county.startswith("5101")
+        assert county == "510112"
         page.get_by_text("查看县域画像").click()
         page.wait_for_selector("h1", timeout=60_000)
         _settle(page)

@@ -75,9 +75,11 @@ def wait_for_query(page, key: str, value: str, timeout: int = 60_000) -> None:
     settle(page)
 
 
-def click_map(page, region: str, lon: float, lat: float, bounds=None) -> None:
+def click_map(page, region: str, lon: float, lat: float, bounds=None, height: int = MAP_HEIGHT) -> None:
+    page.query_selector(MAP).scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
     box = page.query_selector(MAP).bounding_box()
-    dx, dy = maps.screen_offset(bounds or maps.region_bounds(region), lon, lat, MAP_HEIGHT)
+    dx, dy = maps.screen_offset(bounds or maps.region_bounds(region), lon, lat, height)
     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
     page.mouse.move(x, y)
     page.wait_for_timeout(300)
@@ -214,3 +216,16 @@ def test_a_table_row_click_selects_its_county(server):
         county = query(page)["county"]
         browser.close()
     assert county.startswith("5134")
+
+
+@pytest.mark.parametrize("path, height", [("/gap?region=510000", 560),
+                                          ("/progress?region=510000&plan=rectification-2024-2026", 520)])
+def test_the_gap_and_progress_maps_drill_down_from_the_province_too(server, path, height):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = open_map(p, server + path)
+        click_map(page, "510000", *maps.click_point("510000", "513434"), height=height)
+        wait_for_query(page, "region", "513400")
+        shot(page, "drill_" + path.split("?")[0].strip("/"))
+        browser.close()

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
-from analytics import balance, db, exports, fonts, progress, reports, targets
+from analytics import balance, db, exports, fonts, profile, progress, reports, targets
 from analytics.criteria import load_criteria
 
 
@@ -72,6 +72,27 @@ def test_briefing_sheet_pdf_is_one_page_with_title_scorecard_and_notes(data):
     assert "目标一览" in text and "教师县域内交流轮岗比例" in text
     assert "示意图，非标准地图" in text and "演示数据（模拟生成）" in text
     assert "数据来源" in text
+
+
+@pytest.mark.parametrize("region", ["510000", "513400", "513401"])
+def test_every_briefing_sheet_is_exactly_a4_landscape(data, region):
+    """Province, prefecture and county sheets print on one size of paper (842 × 595 pt)."""
+    fig = exports.briefing_sheet(data["a"], data["gaps"], data["cr"], data["values"], data["table"], data["plan"],
+                                 region, 2026, "all", data["ctx"])
+    box = PdfReader(io.BytesIO(exports.render(fig, "pdf"))).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)
+
+
+def test_the_county_sheet_lists_its_failing_criteria_with_value_standard_and_gap(data):
+    a = data["a"]
+    fig = exports.briefing_sheet(a, data["gaps"], data["cr"], data["values"], data["table"], data["plan"],
+                                 "513401", 2026, "all", data["ctx"])
+    text = PdfReader(io.BytesIO(exports.render(fig, "pdf"))).pages[0].extract_text()
+    failing = profile.failing_criteria(a, "513401", 2026, "all", "zh")
+    assert not failing.empty
+    assert f"未达标指标（{len(failing)} 项）" in text and "缺数据的计分指标" in text
+    assert "实际值" in text and "标准" in text and "差距" in text
+    assert failing.iloc[0]["criterion"] in text
 
 
 def test_official_tables_have_title_merged_headers_notes_and_print_area(data):
