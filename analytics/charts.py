@@ -32,31 +32,61 @@ def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart
 
 
-def cv_bars(cv: pd.DataFrame, lang: str = "zh") -> alt.Chart:
-    """Bars of the 7 difference coefficients per stage with the stage's limit as a tick."""
+def wrap_label(text: str, width: int = 12) -> str:
+    """A long Chinese label in lines of `width` characters (English at spaces), joined by newlines
+    that the axis splits (labelExpr): names are wrapped, never cut."""
+    import textwrap
+
+    if text.isascii():
+        return "\n".join(textwrap.wrap(text, width * 2)) or text
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+
+
+def cv_bars(cv: pd.DataFrame, lang: str = "zh") -> alt.LayerChart:
+    """The 7 difference coefficients, one bar per stage (coloured and named in the legend), the
+    stages' limits as labelled dashed lines; a failing bar is outlined and labelled in red, a CV
+    without a verdict (a school lacks the data) is marked 缺数据, never drawn as a pass."""
+    stages = [s for s in ("primary", "junior") if s in set(cv["stage"])]
+    names = [stage_label(s, lang) for s in stages]
     data = cv.assign(
-        indicator=cv["criterion"] + " " + (cv["name_en"] if lang == "en" else cv["name_zh"]).str.slice(0, 14),
+        indicator=[wrap_label(f"{c} {n}", 14 if lang != "en" else 18)
+                   for c, n in zip(cv["criterion"], cv["name_en"] if lang == "en" else cv["name_zh"])],
         stage_label=cv["stage"].map(lambda s: stage_label(s, lang)),
-        # no verdict (a school lacks the indicator's data) is grey, never the colour of a pass
         verdict=cv["passed"].map({True: "ok", False: "fail"}).fillna("nodata"),
     )
-    base = alt.Chart(data).encode(
-        y=alt.Y("indicator:N", title=None, sort=None),
-        yOffset=alt.YOffset("stage_label:N"),
-    )
-    bars = base.mark_bar(height=9).encode(
-        x=alt.X("value:Q", title=t("col_cv_composite", lang).replace("综合", "") if lang == "zh" else "CV"),
-        color=alt.Color("verdict:N", scale=alt.Scale(domain=["ok", "fail", "nodata"],
-                                                     range=[PASS_COLOUR, FAIL_COLOUR, NO_DATA_COLOUR]), legend=None),
-        tooltip=[alt.Tooltip("indicator:N", title=t("col_criterion", lang)),
+    data["text"] = [("—" if pd.isna(v) else f"{v:.2f}") + ("  ✗" if verdict == "fail" else "  " + (
+        "缺数据" if lang != "en" else "no data") if verdict == "nodata" else "")
+                    for v, verdict in zip(data["value"], data["verdict"])]
+    order = list(dict.fromkeys(data["indicator"]))
+    y = alt.Y("indicator:N", title=None, sort=order, axis=alt.Axis(labelExpr="split(datum.label, '\\n')",
+                                                                    labelLimit=400, labelFontSize=11))
+    scale = alt.Scale(domain=names, range=[STAGE_COLOURS[s] for s in stages])
+    colour = alt.Color("stage_label:N", title=t("col_stage", lang), scale=scale,
+                       legend=alt.Legend(orient="top", direction="horizontal"))
+    base = alt.Chart(data).encode(y=y, yOffset=alt.YOffset("stage_label:N", sort=names))
+    bars = base.mark_bar(height=10).encode(
+        x=alt.X("value:Q", title="CV" if lang == "en" else "差异系数", scale=alt.Scale(domainMin=0)),
+        color=colour,
+        stroke=alt.condition("datum.verdict == 'fail'", alt.value(FAIL_COLOUR), alt.value(None)),
+        strokeWidth=alt.condition("datum.verdict == 'fail'", alt.value(2), alt.value(0)),
+        opacity=alt.condition("datum.verdict == 'nodata'", alt.value(0.35), alt.value(1.0)),
+        tooltip=[alt.Tooltip("criterion:N", title=t("col_criterion", lang)),
                  alt.Tooltip("stage_label:N", title=t("col_stage", lang)),
                  alt.Tooltip("value:Q", title=t("col_value", lang), format=".3f"),
                  alt.Tooltip("standard:Q", title=t("cv_threshold", lang), format=".2f")],
     )
-    limits = base.mark_tick(color="#333", thickness=2, size=14).encode(x="standard:Q")
     labels = base.mark_text(align="left", dx=4, fontSize=11).encode(
-        x="value:Q", text=alt.Text("value:Q", format=".2f"))
-    return themed((bars + limits + labels).properties(height=alt.Step(22), title=t("cv_chart", lang)))
+        x=alt.X("value:Q"), text="text:N",
+        color=alt.condition("datum.verdict == 'fail'", alt.value(FAIL_COLOUR), alt.value("#333")))
+    limits = data.drop_duplicates("stage")[["stage_label", "standard"]].dropna()
+    rule = alt.Chart(limits).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
+        x="standard:Q", color=alt.Color("stage_label:N", scale=scale, legend=None))
+    sub = ("，".join(f"{n} ≤ {v:.2f}" for n, v in zip(limits["stage_label"], limits["standard"]))
+           if lang != "en" else ", ".join(f"{n} ≤ {v:.2f}" for n, v in zip(limits["stage_label"], limits["standard"])))
+    subtitle = (f"虚线为达标限值：{sub}；红框 ✗ 为超限" if lang != "en"
+                else f"Dashed lines: pass limits ({sub}); red outline ✗: over the limit")
+    return themed(alt.layer(bars, labels, rule).properties(
+        height=alt.Step(20), title=alt.TitleParams(t("cv_chart", lang), subtitle=subtitle, anchor="start")))
 
 
 def trend_lines(trend: pd.DataFrame, lang: str = "zh") -> tuple[alt.Chart, alt.Chart]:

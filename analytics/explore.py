@@ -3,8 +3,6 @@ compared over the years (as in Our World in Data's Grapher: map, table, chart of
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 
 from analytics import maps, regions
@@ -49,31 +47,10 @@ def view_table(values: pd.DataFrame, metric: maps.Metric, region: str, lang: str
 
 
 def xlsx_bytes(table: pd.DataFrame, title: str, notes: list[str]) -> bytes:
-    """The table as a workbook: a title row, a frozen header, the notes (source, demo mark) below."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """The table as an official-style workbook (title, frozen header, notes, A4 print setup)."""
+    from analytics import reports
 
-    from analytics import cells
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "view"
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=13)
-    shown = table.drop(columns=["adcode"], errors="ignore")
-    ws.append(list(shown.columns))
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for row in shown.itertuples(index=False):
-        cells.xlsx_row(ws, list(row))
-    for note in notes:
-        ws.append([note])
-    ws.freeze_panes = "A3"
-    for i, col in enumerate(shown.columns, start=1):
-        ws.column_dimensions[ws.cell(2, i).column_letter].width = max(10, min(40, 2 * len(str(col)) + 2))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return reports.table_workbook({title[:31]: (table.drop(columns=["adcode"], errors="ignore"), title)}, notes)
 
 
 def trend_metric(metric: str) -> str:

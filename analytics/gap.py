@@ -711,35 +711,57 @@ def school_table(records: pd.DataFrame, adcode: str, lang: str = "zh") -> pd.Dat
                       _display(r, SCHOOL_COLUMNS, lang).reset_index(drop=True)], axis=1)
 
 
-def excel_bytes(plan: GapPlan, region: str, lang: str = "zh", synthetic_note: str = "") -> bytes:
-    """The plan of a region as an Excel workbook: counties, counties × stages, schools, rotations,
-    unit costs (and the demo-data note when the data is synthetic)."""
-    import io
+ROTATION_COLUMNS = {
+    "adcode": ("行政区划代码", "adcode"), "stage": ("学段", "Stage"), "n": ("人数", "Teachers"),
+    "from_school": ("调出学校代码", "From school (id)"), "to_school": ("调入学校代码", "To school (id)"),
+    "degree": ("其中：高于规定学历", "Of whom above the required degree"),
+    "backbone": ("其中：县级以上骨干", "Of whom backbone"), "pe_arts": ("其中：体育艺术", "Of whom PE/arts"),
+}
+COST_LABELS = {
+    "teaching_area_per_m2": ("教学及辅助用房（元/m²）", "Teaching floor area (yuan/m²)"),
+    "sports_area_per_m2": ("体育运动场馆（元/m²）", "Sports ground (yuan/m²)"),
+    "multimedia_room": ("网络多媒体教室（元/间）", "Multimedia classroom (yuan each)"),
+    "equipment_per_yuan": ("教学仪器设备（元/元）", "Equipment (yuan per yuan)"),
+    "hire_regular_per_year": ("新聘教师（元/人·年）", "New teacher (yuan per year)"),
+    "hire_backbone_per_year": ("新聘骨干教师（元/人·年）", "New backbone teacher (yuan per year)"),
+    "hire_pe_arts_per_year": ("新聘体育艺术教师（元/人·年）", "New PE/arts teacher (yuan per year)"),
+    "rotate_per_year": ("交流轮岗补助（元/人·年）", "Rotation allowance (yuan per year)"),
+    "years": ("测算年限（年）", "Years costed"),
+}
 
 
-    buf = io.BytesIO()
+def excel_bytes(plan: GapPlan, region: str, lang: str = "zh", synthetic_note: str = "",
+                source: str = "", region_name: str = "") -> bytes:
+    """The plan of a region as an official-style workbook: counties, counties × stages, schools,
+    rotations, unit costs; Chinese headers with units, a title, a frozen header, A4 print setup,
+    and the source, cost note and demo-data mark under every table."""
+    from analytics import reports
+
+    i = 1 if lang == "en" else 0
     counties = regions.within(plan.counties, region)
     codes = set(counties["adcode"])
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        sheets = {
-            ("县（区）", "Counties"): county_table(counties, lang),
-            ("县（区）×学段", "Counties by stage"): _display(regions.within(plan.stages, region), {
-                "adcode": ("行政区划代码", "adcode"), **COUNTY_COLUMNS, "stage": ("学段", "Stage")}, lang),
-            ("学校", "Schools"): pd.concat([plan.records[plan.records["adcode"].isin(codes)][["adcode", "school_id"]]
-                                           .reset_index(drop=True),
-                                           _display(plan.records[plan.records["adcode"].isin(codes)], SCHOOL_COLUMNS,
-                                                    lang).reset_index(drop=True)], axis=1),
-            ("交流轮岗", "Rotations"): plan.moves[plan.moves["adcode"].isin(codes)],
-            ("单位成本", "Unit costs"): pd.DataFrame(
-                [{"item": k, "value": v} for k, v in plan.costs.__dict__.items()]),
-        }
-        i = 1 if lang == "en" else 0
-        for names, frame in sheets.items():
-            frame.to_excel(xl, sheet_name=names[i], index=False, startrow=2 if synthetic_note else 0)
-            if synthetic_note:
-                xl.sheets[names[i]]["A1"] = synthetic_note
-        cells.values_only(xl.book)  # a school named "=…" stays text
-    return buf.getvalue()
+    records = plan.records[plan.records["adcode"].isin(codes)]
+    schools = pd.concat([_display(records, {"adcode": ("行政区划代码", "adcode"),
+                                            "school_id": ("学校代码", "School id")}, lang).reset_index(drop=True),
+                         _display(records, SCHOOL_COLUMNS, lang).reset_index(drop=True)], axis=1)
+    moves = _display(plan.moves[plan.moves["adcode"].isin(codes)], ROTATION_COLUMNS, lang)
+    costs = pd.DataFrame({("项目", "Item")[i]: [COST_LABELS[k][i] for k in COST_LABELS],
+                          ("单价", "Unit cost")[i]: [plan.costs.__dict__[k] for k in COST_LABELS]})
+    year = plan.year
+    where = f"{region_name} " if region_name else ""
+    titles = ("{where}{year}年 优质均衡缺口测算：{what}", "{where}{year} gap to quality balance: {what}")[i]
+    sheets = {
+        ("县（区）", "Counties"): county_table(counties, lang).rename(columns={"adcode": ("行政区划代码", "adcode")[i]}),
+        ("县（区）×学段", "Counties by stage"): _display(regions.within(plan.stages, region), {
+            "adcode": ("行政区划代码", "adcode"), **COUNTY_COLUMNS, "stage": ("学段", "Stage")}, lang),
+        ("学校", "Schools"): schools,
+        ("交流轮岗", "Rotations"): moves,
+        ("单位成本", "Unit costs"): costs,
+    }
+    notes = [n for n in (synthetic_note, source, plan.costs.note_en if lang == "en" else plan.costs.note_zh) if n]
+    return reports.table_workbook(
+        {names[i]: (frame, titles.format(where=where, year=year, what=names[i])) for names, frame in sheets.items()},
+        notes)
 
 
 def cost_breaks(values: pd.Series) -> list[float]:

@@ -93,6 +93,28 @@ def _print_setup(ws: Worksheet, last_row: int, ncols: int, header_rows: str) -> 
     ws.print_options.horizontalCentered = True
 
 
+def table_sheet(ws: Worksheet, frame: pd.DataFrame, title: str, notes: list[str], sub: str = "") -> None:
+    """One table in the official workbook style: a merged title, a subtitle, a bold boxed header
+    frozen under them, boxed rows, the notes (source, demo mark) below, A4 landscape print setup
+    with the header repeated on every page. Text from the data stays text."""
+    ncols = max(len(frame.columns), 1)
+    _title(ws, title, sub, ncols)
+    for j, col in enumerate(frame.columns, start=1):
+        _header(ws, 3, j, str(col))
+        ws.column_dimensions[get_column_letter(j)].width = max(9, min(42, 2 * len(str(col)) + 2))
+    for i, row in enumerate(frame.itertuples(index=False), start=4):
+        values = [None if (isinstance(v, float) and v != v) else v for v in row]
+        for j, value in enumerate(values, start=1):
+            cell = ws.cell(i, j, value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # a name starting with "=" is text, never a formula
+            cell.border, cell.font = BOX, Font(name=FONT, size=10)
+            cell.alignment = LEFT if isinstance(value, str) else CENTRE
+    last = _notes(ws, 4 + len(frame), notes, ncols) - 1
+    ws.freeze_panes = "A4"
+    _print_setup(ws, last, ncols, "3:3")
+
+
 MISSING = "缺数据"  # what a table shows where data is missing: never 否, never 0
 
 
@@ -221,5 +243,16 @@ def workbook(a: balance.Assessment, criteria: Criteria, region: str, year: int, 
     school_sheet(wb.create_sheet("学校达标情况表"), a, criteria, region, year, name, notes)
     buf = io.BytesIO()
     cells.values_only(wb)  # a school named "=…" stays text
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def table_workbook(sheets: dict[str, tuple[pd.DataFrame, str]], notes: list[str], sub: str = "") -> bytes:
+    """A workbook of titled tables (sheet name → (table, title)), each in the official style."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, (frame, title) in sheets.items():
+        table_sheet(wb.create_sheet(name[:31]), frame, title, notes, sub)
+    buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

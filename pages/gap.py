@@ -76,7 +76,9 @@ d1, d2, _ = st.columns([1, 1, 4])
 d1.download_button(t("download_csv", lang), cells.csv_bytes(table, common.export_notes(path, version, lang)),
                    file_name=f"gap_{region}_{view.year}.csv", mime="text/csv", key="dl_gap_csv")
 note = t("synthetic_banner", lang) if common.summary(path, version).synthetic else ""
-d2.download_button(t("download_xlsx", lang), lambda: gap.excel_bytes(plan, region, lang, note),  # made on click
+notes = common.export_notes(path, version, lang)
+d2.download_button(t("download_xlsx", lang),  # made on click
+                   lambda: gap.excel_bytes(plan, region, lang, note, notes[0], names.get(region, region)),
                    file_name=f"gap_{region}_{view.year}.xlsx", key="dl_gap_xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
 

@@ -239,3 +239,23 @@ def test_a_complete_middle_schools_whole_addition_is_planned_and_costed(tmp_path
     assert rec["area_m2"] == pytest.approx(0.85 * 5.8 * 1188 / 1.1 - 3600, abs=0.2)
     assert rec["cost_yuan"] == pytest.approx(rec["area_m2"] * 4000)
     assert p.counties.iloc[0]["resource_pass_after"]
+
+
+def test_gap_workbook_is_official_style_with_chinese_headers_title_frozen_header_and_print_setup(tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    plan = plan_for(tmp_path, [School("a", {"primary": 400}), School("b", {"primary": 100}, values=with_value(4, 1.0))])
+    wb = load_workbook(io.BytesIO(gap.excel_bytes(plan, "510104", "zh", "演示数据（模拟生成），不代表真实统计。",
+                                                  "数据来源：测试", "锦江区")))
+    assert wb.sheetnames == ["县（区）", "县（区）×学段", "学校", "交流轮岗", "单位成本"]
+    for ws in wb.worksheets:
+        header = [c.value for c in ws[3] if c.value is not None]
+        assert ws["A1"].value.startswith("锦江区 2024年 优质均衡缺口测算")
+        assert all(not str(h).isascii() for h in header), (ws.title, header)  # no from_school, no adcode
+        assert ws.freeze_panes == "A4" and ws.print_title_rows == "$3:$3"
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
+        texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        assert "演示数据（模拟生成），不代表真实统计。" in texts
+    assert "教学及辅助用房（元/m²）" in [c.value for c in wb["单位成本"]["A"]]

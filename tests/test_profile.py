@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from analytics import balance, db, profile
@@ -104,12 +105,30 @@ def test_school_age_moves_with_the_demo_year():
     assert census.school_age(row, 2023).iloc[0]["primary_age"] == pytest.approx(expected)
 
 
-def test_cv_bars_show_a_cv_without_verdict_in_grey_not_as_a_pass(tmp_path):
+def test_cv_bars_show_a_cv_without_verdict_faded_and_marked_not_as_a_pass(tmp_path):
     from analytics import charts
 
     path = build(tmp_path / "a.duckdb", [School("a", {"primary": 200}), School("b", {"primary": 200}, facilities=False)])
     with db.connect(path) as con:
         a = balance.assess(con, 2024)
     spec = charts.cv_bars(profile.cv_table(a, "510104", 2024, "primary")).to_dict()
-    rows = {r["criterion"]: r["verdict"] for r in next(iter(spec["datasets"].values()))}
-    assert rows["R4"] == "nodata" and rows["R1"] == "ok"
+    rows = {r["criterion"]: r for r in next(iter(spec["datasets"].values()))}
+    assert rows["R4"]["verdict"] == "nodata" and rows["R1"]["verdict"] == "ok"
+    assert "缺数据" in rows["R4"]["text"] and "缺数据" not in rows["R1"]["text"]
+    assert "nodata" in str(spec["layer"][0]["encoding"]["opacity"])
+
+
+def test_cv_bars_name_each_stage_in_a_legend_and_state_the_limits():
+    """Two bars per indicator are told apart by a legend; the limits are drawn and written; the
+    indicator names are wrapped, not cut."""
+    from analytics import charts
+
+    cv = pd.DataFrame({"criterion": ["R3", "R3"], "stage": ["primary", "junior"], "value": [0.52, 0.3],
+                       "name_zh": ["每百名学生拥有体育、艺术（美术、音乐）专任教师数"] * 2, "name_en": ["x"] * 2,
+                       "standard": [0.5, 0.45], "passed": [False, True]})
+    spec = charts.cv_bars(cv).to_dict()
+    assert spec["layer"][0]["encoding"]["color"]["legend"] is not None
+    assert "小学 ≤ 0.50" in spec["title"]["subtitle"] and "初中 ≤ 0.45" in spec["title"]["subtitle"]
+    label = next(iter(spec["datasets"].values()))[0]["indicator"]
+    assert label.replace("\n", "") == "R3 每百名学生拥有体育、艺术（美术、音乐）专任教师数"
+    assert any(layer["mark"]["type"] == "rule" for layer in spec["layer"])
