@@ -220,10 +220,11 @@ def static_map(shapes: str, outlines: str, centre_lon: float, labels: pd.DataFra
         color=alt.Color("fill:N", scale=None), tooltip=["name:N"]).project(**projection)
     lines = alt.Chart(alt.Data(name=outlines)).mark_geoshape(filled=False, stroke="#333", strokeWidth=1.2).project(
         **projection)
-    halo = alt.Chart(labels).mark_text(fontSize=12, stroke="white", strokeWidth=3, strokeOpacity=0.85).encode(
-        longitude="lon:Q", latitude="lat:Q", text="text:N").project(**projection)
-    text = alt.Chart(labels).mark_text(fontSize=12, color="#222").encode(
-        longitude="lon:Q", latitude="lat:Q", text="text:N").project(**projection)
+    size = alt.Size("size:Q", scale=None, legend=None) if "size" in labels else alt.value(12)
+    halo = alt.Chart(labels).mark_text(stroke="white", strokeWidth=3, strokeOpacity=0.85).encode(
+        longitude="lon:Q", latitude="lat:Q", text="text:N", size=size).project(**projection)
+    text = alt.Chart(labels).mark_text(color="#222").encode(
+        longitude="lon:Q", latitude="lat:Q", text="text:N", size=size).project(**projection)
     layers = [base, lines, halo, text]
     if mark:
         layers.append(watermark(mark, width, height))

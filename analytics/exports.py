@@ -172,8 +172,9 @@ def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteri
     outlines = maps.upper_level(map_region)[["geometry"]]
     if regions.kind(region) == "county":
         outlines = pd.concat([outlines, shapes[shapes["adcode"] == region][["geometry"]]])
-    labels = pd.DataFrame([{"text": r["text"], "lon": r["position"][0], "lat": r["position"][1]}
-                           for r in maps.label_records(map_region)])
+    placed = maps.place_labels(list(maps.label_records(map_region)), maps.region_bounds(map_region), width, height)
+    labels = pd.DataFrame([{"text": r["text"], "lon": r["position"][0], "lat": r["position"][1], "size": r["size"]}
+                           for r in placed], columns=["text", "lon", "lat", "size"])
     key = f"{map_region}_{metric_id}_{year}_{stage}"
     datasets = {f"shapes_{key}": features(shapes, ["adcode", "name", "fill"]),
                 f"outlines_{key}": features(outlines, [])}

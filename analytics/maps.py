@@ -371,11 +371,39 @@ def outline_records(region: str) -> tuple[dict, ...]:
 
 @lru_cache(maxsize=64)
 def label_records(region: str) -> tuple[dict, ...]:
-    """Chinese place labels: cities on a province map, counties on a city map, provinces nationally."""
+    """Chinese place labels: cities on a province map, counties on a city map, provinces nationally;
+    each with the area of its unit (larger places are labelled first when labels collide)."""
     gdf = upper_level(region) if regions.kind(region) in ("national", "province") else region_counties(region)
     points = shapely.point_on_surface(gdf.geometry.values)
-    return tuple({"text": n, "position": [round(p.x, PRECISION), round(p.y, PRECISION)]}
-                 for n, p in zip(gdf["name"], points))
+    area = shapely.area(gdf.geometry.values)
+    return tuple({"text": n, "position": [round(p.x, PRECISION), round(p.y, PRECISION)], "area": float(a)}
+                 for n, p, a in zip(gdf["name"], points, area))
+
+
+def place_labels(labels: list[dict], bounds: tuple[float, float, float, float], width: float, height: float,
+                 sizes: tuple[int, ...] = (12, 10, 8), pad: float = 1.5) -> list[dict]:
+    """Labels that do not collide on a width × height map of `bounds`: the largest places first at
+    the first size (centred, else a line up or down), then a smaller size, else the label is left out (a crowded east of China or
+    宜宾 beside 泸州 stay readable). Positions are estimated on a local equirectangular plane."""
+    minx, miny, maxx, maxy = bounds
+    k = math.cos(math.radians((miny + maxy) / 2))
+    scale = min(width / max((maxx - minx) * k, 1e-6), height / max(maxy - miny, 1e-6))
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for rec in sorted(labels, key=lambda r: -r.get("area", 0.0)):
+        x = (rec["position"][0] - minx) * k * scale
+        y = (maxy - rec["position"][1]) * scale
+        for size, (dx, dy) in ((size, shift) for size in sizes for shift in ((0, 0), (0, -1), (0, 1))):
+            w = sum(size if not ch.isascii() else size * 0.6 for ch in rec["text"]) / 2 + pad
+            h = size / 2 + pad
+            cy = y + dy * 2 * h  # centred, else moved one line up or down
+            box = (x - w, cy - h, x + w, cy + h)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                placed.append(box)
+                lat = rec["position"][1] - dy * 2 * h / scale
+                out.append({**rec, "position": [rec["position"][0], round(lat, PRECISION)], "size": size})
+                break
+    return out
 
 
 def region_bounds(region: str) -> tuple[float, float, float, float]:
@@ -549,8 +577,11 @@ def build_deck(region: str, layers: MapLayers, selected: str | None = None,
                                      get_radius="radius", radius_units='"pixels"', get_fill_color="fill",
                                      get_line_color="line", stroked=True, line_width_min_pixels=1.2,
                                      pickable=True, opacity=0.9))
+    labels = list(label_records(region))
+    if region == NATIONAL:  # the whole country at once: crowded labels are thinned (drill down for more)
+        labels = place_labels(labels, region_bounds(region), 800, height, sizes=(13,))
     deck_layers.append(pdk.Layer(
-        "TextLayer", id="labels", data=list(label_records(region)), get_position="position", get_text="text",
+        "TextLayer", id="labels", data=labels, get_position="position", get_text="text",
         get_size=13, size_units='"pixels"', get_color=[30, 30, 30], get_text_anchor='"middle"',
         get_alignment_baseline='"center"', character_set='"auto"',
         font_family='"Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"',

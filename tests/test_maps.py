@@ -127,3 +127,33 @@ def test_cv_change_uses_a_diverging_palette_centred_on_zero(counties):
     assert breaks[0] == -breaks[-1] and breaks[1] == -breaks[2]
     colours = maps.colour_for(pd.Series([-1.0, 0.0, 1.0]), metric, breaks)
     assert colours == [list(maps.DIVERGING[0]), list(maps.DIVERGING[2]), list(maps.DIVERGING[-1])]
+
+
+def _boxes(placed, bounds, width, height):
+    import math
+
+    minx, miny, maxx, maxy = bounds
+    k = math.cos(math.radians((miny + maxy) / 2))
+    scale = min(width / ((maxx - minx) * k), height / (maxy - miny))
+    out = []
+    for r in placed:
+        x, y = (r["position"][0] - minx) * k * scale, (maxy - r["position"][1]) * scale
+        w, h = sum(r["size"] if not c.isascii() else r["size"] * 0.6 for c in r["text"]) / 2, r["size"] / 2
+        out.append((x - w, y - h, x + w, y + h))
+    return out
+
+
+@pytest.mark.parametrize("region", ["510000", maps.NATIONAL])
+def test_placed_labels_never_overlap(region):
+    bounds = maps.region_bounds(region)
+    placed = maps.place_labels(list(maps.label_records(region)), bounds, 640, 520)
+    boxes = _boxes(placed, bounds, 640, 520)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+def test_yibin_and_luzhou_are_both_labelled_on_the_sichuan_map():
+    """They overlapped at one size: one moves a line, neither is dropped."""
+    placed = maps.place_labels(list(maps.label_records("510000")), maps.region_bounds("510000"), 640, 520)
+    assert {"宜宾市", "泸州市"} <= {r["text"] for r in placed}
