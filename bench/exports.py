@@ -1,5 +1,5 @@
 """Briefing pack timings: every file of one region's briefing (sheet PDF/PNG, maps in PNG 2×/3×,
-SVG and PDF, charts, Excel tables), for 四川省 and for one county.
+SVG and PDF, charts, Excel tables, slides), for 四川省 and for one county, with and without slides.
 
     python bench/exports.py [--db PATH] [--year Y]
 
@@ -45,11 +45,15 @@ def main() -> None:
     plan = targets.load_plans()["rectification-2024-2026"]
     table = progress.progress(values, plan, args.year, names)
     for region in ("510000", "513401"):
-        started = time.perf_counter()
-        files = exports.briefing_pack(a, gaps, cr, values, table, plan, region, args.year, "all", ctx, names)
-        took = time.perf_counter() - started
-        size = sum(len(b) for b in files.values()) / 1e6
-        print(f"briefing pack {names[region]:<6} {len(files):3d} files {size:5.1f} MB       {took:6.2f} s   (target < 20 s)")
+        for with_slides in (False, True):
+            started = time.perf_counter()
+            files = exports.briefing_pack(a, gaps, cr, values, table, plan, region, args.year, "all", ctx, names,
+                                          slides=with_slides)
+            took = time.perf_counter() - started
+            size = sum(len(b) for b in files.values()) / 1e6
+            label = "with slides" if with_slides else "no slides  "
+            print(f"briefing pack {names[region]:<6} {label} {len(files):3d} files {size:5.1f} MB  {took:6.2f} s"
+                  "   (target < 20 s)")
     tmp.cleanup()
 
 

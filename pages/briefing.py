@@ -38,6 +38,15 @@ def tables(path: str, version: float, region: str, year: int, language: str) -> 
                             common.export_context(path, version, language))
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def slide_deck(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str) -> bytes:
+    from analytics import slides
+
+    return slides.deck(common.assessment(path, version), common.gaps(path, version), common.criteria(),
+                       common.progress_values(path, version), common.progress_table(path, version, plan, year, language),
+                       plans[plan], region, year, stage, common.export_context(path, version, language))
+
+
 def zip_pack() -> bytes:
     return exports.zip_bytes(pack(path, version, region, view.year, view.stage, plan, lang))
 
@@ -45,7 +54,7 @@ def zip_pack() -> bytes:
 stem = f"{region}_{view.year}"
 with st.spinner(t("building_sheet", lang)):
     sheet_png = common.export_bytes(path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "png2")
-cols = st.columns(4)
+cols = st.columns(5)
 cols[0].download_button(t("briefing_sheet_pdf", lang), lambda: common.export_bytes(
     path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "pdf"),
     file_name=f"{stem}_briefing.pdf", mime=exports.MIME["pdf"], key="dl_sheet_pdf", on_click="ignore",
@@ -55,7 +64,9 @@ cols[1].download_button(t("briefing_sheet_png", lang), sheet_png, file_name=f"{s
 cols[2].download_button(t("briefing_tables", lang), lambda: tables(path, version, region, view.year, lang),
                         file_name=f"{stem}_tables.xlsx", mime=exports.MIME["xlsx"], key="dl_tables",
                         on_click="ignore")
-cols[3].download_button(t("briefing_zip", lang), zip_pack, file_name=f"{stem}_briefing.zip", mime=exports.MIME["zip"],
+cols[3].download_button(t("export_pptx", lang), lambda: slide_deck(path, version, region, view.year, view.stage, plan, lang),
+                        file_name=f"{stem}_slides.pptx", mime=exports.MIME["pptx"], key="dl_pptx", on_click="ignore")
+cols[4].download_button(t("briefing_zip", lang), zip_pack, file_name=f"{stem}_briefing.zip", mime=exports.MIME["zip"],
                         key="dl_zip", on_click="ignore")
 st.image(sheet_png, width="stretch")
 

@@ -137,8 +137,20 @@ def test_cli_export_writes_the_briefing_pack(demo_db, tmp_path):
     assert main(["export", "--db", str(demo_db), "--region", "513401", "--year", "2026", "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
     assert {"513401_2026_briefing.pdf", "513401_2026_map_status@2x.png", "513401_2026_map_status@3x.png",
-            "513401_2026_map_status.svg", "513401_2026_tables.xlsx", "513401_2026_cv@2x.png"} <= names
+            "513401_2026_map_status.svg", "513401_2026_tables.xlsx", "513401_2026_cv@2x.png",
+            "513401_2026_slides.pptx"} <= names
     assert len(PdfReader(out / "513401_2026_briefing.pdf").pages) == 1
+
+
+def test_cli_export_pptx_writes_only_the_deck(demo_db, tmp_path):
+    from analytics import slides
+    from analytics.cli import main
+
+    out = tmp_path / "deck"
+    assert main(["export", "--db", str(demo_db), "--region", "510000", "--year", "2026", "--out", str(out),
+                 "--format", "pptx"]) == 0
+    assert [p.name for p in out.iterdir()] == ["510000_2026_slides.pptx"]
+    assert len(slides.titles((out / "510000_2026_slides.pptx").read_bytes())) == 6
 
 
 def test_official_school_table_shows_missing_data_as_missing(tmp_path):
