@@ -231,6 +231,23 @@ def static_map(shapes: str, outlines: str, centre_lon: float, labels: pd.DataFra
     return alt.layer(*layers).properties(width=width, height=height)
 
 
+def inset_map(shapes: str, outlines: str, lines: str, frame: str, title: str, width: int = 150,
+              height: int = 170) -> alt.LayerChart:
+    """The 南海诸岛 inset of a national map: its framed box with the land and islands (coloured as
+    the main map), the province outlines and the maritime boundary line of the source."""
+    projection = alt.Projection(type="conicEqualArea", rotate=[-115, 0], parallels=[25, 47]).to_dict()
+    box = alt.Chart(alt.Data(name=frame)).mark_geoshape(filled=False, stroke="#333", strokeWidth=1).project(
+        **projection)
+    land = alt.Chart(alt.Data(name=shapes)).mark_geoshape(stroke="white", strokeWidth=0.2).encode(
+        color=alt.Color("fill:N", scale=None)).project(**projection)
+    edges = alt.Chart(alt.Data(name=outlines)).mark_geoshape(filled=False, stroke="#333", strokeWidth=0.6).project(
+        **projection)
+    line = alt.Chart(alt.Data(name=lines)).mark_geoshape(filled=False, stroke="#333", strokeWidth=1.2).project(
+        **projection)
+    return alt.layer(box, land, edges, line).properties(
+        width=width, height=height, title=alt.TitleParams(title, fontSize=12, anchor="end", orient="bottom"))
+
+
 def legend_chart(title: str, items: list[tuple[tuple[int, int, int], str]]) -> alt.LayerChart:
     """A vertical legend of colour swatches (the web map's classes) for print layouts; an item
     without a colour is a note line (which way is worse, the pass limit)."""

@@ -173,15 +173,28 @@ def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteri
     outlines = maps.upper_level(map_region)[["geometry"]]
     if regions.kind(region) == "county":
         outlines = pd.concat([outlines, shapes[shapes["adcode"] == region][["geometry"]]])
-    placed = maps.place_labels(list(maps.label_records(map_region)), maps.region_bounds(map_region), width, height)
-    labels = pd.DataFrame([{"text": r["text"], "lon": r["position"][0], "lat": r["position"][1], "size": r["size"]}
-                           for r in placed], columns=["text", "lon", "lat", "size"])
     key = f"{map_region}_{metric_id}_{year}_{stage}"
-    datasets = {f"shapes_{key}": features(shapes, ["adcode", "name", "fill"]),
-                f"outlines_{key}": features(outlines, [])}
+    legend = charts.legend_chart(metric.label(lang), maps.legend_items(metric, breaks, lang, stage))
+    datasets = {}
+    if map_region == maps.NATIONAL:  # islands in the 南海诸岛 inset, nothing drawn over them
+        inset = {f"inset_shapes_{key}": features(maps.scs_inset(shapes), ["fill"]),
+                 f"inset_outlines_{key}": features(maps.scs_inset(outlines), []),
+                 f"inset_line_{key}": features(maps.maritime_line(), []),
+                 f"inset_frame_{key}": features(pd.DataFrame({"geometry": [shapely.box(*maps.SCS_BOX)]}), [])}
+        datasets.update(inset)
+        legend = alt.vconcat(legend, charts.inset_map(*inset, t("inset_scs", lang)), spacing=20)
+        shapes, outlines = maps.national_main(shapes), maps.national_main(outlines)
+        main_line = maps.maritime_line().clip(shapely.box(*maps.main_bounds(map_region)))
+        outlines = pd.concat([outlines, main_line[["geometry"]]])  # the dash east of Taiwan
+    placed = maps.place_labels(list(maps.label_records(map_region)), maps.main_bounds(map_region), width, height)
+    labels = pd.DataFrame([{"text": r["text"], "lon": r["position"][0], "lat": r["position"][1], "size": r["size"]}
+                           for r in placed if r["position"][1] >= maps.main_bounds(map_region)[1]],
+                          columns=["text", "lon", "lat", "size"])
+    datasets.update({f"shapes_{key}": features(shapes, ["adcode", "name", "fill"]),
+                     f"outlines_{key}": features(outlines, [])})
     centre = float(shapes.geometry.union_all().centroid.x)
     chart = alt.hconcat(charts.static_map(f"shapes_{key}", f"outlines_{key}", centre, labels, width, height, ctx.mark),
-                        charts.legend_chart(metric.label(lang), maps.legend_items(metric, breaks, lang, stage)), spacing=8)
+                        legend, spacing=8)
     return Figure(chart, datasets)
 
 

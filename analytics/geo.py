@@ -10,7 +10,7 @@ import numpy as np
 from analytics.paths import DATA_DIR
 
 BOUNDARY_DIR = DATA_DIR / "boundaries"
-LAYERS = ("counties", "cities", "provinces")
+LAYERS = ("counties", "cities", "provinces", "maritime")
 
 # Krasovsky 1940 ellipsoid parameters used by the GCJ-02 obfuscation.
 _A = 6378245.0

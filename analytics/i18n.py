@@ -215,6 +215,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "slides_chart_target": {"zh": "重点目标进展", "en": "Headline target"},
     "slides_not_passing": {"zh": "未达标县（区）（{n} 个）", "en": "Counties not passing ({n})"},
     "export_pptx": {"zh": "幻灯片 PPTX", "en": "Slides (PPTX)"},
+    "inset_scs": {"zh": "南海诸岛", "en": "South China Sea islands (南海诸岛)"},
     "tab_map": {"zh": "地图", "en": "Map"},
     "tab_table": {"zh": "表格", "en": "Table"},
     "tab_chart": {"zh": "图表", "en": "Chart"},

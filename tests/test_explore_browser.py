@@ -79,7 +79,7 @@ def click_map(page, region: str, lon: float, lat: float, bounds=None, height: in
     page.query_selector(MAP).scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     box = page.query_selector(MAP).bounding_box()
-    dx, dy = maps.screen_offset(bounds or maps.region_bounds(region), lon, lat, height)
+    dx, dy = maps.screen_offset(bounds or maps.main_bounds(region), lon, lat, height)
     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
     page.mouse.move(x, y)
     page.wait_for_timeout(300)

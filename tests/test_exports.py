@@ -172,3 +172,26 @@ def test_official_school_table_shows_missing_data_as_missing(tmp_path):
     assert cv.cell(5, 2).value == "小学" and cv.cell(5, 19).value == "缺数据"  # R4 CV over school a only: no verdict
     notes = " ".join(str(ws.cell(r, 1).value) for r in range(7, ws.max_row + 1))
     assert "加权在校生" in notes and "教学点" in notes and "缺数据" in notes
+
+
+def test_the_national_map_for_documents_has_its_south_china_sea_inset(tmp_path):
+    """Taiwan and the islands drawn; the islands and the maritime line in a framed 南海诸岛 inset,
+    the main map stopping at Hainan."""
+    from analytics import demo
+
+    path = tmp_path / "cy.duckdb"
+    demo.build_demo(path, scope="chengyu", years=(2026,))
+    with db.connect(path) as con:
+        cr = load_criteria()
+        a = balance.assess(con, 2026, cr)
+        ctx = exports.context_from(db.metadata(con), True, "zh")
+    fig = exports.map_figure(a, None, cr, "000000", "status", 2026, "all", ctx)
+    names = set(fig.datasets)
+    assert any(n.startswith("inset_frame_") for n in names) and any(n.startswith("inset_line_") for n in names)
+    main = next(v for k, v in fig.datasets.items() if k.startswith("shapes_"))
+    lats = [pt[1] for f in main for poly in (f["geometry"]["coordinates"] if f["geometry"]["type"] == "MultiPolygon"
+                                          else [f["geometry"]["coordinates"]]) for pt in poly[0]]
+    assert min(lats) > 17  # no island stretches the main map down
+    pdf = PdfReader(io.BytesIO(exports.render(fig, "pdf")))
+    text = pdf.pages[0].extract_text()
+    assert "南海诸岛" in text and "台湾省" in text

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import shapely
 import pytest
 
-from analytics import balance, db, maps
+from analytics import balance, db, geo, maps
 from analytics.criteria import load_criteria
 
 
@@ -157,3 +158,24 @@ def test_yibin_and_luzhou_are_both_labelled_on_the_sichuan_map():
     """They overlapped at one size: one moves a line, neither is dropped."""
     placed = maps.place_labels(list(maps.label_records("510000")), maps.region_bounds("510000"), 640, 520)
     assert {"宜宾市", "泸州市"} <= {r["text"] for r in placed}
+
+
+def test_the_national_web_map_has_a_south_china_sea_inset_and_fits_the_mainland(counties):
+    spec = json.loads(deck_json(counties, maps.NATIONAL)[0])
+    ids = {layer["id"] for layer in spec["layers"]}
+    assert {"inset-land", "inset-lines"} <= ids
+    inset = next(layer for layer in spec["layers"] if layer["id"] == "inset-lines")
+    assert len(inset["data"]) == 1 + 10  # its frame and the ten dashes of the source's maritime line
+    assert maps.main_bounds(maps.NATIONAL)[1] == maps.MAIN_SOUTH  # reaches Hainan's tip, not 3°N
+    labels = next(layer for layer in spec["layers"] if layer["id"] == "labels")
+    assert {"台湾省", "海南省", "南海诸岛"} <= {d["text"] for d in labels["data"]}
+
+
+def test_islands_leave_the_main_map_for_the_inset():
+    provinces = geo.load_layer("provinces")
+    hainan = provinces[provinces["adcode"] == "460000"]
+    main, inset = maps.national_main(hainan), maps.scs_inset(hainan)
+    assert main.total_bounds[1] >= maps.MAIN_SOUTH - 0.5  # Hainan island only
+    assert inset.total_bounds[1] < 5  # 曾母暗沙 side of the islands
+    taiwan = maps.national_main(provinces[provinces["adcode"] == "710000"])
+    assert taiwan.geometry.iloc[0].distance(shapely.Point(123.47, 25.74)) < 0.01  # 钓鱼岛 drawn with Taiwan
