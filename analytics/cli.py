@@ -205,6 +205,35 @@ def cmd_export(args: argparse.Namespace) -> None:
         print(args.out / name)
 
 
+def cmd_boundaries(args: argparse.Namespace) -> None:
+    from analytics import boundaries
+
+    if args.action == "remove":
+        print("removed the reviewed boundaries: maps are 示意图 again" if boundaries.remove_reviewed()
+              else "no reviewed boundaries to remove")
+        return
+    if not args.file or not args.review_no:
+        raise CliError("boundaries import needs FILE and --review-no")
+    known: set[str] = set()
+    if Path(args.db).exists():
+        con = db.connect(args.db)
+        known = set(balance.assess(con, None).counties["adcode"])
+        con.close()
+    try:
+        report = boundaries.import_reviewed(args.file, args.review_no, args.crs, known, args.source or "")
+    except boundaries.BoundaryError as exc:
+        raise CliError(str(exc)) from None
+    print(f"imported {report['counties_in_file']} counties with {args.review_no}; the database's counties covered: "
+          f"{report['covered']}/{report['counties_in_data']}")
+    if report["missing"]:
+        print(f"not in the file ({len(report['missing'])}): {', '.join(report['missing'][:20])}"
+              + (" …" if len(report["missing"]) > 20 else ""))
+    if report["extra"]:
+        print(f"in the file but not the database ({len(report['extra'])}): {', '.join(report['extra'][:20])}"
+              + (" …" if len(report["extra"]) > 20 else ""))
+    print("restart the app to draw them; every map now prints the 审图号 instead of 示意图")
+
+
 def cmd_template(args: argparse.Namespace) -> None:
     from analytics import templates
 
@@ -317,6 +346,15 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=["pack", "pptx"], default="pack",
                    help="pack: every file (sheet, maps, charts, tables, slides); pptx: the 16:9 slide deck only")
     e.set_defaults(func=cmd_export)
+
+    bd = sub.add_parser("boundaries", help="use reviewed standard boundaries (审图号) instead of the built-in sketch")
+    _db_option(bd)
+    bd.add_argument("action", choices=["import", "remove"])
+    bd.add_argument("file", type=Path, nargs="?", help="GeoJSON or Shapefile: one (Multi)Polygon per county, with adcode")
+    bd.add_argument("--review-no", help="the map's 审图号, e.g. GS(2024)1234号")
+    bd.add_argument("--crs", choices=["wgs84", "gcj02"], default="wgs84", help="coordinates of the file")
+    bd.add_argument("--source", help="how the source is named on maps (default: file name and 审图号)")
+    bd.set_defaults(func=cmd_boundaries)
 
     tp = sub.add_parser("template", help="import templates: CSV and XLSX per table with a data dictionary")
     tp.add_argument("--out", type=Path, required=True)

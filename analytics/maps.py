@@ -516,6 +516,11 @@ def click_point(region: str, adcode: str) -> tuple[float, float]:
     return float(x), float(y)
 
 
+def caption(lang: str) -> str:
+    """The line under every web map: 示意图 (or the 审图号 of reviewed boundaries) and their source."""
+    return t("map_note", lang, note=geo.map_note(lang), source=geo.boundary_source(lang))
+
+
 # --------------------------------------------------------------------------------------------
 # Deck
 

@@ -14,7 +14,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from analytics import balance, exports, explore, maps, profile, progress, regions
+from analytics import balance, exports, explore, geo, maps, profile, progress, regions
 from analytics.criteria import Criteria
 from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
 from analytics.targets import Plan
@@ -94,8 +94,8 @@ def deck(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: 
     """The region's briefing as a .pptx file."""
     lang = ctx.lang
     name = exports.region_name(a, region, lang)
-    footer = ([ctx.mark] if ctx.mark else [""]) + [ctx.source_line() + "；" + exports.MAP_NOTE[lang]
-                                                   if lang != "en" else ctx.source_line() + "; " + exports.MAP_NOTE[lang]]
+    footer = ([ctx.mark] if ctx.mark else [""]) + [ctx.source_line() + ("；" if lang != "en" else "; ")
+                                                   + geo.map_note(lang)]
     notes = method_notes(criteria, lang)
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDE, HIGH

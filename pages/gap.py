@@ -65,7 +65,7 @@ with map_col:
     key = f"gap-map-{region}-{per_pupil}"
     st.pydeck_chart(maps.build_deck(region, data, selected=view.county or None, height=560), on_select=partial(common.on_map_select, key),
                     selection_mode="single-object", key=key, height=560)
-    st.caption(t("map_note", lang))
+    st.caption(maps.caption(lang))
 with legend_col:
     st.html(maps.legend_html(metric.label(lang), gap.cost_legend(metric, breaks, lang)))
 

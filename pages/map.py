@@ -100,7 +100,7 @@ with map_tab:
         st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object", key=key,
                         height=600)
         st.caption(t("map_help", lang))
-        st.caption(t("map_note", lang))
+        st.caption(maps.caption(lang))
     with legend_col:
         common.export_menu("map", view.region, metric=view.metric, key="exp_map")
         st.html(maps.legend_html(metric.label(lang), maps.legend_items(metric, breaks, lang, view.stage)))

@@ -101,6 +101,6 @@ else:
         st.markdown(f"**{t('map_progress', lang, target=label)}**")
         st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object", key=key, height=520)
         st.html(maps.legend_html(t("col_progress", lang), maps.legend_items(metric, [], lang)))
-        st.caption(t("map_note", lang))
+        st.caption(maps.caption(lang))
 
 common.finish()

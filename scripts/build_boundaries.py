@@ -26,7 +26,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.geo import gcj02_to_wgs84, county_kind  # noqa: E402
+from analytics.geo import county_kind, dissolve, gcj02_to_wgs84  # noqa: E402
 
 DEFAULT_TOLERANCE = 0.01  # degrees, about 1 km: enough for county choropleths
 
@@ -72,15 +72,6 @@ def to_wgs84(geoms: np.ndarray) -> np.ndarray:
         return np.column_stack([lon, lat])
 
     return shapely.transform(geoms, convert)
-
-
-def dissolve(gdf: gpd.GeoDataFrame, key: str, name: str) -> gpd.GeoDataFrame:
-    """Union counties into a higher level (coverage union keeps borders exact)."""
-    out = []
-    for code, part in gdf.groupby(key, sort=True):
-        geom = shapely.coverage_union_all(part.geometry.values)
-        out.append({"adcode": code, "name": part[name].iloc[0], "geometry": geom})
-    return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
 
 
 def read_maritime(root: Path) -> gpd.GeoDataFrame:

@@ -1,0 +1,104 @@
+"""Reviewed boundaries: checked on import, used by maps, their 审图号 printed instead of 示意图."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from pypdf import PdfReader
+
+from analytics import balance, boundaries, db, exports, geo, maps
+from analytics.criteria import load_criteria
+
+
+@pytest.fixture
+def reviewed_dir(tmp_path, monkeypatch):
+    """Reviewed boundaries go to a temporary folder; caches are cleared before and after."""
+    monkeypatch.setattr(geo, "REVIEWED_DIR", tmp_path / "reviewed")
+
+    def clear():
+        for f in (geo.review, geo.load_layer, maps.polygon_records, maps.pick_records, maps.outline_records,
+                  maps.label_records):
+            f.cache_clear()
+    clear()
+    yield tmp_path / "reviewed"
+    clear()
+
+
+def sichuan_geojson(path, rows=None):
+    """The built-in Sichuan counties written as a user's GeoJSON file."""
+    gdf = geo.counties("510000")[["adcode", "name", "geometry"]]
+    if rows is not None:
+        gdf = gdf.iloc[rows]
+    gdf.to_file(path, driver="GeoJSON")
+    return path
+
+
+def test_a_reviewed_file_replaces_the_sketch_note_on_exported_maps(reviewed_dir, tmp_path, demo_db):
+    with db.connect(demo_db) as con:
+        a = balance.assess(con, 2026)
+        ctx = exports.context_from(db.metadata(con), True, "zh")
+    report = boundaries.import_reviewed(sichuan_geojson(tmp_path / "sc.geojson"), "GS(2024)1234号", "wgs84",
+                                        set(a.counties["adcode"]))
+    assert report["covered"] == 183 and report["missing"] == [] and report["extra"] == []
+    assert json.loads((reviewed_dir / "REVIEW.json").read_text())["review_no"] == "GS(2024)1234号"
+    fig = exports.map_figure(a, None, load_criteria(), "510000", "status", 2026, "all", ctx)
+    text = PdfReader(io.BytesIO(exports.render(fig, "pdf"))).pages[0].extract_text()
+    assert "审图号：GS(2024)1234号" in text and "示意图" not in text
+    assert "审图号" in maps.caption("zh")
+
+
+def test_without_reviewed_boundaries_maps_say_sketch(reviewed_dir):
+    assert geo.map_note("zh") == "示意图，非标准地图"
+    assert "示意图" in maps.caption("zh")
+
+
+def test_coverage_lists_the_counties_the_file_lacks(reviewed_dir, tmp_path):
+    known = set(geo.counties("510000")["adcode"])
+    report = boundaries.import_reviewed(sichuan_geojson(tmp_path / "part.geojson", rows=slice(0, 20)),
+                                        "川S(2023)012号", "wgs84", known)
+    assert report["covered"] == 20 and len(report["missing"]) == 163
+
+
+@pytest.mark.parametrize("review_no", ["", "2024-1234", "GS 2024 1234"])
+def test_a_review_number_must_look_like_one(reviewed_dir, tmp_path, review_no):
+    with pytest.raises(boundaries.BoundaryError, match="审图号"):
+        boundaries.import_reviewed(sichuan_geojson(tmp_path / "sc.geojson"), review_no, "wgs84", set())
+    assert not reviewed_dir.exists()
+
+
+def test_a_file_without_adcodes_or_with_bad_ones_is_refused_and_changes_nothing(reviewed_dir, tmp_path):
+    gdf = geo.counties("510000")[["name", "geometry"]].head(3)
+    gdf.to_file(tmp_path / "nocode.geojson", driver="GeoJSON")
+    with pytest.raises(boundaries.BoundaryError, match="no adcode column"):
+        boundaries.import_reviewed(tmp_path / "nocode.geojson", "GS(2024)1234号", "wgs84", set())
+    bad = geo.counties("510000")[["adcode", "name", "geometry"]].head(3).assign(adcode=["510104", "5101", "510000"])
+    bad.to_file(tmp_path / "bad.geojson", driver="GeoJSON")
+    with pytest.raises(boundaries.BoundaryError, match=r"row 2: '5101'"):
+        boundaries.import_reviewed(tmp_path / "bad.geojson", "GS(2024)1234号", "wgs84", set())
+    assert not reviewed_dir.exists()
+
+
+def test_gcj02_files_are_converted_to_wgs84(reviewed_dir, tmp_path):
+    import shapely
+
+    gdf = geo.counties("510000")[["adcode", "name", "geometry"]].head(5)
+    shifted = gdf.assign(geometry=shapely.transform(
+        gdf.geometry.values, lambda c: __import__("numpy").column_stack(geo.wgs84_to_gcj02(c[:, 0], c[:, 1]))))
+    shifted.to_file(tmp_path / "gcj.geojson", driver="GeoJSON")
+    boundaries.import_reviewed(tmp_path / "gcj.geojson", "GS(2024)1234号", "gcj02", set())
+    got = geo.load_layer("counties").set_index("adcode").geometry
+    for code, geom in zip(gdf["adcode"], gdf.geometry):
+        assert got[code].centroid.distance(geom.centroid) < 1e-4
+
+
+def test_the_cli_imports_reports_coverage_and_refuses_a_bad_number(reviewed_dir, tmp_path, demo_db, capsys):
+    from analytics.cli import main
+
+    path = sichuan_geojson(tmp_path / "sc.geojson")
+    assert main(["boundaries", "import", str(path), "--review-no", "GS(2099)x号", "--db", str(demo_db)]) == 2
+    assert "审图号" in capsys.readouterr().err
+    assert main(["boundaries", "import", str(path), "--review-no", "GS(2024)1234号", "--db", str(demo_db)]) == 0
+    assert "covered: 183/183" in capsys.readouterr().out
+    assert main(["boundaries", "remove"]) == 0 and not reviewed_dir.exists()
