@@ -54,8 +54,8 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh") -> alt.LayerChart:
         stage_label=cv["stage"].map(lambda s: stage_label(s, lang)),
         verdict=cv["passed"].map({True: "ok", False: "fail"}).fillna("nodata"),
     )
-    data["text"] = [("—" if pd.isna(v) else f"{v:.2f}") + ("  ✗" if verdict == "fail" else "  " + (
-        "缺数据" if lang != "en" else "no data") if verdict == "nodata" else "")
+    marks = {"fail": "  ✗", "nodata": "  " + t("no_data_short", lang), "ok": ""}
+    data["text"] = [("—" if pd.isna(v) else f"{v:.2f}") + marks[verdict]
                     for v, verdict in zip(data["value"], data["verdict"])]
     order = list(dict.fromkeys(data["indicator"]))
     y = alt.Y("indicator:N", title=None, sort=order, axis=alt.Axis(labelExpr="split(datum.label, '\\n')",
@@ -83,8 +83,7 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh") -> alt.LayerChart:
         x="standard:Q", color=alt.Color("stage_label:N", scale=scale, legend=None))
     sub = ("，".join(f"{n} ≤ {v:.2f}" for n, v in zip(limits["stage_label"], limits["standard"]))
            if lang != "en" else ", ".join(f"{n} ≤ {v:.2f}" for n, v in zip(limits["stage_label"], limits["standard"])))
-    subtitle = (f"虚线为达标限值：{sub}；红框 ✗ 为超限" if lang != "en"
-                else f"Dashed lines: pass limits ({sub}); red outline ✗: over the limit")
+    subtitle = t("cv_chart_subtitle", lang, limits=sub)
     return themed(alt.layer(bars, labels, rule).properties(
         height=alt.Step(20), title=alt.TitleParams(t("cv_chart", lang), subtitle=subtitle, anchor="start")))
 

@@ -78,13 +78,14 @@ def _common_chars() -> str:
     for table in (i18n.STRINGS, i18n.STATUS_LABELS, i18n.PROGRESS_LABELS, i18n.STAGE_LABELS, i18n.LEVEL_LABELS,
                   i18n.LOCALE_LABELS):
         texts += [v for entry in table.values() for v in entry.values()]
-    texts += [c.name_zh for c in load_criteria().items]
+    criteria = load_criteria()
+    texts += [c.name_zh for c in criteria.items] + i18n.method_notes(criteria, "zh")
     for plan in targets.load_plans().values():
         texts += [plan.title_zh, plan.source] + [p["zh"] for p in plan.phases.values()]
-        texts += [tg.label_zh for tg in plan.targets]
+        texts += [tg.label_zh for tg in plan.targets] + plan.definitions("zh")
     for layer in ("counties", "cities", "provinces"):
         texts += list(geo.load_layer(layer)["name"])
-    texts.append("≥≤×–—·…%％（）：；，。、⁰¹²³m²")
+    texts.append("≥≤×–—·…%％（）：；，。、⁰¹²³m²✗✓")
     return "".join(sorted(set("".join(texts))))
 
 
