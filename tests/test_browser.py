@@ -28,18 +28,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(demo_db):
+def running_app(db_path):
+    """A fresh `streamlit run app.py` on the database, on a free loopback port: yields its URL."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("Debian chromium is not installed: .ci/run must install it")
         pytest.skip("chromium not installed (apt-get install chromium fonts-noto-cjk)")
     port = _free_port()
-    env = dict(os.environ, JUNHENG_DB=str(demo_db))
+    env = dict(os.environ, JUNHENG_DB=str(db_path))
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -55,6 +55,11 @@ def server(demo_db):
     yield url
     proc.terminate()
     proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(demo_db):
+    yield from running_app(demo_db)
 
 
 def test_home_page_renders_in_chromium(server):

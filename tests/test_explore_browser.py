@@ -4,19 +4,14 @@ school → profile, Back, English kept across pages, the place search, play, the
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from analytics import db, demo, maps
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port
+from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,30 +28,7 @@ def chengyu_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(chengyu_db):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian chromium is not installed: .ci/run must install it")
-        pytest.skip("chromium not installed (apt-get install chromium fonts-noto-cjk)")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=dict(os.environ, JUNHENG_DB=str(chengyu_db)), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    yield from running_app(chengyu_db)
 
 
 def settle(page) -> None:
