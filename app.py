@@ -7,18 +7,12 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import t
+from pages.ui.common import PAGES
 from pages.ui.common import lang as current_lang
 
 lang = current_lang()
-page = st.navigation([
-    st.Page("pages/home.py", title=t("page_home", lang), url_path="home", default=True),
-    st.Page("pages/map.py", title=t("page_map", lang), url_path="map"),
-    st.Page("pages/county.py", title=t("page_profile", lang), url_path="county"),
-    st.Page("pages/progress.py", title=t("page_progress", lang), url_path="progress"),
-    st.Page("pages/gap.py", title=t("page_gap", lang), url_path="gap"),
-    st.Page("pages/briefing.py", title=t("page_briefing", lang), url_path="briefing"),
-    st.Page("pages/data.py", title=t("page_data", lang), url_path="data"),
-], position="hidden")
+page = st.navigation([st.Page(path, title=t(key, lang), url_path=url, default=url == "home")
+                      for path, key, _, url in PAGES], position="hidden")
 # The pages draw their own links with icons (pages/ui/common.py). No icon here: a page's icon
 # becomes the browser tab's icon, and ":material/…:" ones are fetched from Google's font CDN.
 page.run()

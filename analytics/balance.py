@@ -29,8 +29,8 @@ def weighted_cv(values: Sequence[float], weights: Sequence[float]) -> float:
 
     X̄ = Σ PᵢXᵢ / P, S = sqrt(Σ (Pᵢ/P)(Xᵢ − X̄)²), CV = S / X̄.
     """
-    x = np.asarray(list(values), dtype=float)
-    p = np.asarray(list(weights), dtype=float)
+    x = np.asarray(values if isinstance(values, np.ndarray) else list(values), dtype=float)
+    p = np.asarray(weights if isinstance(weights, np.ndarray) else list(weights), dtype=float)
     if x.size == 0:
         raise ValueError("weighted_cv needs at least one value")
     if x.shape != p.shape:

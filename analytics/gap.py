@@ -127,26 +127,17 @@ FROM school_year WHERE year = $year
 """
 
 
-def weighted_cv(values: np.ndarray, weights: np.ndarray) -> float:
-    """DOMAIN.md §2.1's enrolment-weighted CV (same as balance.weighted_cv, on arrays)."""
-    total = weights.sum()
-    mean = (weights * values).sum() / total
-    if mean == 0:
-        return math.nan
-    return math.sqrt((weights / total * (values - mean) ** 2).sum()) / mean
-
-
 def level_floor(values: np.ndarray, weights: np.ndarray, limit: float) -> float | None:
     """The smallest floor L such that raising every value below L to L brings the weighted CV
     to the limit or below; None when the CV already is."""
-    cv = weighted_cv(values, weights)
+    cv = balance.weighted_cv(values, weights)
     if not cv > limit:
         return None
     lo, hi = float(values.min()), float(values.max())
     target = limit * (1 - 1e-6)
     for _ in range(60):
         mid = (lo + hi) / 2
-        if weighted_cv(np.maximum(values, mid), weights) <= target:
+        if balance.weighted_cv(np.maximum(values, mid), weights) <= target:
             hi = mid
         else:
             lo = mid
@@ -366,7 +357,7 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
     after_rows = []
     for (adcode, stage), idx in groups.items():
         si = STAGES.index(stage)
-        cvs = [weighted_cv(X_after[idx[known[idx, k]], k], P[idx[known[idx, k]]]) if known[idx, k].any()
+        cvs = [balance.weighted_cv(X_after[idx[known[idx, k]], k], P[idx[known[idx, k]]]) if known[idx, k].any()
                else math.nan for k in range(7)]
         complete = bool(known[idx].all())
         after_rows.append({"adcode": adcode, "stage": stage, **{f"cv_r{k + 1}_after": cvs[k] for k in range(7)},

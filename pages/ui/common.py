@@ -20,12 +20,14 @@ from analytics.i18n import plain, stage_label, t
 from analytics.paths import DATA_DIR, database_path, read_only
 
 
-PAGES = (("pages/home.py", "page_home", ":material/home:"), ("pages/map.py", "page_map", ":material/map:"),
-         ("pages/county.py", "page_profile", ":material/assignment:"),
-         ("pages/progress.py", "page_progress", ":material/flag:"),
-         ("pages/gap.py", "page_gap", ":material/construction:"),
-         ("pages/briefing.py", "page_briefing", ":material/picture_as_pdf:"),
-         ("pages/data.py", "page_data", ":material/upload_file:"))
+# The one page registry (app.py builds the navigation from it): file, title key, icon, URL path
+PAGES = (("pages/home.py", "page_home", ":material/home:", "home"),
+         ("pages/map.py", "page_map", ":material/map:", "map"),
+         ("pages/county.py", "page_profile", ":material/assignment:", "county"),
+         ("pages/progress.py", "page_progress", ":material/flag:", "progress"),
+         ("pages/gap.py", "page_gap", ":material/construction:", "gap"),
+         ("pages/briefing.py", "page_briefing", ":material/picture_as_pdf:", "briefing"),
+         ("pages/data.py", "page_data", ":material/upload_file:", "data"))
 
 
 def lang() -> str:
@@ -376,7 +378,7 @@ def shell() -> tuple[str, float]:
     path, version = current()
     init_view(path, version)
     links = vs.to_query(view())  # a page link carries the view: the next page opens on it
-    for page, key, icon in PAGES:
+    for page, key, icon, _ in PAGES:
         st.sidebar.page_link(page, label=t(key, lang()), icon=icon, query_params=links)
     st.sidebar.toggle(t("language"), key="lang_en")
     sidebar(path, version)
