@@ -74,11 +74,6 @@ def weighted_cv_query(table: str, keys: Sequence[str] = ("g",)) -> str:
     FROM spread"""
 
 
-def weighted_cv_sql(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
-    """Weighted CV per group for a relation with columns g, x, w (the SQL the assessment runs)."""
-    return con.execute(weighted_cv_query(table)).df()
-
-
 SCHOOL_SQL = """
 WITH stage_rows AS (
     SELECT ssy.school_id, ssy.year, ssy.stage, ssy.students, ssy.classes, ssy.max_class_size,
@@ -494,14 +489,6 @@ def _standards_frame(cr: Criteria) -> pd.DataFrame:
     return pd.DataFrame([
         {"stage": s, **{f"s{i}": cr[f"R{i}"].threshold[s] for i in range(1, 8)}} for s in STAGES
     ])
-
-
-def school_indicators(con: duckdb.DuckDBPyConnection, year: int | None = None,
-                      criteria: Criteria | None = None) -> pd.DataFrame:
-    """R1–R7, compliance and per-school G/Q checks for every school, stage (and year)."""
-    cr = criteria or load_criteria()
-    con.register("resource_standards", _standards_frame(cr))
-    return con.execute(SCHOOL_SQL, _parameters(cr, year)).df()
 
 
 def assess(con: duckdb.DuckDBPyConnection, year: int | None = None,

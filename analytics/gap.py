@@ -28,16 +28,15 @@ import json
 import math
 import shutil
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from itertools import combinations
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import balance, cells, regions
+from analytics import balance, regions
 from analytics.criteria import STAGES, Criteria, load_criteria
 from analytics.paths import DATA_DIR
 
@@ -103,7 +102,6 @@ class GapPlan:
     counties: pd.DataFrame   # one row per county: both stages, would it pass if funded
     moves: pd.DataFrame      # teacher rotations: county, stage, from, to, type, n
     costs: UnitCosts
-    after: pd.DataFrame = field(default_factory=pd.DataFrame)  # CVs and compliance with the plan applied
 
 
 # --------------------------------------------------------------------------------------------
@@ -412,7 +410,7 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
     per_county["would_pass"] = would_pass(per_county)
     per_county["cost_per_pupil"] = per_county["cost_yuan"] / per_county["students"]
     return GapPlan(year=year, records=out, stages=stages.reset_index(drop=True),
-                   counties=per_county.reset_index(drop=True), moves=mv, costs=uc, after=after)
+                   counties=per_county.reset_index(drop=True), moves=mv, costs=uc)
 
 
 def would_pass(counties: pd.DataFrame) -> pd.Series:
@@ -445,7 +443,7 @@ def fund_by_budget(counties: pd.DataFrame, budget: float) -> pd.DataFrame:
     Only counties whose failing criteria are all fixable by resources can pass. Each such county
     counts one, so the most counties for the money are the cheapest ones: funding in ascending
     order of cost is exact for this problem (a knapsack with equal values; see
-    `best_by_exhaustion`, which the tests compare against). Returns the counties with `funded`
+    an exhaustive search in the tests). Returns the counties with `funded`
     and `cumulative_yuan`, in funding order.
     """
     c = counties.copy()
@@ -455,15 +453,6 @@ def fund_by_budget(counties: pd.DataFrame, budget: float) -> pd.DataFrame:
     c["cumulative_yuan"] = cum.where(c["eligible"])
     c["funded"] = c["eligible"] & (cum <= budget + 1e-6)
     return c
-
-
-def best_by_exhaustion(costs: list[float], budget: float) -> int:
-    """The largest number of counties fundable within budget, by trying every subset (small n)."""
-    best = 0
-    for k in range(len(costs) + 1):
-        if any(sum(s) <= budget + 1e-6 for s in combinations(costs, k)):
-            best = k
-    return best
 
 
 # --------------------------------------------------------------------------------------------
@@ -569,30 +558,6 @@ def _apply(con: duckdb.DuckDBPyConnection, plan: GapPlan) -> None:
 TOTAL_COLUMNS = ["teachers_hire", "hire_backbone", "hire_pe_arts", "hire_regular", "teachers_rotate", "area_m2",
                  "sports_m2", "equipment_yuan", "multimedia_rooms", "capital_yuan", "personnel_yuan_per_year",
                  "cost_yuan", "students"]
-
-
-def totals(counties: pd.DataFrame, level: str = "province") -> pd.DataFrame:
-    """Sums per prefecture or province: counts, m², yuan by item, and how many counties pass now
-    and would pass if the plan were funded."""
-    key = {"city": "city_adcode", "province": "province_adcode"}[level]
-    c = counties.assign(pass_now=counties["status_before"] == "pass")
-    out = c.groupby(key).agg(**{col: (col, "sum") for col in TOTAL_COLUMNS}, counties=("adcode", "size"),
-                             pass_now=("pass_now", "sum"), would_pass=("would_pass", "sum"))
-    out["pass_share_now"] = out["pass_now"] / out["counties"]
-    out["pass_share_funded"] = out["would_pass"] / out["counties"]
-    out["cost_per_pupil"] = out["cost_yuan"] / out["students"]
-    return out.reset_index().rename(columns={key: "adcode"})
-
-
-def by_means(row: pd.Series | dict, costs: UnitCosts) -> dict[str, float]:
-    """Cost of a plan row split by means: hire, rotate, build, buy (yuan, personnel over the
-    plan's years)."""
-    hire = (row["hire_backbone"] * costs.hire_backbone_per_year + row["hire_pe_arts"] * costs.hire_pe_arts_per_year
-            + row["hire_regular"] * costs.hire_regular_per_year) * costs.years
-    rotate = row["teachers_rotate"] * costs.rotate_per_year * costs.years
-    build = row["area_m2"] * costs.teaching_area_per_m2 + row["sports_m2"] * costs.sports_area_per_m2
-    buy = row["equipment_yuan"] * costs.equipment_per_yuan + row["multimedia_rooms"] * costs.multimedia_room
-    return {"hire": float(hire), "rotate": float(rotate), "build": float(build), "buy": float(buy)}
 
 
 # --------------------------------------------------------------------------------------------

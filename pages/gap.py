@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import cells, gap, maps, progress, regions
+from analytics import cells, gap, maps, regions
 from analytics.i18n import t
 from pages.ui import common
 

@@ -78,7 +78,7 @@ def test_sql_weighted_cv_agrees_with_python():
                           "w": rng.integers(1, 3000, 600).astype(float)})
     con = duckdb.connect()
     con.register("sample", frame)
-    sql = balance.weighted_cv_sql(con, "sample").set_index("g")["cv"].sort_index()
+    sql = con.execute(balance.weighted_cv_query("sample")).df().set_index("g")["cv"].sort_index()
     py = frame.groupby("g").apply(lambda d: weighted_cv(d["x"], d["w"]), include_groups=False)
     np.testing.assert_allclose(sql.to_numpy(), py.to_numpy(), rtol=1e-10)
 
