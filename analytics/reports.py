@@ -41,7 +41,7 @@ def _styles(wb: Workbook) -> None:
     for name, align, fmt, fill in (
         ("jh_text", CENTRE, "General", None), ("jh_text_left", LEFT, "General", None),
         ("jh_num2", CENTRE, "#,##0.00", None), ("jh_num3", CENTRE, "0.000", None),
-        ("jh_int", CENTRE, "#,##0", None), ("jh_pct", CENTRE, "0%", None),
+        ("jh_int", CENTRE, "#,##0", None), ("jh_pct", CENTRE, "0.0%", None),
         ("jh_num2_miss", CENTRE, "#,##0.00", MISS), ("jh_num3_miss", CENTRE, "0.000", MISS),
         ("jh_int_miss", CENTRE, "#,##0", MISS), ("jh_text_miss", CENTRE, "General", MISS),
     ):
