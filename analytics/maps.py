@@ -394,7 +394,8 @@ def _to_web_inset(geoms: np.ndarray) -> np.ndarray:
 
 def web_inset(fill: list[dict]) -> tuple[list[dict], list[dict]]:
     """The national web map's 南海诸岛 inset: the coloured land and islands of SCS_BOX moved into
-    a framed box east of Taiwan (fill records), and the frame and maritime line (paths)."""
+    a framed box east of Taiwan (fill records), and the frame, the maritime line and the province
+    borders and coasts inside the box (paths)."""
     box = shapely.box(*SCS_BOX)
     shapes = []
     for rec in fill:
@@ -405,7 +406,9 @@ def web_inset(fill: list[dict]) -> tuple[list[dict], list[dict]]:
                 shapes += [{"adcode": rec["adcode"], "fill": rec["fill"], "rings": rings}
                            for rings in _rings(part, NATIONAL_PRECISION)]
     frame = shapely.box(*WEB_INSET_BOX).exterior
-    lines = [frame] + list(shapely.get_parts(_to_web_inset(maritime_line().geometry.values)))
+    coast = shapely.intersection(shapely.boundary(geo.load_layer("provinces").geometry.values), box)
+    coast = [g for g in shapely.get_parts(_to_web_inset(coast)) if g.geom_type == "LineString" and not g.is_empty]
+    lines = [frame] + list(shapely.get_parts(_to_web_inset(maritime_line().geometry.values))) + coast
     paths = [{"path": np.round(np.asarray(g.coords)[:, :2], NATIONAL_PRECISION).tolist()} for g in lines]
     return shapes, paths
 
