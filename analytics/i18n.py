@@ -8,7 +8,6 @@ LANGUAGES = ("zh", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"zh": "均衡 · 县域义务教育优质均衡发展监测", "en": "Junheng · County quality-balanced compulsory education monitor"},
-    "app_short": {"zh": "均衡", "en": "Junheng"},
     "language": {"zh": "English", "en": "English"},
     "synthetic_banner": {"zh": "演示数据（模拟生成），不代表真实统计。", "en": "Demo data (synthetic), not real statistics."},
     "scenario_banner": {"zh": "情景数据库：按缺口测算方案补足后的模拟数据，不是实际情况（{detail}）。", "en": "Scenario database: the data with the gap plan applied, not what exists ({detail})."},
@@ -142,8 +141,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "stage": {"zh": "学段", "en": "Stage"},
     "region": {"zh": "区域", "en": "Region"},
     "national": {"zh": "全国", "en": "China"},
-    "whole_province": {"zh": "全省", "en": "Whole province"},
-    "whole_city": {"zh": "全市（州）", "en": "Whole prefecture"},
     "county": {"zh": "县（区）", "en": "County"},
     "no_county": {"zh": "（未选择）", "en": "(none)"},
     # map
@@ -227,7 +224,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "compare_title": {"zh": "{metric}：{stage}，逐年比较", "en": "{metric}: {stage}, year by year"},
     "compare_empty": {"zh": "请选择要比较的县（区）。", "en": "Pick counties to compare."},
     "view_title": {"zh": "{region} {year}年 {stage}：{metric}", "en": "{region} {year} {stage}: {metric}"},
-    "up_to_city": {"zh": "返回全市（州）", "en": "Back to prefecture"},
     "open_profile": {"zh": "查看县域画像", "en": "Open county profile"},
     "schools_legend": {"zh": "学校（圆点大小 = 在校生数）", "en": "Schools (size = pupils)"},
     "selected_school": {"zh": "选中学校", "en": "Selected school"},
