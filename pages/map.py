@@ -45,9 +45,9 @@ def name_of(code: str) -> str:
     return t("national", lang) if options.get(code) == "national" else options.get(code, "").strip()
 
 
-def on_row_select() -> None:
+def on_row_select(key: str) -> None:
     """A clicked table row selects its county (on its prefecture's map)."""
-    rows = ss["view_table"]["selection"]["rows"]
+    rows = ss[key]["selection"]["rows"]
     if rows:
         common.go_to(ss["_table_adcodes"][rows[0]])
 
@@ -116,8 +116,10 @@ with table_tab:
     table = view_table(path, version, view.region, view.metric, view.year, view.stage, lang)
     ss["_table_adcodes"] = list(table["adcode"])
     st.caption(t("table_help", lang))
+    # keyed by what the rows are: a selection never outlives its table (rows would point elsewhere)
+    table_key = f"view_table-{view.region}-{view.metric}-{view.year}-{view.stage}"
     st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
-                 column_config={"adcode": None}, key="view_table", on_select=on_row_select,
+                 column_config={"adcode": None}, key=table_key, on_select=partial(on_row_select, table_key),
                  selection_mode="single-row")
     title = t("view_title", lang, region=name_of(view.region), year=view.year, stage=stage, metric=metric.label(lang))
     notes = common.export_notes(path, version, lang)
