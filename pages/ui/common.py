@@ -236,7 +236,7 @@ def find_box(where) -> None:
         return
     cols = st.columns(min(len(hits), 4))
     for i, hit in enumerate(hits.itertuples(index=False)):
-        label = f"{hit.name} · {hit.within}" if hit.within else hit.name
+        label = plain(f"{hit.name} · {hit.within}" if hit.within else hit.name)  # names are data: no Markdown
         cols[i % len(cols)].button(label, key=f"find_{hit.adcode}", on_click=go_to, args=(hit.adcode,),
                                    width="stretch")
 
