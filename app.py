@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.errors import JunhengError
 from analytics.i18n import t
-from pages.ui.common import PAGES
+from pages.ui.common import PAGES, stop_with
 from pages.ui.common import lang as current_lang
 
 lang = current_lang()
@@ -15,4 +16,7 @@ page = st.navigation([st.Page(path, title=t(key, lang), url_path=url, default=ur
                       for path, key, _, url in PAGES], position="hidden")
 # The pages draw their own links with icons (pages/ui/common.py). No icon here: a page's icon
 # becomes the browser tab's icon, and ":material/…:" ones are fetched from Google's font CDN.
-page.run()
+try:
+    page.run()
+except JunhengError as exc:  # the pages' error boundary (pages/ui/common.py shell() catches the common ones)
+    stop_with(exc)

@@ -18,6 +18,7 @@ import numpy as np
 import shapely
 
 from analytics import geo, regions
+from analytics.errors import JunhengError
 
 CRS_CHOICES = ("wgs84", "gcj02")
 ADCODE_COLUMNS = ("adcode", "ADCODE", "code", "CODE", "gb", "GB", "区划代码")
@@ -26,7 +27,7 @@ NAME_COLUMNS = ("name", "NAME", "名称")
 REVIEW_NO = re.compile(r"^(GS|[\u4e00-\u9fff]S)[(（]\d{4}[)）]\d{1,6}号$")
 
 
-class BoundaryError(ValueError):
+class BoundaryError(JunhengError, ValueError):
     """A boundary file that cannot be used (the message says which file, row and what was expected)."""
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from analytics import balance, db, demo, gap, progress, regions, targets
-from analytics.criteria import CriteriaError, load_criteria
+from analytics.criteria import load_criteria
+from analytics.errors import JunhengError
 from analytics.paths import database_path
 
 ASSESS_COLUMNS = (
@@ -23,7 +24,7 @@ ASSESS_COLUMNS = (
 )
 
 
-class CliError(Exception):
+class CliError(JunhengError):
     """A user-facing error: printed without a traceback, exit status 2."""
 
 
@@ -72,10 +73,7 @@ def cmd_assess(args: argparse.Namespace) -> None:
         raise CliError(f"{args.db} holds no school data: nothing to assess")
     if args.year not in available:
         raise CliError(f"year {args.year} is not in {args.db}; available: {', '.join(map(str, available))}")
-    try:
-        criteria = load_criteria(args.criteria)
-    except CriteriaError as exc:
-        raise CliError(str(exc)) from None
+    criteria = load_criteria(args.criteria)
     a = balance.assess(con, args.year, criteria)
     stages = ["primary", "junior", "all"] if args.stage == "all" else [args.stage]
     frame = a.counties[a.counties["stage"].isin(stages)]
@@ -92,17 +90,14 @@ PROGRESS_COLUMNS = ["level", "adcode", "name", "metric", "stage", "target_year",
 
 
 def cmd_progress(args: argparse.Namespace) -> None:
-    try:
-        if args.list_plans:
-            for name, plan in targets.load_plans().items():
-                print(f"{name}\t{plan.title_zh}")
-            return
-        if not args.plan:
-            raise CliError("give --plan NAME (or a plan file), or --list-plans")
-        plan = targets.find_plan(args.plan)
-        criteria = load_criteria(args.criteria)
-    except (targets.PlanError, CriteriaError) as exc:
-        raise CliError(str(exc)) from None
+    if args.list_plans:
+        for name, plan in targets.load_plans().items():
+            print(f"{name}\t{plan.title_zh}")
+        return
+    if not args.plan:
+        raise CliError("give --plan NAME (or a plan file), or --list-plans")
+    plan = targets.find_plan(args.plan)
+    criteria = load_criteria(args.criteria)
     con = db.connect(args.db)
     available = balance.years(con)
     if not available:
@@ -125,11 +120,8 @@ GAP_COLUMNS = ["adcode", "county_name", "city_name", "stage", "students", "teach
 
 
 def cmd_gap(args: argparse.Namespace) -> None:
-    try:
-        criteria = load_criteria(args.criteria)
-        costs = gap.load_costs(args.costs)
-    except (CriteriaError, gap.CostsError) as exc:
-        raise CliError(str(exc)) from None
+    criteria = load_criteria(args.criteria)
+    costs = gap.load_costs(args.costs)
     if args.region:
         _region_prefix(args.region)
     con = db.connect(args.db)
@@ -162,15 +154,12 @@ def cmd_gap(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from analytics import exports, fonts
+    from analytics import exports
 
     _region_prefix(args.region)
-    try:
-        criteria = load_criteria(args.criteria)
-        plans = targets.load_plans()
-        plan = targets.find_plan(args.plan) if args.plan else next(iter(plans.values()))
-    except (CriteriaError, targets.PlanError) as exc:
-        raise CliError(str(exc)) from None
+    criteria = load_criteria(args.criteria)
+    plans = targets.load_plans()
+    plan = targets.find_plan(args.plan) if args.plan else next(iter(plans.values()))
     con = db.connect(args.db)
     available = balance.years(con)
     if args.year not in available:
@@ -185,17 +174,14 @@ def cmd_export(args: argparse.Namespace) -> None:
     table = progress.progress(values, plan, args.year, names)
     ctx = exports.context_from(db.metadata(con), db.is_synthetic(con), args.lang)
     con.close()
-    try:
-        if args.format == "pptx":
-            from analytics import slides
+    if args.format == "pptx":
+        from analytics import slides
 
-            deck = slides.deck(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage, ctx)
-            files = {f"{args.region}_{args.year}_slides.pptx": deck}
-        else:
-            files = exports.briefing_pack(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage,
-                                          ctx, names)
-    except fonts.FontError as exc:
-        raise CliError(str(exc)) from None
+        deck = slides.deck(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage, ctx)
+        files = {f"{args.region}_{args.year}_slides.pptx": deck}
+    else:
+        files = exports.briefing_pack(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage,
+                                      ctx, names)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (args.out / name).write_bytes(data)
@@ -219,10 +205,7 @@ def cmd_boundaries(args: argparse.Namespace) -> None:
         con = db.connect(args.db)
         known = set(balance.assess(con, None).counties["adcode"])
         con.close()
-    try:
-        report = boundaries.import_reviewed(args.file, args.review_no, args.crs, known, args.source or "")
-    except boundaries.BoundaryError as exc:
-        raise CliError(str(exc)) from None
+    report = boundaries.import_reviewed(args.file, args.review_no, args.crs, known, args.source or "")
     print(f"imported {report['counties_in_file']} counties with {args.review_no}; the database's counties covered: "
           f"{report['covered']}/{report['counties_in_data']}")
     if report["missing"]:
@@ -396,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         args.db = database_path()
     try:
         args.func(args)
-    except (CliError, db.DatabaseError, CriteriaError, targets.PlanError, gap.CostsError) as exc:
+    except JunhengError as exc:  # every error a user can act on: one line, exit 2
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from analytics.errors import JunhengError
 from analytics.paths import DATA_DIR
 
 CRITERIA_FILE = DATA_DIR / "criteria.toml"
@@ -62,7 +63,7 @@ def county_year_columns() -> dict[str, str]:
                                                         body, re.M)}
 
 
-class CriteriaError(ValueError):
+class CriteriaError(JunhengError, ValueError):
     """A criteria file that cannot be used, with the file and the criterion named."""
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from analytics.errors import JunhengError
+
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 TABLES = (
     "metadata",
@@ -23,7 +25,7 @@ TABLES = (
 )
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(JunhengError, RuntimeError):
     """A database is missing, empty or not a Junheng database."""
 
 

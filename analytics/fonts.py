@@ -12,12 +12,14 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from analytics.errors import JunhengError
+
 FAMILY = "Noto Sans CJK SC"
 EMBEDDED_FAMILY = "Junheng CJK"   # the family name of the subset embedded in SVG files
 SC_INDEX = 2                      # Simplified Chinese in the NotoSansCJK-Regular.ttc collection
 
 
-class FontError(RuntimeError):
+class FontError(JunhengError, RuntimeError):
     """No usable CJK font: exports would show boxes instead of Chinese."""
 
 

@@ -38,6 +38,7 @@ import pandas as pd
 
 from analytics import balance, regions
 from analytics.criteria import STAGES, Criteria, load_criteria
+from analytics.errors import JunhengError
 from analytics.paths import DATA_DIR
 
 COSTS_FILE = DATA_DIR / "unit_costs.toml"
@@ -48,7 +49,7 @@ HIRE_TYPES = {"backbone": (1, 1, 0), "pe_arts": (1, 0, 1), "regular": (1, 0, 0)}
 MAX_PASSES = 8
 
 
-class CostsError(ValueError):
+class CostsError(JunhengError, ValueError):
     """A unit-costs file that cannot be used."""
 
 

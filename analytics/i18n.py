@@ -216,6 +216,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "cv_chart_subtitle": {"zh": "虚线为达标限值：{limits}；红框 ✗ 为超限",
                           "en": "Dashed lines: pass limits ({limits}); red outline ✗: over the limit"},
     "no_data_short": {"zh": "缺数据", "en": "no data"},
+    "input_error": {"zh": "无法继续：{detail}", "en": "Cannot go on: {detail}"},
     "tab_map": {"zh": "地图", "en": "Map"},
     "tab_table": {"zh": "表格", "en": "Table"},
     "tab_chart": {"zh": "图表", "en": "Chart"},

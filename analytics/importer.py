@@ -27,6 +27,7 @@ import pandas as pd
 
 from analytics import cells, db, dictionary, geo
 from analytics.criteria import load_criteria
+from analytics.errors import JunhengError
 
 MAX_PROBLEMS_PER_FILE = 200
 BACKUPS = 3
@@ -38,7 +39,7 @@ ALLOWED_STAGES = {"小学": {"primary"}, "教学点": {"primary"}, "初中": {"j
 PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "value", "problem_zh", "problem_en"]
 
 
-class ImportFailed(Exception):
+class ImportFailed(JunhengError):
     """The files have problems: nothing was changed. `problems` lists every one found."""
 
     def __init__(self, problems: pd.DataFrame, total: int | None = None):

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analytics.errors import JunhengError
 from analytics.paths import DATA_DIR
 
 PLANS_DIR = DATA_DIR / "plans"
@@ -92,7 +93,7 @@ METRICS: dict[str, MetricInfo] = {m.id: m for m in (
 )}
 
 
-class PlanError(ValueError):
+class PlanError(JunhengError, ValueError):
     """A plan file that cannot be used: the message names the file and line."""
 
 

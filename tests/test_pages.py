@@ -216,3 +216,21 @@ def test_the_map_page_offers_a_table_and_a_comparison_chart(app):
     assert len(table) == 17 and "差异系数：每百名学生拥有高于规定学历教师数" in table.columns
     assert [tab.label for tab in app.tabs] == ["地图", "表格", "图表"]
     assert len(app.multiselect(key="compare").value) == 4
+
+
+def test_a_malformed_plan_file_stops_the_page_with_its_message_not_a_traceback(app, tmp_path, monkeypatch):
+    import streamlit as st
+
+    from analytics import targets
+
+    (tmp_path / "bad.toml").write_text('name = "bad"\ntitle_zh = "坏计划"\n[[target]]\nmetric = "no_such_metric"\n',
+                                       encoding="utf-8")
+    monkeypatch.setattr(targets, "PLANS_DIR", tmp_path)
+    st.cache_resource.clear()
+    try:
+        app.switch_page("pages/map.py").run()
+        assert not app.exception
+        shown = app.error[0].value.replace("\\", "")  # Markdown-escaped on screen
+        assert shown.startswith("无法继续：") and "bad.toml, line 1" in shown
+    finally:
+        st.cache_resource.clear()  # the good plans again for the next test

@@ -16,6 +16,7 @@ import streamlit as st
 from analytics import balance, db, demo, maps, places, progress, regions, targets
 from analytics import state as vs
 from analytics.criteria import Criteria, load_criteria
+from analytics.errors import JunhengError
 from analytics.i18n import plain, stage_label, t
 from analytics.paths import DATA_DIR, database_path, read_only
 
@@ -356,9 +357,26 @@ def _is_demo(path: Path) -> bool:
 
 
 def shell() -> tuple[str, float]:
-    """Everything every page needs before its own content: returns (database path, version)."""
+    """Everything every page needs before its own content: returns (database path, version).
+
+    The error boundary of every page: a malformed criteria or plan file, a database that cannot
+    be read, stop the page with their one-line message, never a traceback."""
     # a local icon: a ":material/…:" page icon is fetched from Google's font CDN
     st.set_page_config(page_title="均衡 Junheng", page_icon=str(DATA_DIR / "icon.png"), layout="wide")
+    try:
+        criteria(), plans()  # the inputs every page reads: a bad file is reported here, once
+        return _shell()
+    except JunhengError as exc:
+        stop_with(exc)
+
+
+def stop_with(exc: Exception) -> None:
+    """Show an error a user can act on (its message names the file, row or value) and stop."""
+    st.error(t("input_error", lang(), detail=plain(str(exc))), icon="🛑")
+    st.stop()
+
+
+def _shell() -> tuple[str, float]:
     language = lang()
     db_path = database_path()
     if not db_path.exists() and read_only():
