@@ -32,14 +32,22 @@ def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart
 
 
-def wrap_label(text: str, width: int = 12) -> str:
-    """A long Chinese label in lines of `width` characters (English at spaces), joined by newlines
-    that the axis splits (labelExpr): names are wrapped, never cut."""
+def wrap_lines(lines: list[str], width: int) -> list[str]:
+    """Wrap text lines to `width` characters: Chinese at any character (a space inside
+    "不足 50 人" is no break point), English at spaces. Names and notes are wrapped, never cut."""
+    import re
     import textwrap
 
-    if text.isascii():
-        return "\n".join(textwrap.wrap(text, width * 2)) or text
-    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+    out = []
+    for line in lines:
+        if not re.search(r"[\u3400-\u9fff]", line):
+            out += textwrap.wrap(line, width) or [""]
+            continue
+        while len(line) > width:
+            out.append(line[:width])
+            line = line[width:]
+        out.append(line)
+    return out
 
 
 def cv_bars(cv: pd.DataFrame, lang: str = "zh") -> alt.LayerChart:
@@ -49,7 +57,8 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh") -> alt.LayerChart:
     stages = [s for s in ("primary", "junior") if s in set(cv["stage"])]
     names = [stage_label(s, lang) for s in stages]
     data = cv.assign(
-        indicator=[wrap_label(f"{c} {n}", 14 if lang != "en" else 18)
+        # wrapped, never cut; the axis splits the label at the newlines (labelExpr)
+        indicator=["\n".join(wrap_lines([f"{c} {n}"], 14 if lang != "en" else 36))
                    for c, n in zip(cv["criterion"], cv["name_en"] if lang == "en" else cv["name_zh"])],
         stage_label=cv["stage"].map(lambda s: stage_label(s, lang)),
         verdict=cv["passed"].map({True: "ok", False: "fail"}).fillna("nodata"),

@@ -210,7 +210,7 @@ def map_figure(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Crite
     if plan is not None:
         subtitle.append((f"目标规划：{plan.title(lang)}" if lang != "en" else f"Plan: {plan.title(lang)}"))
     notes = [ctx.source_line(), geo.map_note(lang) + ("；北向朝上" if lang != "en" else "; north up"),
-             *_wrap(method_notes(criteria, lang)[1:], 2 * width // 13 if lang != "en" else width // 6)]
+             *charts.wrap_lines(method_notes(criteria, lang)[1:], 2 * width // 13 if lang != "en" else width // 6)]
     return Figure(charts.print_layout(body.chart, title, subtitle, notes, width + 160, ctx.mark), body.datasets)
 
 
@@ -228,7 +228,7 @@ def _chart_figure(chart: alt.TopLevelMixin, title: str, subtitle: list[str], ctx
         if ctx.mark:
             body = alt.layer(body, charts.watermark(ctx.mark, width, height or 230))
     chars = notes_width or max(40, (2 * width // 13 if ctx.lang != "en" else width // 6))
-    return charts.print_layout(body, title, subtitle, [ctx.source_line(with_boundaries=False), *_wrap(list(notes), chars)],
+    return charts.print_layout(body, title, subtitle, [ctx.source_line(with_boundaries=False), *charts.wrap_lines(list(notes), chars)],
                                width, ctx.mark)
 
 
@@ -340,7 +340,7 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
              else f"{name}: quality-balanced compulsory education briefing ({year})")
     subtitle = [row, (f"目标规划：{plan.title(lang)}；学段：{stage_label(stage, lang)}" if lang != "en"
                       else f"Plan: {plan.title(lang)}; stage: {stage_label(stage, lang)}")]
-    return Figure(charts.print_layout(body, title, subtitle, _wrap(notes, 78 if lang != "en" else 140), 1000, ctx.mark),
+    return Figure(charts.print_layout(body, title, subtitle, charts.wrap_lines(notes, 78 if lang != "en" else 140), 1000, ctx.mark),
                   m.datasets, page=A4_LANDSCAPE)
 
 
@@ -379,24 +379,6 @@ def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lan
     counts = c["status"].value_counts()
     parts = [f"{status_label(s, lang)} {int(counts.get(s, 0))}" for s in balance.STATUSES]
     return (f"{len(c)} 个县（区）：" if lang != "en" else f"{len(c)} counties: ") + " · ".join(parts)
-
-
-def _wrap(lines: list[str], width: int) -> list[str]:
-    """Wrap note lines: Chinese at any character (a space inside "不足 50 人" is no break point),
-    English at spaces."""
-    import re
-    import textwrap
-
-    out = []
-    for line in lines:
-        if not re.search(r"[\u3400-\u9fff]", line):
-            out += textwrap.wrap(line, width) or [""]
-            continue
-        while len(line) > width:
-            out.append(line[:width])
-            line = line[width:]
-        out.append(line)
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,7 +431,7 @@ def trend_figure(a: balance.Assessment, adcode: str, ctx: Context) -> alt.VConca
     failed, cv = charts.trend_lines(profile.trend(a, adcode), lang)
     body = alt.hconcat(charts.bare(failed).properties(width=330), charts.bare(cv).properties(width=330), spacing=30)
     name = region_name(a, adcode, lang)
-    return charts.print_layout(body, f"{name} · {t('trend', lang)}", _wrap(method_notes(a.criteria, lang), 60 if lang != "en" else 120),
+    return charts.print_layout(body, f"{name} · {t('trend', lang)}", charts.wrap_lines(method_notes(a.criteria, lang), 60 if lang != "en" else 120),
                                [ctx.source_line(with_boundaries=False)], 700, ctx.mark)
 
 

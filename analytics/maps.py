@@ -392,25 +392,32 @@ def _to_web_inset(geoms: np.ndarray) -> np.ndarray:
     return shapely.transform(geoms, lambda c: np.column_stack([u0 + (c[:, 0] - x0) * sx, v0 + (c[:, 1] - y0) * sy]))
 
 
-def web_inset(fill: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The national web map's 南海诸岛 inset: the coloured land and islands of SCS_BOX moved into
-    a framed box east of Taiwan (fill records), and the frame, the maritime line and the province
-    borders and coasts inside the box (paths)."""
+@lru_cache(maxsize=1)
+def _web_inset_geometry() -> tuple[tuple[dict, ...], tuple[dict, ...]]:
+    """The inset's county parts (adcode, moved rings) and its paths: frame, maritime line, the
+    province borders and coasts inside the box (geometry only; computed once)."""
     box = shapely.box(*SCS_BOX)
     shapes = []
-    for rec in fill:
+    for rec in polygon_records(NATIONAL):
         poly = shapely.Polygon(rec["rings"][0], rec["rings"][1:])
         if poly.intersects(box):
             parts = [g for g in shapely.get_parts(poly.intersection(box)) if g.geom_type == "Polygon"]
             for part in _to_web_inset(np.array(parts, dtype=object)) if parts else []:
-                shapes += [{"adcode": rec["adcode"], "fill": rec["fill"], "rings": rings}
-                           for rings in _rings(part, NATIONAL_PRECISION)]
+                shapes += [{"adcode": rec["adcode"], "rings": rings} for rings in _rings(part, NATIONAL_PRECISION)]
     frame = shapely.box(*WEB_INSET_BOX).exterior
     coast = shapely.intersection(shapely.boundary(geo.load_layer("provinces").geometry.values), box)
     coast = [g for g in shapely.get_parts(_to_web_inset(coast)) if g.geom_type == "LineString" and not g.is_empty]
     lines = [frame] + list(shapely.get_parts(_to_web_inset(maritime_line().geometry.values))) + coast
     paths = [{"path": np.round(np.asarray(g.coords)[:, :2], NATIONAL_PRECISION).tolist()} for g in lines]
-    return shapes, paths
+    return tuple(shapes), tuple(paths)
+
+
+def web_inset(fill: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The national web map's 南海诸岛 inset: the land and islands of SCS_BOX moved into a framed
+    box east of Taiwan, coloured as the main map (fill records), and its paths."""
+    colours = {rec["adcode"]: rec["fill"] for rec in fill}
+    shapes, paths = _web_inset_geometry()
+    return [{**rec, "fill": colours.get(rec["adcode"], list(NO_DATA))} for rec in shapes], list(paths)
 
 
 def upper_level(region: str):

@@ -125,8 +125,8 @@ with table_tab:
     notes = common.export_notes(path, version, lang)
     stem = f"map_view_{view.region}_{view.year}_{view.metric}"
     d1, d2, _ = st.columns([1, 1, 4])
-    d1.download_button(t("download_csv", lang), cells.csv_bytes(table.drop(columns=["adcode"]), notes),
-                       file_name=stem + ".csv", mime="text/csv", key="dl_view_csv")
+    d1.download_button(t("download_csv", lang), partial(cells.csv_bytes, table.drop(columns=["adcode"]), notes),
+                       file_name=stem + ".csv", mime="text/csv", key="dl_view_csv", on_click="ignore")
     d2.download_button(t("download_xlsx", lang), partial(explore.xlsx_bytes, table, title, notes),
                        file_name=stem + ".xlsx", key="dl_view_xlsx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
