@@ -15,6 +15,19 @@ def is_percent(metric: maps.Metric) -> bool:
     return metric.fmt.endswith("%}")
 
 
+def number_format(metric: maps.Metric) -> str | None:
+    """The table's printf format of a metric's column, from its display format (percentages are
+    shown in percent, with the one decimal used everywhere); None for words (status changes)."""
+    import re
+
+    if metric.kind == "change":
+        return None
+    if is_percent(metric):
+        return "%.1f"
+    m = re.search(r"([+]?)[,]?\.(\d+)f", metric.fmt)
+    return f"%{m.group(1)}.{m.group(2)}f" if m else "%d"
+
+
 def view_table(values: pd.DataFrame, metric: maps.Metric, region: str, lang: str) -> pd.DataFrame:
     """The counties of the map in view: name, prefecture, the metric, status, failing criteria
     and criteria without data; worst first. Percentages are in percent (one format everywhere)."""

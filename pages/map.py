@@ -119,7 +119,9 @@ with table_tab:
     # keyed by what the rows are: a selection never outlives its table (rows would point elsewhere)
     table_key = f"view_table-{view.region}-{view.metric}-{view.year}-{view.stage}"
     st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
-                 column_config={"adcode": None}, key=table_key, on_select=partial(on_row_select, table_key),
+                 column_config={"adcode": None, table.columns[3]: st.column_config.NumberColumn(
+                     format=explore.number_format(metric if metric.kind != "status" else metric_defs["failed"]))},
+                 key=table_key, on_select=partial(on_row_select, table_key),
                  selection_mode="single-row")
     title = t("view_title", lang, region=name_of(view.region), year=view.year, stage=stage, metric=metric.label(lang))
     notes = common.export_notes(path, version, lang)

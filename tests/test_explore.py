@@ -1,0 +1,36 @@
+"""The map's table view and comparison: worst first, percentages in percent with one decimal,
+missing values kept missing."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from analytics import explore, maps
+from analytics.criteria import load_criteria
+
+METRICS = maps.metrics(load_criteria())
+
+
+def values(rows):
+    base = {"county_name": "x", "city_name": "y", "status": "pass", "failed": 0, "failed_criteria": "",
+            "missing": 0, "missing_criteria": ""}
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+def test_a_cv_table_lists_the_worst_first_and_missing_last():
+    v = values([{"adcode": "510104", "value": 0.2}, {"adcode": "510105", "value": math.nan, "status": "incomplete"},
+                {"adcode": "510106", "value": 0.5, "status": "far"}])
+    table = explore.view_table(v, METRICS["cv_r1"], "510100", "zh")
+    assert list(table["adcode"]) == ["510106", "510104", "510105"]
+    assert math.isnan(table.iloc[2, 3])  # missing stays missing, never 0
+
+
+def test_percentages_are_shown_in_percent_with_one_decimal():
+    v = values([{"adcode": "510104", "value": 0.923077}])
+    table = explore.view_table(v, METRICS["coverage_schools"], "510100", "zh")
+    assert table.columns[3].endswith("(%)") and table.iloc[0, 3] == 92.3077
+    assert explore.number_format(METRICS["coverage_schools"]) == "%.1f"
+    assert explore.number_format(METRICS["cv_r1"]) == "%.3f"
+    assert explore.number_format(METRICS["change_cv"]) == "%+.3f"
