@@ -54,7 +54,7 @@ def zip_pack() -> bytes:
 stem = f"{region}_{view.year}"
 with st.spinner(t("building_sheet", lang)):
     sheet_png = common.export_bytes(path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "png2")
-cols = st.columns(3) + st.columns(3)  # two rows: the labels are long, none is cut
+cols = st.columns(3) + st.columns(2)  # two rows: nothing cut on a 1024-pixel screen
 cols[0].download_button(t("briefing_sheet_pdf", lang), lambda: common.export_bytes(
     path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "pdf"),
     file_name=f"{stem}_briefing.pdf", mime=exports.MIME["pdf"], key="dl_sheet_pdf", on_click="ignore",
@@ -63,11 +63,11 @@ cols[1].download_button(t("briefing_sheet_png", lang), sheet_png, file_name=f"{s
                         mime="image/png", key="dl_sheet_png", on_click="ignore")
 cols[3].download_button(t("briefing_tables", lang), lambda: tables(path, version, region, view.year, lang),
                         file_name=f"{stem}_tables.xlsx", mime=exports.MIME["xlsx"], key="dl_tables",
-                        on_click="ignore")
+                        on_click="ignore", help=t("briefing_tables_help", lang))
 cols[2].download_button(t("export_pptx", lang), lambda: slide_deck(path, version, region, view.year, view.stage, plan, lang),
                         file_name=f"{stem}_slides.pptx", mime=exports.MIME["pptx"], key="dl_pptx", on_click="ignore")
 cols[4].download_button(t("briefing_zip", lang), zip_pack, file_name=f"{stem}_briefing.zip", mime=exports.MIME["zip"],
-                        key="dl_zip", on_click="ignore")
+                        key="dl_zip", on_click="ignore", help=t("briefing_zip_help", lang))
 st.image(sheet_png, width="stretch")
 
 st.subheader(t("briefing_files", lang))
