@@ -6,10 +6,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from analytics import fonts
 from analytics.i18n import percent, stage_label, status_label, t
 from analytics.maps import STATUS_COLORS
 
-FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+FONT = f"{fonts.BASE_FAMILY}, {fonts.FAMILY}, Microsoft YaHei, PingFang SC, sans-serif"
 PASS_COLOUR = "#2c7bb6"
 NO_DATA_COLOUR = "#bdbdbd"
 FAIL_COLOUR = "#d73027"

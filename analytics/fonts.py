@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from analytics.errors import JunhengError
 
 FAMILY = "Noto Sans CJK SC"
 EMBEDDED_FAMILY = "Junheng CJK"   # the family name of the subset embedded in SVG files
+BASE_FAMILY = "Junheng CJK Base"  # the common-character subset that server-side images try first
 SC_INDEX = 2                      # Simplified Chinese in the NotoSansCJK-Regular.ttc collection
 
 
@@ -39,12 +41,16 @@ _registered: list[Path] = []
 
 
 def register() -> Path:
-    """Register the bundled font's folder with vl-convert (once per process); returns the font."""
+    """Register the bundled font and its common-character subset (as BASE_FAMILY) with vl-convert,
+    once per process; returns the font. Charts name BASE_FAMILY first: measuring and drawing text
+    from a 3,000-glyph font is 2–5× faster than from the 65k-glyph collection, and a character the
+    subset lacks falls back to the full font."""
     path = font_file()
     if not _registered:
         import vl_convert as vlc
 
         vlc.register_font_directory(str(path.parent))
+        vlc.register_font_directory(str(_base_font_file().parent))
         _registered.append(path)
     return path
 
@@ -111,6 +117,29 @@ def _base_font() -> tuple[bytes, frozenset]:
     return data, frozenset(chars)
 
 
+def _base_font_file() -> Path:
+    """The common subset renamed BASE_FAMILY, alone in its folder (registered with vl-convert)."""
+    import tempfile
+
+    base, chars = _base_font()
+    key = hashlib.sha1(base).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / "junheng-fonts" / f"base-{key}" / "JunhengCJKBase.otf"
+    if not path.exists():
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(io.BytesIO(base))
+        for record in font["name"].names:
+            if record.nameID in (1, 4, 16):
+                record.string = BASE_FAMILY
+            elif record.nameID == 6:
+                record.string = BASE_FAMILY.replace(" ", "")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{id(font)}.tmp")
+        font.save(str(tmp))
+        tmp.replace(path)
+    return path
+
+
 def _cut(source, chars: str, number: int = 0) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
@@ -138,6 +167,11 @@ def _subset(chars: str) -> bytes:
     return _cut(str(font_file()), chars, SC_INDEX)
 
 
+def _viewer_families(families: str) -> str:
+    """A font-family list without BASE_FAMILY, which exists only on the server that drew it."""
+    return ", ".join(f for f in (x.strip() for x in families.split(",")) if f != BASE_FAMILY)
+
+
 def embed_in_svg(svg: str) -> str:
     """Embed the subset of the font that the SVG's text uses (as an @font-face data URL) and put
     it first in every font-family, so the file shows Chinese wherever it is opened."""
@@ -146,5 +180,5 @@ def embed_in_svg(svg: str) -> str:
     data = base64.b64encode(_subset(chars)).decode("ascii")
     style = (f'<defs><style>@font-face {{ font-family: "{EMBEDDED_FAMILY}"; '
              f'src: url(data:font/otf;base64,{data}) format("opentype"); }}</style></defs>')
-    svg = re.sub(r'font-family="([^"]*)"', lambda m: f'font-family="{EMBEDDED_FAMILY}, {m.group(1)}"', svg)
+    svg = re.sub(r'font-family="([^"]*)"', lambda m: f'font-family="{EMBEDDED_FAMILY}, {_viewer_families(m.group(1))}"', svg)
     return re.sub(r"(<svg[^>]*>)", r"\1" + style, svg, count=1)

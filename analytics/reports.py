@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -49,6 +51,17 @@ def _styles(wb: Workbook) -> None:
         if fill is not None:
             style.fill = fill
         wb.add_named_style(style)
+
+
+def _style_records(ws: Worksheet) -> dict[str, StyleArray]:
+    """Each named style's record, to copy onto many cells: assigning `cell.style` by name looks
+    the name up on every cell (half the time of a province's school table)."""
+    records = {}
+    for style in ws.parent._named_styles:
+        probe = Cell(ws)
+        probe.style = style.name
+        records[style.name] = probe._style
+    return records
 
 
 def _title(ws: Worksheet, text: str, sub: str, ncols: int) -> None:
@@ -143,6 +156,7 @@ def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: s
     verdict = res.groupby(["adcode", "stage"])["passed"].agg(
         lambda p: "否" if (p == False).any() else ("是" if p.notna().all() else MISSING))  # noqa: E712
     r = 5
+    records = _style_records(ws)
     for row in rows.itertuples(index=False):
         limit = criteria["R1"].cv_threshold[row.stage]
         judged = verdict.get((row.adcode, row.stage), MISSING)
@@ -161,7 +175,7 @@ def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: s
                 style = "jh_num2"
             else:
                 style = "jh_text_miss" if c == 19 and not ok else "jh_text"
-            cell.style = style
+            cell._style = StyleArray(records[style])
         r += 1
     last = _notes(ws, r + 1, notes, ncols) - 1
     ws.column_dimensions["A"].width = 14
@@ -195,6 +209,7 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
     names = dict(zip(a.counties["adcode"], a.counties["county_name"]))
     s = s.sort_values(["adcode", "stage", "school_id"])
     r = 5
+    records = _style_records(ws)
     for row in s.itertuples(index=False):
         ratios = [getattr(row, f"ratio_r{i}") for i in range(1, 8)]
         lowest = min((x for x in ratios if x == x), default=float("nan"))
@@ -218,7 +233,7 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
                 style = "jh_text_left"
             else:
                 style = "jh_text_miss" if c == 14 and known and not row.compliant else "jh_text"
-            cell.style = style
+            cell._style = StyleArray(records[style])
         r += 1
     last = _notes(ws, r + 1, notes, ncols) - 1
     for col, width in zip("ABCDEFGHIJKLMN", (12, 26, 6, 10, 11, 11, 11, 11, 11, 11, 11, 8, 10, 8)):

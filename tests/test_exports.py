@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
-from analytics import balance, db, exports, fonts, profile, progress, reports, targets
+from analytics import balance, charts, db, exports, fonts, profile, progress, reports, targets
 from analytics.criteria import load_criteria
 
 
@@ -120,6 +120,31 @@ def test_exports_use_the_bundled_cjk_font(province_map):
     assert fonts.registered() == fonts.font_file()
     assert fonts.registered().name == "NotoSansCJK-Regular.ttc"
     fonts.check()  # 中 does not come out as the missing-glyph box
+
+
+def test_a_character_outside_the_fast_common_subset_still_renders():
+    """Charts try the common-character subset first (fast); a rarer character such as 龘 in a
+    school's name falls back to the full font instead of a missing-glyph box."""
+    import hashlib
+
+    import vl_convert as vlc
+
+    fonts.register()
+    assert "龘" not in fonts._base_font()[1]
+
+    def png(text: str) -> bytes:
+        return vlc.vegalite_to_png({
+            "width": 40, "height": 30, "data": {"values": [{"t": text}]},
+            "mark": {"type": "text", "font": charts.FONT, "fontSize": 24}, "encoding": {"text": {"field": "t"}},
+            "config": {"view": {"stroke": None}}}, scale=1)
+
+    assert hashlib.md5(png("龘")).digest() != hashlib.md5(png("\ue000")).digest()
+    assert charts.FONT.startswith(fonts.BASE_FAMILY)
+
+
+def test_an_svg_names_no_font_that_exists_only_on_the_server(province_map):
+    svg = province_map["svg"].decode("utf-8")
+    assert fonts.BASE_FAMILY not in svg and fonts.EMBEDDED_FAMILY in svg
 
 
 def test_export_refuses_without_the_cjk_font(data, monkeypatch):
