@@ -33,9 +33,14 @@ def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart
 
 
+CLOSING = "。，、；：？！）》」』”’%％)]"  # never at the start of a line (Chinese line-breaking rule)
+LATIN_WIDTH = 0.55  # a Latin letter or figure is about half as wide as a Chinese character
+
+
 def wrap_lines(lines: list[str], width: int) -> list[str]:
-    """Wrap text lines to `width` characters: Chinese at any character (a space inside
-    "不足 50 人" is no break point), English at spaces. Names and notes are wrapped, never cut."""
+    """Wrap text lines to `width` Chinese characters' width: Chinese at any character, but never
+    inside a Latin word or number ("WGS-84") and never before closing punctuation; English at
+    spaces. Names and notes are wrapped, never cut."""
     import re
     import textwrap
 
@@ -44,14 +49,31 @@ def wrap_lines(lines: list[str], width: int) -> list[str]:
         if not re.search(r"[\u3400-\u9fff]", line):
             out += textwrap.wrap(line, width) or [""]
             continue
-        while len(line) > width:
-            out.append(line[:width])
-            line = line[width:]
+        while True:
+            used, cut = 0.0, len(line)
+            for i, ch in enumerate(line):
+                used += LATIN_WIDTH if ch.isascii() else 1.0
+                if used > width:
+                    cut = i
+                    break
+            if cut == len(line):
+                break
+            start = cut
+            while start > 0 and re.match(r"[A-Za-z0-9.\-]", line[start - 1]) and re.match(r"[A-Za-z0-9.\-]", line[start]):
+                start -= 1
+            if start > cut // 2:  # a word moves down whole unless it is half a line long
+                cut = start
+            while cut < len(line) and line[cut] in CLOSING:
+                cut += 1
+            if cut >= len(line):
+                break
+            out.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
         out.append(line)
     return out
 
 
-def cv_bars(cv: pd.DataFrame, lang: str = "zh") -> alt.LayerChart:
+def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top") -> alt.LayerChart:
     """The 7 difference coefficients, one bar per stage (coloured and named in the legend), the
     stages' limits as labelled dashed lines; a failing bar is outlined and labelled in red, a CV
     without a verdict (a school lacks the data) is marked 缺数据, never drawn as a pass."""
@@ -72,7 +94,7 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh") -> alt.LayerChart:
                                                                     labelLimit=400, labelFontSize=11))
     scale = alt.Scale(domain=names, range=[STAGE_COLOURS[s] for s in stages])
     colour = alt.Color("stage_label:N", title=t("col_stage", lang), scale=scale,
-                       legend=alt.Legend(orient="top", direction="horizontal"))
+                       legend=alt.Legend(orient=legend, direction="horizontal"))
     base = alt.Chart(data).encode(y=y, yOffset=alt.YOffset("stage_label:N", sort=names))
     bars = base.mark_bar(height=10).encode(
         x=alt.X("value:Q", title="CV" if lang == "en" else "差异系数", scale=alt.Scale(domainMin=0)),
@@ -168,8 +190,8 @@ def progress_chart(series: pd.DataFrame, milestones: pd.DataFrame, path: pd.Data
     # phase names (plan 002: 基础夯实, 重点突破, 全面提升) as a second line under their year
     label_expr = "datum.label"
     for year, names in sorted((phases or {}).items()):
-        name = names["en" if lang == "en" else "zh"].replace("'", "")
-        label_expr = f"datum.label == '{year}' ? ['{year}', '{name}'] : ({label_expr})"
+        lines = ", ".join(f"'{w}'" for w in names["en" if lang == "en" else "zh"].replace("'", "").split())
+        label_expr = f"datum.label == '{year}' ? ['{year}', {lines}] : ({label_expr})"  # a word a line
     x = alt.X("year:O", title=None, scale=alt.Scale(domain=years),
               axis=alt.Axis(labelAngle=0, labelExpr=label_expr, labelLineHeight=15))
     fmt = _axis_format(unit)
@@ -273,20 +295,27 @@ def legend_chart(title: str, items: list[tuple[tuple[int, int, int], str]]) -> a
                                                title=alt.TitleParams(title, fontSize=13, anchor="start"))
 
 
-def footer(lines: list[str], width: int, red_first: bool = False) -> alt.Chart:
-    """Source and note lines under a print layout."""
-    data = pd.DataFrame({"i": range(len(lines)), "t": lines,
+def footer(lines: list[str], width: int, red_first: bool = False, columns: int = 1,
+           font_size: float = 11) -> alt.Chart:
+    """Source and note lines under a print layout, in `columns` newspaper columns (read down,
+    then across) so a page's notes take a third of the height they would in one."""
+    per_column = -(-len(lines) // columns)
+    data = pd.DataFrame({"row": [i % per_column for i in range(len(lines))],
+                         "x": [(i // per_column) * width / columns for i in range(len(lines))], "t": lines,
                          "c": [WATERMARK_COLOUR if red_first and i == 0 else "#555" for i in range(len(lines))]})
-    return alt.Chart(data).mark_text(align="left", baseline="top", fontSize=11).encode(
-        y=alt.Y("i:O", axis=None), text="t:N", color=alt.Color("c:N", scale=None), x=alt.value(0),
-    ).properties(width=width, height=17 * len(lines))
+    return alt.Chart(data).mark_text(align="left", baseline="top", fontSize=font_size).encode(
+        y=alt.Y("row:O", axis=None), text="t:N", color=alt.Color("c:N", scale=None),
+        x=alt.X("x:Q", scale=None, axis=None),
+    ).properties(width=width, height=round(font_size * 1.5 * per_column))
 
 
 def print_layout(body: alt.TopLevelMixin, title: str, subtitle: list[str], notes: list[str],
-                 width: int, synthetic_note: str | None = None) -> alt.VConcatChart:
+                 width: int, synthetic_note: str | None = None, note_columns: int = 1,
+                 note_size: float = 11) -> alt.VConcatChart:
     """A titled, sourced print layout around a chart (maps and charts share it)."""
     lines = ([synthetic_note] if synthetic_note else []) + notes
-    out = alt.vconcat(bare(body), footer(lines, width, red_first=bool(synthetic_note)), spacing=12).properties(
+    notes_chart = footer(lines, width, red_first=bool(synthetic_note), columns=note_columns, font_size=note_size)
+    out = alt.vconcat(bare(body), notes_chart, spacing=12).properties(
         title=alt.TitleParams(title, subtitle=subtitle, fontSize=18, subtitleFontSize=12, subtitleColor="#444",
                               anchor="start", offset=10),
         padding={"left": 16, "right": 16, "top": 14, "bottom": 12}, background="white")
@@ -331,13 +360,14 @@ def _clip(text: str, width: int) -> str:
     return text
 
 
-def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], width: int = 470) -> alt.LayerChart:
+def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], width: int = 470,
+                    row_height: int = 21) -> alt.LayerChart:
     """A plan's scorecard drawn as a table (for print): target, latest, goal, coloured status."""
     data = card.reset_index(drop=True).assign(i=lambda d: d.index,
                                               fill=lambda d: d["status"].map(colours).fillna("#cccccc"))
-    data["target"] = [_clip(s, 34) for s in data["target"]]
+    x_latest, x_goal, x_status = width * 0.41, width * 0.59, width * 0.83
+    data["target"] = [_clip(s, int(x_latest / 6.2)) for s in data["target"]]  # 11.5-unit text: ~6 a letter
     y = alt.Y("i:O", axis=None)
-    x_latest, x_goal, x_status = width * 0.42, width * 0.58, width * 0.83
     cols = [alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(0), text="target:N"),
             alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(x_latest), text="latest:N"),
             alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(x_goal), text="goal:N"),
@@ -345,7 +375,7 @@ def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], wid
                                                           color=alt.Color("fill:N", scale=None)),
             alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(x_status),
                                                                           text="status_label:N")]
-    return alt.layer(*cols).properties(width=width, height=21 * len(data),
+    return alt.layer(*cols).properties(width=width, height=row_height * len(data),
                                        title=alt.TitleParams(title, fontSize=14, anchor="start"))
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from analytics import __version__, census, db, geo
+from analytics.i18n import t
 from analytics.paths import DATA_DIR
 
 MODEL_FILE = DATA_DIR / "demo_model.toml"
@@ -29,7 +30,7 @@ SCOPES: dict[str, tuple[str, ...] | None] = {"sichuan": ("510000",), "chengyu": 
 DEFAULT_YEARS = (2023, 2024, 2025, 2026)
 DEFAULT_SEED = 2024
 LOCALES = ("urban", "town", "rural")
-SYNTHETIC_NOTICE = "演示数据（模拟生成），不代表真实统计"
+SYNTHETIC_NOTICE = t("synthetic_banner", "zh").rstrip("。")  # stored in the database's metadata
 
 Progress = Callable[[float, str], None]
 

@@ -103,11 +103,11 @@ def table_notes(ctx: Context) -> list[str]:
 
 def context_from(meta: dict[str, str], synthetic: bool, lang: str = "zh") -> Context:
     """The export context from the database's metadata."""
-    if synthetic:
-        source = meta.get("notice") or t("synthetic_banner", lang)
+    if synthetic:  # the one wording of the demo notice, in the export's language
+        source = t("synthetic_banner", lang)
     else:
         source = meta.get("source") or t("imported_banner", lang)
-    return Context(source=source.rstrip("。"), synthetic=synthetic, lang=lang)
+    return Context(source=source.rstrip("。."), synthetic=synthetic, lang=lang)
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def map_figure(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Crite
     if plan is not None:
         subtitle.append((f"目标规划：{plan.title(lang)}" if lang != "en" else f"Plan: {plan.title(lang)}"))
     notes = [ctx.source_line(), geo.map_note(lang) + ("；北向朝上" if lang != "en" else "; north up"),
-             *charts.wrap_lines(method_notes(criteria, lang)[1:], 2 * width // 13 if lang != "en" else width // 6)]
+             *charts.wrap_lines(method_notes(criteria, lang)[1:], (width + 160) // 11 if lang != "en" else width // 6)]
     return Figure(charts.print_layout(body.chart, title, subtitle, notes, width + 160, ctx.mark), body.datasets)
 
 
@@ -301,53 +301,68 @@ def scorecard_rows(table: pd.DataFrame, plan: Plan, region: str, lang: str = "zh
 
 
 def key_charts(a: balance.Assessment, values: pd.DataFrame, table: pd.DataFrame, plan: Plan, region: str,
-               year: int, stage: str, lang: str, width: int = 420) -> tuple[alt.TopLevelMixin, alt.TopLevelMixin]:
+               year: int, stage: str, lang: str, width: int = 420,
+               height: int | None = None) -> tuple[alt.TopLevelMixin, alt.TopLevelMixin]:
     """The two charts a briefing shows: for a county its CVs and its first county target, for a
     province or prefecture its counties per status and the plan's headline target."""
+    sized = {"height": height} if height else {}
     if regions.kind(region) == "county":
-        left = charts.bare(charts.cv_bars(profile.cv_table(a, region, year, stage), lang)).properties(width=width)
+        left = charts.bare(charts.cv_bars(profile.cv_table(a, region, year, stage), lang,
+                                          legend="bottom" if height else "top")).properties(width=width)
         key = next((tg for tg in plan.targets if progress.has_counties(tg)), plan.targets[0])
     else:
         c = regions.within(a.counties, region)
-        left = charts.bare(charts.status_counts(c[c["stage"] == stage], lang)).properties(width=width, height=220)
-        left.encoding.color.legend = alt.Legend(orient="bottom", direction="horizontal")  # under its own chart
+        left = charts.bare(charts.status_counts(c[c["stage"] == stage], lang)).properties(
+            width=width, height=height or 220)
+        # under its own chart; on the sheet the map's status legend beside it already names the colours
+        left.encoding.color.legend = None if height else alt.Legend(orient="bottom", direction="horizontal")
         key = next((tg for tg in plan.targets if tg.scope != "county"), plan.targets[0])
     right = charts.bare(charts.target_chart(values, table, plan, key.metric, key.stage, region, year,
-                                            progress.region_names(a, lang), lang)).properties(width=width)
+                                            progress.region_names(a, lang), lang)).properties(width=width, **sized)
     return left, right
+
+
+# The sheet is laid out for its page: SHEET_WIDTH units across A4 landscape's printable 786 pt
+# (about 0.63 pt a unit once the height is fitted too), so 12-unit text prints near 7.5 pt.
+SHEET_WIDTH = 1100
+SHEET_NOTE_SIZE = 10.5
+SHEET_ROWS = 8  # failing criteria listed on a county sheet (the rest are counted)
 
 
 def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
                    table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str,
                    ctx: Context) -> Figure:
-    """One page: title, the map, the plan's scorecard, two key charts and the notes."""
+    """One A4 landscape page: title, the map beside the plan's scorecard, the two key charts (and
+    for a county its failing criteria and missing data beside them), the notes in two columns."""
     lang = ctx.lang
     name = region_name(a, region, lang)
     is_county = regions.kind(region) == "county"
-    m = map_body(a, gaps, criteria, region, "status", year, stage, ctx, width=400, height=380)
+    m = map_body(a, gaps, criteria, region, "status", year, stage, ctx, width=380, height=310)
     card = scorecard_rows(table, plan, region, lang)
     score = charts.scorecard_chart(card, t("scorecard", lang), {s: _hex(c) for s, c in maps.PROGRESS_COLORS.items()},
-                                   width=560)
-    left, right = key_charts(a, values, table, plan, region, year, stage, lang)
+                                   width=580, row_height=15)
+    chart_width = 270 if is_county else 300
+    left, right = key_charts(a, values, table, plan, region, year, stage, lang, width=chart_width, height=130)
+    if is_county:
+        left = left.properties(height=alt.Step(12))
     row = counties_line(a, region, year, stage, lang)
     notes = [ctx.source_line(), geo.map_note(lang), *method_notes(criteria, lang), t("progress_rule", lang),
              *plan.definitions(lang)]
-    rows = [alt.hconcat(*m.chart.hconcat, score, spacing=24), alt.hconcat(left, right, spacing=40)]
-    if is_county:
-        rows.append(county_facts(a, region, year, stage, lang))
-    body = alt.vconcat(*rows, spacing=24).resolve_scale(color="independent")
+    second = [left, right] + ([county_facts(a, region, year, stage, lang)] if is_county else [])
+    rows = [alt.hconcat(*m.chart.hconcat, score, spacing=24), alt.hconcat(*second, spacing=30)]
+    body = alt.vconcat(*rows, spacing=16).resolve_scale(color="independent")
     title = (f"{name}义务教育优质均衡发展简报（{year}年）" if lang != "en"
              else f"{name}: quality-balanced compulsory education briefing ({year})")
     subtitle = [row, (f"目标规划：{plan.title(lang)}；学段：{stage_label(stage, lang)}" if lang != "en"
                       else f"Plan: {plan.title(lang)}; stage: {stage_label(stage, lang)}")]
-    return Figure(charts.print_layout(body, title, subtitle, charts.wrap_lines(notes, 78 if lang != "en" else 140), 1000, ctx.mark),
+    column = SHEET_WIDTH / 2 - 16
+    chars = int(column / SHEET_NOTE_SIZE) if lang != "en" else int(column / (SHEET_NOTE_SIZE * 0.52))
+    return Figure(charts.print_layout(body, title, subtitle, charts.wrap_lines(notes, chars), SHEET_WIDTH, ctx.mark,
+                                      note_columns=2, note_size=SHEET_NOTE_SIZE),
                   m.datasets, page=A4_LANDSCAPE)
 
 
-SHEET_ROWS = 12  # failing criteria listed on a county sheet (the rest are counted)
-
-
-def county_facts(a: balance.Assessment, region: str, year: int, stage: str, lang: str) -> alt.HConcatChart:
+def county_facts(a: balance.Assessment, region: str, year: int, stage: str, lang: str) -> alt.VConcatChart:
     """The county sheet's answer to the first question of a briefing: which criteria fail (value,
     standard, gap) and which have no data."""
     fail = profile.failing_criteria(a, region, year, stage, lang)
@@ -359,12 +374,12 @@ def county_facts(a: balance.Assessment, region: str, year: int, stage: str, lang
     missing = profile.missing_criteria(a, region, year, stage, lang)
     mcols = [t(k, lang) for k in ("col_criterion", "col_stage", "col_detail")]
     missing = missing[mcols] if not missing.empty else pd.DataFrame(columns=mcols)
-    return alt.hconcat(
+    return alt.vconcat(
         charts.text_table(fail.fillna(""), t("sheet_failing", lang, n=len(fail) if more <= 0 else more + SHEET_ROWS),
-                          [300, 50, 80, 80, 80], t("sheet_none_failing", lang)),
-        charts.text_table(missing.head(SHEET_ROWS), t("sheet_missing", lang, n=len(missing)), [220, 50, 180],
+                          [290, 56, 56, 56, 56], t("sheet_none_failing", lang)),
+        charts.text_table(missing.head(SHEET_ROWS), t("sheet_missing", lang, n=len(missing)), [290, 56, 180],
                           t("sheet_none_missing", lang)),
-        spacing=40)
+        spacing=16)
 
 
 def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lang: str) -> str:

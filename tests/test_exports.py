@@ -83,6 +83,30 @@ def test_every_briefing_sheet_is_exactly_a4_landscape(data, region):
     assert (round(float(box.width)), round(float(box.height))) == (842, 595)
 
 
+@pytest.mark.parametrize("region,lang", [("510000", "zh"), ("513401", "zh"), ("510000", "en"), ("513401", "en")])
+def test_a_briefing_sheet_is_laid_out_for_its_page_so_its_text_prints_legibly(data, region, lang):
+    """Fitted onto A4, the sheet's 12-unit body text prints at 6 pt or more (a sheet drawn for a
+    screen and shrunk onto paper printed it at 5 pt)."""
+    import re
+
+    import vl_convert as vlc
+
+    names = progress.region_names(data["a"], lang)
+    ctx = exports.context_from({}, True, lang)
+    table = progress.progress(data["values"], data["plan"], 2026, names)
+    fig = exports.briefing_sheet(data["a"], data["gaps"], data["cr"], data["values"], table, data["plan"],
+                                 region, 2026, "all", ctx)
+    fonts.register()
+    svg = exports.on_page(vlc.vegalite_to_svg(fig.spec()), exports.A4_LANDSCAPE)
+    view_width = float(re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+)', svg).group(1))
+    assert 12 * 842 / view_width >= 6.0
+
+
+def test_english_sheets_name_the_demo_data_in_english(data):
+    ctx = exports.context_from({"notice": "演示数据（模拟生成），不代表真实统计"}, True, "en")
+    assert ctx.source_line(with_boundaries=False) == "Data: Demo data (synthetic), not real statistics"
+
+
 def test_the_county_sheet_lists_its_failing_criteria_with_value_standard_and_gap(data):
     a = data["a"]
     fig = exports.briefing_sheet(a, data["gaps"], data["cr"], data["values"], data["table"], data["plan"],
