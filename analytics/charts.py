@@ -47,7 +47,7 @@ def wrap_lines(lines: list[str], width: int) -> list[str]:
     out = []
     for line in lines:
         if not re.search(r"[\u3400-\u9fff]", line):
-            out += textwrap.wrap(line, width) or [""]
+            out += textwrap.wrap(line, width, break_long_words=False) or [""]  # a word is never split
             continue
         while True:
             used, cut = 0.0, len(line)
@@ -81,7 +81,7 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top") -> alt.Laye
     names = [stage_label(s, lang) for s in stages]
     data = cv.assign(
         # wrapped, never cut; the axis splits the label at the newlines (labelExpr)
-        indicator=["\n".join(wrap_lines([f"{c} {n}"], 14 if lang != "en" else 36))
+        indicator=["\n".join(wrap_lines([f"{c} {n}"], 14 if lang != "en" else 30))
                    for c, n in zip(cv["criterion"], cv["name_en"] if lang == "en" else cv["name_zh"])],
         stage_label=cv["stage"].map(lambda s: stage_label(s, lang)),
         verdict=cv["passed"].map({True: "ok", False: "fail"}).fillna("nodata"),
@@ -350,32 +350,28 @@ def urban_rural_bars(g: pd.Series, lang: str = "zh") -> alt.FacetChart:
                           header=alt.Header(labelFontSize=12, labelFont=FONT))).resolve_scale(y="independent")
 
 
-def _clip(text: str, width: int) -> str:
-    """Cut a label to a display width (a Chinese character counts two, a Latin letter one)."""
-    used = 0
-    for i, ch in enumerate(text):
-        used += 1 if ch.isascii() else 2
-        if used > width:
-            return text[:i - 1] + "…"
-    return text
-
-
-def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], width: int = 470,
+def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], name_width: int = 240,
                     row_height: int = 21) -> alt.LayerChart:
-    """A plan's scorecard drawn as a table (for print): target, latest, goal, coloured status."""
-    data = card.reset_index(drop=True).assign(i=lambda d: d.index,
-                                              fill=lambda d: d["status"].map(colours).fillna("#cccccc"))
-    x_latest, x_goal, x_status = width * 0.41, width * 0.59, width * 0.83
-    data["target"] = [_clip(s, int(x_latest / 6.2)) for s in data["target"]]  # 11.5-unit text: ~6 a letter
-    y = alt.Y("i:O", axis=None)
-    cols = [alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(0), text="target:N"),
-            alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(x_latest), text="latest:N"),
-            alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(x_goal), text="goal:N"),
-            alt.Chart(data).mark_square(size=110, opacity=1).encode(y=y, x=alt.value(x_status - 9),
-                                                          color=alt.Color("fill:N", scale=None)),
-            alt.Chart(data).mark_text(align="left", fontSize=11.5).encode(y=y, x=alt.value(x_status),
-                                                                          text="status_label:N")]
-    return alt.layer(*cols).properties(width=width, height=row_height * len(data),
+    """A plan's scorecard drawn as a table (for print): target, latest, goal, coloured status. A
+    target name longer than `name_width` wraps onto a second line (never cut); its row grows."""
+    data = card.reset_index(drop=True).assign(fill=lambda d: d["status"].map(colours).fillna("#cccccc"))
+    x_latest, x_goal, x_status = name_width, name_width + 100, name_width + 240
+    width = name_width + 360
+    names = [_cell_lines(s, name_width - 6, 11.5) for s in data["target"]]
+    data["target"] = ["\n".join(lines) for lines in names]
+    data["top"] = np.cumsum([0] + [len(lines) * row_height for lines in names[:-1]])
+    data["middle"] = data["top"] + row_height / 2
+    y_top = alt.Y("middle:Q", scale=None, axis=None)
+
+    def column(field: str, x: float) -> alt.Chart:
+        return alt.Chart(data).mark_text(align="left", baseline="middle", fontSize=11.5, lineBreak="\n",
+                                         lineHeight=row_height).encode(y=y_top, x=alt.value(x), text=f"{field}:N")
+
+    cols = [column("target", 0), column("latest", x_latest), column("goal", x_goal),
+            alt.Chart(data).mark_square(size=110, opacity=1).encode(y=y_top, x=alt.value(x_status - 9),
+                                                                  color=alt.Color("fill:N", scale=None)),
+            column("status_label", x_status)]
+    return alt.layer(*cols).properties(width=width, height=int(sum(len(n) for n in names) * row_height),
                                        title=alt.TitleParams(title, fontSize=14, anchor="start"))
 
 
@@ -399,20 +395,32 @@ def compare_lines(trend: pd.DataFrame, label: str, lang: str = "zh", percent: bo
     return themed(alt.layer(lines, ends).properties(height=380, width="container"))
 
 
+def _cell_lines(text: str, width: float, size: float) -> list[str]:
+    """A cell's text wrapped to a column `width` units wide at font `size` (Chinese by display
+    width, English at spaces)."""
+    chinese = any("\u3400" <= ch <= "\u9fff" for ch in text)
+    return wrap_lines([text], max(2, int(width / size) - 1 if chinese else int(width / (size * 0.52)) - 1))
+
+
 def text_table(table: pd.DataFrame, title: str, widths: list[int], empty: str = "") -> alt.LayerChart:
-    """A small table drawn as text (for print layouts): a bold header, one line per row; columns
-    at fixed widths (pixels), long cells cut with an ellipsis."""
+    """A small table drawn as text (for print layouts): a bold header, then the rows; columns at
+    fixed widths (pixels); a long cell wraps onto more lines (never cut) and its row grows."""
+    size, line = 11, 15
     x = [sum(widths[:i]) for i in range(len(widths))]
-    cells = [{"row": 0, "x": x[j], "text": str(col), "head": True} for j, col in enumerate(table.columns)]
-    for i, row in enumerate(table.itertuples(index=False), start=1):
-        cells += [{"row": i, "x": x[j], "text": _clip(str(v), widths[j] // 6 - 1), "head": False} for j, v in enumerate(row)]
+    rows = [[str(col) for col in table.columns]] + [[str(v) for v in row] for row in table.itertuples(index=False)]
     if table.empty and empty:
-        cells.append({"row": 1, "x": 0, "text": empty, "head": False})
+        rows.append([empty])
+    cells, top = [], 0
+    for i, row in enumerate(rows):
+        wrapped = [_cell_lines(v, widths[j] - 6, size) if j < len(row) - 1 or len(row) == len(widths)
+                   else [v] for j, v in enumerate(row)]
+        cells += [{"top": top, "x": x[j], "text": "\n".join(lines), "head": i == 0} for j, lines in enumerate(wrapped)]
+        top += line * max(len(lines) for lines in wrapped) + 3
     data = pd.DataFrame(cells)
-    y = alt.Y("row:O", axis=None)
     layers = [alt.Chart(data[data["head"] == head]).mark_text(
-        align="left", baseline="middle", fontSize=11, fontWeight="bold" if head else "normal").encode(
-        y=y, x=alt.X("x:Q", scale=None, axis=None), text="text:N") for head in (True, False)]
-    rows = int(data["row"].max()) + 1
-    return alt.layer(*layers).properties(width=sum(widths), height=18 * rows,
-                                      title=alt.TitleParams(title, fontSize=13, anchor="start"))
+        align="left", baseline="top", fontSize=size, lineBreak="\n", lineHeight=line,
+        fontWeight="bold" if head else "normal").encode(
+        y=alt.Y("top:Q", scale=None, axis=None), x=alt.X("x:Q", scale=None, axis=None), text="text:N")
+        for head in (True, False)]
+    return alt.layer(*layers).properties(width=sum(widths), height=top,
+                                         title=alt.TitleParams(title, fontSize=13, anchor="start"))

@@ -340,8 +340,8 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
     m = map_body(a, gaps, criteria, region, "status", year, stage, ctx, width=380, height=310)
     card = scorecard_rows(table, plan, region, lang)
     score = charts.scorecard_chart(card, t("scorecard", lang), {s: _hex(c) for s, c in maps.PROGRESS_COLORS.items()},
-                                   width=580, row_height=15)
-    chart_width = 270 if is_county else 300
+                                   name_width=240 if lang != "en" else 380, row_height=15)
+    chart_width = 240 if is_county else 300
     left, right = key_charts(a, values, table, plan, region, year, stage, lang, width=chart_width, height=130)
     if is_county:
         left = left.properties(height=alt.Step(12))
@@ -376,8 +376,8 @@ def county_facts(a: balance.Assessment, region: str, year: int, stage: str, lang
     missing = missing[mcols] if not missing.empty else pd.DataFrame(columns=mcols)
     return alt.vconcat(
         charts.text_table(fail.fillna(""), t("sheet_failing", lang, n=len(fail) if more <= 0 else more + SHEET_ROWS),
-                          [290, 56, 56, 56, 56], t("sheet_none_failing", lang)),
-        charts.text_table(missing.head(SHEET_ROWS), t("sheet_missing", lang, n=len(missing)), [290, 56, 180],
+                          [250, 56, 56, 56, 50], t("sheet_none_failing", lang)),
+        charts.text_table(missing.head(SHEET_ROWS), t("sheet_missing", lang, n=len(missing)), [250, 56, 218],
                           t("sheet_none_missing", lang)),
         spacing=16)
 

@@ -102,6 +102,17 @@ def test_a_briefing_sheet_is_laid_out_for_its_page_so_its_text_prints_legibly(da
     assert 12 * 842 / view_width >= 6.0
 
 
+def test_no_name_on_an_english_county_sheet_is_cut_short(data):
+    """Scorecard targets and failing criteria wrap onto a second line instead of ending in '…'."""
+    names = progress.region_names(data["a"], "en")
+    table = progress.progress(data["values"], data["plan"], 2026, names)
+    fig = exports.briefing_sheet(data["a"], data["gaps"], data["cr"], data["values"], table, data["plan"],
+                                 "513401", 2026, "all", exports.context_from({}, True, "en"))
+    text = PdfReader(io.BytesIO(exports.render(fig, "pdf"))).pages[0].extract_text()
+    assert "Scorecard" in text and "Failing criteria" in text
+    assert "…" not in text
+
+
 def test_english_sheets_name_the_demo_data_in_english(data):
     ctx = exports.context_from({"notice": "演示数据（模拟生成），不代表真实统计"}, True, "en")
     assert ctx.source_line(with_boundaries=False) == "Data: Demo data (synthetic), not real statistics"
