@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import threading
+import time
+import uuid
 import weakref
 from collections import OrderedDict
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 
@@ -31,6 +39,144 @@ class DatabaseError(JunhengError, RuntimeError):
 
 class OutdatedDatabase(DatabaseError):
     """A Junheng database written by an earlier version: columns of the data model are missing."""
+
+
+class DatabaseBusy(DatabaseError):
+    """Another process or session is writing this database file; says which, and since when."""
+
+    def __init__(self, path: Path, holder: str, wait: float):
+        self.holder, self.wait = holder, wait
+        super().__init__(f"{path} is being written by another process ({holder}); gave up after waiting "
+                         f"{wait:.0f} s: wait for it to finish, or stop that process if it hangs "
+                         f"(the lock is released with it)")
+
+
+def literal(value: str | Path) -> str:
+    """A SQL string literal, for the few statements that take no parameters (COPY … TO, enum
+    labels): a path or label with a quote in it stays one literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------------------------
+# Writing a new version of a database file: a lock, a temporary file beside it, one rename
+
+LOCK_WAIT_SECONDS = 120  # how long a writer waits for another; JUNHENG_LOCK_WAIT overrides
+BACKUPS = 3              # earlier versions kept beside a database by imports (.bak1 newest)
+
+
+def lock_wait() -> float:
+    return float(os.environ.get("JUNHENG_LOCK_WAIT", LOCK_WAIT_SECONDS))
+
+
+@contextmanager
+def locked(path: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the write lock of the database file `path` (a `.lock` file beside it): imports, demo
+    builds and scenario writes of one file take turns, across processes and across the sessions
+    of one app process. The lock file names its holder (pid, start time), so a waiting writer can
+    say who holds it; after `wait` seconds it gives up with DatabaseBusy. A holder that dies
+    releases the lock with its process (flock)."""
+    path = Path(path)
+    wait = lock_wait() if wait is None else wait
+    with open(path.with_name(path.name + ".lock"), "a+") as fh:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    raise DatabaseBusy(path, fh.read().strip() or "?", wait) from None
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}, since {datetime.now().strftime('%Y-%m-%d %H:%M:%S')}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@dataclass
+class Build:
+    """A new version of a database being written: its temporary file, and after the swap the
+    backup of the version it replaced (when one was kept)."""
+
+    tmp: Path
+    backup: Path | None = None
+
+
+@contextmanager
+def building(path: Path, *, lock: bool = True, backup: bool = False, copy_of: Path | None = None) -> Iterator[Build]:
+    """Write a new version of the database file `path`: yields a Build whose `tmp` is a file of
+    its own beside `path` (same folder, so the swap is one rename; a copy of `copy_of` if given).
+    On success `tmp` replaces `path` atomically — readers see the old file or the new one — and
+    with `backup` the old one is kept as .bak1; on any error `tmp` and its .wal are removed and
+    `path` is untouched. Holds `path`'s lock meanwhile (lock=False: the caller holds it), and
+    first removes what writers that died left behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path) if lock else nullcontext():
+        clean_leftovers(path)
+        build = Build(path.with_name(f".{path.name}.building-{os.getpid()}-{uuid.uuid4().hex[:8]}"))
+        try:
+            if copy_of is not None:
+                shutil.copyfile(copy_of, build.tmp)
+            yield build
+        except BaseException:
+            _remove(build.tmp)
+            raise
+        build.backup = _swap(build.tmp, path, backup)
+
+
+def _remove(tmp: Path) -> None:
+    for f in (tmp, tmp.with_name(tmp.name + ".wal")):
+        f.unlink(missing_ok=True)
+
+
+def clean_leftovers(path: Path) -> list[Path]:
+    """Remove the temporary files (and .wal) of writers of `path` whose process no longer runs
+    (killed or failed); called with the lock held, so this process has no build in progress."""
+    removed = []
+    for prefix in (f".{path.name}.building-", f".{path.name}.importing-"):  # importing-: older versions
+        for tmp in path.parent.glob(prefix + "*"):
+            pid = tmp.name[len(prefix):].split("-")[0].split(".")[0]  # <pid>-<random>[.wal]
+            alive = False
+            if pid.isdigit() and int(pid) != os.getpid():
+                try:
+                    os.kill(int(pid), 0)
+                    alive = True
+                except (ProcessLookupError, PermissionError):
+                    alive = False
+            if not alive:
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+    return removed
+
+
+def backups(path: Path) -> list[Path]:
+    """Earlier versions kept beside the database, newest first."""
+    return [p for i in range(1, BACKUPS + 1) if (p := path.with_name(f"{path.name}.bak{i}")).exists()]
+
+
+def _swap(tmp: Path, path: Path, backup: bool) -> Path | None:
+    """Put tmp in place of path in one rename; with `backup` the old file becomes .bak1 (older
+    ones move down, at most BACKUPS kept)."""
+    kept = None
+    if backup and path.exists():
+        path.with_name(f"{path.name}.bak{BACKUPS}").unlink(missing_ok=True)
+        for i in range(BACKUPS - 1, 0, -1):
+            p = path.with_name(f"{path.name}.bak{i}")
+            if p.exists():
+                os.replace(p, path.with_name(f"{path.name}.bak{i + 1}"))
+        kept = path.with_name(f"{path.name}.bak1")
+        os.link(path, kept)             # the old file stays whole under its backup name
+    os.replace(tmp, path)               # readers see either the old file or the new one
+    return kept
 
 
 def schema_columns() -> dict[str, list[str]]:

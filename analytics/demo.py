@@ -8,7 +8,6 @@ and moved into place at the end: a reader never sees a half-built database.
 
 from __future__ import annotations
 
-import os
 import time
 import tomllib
 from pathlib import Path
@@ -622,16 +621,26 @@ def build_demo(
     seed: int = DEFAULT_SEED,
     years: tuple[int, ...] = DEFAULT_YEARS,
     progress: Progress = _noop,
+    if_missing: bool = False,
 ) -> db.Summary:
-    """Generate the synthetic database at db_path (replacing any file there) and summarise it."""
+    """Generate the synthetic database at db_path (replacing any file there) and summarise it.
+    if_missing: build only if no file is there once the write lock is held (two first visitors
+    of a new app: the second waits for the first's build and uses it)."""
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with db.locked(db_path):
+        if if_missing and db_path.exists():
+            with db.connect(db_path) as con:
+                return db.summary(con)
+        return _build(db_path, scope, seed, years, progress)
+
+
+def _build(db_path: Path, scope: str, seed: int, years: tuple[int, ...], progress: Progress) -> db.Summary:
+    """build_demo's work, with the write lock held."""
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
     years = tuple(sorted(set(int(y) for y in years)))
     started = time.time()
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
     model = load_model()
     rng = np.random.default_rng(seed)
 
@@ -657,8 +666,7 @@ def build_demo(
                                                  f_cfg["maintenance_spread"]), 0.05, 0.3)
     cp["donation_share"] = np.clip(rng.lognormal(np.log(f_cfg["donation_share"]), 0.6, len(cp)), 0.002, 0.08)
 
-    con = duckdb.connect(str(tmp))
-    try:
+    with db.building(db_path, lock=False) as build, duckdb.connect(str(build.tmp)) as con:
         db.create_schema(con)
         con.register("regions_df", regions)
         con.execute("INSERT INTO regions SELECT * FROM regions_df")
@@ -697,11 +705,5 @@ def build_demo(
         progress(0.95, "写入数据库")
         con.execute("CHECKPOINT")
         result = db.summary(con)
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    con.close()
-    os.replace(tmp, db_path)
     progress(1.0, "完成")
     return result

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import shutil
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -36,7 +35,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import balance, regions
+from analytics import balance, db, regions
 from analytics.criteria import STAGES, Criteria, load_criteria
 from analytics.errors import JunhengError
 from analytics.paths import DATA_DIR
@@ -466,11 +465,7 @@ def apply_plan(source: str | Path, target: str | Path, plan: GapPlan) -> Path:
     source, target = Path(source), Path(target)
     if source.resolve() == target.resolve():
         raise ValueError("the scenario must be written to a new file, not over its source")
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    shutil.copyfile(source, tmp)
-    con = duckdb.connect(str(tmp))
-    try:
+    with db.building(target, copy_of=source) as build, duckdb.connect(str(build.tmp)) as con:
         con.execute("BEGIN TRANSACTION")
         _apply(con, plan)
         meta = {"kind": "gap plan", "year": plan.year, "source": source.name,
@@ -478,12 +473,6 @@ def apply_plan(source: str | Path, target: str | Path, plan: GapPlan) -> Path:
         con.execute("INSERT OR REPLACE INTO metadata VALUES ('scenario', ?)", [json.dumps(meta, ensure_ascii=False)])
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
-    except Exception:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    con.close()
-    tmp.replace(target)
     return target
 
 

@@ -9,13 +9,11 @@ import can run at the same time: the app sees the new version on its next run.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import json
 import os
 import re
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,7 +28,6 @@ from analytics.criteria import load_criteria
 from analytics.errors import JunhengError
 
 MAX_PROBLEMS_PER_FILE = 200
-BACKUPS = 3
 TOTAL_WORDS = {"合计", "总计", "小计", "total", "sum", "合 计", "总 计"}
 SKIP_SHEETS = {"数据字典", "说明", "dictionary", "readme", "填表说明"}
 ALLOWED_STAGES = {"小学": {"primary"}, "教学点": {"primary"}, "初中": {"junior"}, "完全中学": {"junior"},
@@ -507,97 +504,25 @@ def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None)
 # Writing a new database file and swapping it in
 
 
-LOCK_WAIT_SECONDS = 120  # how long an import waits for another one; JUNHENG_IMPORT_LOCK_WAIT overrides
-
-
 class ImportBusy(ImportFailed):
     """Another import holds the database's lock (it says which process, since when)."""
 
 
 @contextmanager
 def _lock(path: Path):
-    """Serialise imports of one database. The lock file names its holder (pid, start time), so a
-    waiting import can say who holds it; after the wait it gives up with that in its message.
-    A holder that dies releases the lock with its process (flock)."""
-    lock = path.with_name(path.name + ".lock")
-    wait = float(os.environ.get("JUNHENG_IMPORT_LOCK_WAIT", LOCK_WAIT_SECONDS))
-    with open(lock, "a+") as fh:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    fh.seek(0)
-                    holder = fh.read().strip() or "?"
-                    raise ImportBusy(pd.DataFrame([_problem(
-                        "", "", "", "", holder,
-                        f"另一个导入正在进行（{holder}），等待 {wait:.0f} 秒后放弃：请等它结束再导入；"
-                        f"若该进程已无响应，请结束它（锁随进程释放）",
-                        f"another import is running ({holder}); gave up after waiting {wait:.0f} s: wait for it to "
-                        f"finish, or stop that process if it hangs (the lock is released with it)")],
-                        columns=PROBLEM_COLUMNS)) from None
-                time.sleep(0.2)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}, since {datetime.now().strftime('%Y-%m-%d %H:%M:%S')}")
-        fh.flush()
-        try:
+    """The database's write lock (db.locked), its busy message as an import problem."""
+    try:
+        with db.locked(path):
             yield
-        finally:
-            fh.seek(0)
-            fh.truncate()
-            fh.flush()
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    except db.DatabaseBusy as busy:
+        raise ImportBusy(pd.DataFrame([_problem(
+            "", "", "", "", busy.holder,
+            f"另一个导入正在进行（{busy.holder}），等待 {busy.wait:.0f} 秒后放弃：请等它结束再导入；"
+            f"若该进程已无响应，请结束它（锁随进程释放）",
+            f"another import is running ({busy.holder}); gave up after waiting {busy.wait:.0f} s: wait for it "
+            f"to finish, or stop that process if it hangs (the lock is released with it)")],
+            columns=PROBLEM_COLUMNS)) from None
 
-
-def _temp_beside(path: Path) -> Path:
-    """The new version's file, beside the database (same filesystem, so the swap is one rename);
-    named by this process, which is how _clean_leftovers tells a dead import's file."""
-    tmp = path.with_name(f".{path.name}.importing-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    return tmp
-
-
-def _clean_leftovers(path: Path) -> list[Path]:
-    """Remove what killed or failed imports left beside the database: temporary files of
-    processes that no longer run (and their .wal). Called with the lock held."""
-    removed = []
-    for tmp in path.parent.glob(f".{path.name}.importing-*"):
-        pid = tmp.name.rsplit("-", 1)[-1].split(".")[0]
-        alive = False
-        if pid.isdigit():
-            try:
-                os.kill(int(pid), 0)
-                alive = int(pid) != os.getpid()
-            except (ProcessLookupError, PermissionError):
-                alive = False
-        if not alive:
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
-    return removed
-
-
-def backups(path: Path) -> list[Path]:
-    """Earlier versions kept beside the database, newest first."""
-    return [p for i in range(1, BACKUPS + 1) if (p := path.with_name(f"{path.name}.bak{i}")).exists()]
-
-
-def _swap(tmp: Path, path: Path) -> Path | None:
-    """Put tmp in place of path atomically; the old file becomes .bak1 (older ones move down)."""
-    backup = None
-    if path.exists():
-        oldest = path.with_name(f"{path.name}.bak{BACKUPS}")
-        oldest.unlink(missing_ok=True)
-        for i in range(BACKUPS - 1, 0, -1):
-            p = path.with_name(f"{path.name}.bak{i}")
-            if p.exists():
-                os.replace(p, path.with_name(f"{path.name}.bak{i + 1}"))
-        backup = path.with_name(f"{path.name}.bak1")
-        os.link(path, backup)           # the old file stays whole under its backup name
-    os.replace(tmp, path)               # readers see either the old file or the new one
-    return backup
 
 
 def _counties_of(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection) -> dict[int, set[str]]:
@@ -653,7 +578,6 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
     batch = combine(sources)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _lock(path):
-        _clean_leftovers(path)
         base = None if new or not path.exists() else db.connect(path)
         try:
             if base is not None and db.is_synthetic(base):
@@ -673,22 +597,17 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
             if base is not None:
                 base.close()
                 base = None
-            tmp = _temp_beside(path)
             try:
-                rows, years, counties = _write(tmp, from_current, path, batch, sources, mode, source)
-            except ImportFailed:
-                tmp.unlink(missing_ok=True)
-                raise
+                with db.building(path, lock=False, backup=True) as build:
+                    rows, years, counties = _write(build.tmp, from_current, path, batch, sources, mode, source)
             except duckdb.Error as exc:
-                tmp.unlink(missing_ok=True)
                 raise ImportFailed(pd.DataFrame([_problem("", "", "", "", "", f"数据库拒绝了这些数据：{exc}",
                                                           f"the database refused the rows: {exc}")],
                                                 columns=PROBLEM_COLUMNS)) from None
         finally:
             if base is not None:
                 base.close()
-        backup = _swap(tmp, path)
-    return Result(path=path, changed=True, rows=rows, years=years, counties=counties, backup=backup,
+    return Result(path=path, changed=True, rows=rows, years=years, counties=counties, backup=build.backup,
                   message=f"imported {sum(rows.values()):,} rows for {counties} counties, years "
                           f"{', '.join(map(str, years)) or '-'}")
 
@@ -873,15 +792,13 @@ def migrate(db_path: str | Path) -> str:
     or FALSE for a veto (a veto column left blank means it did not happen). Returns a summary,
     naming what now has to be reported (senior-high pupils of 完全中学 / 十二年一贯制)."""
     path = Path(db_path).resolve()
-    with _lock(path):
-        _clean_leftovers(path)
+    with _lock(path), db.building(path, lock=False, backup=True) as build:
         old = db.connect(path, check_version=False)
         have = {t: {r[0] for r in old.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database()",
             [t]).fetchall()} for t in db.TABLES}
         old.close()
-        tmp = _temp_beside(path)
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(str(build.tmp))
         try:
             db.create_schema(con)
             con.execute(f"ATTACH ? AS {PREVIOUS} (READ_ONLY)", [str(path)])
@@ -904,12 +821,9 @@ def migrate(db_path: str | Path) -> str:
             con.execute("INSERT OR REPLACE INTO metadata VALUES ('migrated_at', ?)", [now])
             con.execute(f"DETACH {PREVIOUS}")
             con.execute("CHECKPOINT")
-        except BaseException:
+        finally:
             con.close()
-            tmp.unlink(missing_ok=True)
-            raise
-        con.close()
-        backup = _swap(tmp, path)
+    backup = build.backup
     note = (f"; {unsplit} 完全中学/十二年一贯制 school(s) now need their senior-high pupils reported "
             "(school_year.senior_students) before their facilities can be split" if unsplit else "")
     return (f"{path} migrated to the current data model (new columns: {', '.join(added) or 'none'}); "

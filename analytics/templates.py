@@ -11,7 +11,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from analytics import cells, dictionary
+from analytics import cells, db, dictionary
 
 HEAD = PatternFill("solid", fgColor="DDEBF7")
 
@@ -92,7 +92,7 @@ def _select(table: dictionary.Table, csv: bool = False) -> str:
     parts = []
     for c in table.columns:
         if c.type == "enum":
-            cases = " ".join(f"WHEN '{v}' THEN '{_label(c, v)}'" for v in c.values)
+            cases = " ".join(f"WHEN {db.literal(v)} THEN {db.literal(_label(c, v))}" for v in c.values)
             expr = f"CASE {c.name} {cases} END"
         elif c.type == "bool":
             expr = f"CASE WHEN {c.name} THEN '是' WHEN NOT {c.name} THEN '否' END"
@@ -116,8 +116,7 @@ def export_tables(con: duckdb.DuckDBPyConnection, out: Path, fmt: str = "csv") -
         order = ", ".join(f'"{t.column(k).zh}"' for k in t.key)
         if fmt == "csv":
             path = out / f"{t.name}.csv"
-            target = str(path).replace("'", "''")  # a quote in the folder name must not end the literal
-            con.execute(f"COPY ({_select(t, csv=True)} ORDER BY {order}) TO '{target}' (HEADER, DELIMITER ',')")
+            con.execute(f"COPY ({_select(t, csv=True)} ORDER BY {order}) TO {db.literal(path)} (HEADER, DELIMITER ',')")
             paths.append(path)
             continue
         years = [None] if not t.yearly else [r[0] for r in con.execute(

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analytics import importer, templates
+from analytics import db, importer, templates
 from analytics.i18n import t
 from analytics.paths import database_path, read_only
 from pages.ui import common
@@ -86,7 +86,7 @@ if log:
                  hide_index=True, width="stretch")
 else:
     st.caption(t("data_no_history", lang))
-kept = importer.backups(database_path())
+kept = db.backups(database_path())
 st.caption(t("data_backups", lang, files="、".join(p.name for p in kept) or "—"))
 
 common.finish()

@@ -149,7 +149,7 @@ def test_an_import_waiting_on_a_held_lock_gives_up_naming_the_holder(tmp_path, m
 
     db_path = tmp_path / "real.duckdb"
     importer.import_files(db_path, _good_files(), new=True)
-    monkeypatch.setenv("JUNHENG_IMPORT_LOCK_WAIT", "1")
+    monkeypatch.setenv("JUNHENG_LOCK_WAIT", "1")
     with open(tmp_path / "real.duckdb.lock", "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         fh.write("pid 4242, since 2026-11-26 09:00:00")

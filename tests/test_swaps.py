@@ -57,3 +57,82 @@ def test_a_new_version_is_read_from_the_new_file(tmp_path):
     os.utime(path, (v1 + 10, v1 + 10))
     assert db.reader(path, v1 + 10).execute("SELECT count(*) FROM schools").fetchall()[0][0] == 2
     assert db.reader(path, v1).execute("SELECT count(*) FROM schools").fetchall()[0][0] == 1  # still open
+
+
+# --------------------------------------------------------------------------------------------
+# db.building: the one way a new version of a database file is written
+
+
+def _schools(path) -> int:
+    with db.connect(path) as con:
+        return con.execute("SELECT count(*) FROM schools").fetchall()[0][0]
+
+
+def test_a_build_replaces_the_file_in_one_rename_and_leaves_nothing_behind(tmp_path):
+    path = tmp_path / "d.duckdb"
+    build(path, [School("a", {"primary": 200})])
+    with db.building(path, backup=True) as b:
+        assert b.tmp.parent == tmp_path and b.tmp != path
+        build(b.tmp, [School("a", {"primary": 200}), School("b", {"primary": 100})])
+    assert _schools(path) == 2 and _schools(b.backup) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.duckdb", "d.duckdb.bak1", "d.duckdb.lock"]
+
+
+def test_a_failed_build_leaves_the_file_untouched_and_no_temporary_file(tmp_path):
+    import pytest
+
+    path = tmp_path / "d.duckdb"
+    build(path, [School("a", {"primary": 200})])
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError, match="half way"):
+        with db.building(path) as b:
+            build(b.tmp, [School("x", {"primary": 1})])
+            raise RuntimeError("half way")
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".d.duckdb.*"))
+
+
+def test_two_sessions_of_one_process_building_the_same_file_take_turns_in_files_of_their_own(tmp_path):
+    """Streamlit runs every session in one process: two first visitors must not share a
+    temporary file (it used to be named by the process id only) nor write at the same time."""
+    path = tmp_path / "first.duckdb"
+    spans, temps, errors = [], [], []
+
+    def visitor(n: int) -> None:
+        try:
+            with db.building(path) as b:
+                start = time.monotonic()
+                temps.append(b.tmp)
+                build(b.tmp, [School(f"s{i}", {"primary": 100}) for i in range(n + 1)])
+                time.sleep(0.3)
+                spans.append((start, time.monotonic()))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=visitor, args=(n,)) for n in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors[:1]
+    assert len(set(temps)) == 2
+    (a0, a1), (b0, b1) = sorted(spans)
+    assert a1 <= b0  # one after the other
+    assert _schools(path) in (1, 2) and not list(tmp_path.glob(".first.duckdb.*"))
+
+
+def test_the_first_start_demo_build_is_skipped_when_another_session_built_it_meanwhile(tmp_path):
+    from analytics import demo
+
+    path = tmp_path / "junheng.duckdb"
+    build(path, [School("a", {"primary": 200})])
+    before = path.stat().st_mtime_ns
+    summary = demo.build_demo(path, if_missing=True)
+    assert path.stat().st_mtime_ns == before and summary.schools == 1
+
+
+def test_a_sql_literal_keeps_a_quote_inside(tmp_path):
+    import duckdb
+
+    quoted = db.literal("it's")
+    assert duckdb.connect().execute(f"SELECT {quoted}").fetchall()[0][0] == "it's"

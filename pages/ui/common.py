@@ -389,8 +389,8 @@ def _shell() -> tuple[str, float]:
         db_path.unlink()  # an outdated demo is generated data: build it again
     if not db_path.exists():
         bar = st.progress(0.0, text=t("building_db", language))
-        demo.build_demo(db_path, progress=lambda f, m: bar.progress(min(f, 1.0),
-                                                                    text=f"{t('building_db', language)} {m}"))
+        demo.build_demo(db_path, if_missing=True,  # a second first visitor waits for the first's build
+                        progress=lambda f, m: bar.progress(min(f, 1.0), text=f"{t('building_db', language)} {m}"))
         bar.empty()
         st.toast(t("built_db", language))
     path, version = current()
