@@ -50,9 +50,7 @@ def cmd_build_demo(args: argparse.Namespace) -> None:
 
     s = demo.build_demo(args.db, scope=args.scope, seed=args.seed, years=years, progress=report)
     size = Path(args.db).stat().st_size / 1e6
-    print(f"built {args.db} in {time.time() - started:.1f} s ({size:.0f} MB): {s.counties} counties, "
-          f"{s.schools} schools, {s.teachers_latest} teachers and {s.students_latest} pupils in "
-          f"{s.years[-1]}, years {', '.join(map(str, s.years))}")
+    print(f"built {args.db} in {time.time() - started:.1f} s ({size:.0f} MB): {s.line()}")
 
 
 def cmd_info(args: argparse.Namespace) -> None:
@@ -61,9 +59,7 @@ def cmd_info(args: argparse.Namespace) -> None:
     print(f"database: {args.db}")
     for k, v in s.meta.items():
         print(f"  {k}: {v}")
-    print(f"provinces {s.provinces}, counties {s.counties}, schools {s.schools}, "
-          f"teachers {s.teachers_latest} and pupils {s.students_latest} in {s.years[-1] if s.years else '-'}; "
-          f"years {', '.join(map(str, s.years)) or 'none'}")
+    print(s.line())
 
 
 def cmd_assess(args: argparse.Namespace) -> None:

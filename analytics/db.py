@@ -296,6 +296,13 @@ class Summary:
     synthetic: bool
     meta: dict[str, str]
 
+    def line(self) -> str:
+        """One line for the CLI: what the database holds."""
+        latest = self.years[-1] if self.years else "-"
+        return (f"{self.provinces} provinces, {self.counties} counties, {self.schools} schools, "
+                f"{self.teachers_latest} teachers and {self.students_latest} pupils in {latest}; "
+                f"years {', '.join(map(str, self.years)) or 'none'}")
+
 
 def summary(con: duckdb.DuckDBPyConnection) -> Summary:
     """Counts of what is loaded: counties with schools, schools, latest-year teachers and pupils."""

@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analytics import __version__, census, db, geo
-from analytics.i18n import t
+from analytics import __version__, census, db, geo, i18n
 from analytics.paths import DATA_DIR
 
 MODEL_FILE = DATA_DIR / "demo_model.toml"
@@ -29,7 +28,7 @@ SCOPES: dict[str, tuple[str, ...] | None] = {"sichuan": ("510000",), "chengyu": 
 DEFAULT_YEARS = (2023, 2024, 2025, 2026)
 DEFAULT_SEED = 2024
 LOCALES = ("urban", "town", "rural")
-SYNTHETIC_NOTICE = t("synthetic_banner", "zh").rstrip("。")  # stored in the database's metadata
+SYNTHETIC_NOTICE = i18n.t("synthetic_banner", "zh").rstrip("。")  # stored in the database's metadata
 
 Progress = Callable[[float, str], None]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -17,3 +19,20 @@ def database(given: Path | None, workdir: str | Path) -> Path:
     path = Path(workdir) / "demo.duckdb"
     demo.build_demo(path)
     return path
+
+
+def arguments(doc: str, year: bool = False, extra=None) -> argparse.Namespace:
+    """The command line of a benchmark: --db (else a fresh Sichuan demo in a temporary folder,
+    `args.workdir`, removed at exit) and, with `year`, --year (default 2026). `extra(parser)`
+    adds a benchmark's own options."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--db", type=Path)
+    if year:
+        p.add_argument("--year", type=int, default=2026)
+    if extra is not None:
+        extra(p)
+    args = p.parse_args()
+    args.tmp = tempfile.TemporaryDirectory()  # removed when the benchmark's process ends
+    args.workdir = Path(args.tmp.name)
+    args.db = database(args.db, args.workdir)
+    return args

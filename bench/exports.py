@@ -9,28 +9,21 @@ subset kept in the temp folder).
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from demo_db import database  # noqa: E402
+from demo_db import arguments  # noqa: E402
 
 from analytics import balance, db, exports, fonts, progress, targets  # noqa: E402
 from analytics.criteria import load_criteria  # noqa: E402
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--db", type=Path)
-    p.add_argument("--year", type=int, default=2026)
-    args = p.parse_args()
-    tmp = tempfile.TemporaryDirectory()
-    args.db = database(args.db, tmp.name)
+    args = arguments(__doc__, year=True)
     started = time.perf_counter()
     fonts.check()
     fonts._base_font()
@@ -55,7 +48,6 @@ def main() -> None:
             label = "with slides" if with_slides else "no slides  "
             print(f"briefing pack {names[region]:<6} {label} {len(files):3d} files {size:5.1f} MB  {took:6.2f} s"
                   "   (target < 20 s)")
-    tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -8,16 +8,14 @@ re-assessing it, and how many county-stages pass the resource part before and af
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from demo_db import database  # noqa: E402
+from demo_db import arguments  # noqa: E402
 
 from analytics import balance, db, gap  # noqa: E402
 
@@ -29,12 +27,7 @@ def resource_passing(a: balance.Assessment) -> tuple[int, int]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--db", type=Path)
-    p.add_argument("--year", type=int, default=2026)
-    args = p.parse_args()
-    tmp = tempfile.TemporaryDirectory()
-    args.db = database(args.db, tmp.name)
+    args = arguments(__doc__, year=True)
     with db.connect(args.db) as con:
         before = resource_passing(balance.assess(con, args.year))
         times = []
@@ -43,7 +36,7 @@ def main() -> None:
             plan = gap.make_plan(con, args.year)
             times.append(time.perf_counter() - started)
     started = time.perf_counter()
-    scenario = gap.apply_plan(args.db, Path(tmp.name) / "scenario.duckdb", plan)
+    scenario = gap.apply_plan(args.db, args.workdir / "scenario.duckdb", plan)
     apply_s = time.perf_counter() - started
     with db.connect(scenario) as con:
         started = time.perf_counter()
@@ -60,7 +53,6 @@ def main() -> None:
           f"cost {s['cost_yuan'].sum():,.0f} yuan")
     print(f"counties passing now {int((plan.counties['status_before'] == 'pass').sum())}, "
           f"if funded {int(plan.counties['would_pass'].sum())} of {len(plan.counties)}")
-    tmp.cleanup()
 
 
 if __name__ == "__main__":

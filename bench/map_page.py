@@ -9,10 +9,8 @@ the whole country. Uses Streamlit's AppTest, i.e. the real page scripts without 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from demo_db import database  # noqa: E402
+from demo_db import arguments  # noqa: E402
 
 from analytics import balance, db, maps  # noqa: E402
 from analytics.criteria import load_criteria  # noqa: E402
@@ -42,11 +40,7 @@ def deck_size(counties, region: str) -> int:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--db", type=Path)
-    args = p.parse_args()
-    tmp = tempfile.TemporaryDirectory()
-    args.db = database(args.db, tmp.name)
+    args = arguments(__doc__)
     os.environ["JUNHENG_DB"] = str(args.db)
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
@@ -70,7 +64,6 @@ def main() -> None:
     print(f"county profile, warm                {profile_warm:6.2f} s")
     print(f"pydeck JSON, Sichuan (183 counties) {sichuan / 1e6:6.2f} MB  (target < 2 MB)")
     print(f"pydeck JSON, China (2,875 counties) {national / 1e6:6.2f} MB  (target < 10 MB)")
-    tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -9,10 +9,8 @@ page script run (first and warm, through Streamlit's AppTest). Target: under 1 s
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from demo_db import database  # noqa: E402
+from demo_db import arguments  # noqa: E402
 
 from analytics import balance, db, progress, targets  # noqa: E402
 
@@ -36,11 +34,7 @@ def best(fn, runs: int = 5) -> tuple[float, object]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--db", type=Path)
-    args = p.parse_args()
-    tmp = tempfile.TemporaryDirectory()
-    args.db = database(args.db, tmp.name)
+    args = arguments(__doc__)
 
     with db.connect(args.db) as con:
         started = time.perf_counter()
@@ -67,7 +61,6 @@ def main() -> None:
     page_warm, _ = best(lambda: at.run(), runs=3)
     print(f"progress page, first run (cold caches)       {page_first:6.2f} s")
     print(f"progress page, warm                          {page_warm:6.2f} s")
-    tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -12,14 +12,13 @@ from pages.ui import common
 path, version = common.shell()
 lang = common.lang()
 view = common.view()
-plans = common.plans()
-names = common.region_names(path, version, lang)
 region = view.county or view.region
+names = common.region_names(path, version, lang)
 
 st.title(t("briefing_title", lang, region=names.get(region, region), year=view.year))
 st.caption(t("briefing_help", lang))
-st.selectbox(t("plan", lang), list(plans), key="plan", format_func=lambda n: plans[n].title(lang))
-plan = st.session_state["plan"]
+plans = common.plans()
+plan = common.choose_plan(lang).name
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

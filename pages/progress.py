@@ -19,8 +19,7 @@ names = common.region_names(path, version, lang)
 
 region = view.county or view.region
 st.title(t("progress_title", lang, region=names.get(region, region), year=view.year))
-st.selectbox(t("plan", lang), list(plans), key="plan", format_func=lambda n: plans[n].title(lang))
-plan = plans[st.session_state["plan"]]
+plan = common.choose_plan(lang)
 table = common.progress_table(path, version, plan.name, view.year, lang)
 values = common.progress_values(path, version)
 st.caption(t("progress_source", lang, source=plan.source, baseline=plan.baseline_year, year=view.year))

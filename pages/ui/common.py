@@ -83,6 +83,13 @@ def plans() -> dict[str, targets.Plan]:
     return targets.load_plans()
 
 
+def choose_plan(language: str) -> targets.Plan:
+    """The plan picker (one choice shared by the progress and briefing pages)."""
+    known = plans()
+    st.selectbox(t("plan", language), list(known), key="plan", format_func=lambda n: known[n].title(language))
+    return known[st.session_state["plan"]]
+
+
 @st.cache_data(show_spinner=False)
 def progress_values(path: str, version: float) -> pd.DataFrame:
     """Every plan metric per region, year and stage (long format)."""
