@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import maps, regions
+from analytics import maps, metrics, regions
 from analytics.i18n import status_label, t
 
 MAX_COMPARED = 8  # counties on one comparison chart (more lines cannot be told apart)
 
 
-def is_percent(metric: maps.Metric) -> bool:
+def is_percent(metric: metrics.Metric) -> bool:
     return metric.fmt.endswith("%}")
 
 
-def number_format(metric: maps.Metric) -> str | None:
+def number_format(metric: metrics.Metric) -> str | None:
     """The table's printf format of a metric's column, from its display format (percentages are
     shown in percent, with the one decimal used everywhere); None for words (status changes)."""
     import re
@@ -28,7 +28,7 @@ def number_format(metric: maps.Metric) -> str | None:
     return f"%{m.group(1)}.{m.group(2)}f" if m else "%d"
 
 
-def view_table(values: pd.DataFrame, metric: maps.Metric, region: str, lang: str) -> pd.DataFrame:
+def view_table(values: pd.DataFrame, metric: metrics.Metric, region: str, lang: str) -> pd.DataFrame:
     """The counties of the map in view: name, prefecture, the metric, status, failing criteria
     and criteria without data; worst first. Percentages are in percent (one format everywhere)."""
     v = regions.within(values, region)

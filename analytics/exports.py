@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import shapely
 
-from analytics import balance, charts, fonts, geo, maps, profile, progress, regions, reports
+from analytics import balance, charts, fonts, geo, maps, metrics, profile, progress, regions, reports
 from analytics.criteria import Criteria
 from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
 from analytics.targets import METRICS, Plan
@@ -160,7 +160,7 @@ def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteri
              year: int, stage: str, ctx: Context, width: int = 640, height: int = 520) -> Figure:
     """The county choropleth of a region and its legend, coloured exactly as the web map."""
     lang = ctx.lang
-    metric = maps.metrics(criteria)[metric_id]
+    metric = metrics.map_metrics(criteria)[metric_id]
     values = maps.metric_values(a.counties, gaps, metric_id, year, stage)
     breaks = maps.breaks_for(metric, values["value"], stage) if metric.kind not in ("status", "change") else []
     values["fill"] = [_hex(c) for c in maps.colour_for(values["value"], metric, breaks, values["status"])]
@@ -201,7 +201,7 @@ def map_figure(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Crite
                height: int = 520) -> Figure:
     """The county choropleth of a region for print: title, subtitle, legend, source and notes."""
     lang = ctx.lang
-    metric = maps.metrics(criteria)[metric_id]
+    metric = metrics.map_metrics(criteria)[metric_id]
     body = map_body(a, gaps, criteria, region, metric_id, year, stage, ctx, width, height)
     name = region_name(a, region, lang)
     title = f"{name} {year}年 · {metric.label(lang)}" if lang != "en" else f"{name} {year} · {metric.label(lang)}"

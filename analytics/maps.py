@@ -17,8 +17,8 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from analytics import geo, regions
-from analytics.criteria import Criteria
-from analytics.i18n import PERCENT, progress_label, stage_label, status_label, t
+from analytics.metrics import Metric
+from analytics.i18n import progress_label, stage_label, status_label, t
 
 NATIONAL = regions.NATIONAL
 COUNTY_LAYER = "counties"
@@ -57,59 +57,6 @@ class CompactDeck(pdk.Deck):
 
 # --------------------------------------------------------------------------------------------
 # Metrics
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A value the map can colour counties by."""
-
-    id: str
-    label_zh: str
-    label_en: str
-    kind: str          # "status", "progress", "change" (status change), "count", "continuous", "diverging"
-    better: str        # "low" or "high"
-    fmt: str = "{:.2f}"
-    limits: tuple[tuple[str, float], ...] = ()  # (stage, pass limit) of a difference coefficient
-
-    def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_zh
-
-
-def metrics(criteria: Criteria) -> dict[str, Metric]:
-    """Every metric of the map's picker, keyed by id (labels from the criteria file)."""
-    out = {
-        "status": Metric("status", "评估状态", "Status", "status", "low"),
-        "failed": Metric("failed", "未达标项数", "Failed criteria", "count", "low", "{:.0f}"),
-        "noncompliant_schools": Metric("noncompliant_schools", "未达标学校数", "Non-compliant schools",
-                                       "count", "low", "{:.0f}"),
-        "missing": Metric("missing", "缺数据项数", "Criteria without data", "count", "low", "{:.0f}"),
-        "coverage_criteria": Metric("coverage_criteria", "数据完整性：有数据的计分指标占比",
-                                    "Data coverage: counted criteria with data", "continuous", "high", PERCENT),
-        "coverage_schools": Metric("coverage_schools", "数据完整性：资源数据齐全的学校占比",
-                                   "Data coverage: schools with complete resource data", "continuous", "high",
-                                   PERCENT),
-        "cv_composite": Metric("cv_composite", "综合差异系数", "Composite difference coefficient",
-                               "continuous", "low", "{:.3f}"),
-    }
-    for i in range(1, 8):
-        c = criteria[f"R{i}"]
-        out[f"cv_r{i}"] = Metric(f"cv_r{i}", f"差异系数：{c.name_zh}", f"CV: {c.name_en}", "continuous", "low", "{:.3f}",
-                                 tuple(c.cv_threshold.items()))
-    for i in range(1, 8):
-        c = criteria[f"R{i}"]
-        out[f"mean_r{i}"] = Metric(f"mean_r{i}", f"县均：{c.name_zh}", f"County mean: {c.name_en}",
-                                   "continuous", "high", "{:,.2f}")
-    out["funding_gap"] = Metric("funding_gap", "城乡生均经费差距", "Urban–rural funding gap", "continuous", "low", PERCENT)
-    out["rural_equipment_ratio"] = Metric("rural_equipment_ratio", "乡村/城镇生均设备值", "Rural vs urban equipment",
-                                          "continuous", "high", PERCENT)
-    out["bachelor_share_gap"] = Metric("bachelor_share_gap", "城乡本科以上教师占比差距", "Urban–rural bachelor share gap",
-                                       "continuous", "low", PERCENT)
-    first = "首年"
-    out["change_status"] = Metric("change_status", f"较{first}变化：评估状态", "Change since the first year: status",
-                                  "change", "low")
-    out["change_cv"] = Metric("change_cv", f"较{first}变化：综合差异系数", "Change since the first year: composite CV",
-                              "diverging", "low", "{:+.3f}")
-    return out
 
 
 CHANGE_METRICS = ("change_status", "change_cv")

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analytics import balance, cells, progress, regions
-from analytics.criteria import STAGES, Criteria
+from analytics.criteria import STAGES, Criteria, Criterion
 from analytics.i18n import method_notes, stage_label, t
 
 if TYPE_CHECKING:
@@ -30,13 +30,6 @@ LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 HEAD = PatternFill("solid", fgColor="F2F2F2")
 MISS = PatternFill("solid", fgColor="F8D7DA")
 FONT = "宋体"
-INDICATOR_SHORT = {
-    "R1": "高于规定学历教师数", "R2": "县级以上骨干教师数", "R3": "体育、艺术专任教师数",
-    "R4": "生均教学及辅助用房面积", "R5": "生均体育运动场馆面积", "R6": "生均教学仪器设备值",
-    "R7": "网络多媒体教室数",
-}
-UNIT = {"R1": "人/百生", "R2": "人/百生", "R3": "人/百生", "R4": "m²/生", "R5": "m²/生", "R6": "元/生", "R7": "间/百生"}
-
 
 def _styles(wb: Workbook) -> None:
     """Named cell styles (assigning one name is much faster than four style objects per cell)."""
@@ -86,6 +79,11 @@ def _header(ws: Worksheet, row: int, col: int, text: str, rows: int = 1, cols: i
 
 
 DEMO_MARKS = tuple(t("synthetic_banner", lang).rstrip("。.") for lang in ("zh", "en"))
+
+
+def _indicator_header(c: Criterion) -> str:
+    """A resource indicator's column header: its id, name and unit as the criteria file has them."""
+    return f"{c.id} {c.name_zh}（{c.unit}）"
 
 
 def _notes(ws: Worksheet, start: int, notes: list[str], ncols: int) -> int:
@@ -145,13 +143,13 @@ def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: s
     _header(ws, 3, 2, "学段", rows=2)
     for i in range(1, 8):
         col = 3 + 2 * (i - 1)
-        _header(ws, 3, col, f"R{i} {INDICATOR_SHORT[f'R{i}']}（{UNIT[f'R{i}']}）", cols=2)
+        _header(ws, 3, col, _indicator_header(criteria[f"R{i}"]), cols=2)
         _header(ws, 4, col, "均值")
         _header(ws, 4, col + 1, "差异系数")
     _header(ws, 3, 17, "综合差异系数", rows=2)
     _header(ws, 3, 18, "差异系数标准（≤）", rows=2)
     _header(ws, 3, 19, "是否达标", rows=2)
-    ws.row_dimensions[3].height = 42
+    ws.row_dimensions[3].height = 56  # the indicators' full names wrap over their two columns
     rows = regions.within(a.counties, region)
     rows = rows[(rows["year"] == year) & rows["stage"].isin(STAGES)].sort_values(["adcode", "stage"],
                                                                                  key=lambda s: s.map({"primary": 0, "junior": 1}) if s.name == "stage" else s)
@@ -200,13 +198,13 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
         _header(ws, 3, c, text, rows=2)
     for i in range(1, 8):
         cid = f"R{i}"
-        _header(ws, 3, 4 + i, f"{cid} {INDICATOR_SHORT[cid]}（{UNIT[cid]}）")
+        _header(ws, 3, 4 + i, _indicator_header(criteria[cid]))
         std = criteria[cid].threshold
         _header(ws, 4, 4 + i, f"标准 小学≥{std['primary']:g} 初中≥{std['junior']:g}")
     _header(ws, 3, 12, "达标项数", rows=2)
     _header(ws, 3, 13, "最低项达标率", rows=2)
     _header(ws, 3, 14, "是否达标", rows=2)
-    ws.row_dimensions[3].height = 42
+    ws.row_dimensions[3].height = 82  # the indicators' full names wrap in their columns
     ws.row_dimensions[4].height = 30
     s = a.schools[(a.schools["year"] == year) & a.schools["eligible"].fillna(False).astype(bool)]
     s = regions.within(s, region)
@@ -240,7 +238,7 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
             cell._style = StyleArray(records[style])
         r += 1
     last = _notes(ws, r + 1, notes, ncols) - 1
-    for col, width in zip("ABCDEFGHIJKLMN", (12, 26, 6, 10, 11, 11, 11, 11, 11, 11, 11, 8, 10, 8)):
+    for col, width in zip("ABCDEFGHIJKLMN", (12, 26, 6, 10, 13, 13, 13, 13, 13, 13, 13, 8, 10, 8)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "C5"
     _print_setup(ws, last, ncols, "3:4")

@@ -14,7 +14,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from analytics import balance, exports, explore, geo, maps, profile, regions
+from analytics import balance, explore, exports, geo, maps, metrics, profile, regions
 from analytics.criteria import Criteria
 from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
 from analytics.targets import Plan
@@ -132,7 +132,7 @@ def deck(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: 
                                                                columns=cols)
         _table(slide, frame, [6.3, 1.2, 1.6, 1.6, 1.6], lang=lang)
     else:
-        metric = maps.metrics(criteria)["status"]
+        metric = metrics.map_metrics(criteria)["status"]
         rows = explore.view_table(maps.metric_values(a.counties, None, "status", year, stage), metric, region, lang)
         rows = rows[rows[t("col_status", lang)] != status_label("pass", lang)].drop(columns=["adcode"])
         slide = _slide(prs, t("slides_not_passing", lang, n=len(rows)), footer, notes)

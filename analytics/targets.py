@@ -1,7 +1,8 @@
 """Target plans (DOMAIN.md §3): which metric should reach which value by which year, per plan.
 
 A plan is a TOML file in data/plans/ (README "Target plans"); the metrics a plan may name are
-listed in METRICS, each computed by analytics.progress from the assessment.
+listed in data/metrics.toml (METRICS: those with levels), each computed by analytics.progress from
+the assessment.
 """
 
 from __future__ import annotations
@@ -11,86 +12,18 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analytics import metrics
 from analytics.errors import JunhengError
 from analytics.paths import DATA_DIR
 
 PLANS_DIR = DATA_DIR / "plans"
-LEVELS = ("national", "province", "city", "county")
+LEVELS = metrics.LEVELS
 SCOPES = ("province", "city", "county")
-UNITS = ("%", "pp", "", "h", "×", "yuan", "ratio")
+UNITS = tuple(u for u in metrics.UNITS if u not in ("count", "status"))  # a target's value
 DIRECTIONS = (">=", "<=")
 
 
-@dataclass(frozen=True)
-class MetricInfo:
-    """A metric a target can name: its labels, unit, the levels and stages it exists at."""
-
-    id: str
-    label_zh: str
-    label_en: str
-    unit: str
-    levels: tuple[str, ...]
-    stages: tuple[str, ...] = ("all",)
-    definition_zh: str = ""   # how the product measures it where the seeds leave it open (DOMAIN.md §3)
-    definition_en: str = ""
-
-    def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_zh
-
-    def definition(self, lang: str) -> str:
-        return self.definition_en if lang == "en" else self.definition_zh
-
-
-_AREAS = ("national", "province", "city", "county")   # summed over the region's counties
-_STAGED = ("all", "primary", "junior")
-METRICS: dict[str, MetricInfo] = {m.id: m for m in (
-    MetricInfo("pass_share", "优质均衡达标县占比", "Share of counties passing", "%",
-               ("national", "province", "city"), _STAGED,
-               "达标县数 ÷ 全部县数；数据不足、不予认定的县计入分母、不计为达标。",
-               "Counties passing ÷ all counties; incomplete and vetoed counties count in the denominator, never as passing."),
-    MetricInfo("cv_composite", "综合差异系数（7项均值）", "Composite CV (mean of 7)", "", ("county",), _STAGED,
-               "7项资源配置指标校际差异系数的平均值。", "Mean of the 7 resource indicators' inter-school CVs."),
-    MetricInfo("cv_hardware", "硬件差异系数（R4–R7均值）", "Hardware CV (mean of R4–R7)", "", ("county",), _STAGED,
-               "“硬件差异系数”取R4–R7四项差异系数的平均值（002原文“国家标准为0.5”指单项限值）。",
-               "'Hardware CV' is the mean of the R4–R7 CVs (002's '(national standard 0.5)' is the per-indicator limit)."),
-    MetricInfo("exchange_share", "教师交流比例（占应交流）", "Teachers exchanged (of eligible)", "%", _AREAS, ("all",),
-               "交流轮岗教师数 ÷ 符合交流条件教师数（规划未给出分母，按督导评估办法口径）。",
-               "Teachers exchanged ÷ teachers eligible for exchange (the plans give no denominator; the assessment's is used)."),
-    MetricInfo("backbone_exchange_share", "骨干教师交流比例（占交流教师）", "Backbone teachers among those exchanged", "%",
-               _AREAS, ("all",), "交流轮岗教师中县级以上骨干教师所占比例。",
-               "County-level-or-higher backbone teachers ÷ all teachers exchanged."),
-    MetricInfo("equipment_schools_share", "生均设备值达标学校占比", "Schools meeting equipment standard", "%",
-               _AREAS, _STAGED,
-               "代理指标：000方案仅指新建、改扩建学校，数据中无此标记，故按全部学校（学校×学段）计算。",
-               "A proxy: plan 000 means its new or renovated schools only; the data has no such flag, so all schools (school × stage) are counted."),
-    MetricInfo("rural_equipment_ratio", "乡村/城镇生均设备值", "Rural vs urban equipment per pupil", "%", _AREAS),
-    MetricInfo("funding_gap", "城乡生均经费差距", "Urban–rural funding gap per pupil", "%", _AREAS),
-    MetricInfo("rural_bachelor_share", "乡村本科以上教师占比", "Rural teachers with bachelor's+", "%", _AREAS),
-    MetricInfo("bachelor_share_gap", "城乡本科以上教师占比差距", "Urban–rural gap in bachelor's share", "pp",
-               _AREAS),
-    MetricInfo("training_coverage", "教师年度培训覆盖率", "Teachers trained this year", "%", _AREAS),
-    MetricInfo("rural_training_hours", "乡村教师年均培训学时", "Rural teachers' training hours", "h", _AREAS),
-    MetricInfo("rural_multimedia_share", "乡村学校多媒体教室配备率", "Rural schools with multimedia rooms", "%",
-               _AREAS),
-    MetricInfo("rural_rooms_share", "农村学校功能室配备率", "Rural schools with the required rooms", "%", _AREAS,
-               ("all",), "代理指标：乡村学校中音乐、美术专用教室达到G3配备标准的比例（未报送的学校不计入）。",
-               "A proxy: rural schools whose music and art rooms meet G3 (schools not reporting are left out)."),
-    MetricInfo("pupil_teacher_ratio", "生师比", "Pupils per full-time teacher", "ratio", _AREAS, ("all",),
-               "在校生数 ÷ 专任教师数（全部学校）。", "Pupils ÷ full-time teachers (all schools)."),
-    MetricInfo("rural_pay_premium", "农村教师工资高于城镇的幅度", "Rural teachers' pay above urban", "%", _AREAS,
-               ("all",), "乡村专任教师平均年收入 ÷ 城镇（城区+镇区）专任教师平均年收入 − 1。",
-               "Rural full-time teachers' average pay ÷ urban (urban + town) teachers' average pay − 1."),
-    MetricInfo("donation_share", "社会捐赠占经费比例", "Donations in school funding", "%", _AREAS, ("all",),
-               "代理指标：社会捐赠 ÷ 区域全部教育经费（002 §4.1 指项目筹资）。",
-               "A proxy: donations ÷ all education funding of the region (002 §4.1 speaks of funds raised for projects)."),
-    MetricInfo("maintenance_share", "运维经费占比", "Maintenance share of funding", "%", _AREAS),
-    MetricInfo("migrant_public_share", "随迁子女公办（购买学位）就读比例", "Migrant children in public places", "%",
-               ("county",)),
-    MetricInfo("quality_hs_quota_share", "优质高中指标到校比例", "Quality senior-high places allocated to junior schools",
-               "%", ("county",)),
-    MetricInfo("special_funding_multiple", "特教生均公用经费倍数", "Special-ed funding per pupil (× regular)", "×",
-               _AREAS),
-)}
+METRICS = metrics.plan_metrics()  # the metrics a plan may name (data/metrics.toml, those with levels)
 
 
 class PlanError(JunhengError, ValueError):

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from demo_db import arguments  # noqa: E402
 
-from analytics import balance, db, maps  # noqa: E402
+from analytics import balance, db, maps, metrics  # noqa: E402
 from analytics.criteria import load_criteria  # noqa: E402
 
 
@@ -33,7 +33,7 @@ def timed_run(at: AppTest) -> float:
 
 
 def deck_size(counties, region: str) -> int:
-    metric = maps.metrics(load_criteria())["status"]
+    metric = metrics.map_metrics(load_criteria())["status"]
     values = maps.metric_values(counties, None, "status", int(counties["year"].max()), "all")
     data, _ = maps.county_data(region, values, metric, "zh")
     return len(maps.build_deck(region, data).to_json())

@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import cells, gap, maps, regions
+from analytics import cells, gap, maps, metrics, regions
 from analytics.i18n import t
 from pages.ui import common
 
@@ -30,7 +30,7 @@ def cost_layer(path: str, version: float, year: int, region: str, per_pupil: boo
     counties = regions.within(plan_for(path, version, year).counties, region)
     column = "cost_per_pupil" if per_pupil else "cost_yuan"
     label = t("gap_cost_per_pupil" if per_pupil else "gap_cost", language)
-    metric = maps.Metric(column, label, label, "continuous", "low", "{:,.0f}")
+    metric = metrics.Metric(column, label, label, "continuous", "low", "{:,.0f}")
     value = counties[column] / (1 if per_pupil else 1e4)
     tips = [[f"{label}：{v:,.0f}", f"{t('gap_pass_funded', language)}：{'是' if w else '否'}" if language != "en"
              else f"{t('gap_pass_funded', language)}: {'yes' if w else 'no'}"]

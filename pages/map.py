@@ -8,7 +8,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import cells, charts, explore, maps, regions
+from analytics import cells, charts, explore, maps, metrics, regions
 from analytics.i18n import plain, stage_label, t
 from pages.ui import common
 
@@ -19,7 +19,7 @@ lang = common.lang()
 view = common.view()
 ss = st.session_state
 a = common.assessment(path, version)
-metric_defs = maps.metrics(common.criteria())
+metric_defs = metrics.map_metrics(common.criteria())
 options = common.region_options(path, version)
 years = list(common.summary(path, version).years)
 

@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import cells, charts, maps, progress, regions
+from analytics import cells, charts, maps, metrics, progress, regions
 from analytics.i18n import t
 from pages.ui import common
 
@@ -42,7 +42,7 @@ def map_layer(path: str, version: float, plan_name: str, year: int, region: str,
     """Polygon records of the region's counties coloured by their progress on one target."""
     target = plans[plan_name].target(target_key)
     table = common.progress_table(path, version, plan_name, year, language)
-    metric = maps.Metric("progress", "", "", "progress", "high")
+    metric = metrics.Metric("progress", "", "", "progress", "high")
     data, _ = maps.county_data(region, progress.map_values(table, target_key, region, target.unit, language),
                                metric, language)
     return data
@@ -93,7 +93,7 @@ else:
         download(rank, f"ranking_{chosen.key}", "dl_ranking")
     with right:
         label = progress.format_target_label(chosen, lang)
-        metric = maps.Metric("progress", label, label, "progress", "high")
+        metric = metrics.Metric("progress", label, label, "progress", "high")
         data = map_layer(path, version, plan.name, view.year, map_region, chosen.key, lang)
         deck = maps.build_deck(map_region, data, selected=view.county or None, height=520)
         key = f"progress-map-{map_region}-{chosen.key}"

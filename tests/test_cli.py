@@ -81,7 +81,7 @@ def test_module_entry_point_runs(demo_db):
     proc = subprocess.run([sys.executable, "-m", "analytics", "info", "--db", str(demo_db)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
-    assert "synthetic" in proc.stdout and "counties 183" in proc.stdout
+    assert "synthetic" in proc.stdout and "183 counties" in proc.stdout
 
 
 def test_progress_list_plans_prints_name_then_title(demo_db):

@@ -7,10 +7,10 @@ import math
 
 import pandas as pd
 
-from analytics import explore, maps
+from analytics import explore, metrics
 from analytics.criteria import load_criteria
 
-METRICS = maps.metrics(load_criteria())
+METRICS = metrics.map_metrics(load_criteria())
 
 
 def values(rows):

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import balance, gap
+from analytics import balance, gap, metrics
 from tests.factory import School, build
 
 GOOD = (5.0, 1.5, 1.0, 5.0, 8.0, 2500.0, 3.0)  # primary values meeting every standard
@@ -142,16 +142,15 @@ def test_cost_map_gives_nothing_to_add_its_own_class():
 
     values = pd.Series([0.0, 0.0, 1.5, 6.0, 20.0, 100.0, 3700.0])
     breaks = gap.cost_breaks(values)
-    metric = maps.Metric("cost_yuan", "总成本", "Cost", "continuous", "low", "{:,.0f}")
+    metric = metrics.Metric("cost_yuan", "总成本", "Cost", "continuous", "low", "{:,.0f}")
     colours = maps.colour_for(values, metric, breaks)
     assert colours[0] == colours[1] != colours[2]
     assert gap.cost_legend(metric, breaks)[0][1] == "0（无需新增）"
 
 
 def test_cost_legend_when_no_county_needs_anything():
-    from analytics import maps
 
-    metric = maps.Metric("cost_yuan", "总成本", "Cost", "continuous", "low", "{:,.0f}")
+    metric = metrics.Metric("cost_yuan", "总成本", "Cost", "continuous", "low", "{:,.0f}")
     breaks = gap.cost_breaks(pd.Series([0.0, 0.0]))
     assert breaks == []
     assert gap.cost_legend(metric, breaks)[0][1] == "0（无需新增）"

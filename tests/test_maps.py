@@ -8,7 +8,7 @@ import pandas as pd
 import shapely
 import pytest
 
-from analytics import balance, db, geo, maps
+from analytics import balance, db, geo, maps, metrics
 from analytics.criteria import load_criteria
 
 
@@ -19,7 +19,7 @@ def counties(demo_db):
 
 
 def deck_json(counties, region, metric="status", stage="all"):
-    m = maps.metrics(load_criteria())[metric]
+    m = metrics.map_metrics(load_criteria())[metric]
     values = maps.metric_values(counties, None, metric, 2024, stage)
     data, breaks = maps.county_data(region, values, m, "zh")
     return maps.build_deck(region, data).to_json(), data, breaks
@@ -84,7 +84,7 @@ def test_text_layer_has_quoted_character_set(counties):
 
 
 def test_continuous_legend_classes_cover_values():
-    metric = maps.metrics(load_criteria())["cv_composite"]
+    metric = metrics.map_metrics(load_criteria())["cv_composite"]
     values = pd.Series([0.1, 0.2, 0.3, 0.4, 0.5, None])
     breaks = maps.class_breaks(values)
     colours = maps.colour_for(values, metric, breaks)
@@ -97,14 +97,14 @@ def test_continuous_legend_classes_cover_values():
 
 
 def test_higher_is_better_metrics_reverse_the_palette():
-    metric = maps.metrics(load_criteria())["mean_r4"]
+    metric = metrics.map_metrics(load_criteria())["mean_r4"]
     values = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0])
     colours = maps.colour_for(values, metric, maps.class_breaks(values))
     assert colours[0] == list(maps.SEQUENTIAL[-1])  # lowest value = darkest (worst)
 
 
 def test_a_cv_legend_marks_the_pass_limit_of_the_stage():
-    metric = maps.metrics(load_criteria())["cv_r1"]
+    metric = metrics.map_metrics(load_criteria())["cv_r1"]
     values = pd.Series([0.2, 0.3, 0.35, 0.42, 0.61, 0.7])
     breaks = maps.breaks_for(metric, values, "primary")
     assert 0.5 in breaks
@@ -122,7 +122,7 @@ def test_status_change_since_the_first_year_is_better_same_worse_or_not_comparab
 
 
 def test_cv_change_uses_a_diverging_palette_centred_on_zero(counties):
-    metric = maps.metrics(load_criteria())["change_cv"]
+    metric = metrics.map_metrics(load_criteria())["change_cv"]
     values = maps.metric_values(counties, None, "change_cv", 2024, "all")
     breaks = maps.breaks_for(metric, values["value"])
     assert breaks[0] == -breaks[-1] and breaks[1] == -breaks[2]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import balance, db, demo, maps, places, progress, regions, targets
+from analytics import balance, db, demo, maps, metrics, places, progress, regions, targets
 from analytics import state as vs
 from analytics.criteria import Criteria, load_criteria
 from analytics.errors import JunhengError
@@ -277,7 +277,7 @@ def init_view(path: str, version: float) -> None:
     options = region_options(path, version)
     default_region = next(iter(options))
     view = vs.from_query(query, years=s.years, regions=options, counties=county_names(path, version)["adcode"],
-                         metrics=maps.metrics(criteria()), default_region=default_region, plans=plans())
+                         metrics=metrics.map_metrics(criteria()), default_region=default_region, plans=plans())
     for key in ("year", "stage", "region", "county", "metric", "school", "plan"):
         ss[key] = getattr(view, key)
     ss["lang_en"] = view.lang == "en"
