@@ -150,7 +150,7 @@ def cmd_gap(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from analytics import exports
+    from analytics import output, pack, slides  # rendering libraries load only for an export
 
     _region_prefix(args.region)
     criteria = load_criteria(args.criteria)
@@ -168,16 +168,14 @@ def cmd_export(args: argparse.Namespace) -> None:
     values = progress.metric_values(con, a, gaps)
     names = progress.region_names(a, args.lang)
     table = progress.progress(values, plan, args.year, names)
-    ctx = exports.context_from(db.metadata(con), db.is_synthetic(con), args.lang)
+    ctx = output.context_from(db.metadata(con), db.is_synthetic(con), args.lang)
     con.close()
     if args.format == "pptx":
-        from analytics import slides
-
         deck = slides.deck(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage, ctx)
         files = {f"{args.region}_{args.year}_slides.pptx": deck}
     else:
-        files = exports.briefing_pack(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage,
-                                      ctx, names)
+        files = pack.briefing_pack(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage,
+                                   ctx, names)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (args.out / name).write_bytes(data)

@@ -7,23 +7,19 @@ Every image carries a title, a subtitle (year, stage, plan), the source line, th
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 
 import altair as alt
 import pandas as pd
 import shapely
 
-from analytics import balance, charts, fonts, geo, maps, metrics, profile, progress, regions, reports
+from analytics import balance, charts, fonts, geo, maps, metrics, profile, progress, regions
 from analytics.criteria import Criteria
 from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
+from analytics.output import Context
 from analytics.targets import METRICS, Plan
 
 FORMATS = ("png2", "png3", "svg", "pdf")
-MIME = {"png2": "image/png", "png3": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip": "application/zip",
-        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 EXTENSION = {"png2": "@2x.png", "png3": "@3x.png", "svg": ".svg", "pdf": ".pdf"}
 
 
@@ -73,41 +69,6 @@ def features(gdf, columns: list[str], precision: int = 4) -> list[dict]:
     geoms = shapely.set_precision(gdf.geometry.values, 10 ** -precision)
     return [{"type": "Feature", "geometry": mapping(g), **{c: v for c, v in zip(columns, row)}}
             for g, row in zip(geoms, gdf[columns].itertuples(index=False, name=None))]
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every export needs to know about the data: where it comes from, is it synthetic."""
-
-    source: str             # 数据来源
-    synthetic: bool
-    lang: str = "zh"
-
-    @property
-    def mark(self) -> str | None:
-        return t("synthetic_banner", self.lang).rstrip("。.") if self.synthetic else None
-
-    def source_line(self, with_boundaries: bool = True) -> str:
-        zh = self.lang != "en"
-        line = f"数据来源：{self.source}" if zh else f"Data: {self.source}"
-        if with_boundaries:
-            line += f"；边界：{geo.boundary_source('zh')}" if zh else f"; boundaries: {geo.boundary_source('en')}"
-        return line
-
-
-def table_notes(ctx: Context) -> list[str]:
-    """The lines under a downloaded table: its source and, for demo data, the demo mark."""
-    source = ctx.source_line(with_boundaries=False)
-    return [source] + ([ctx.mark] if ctx.mark and ctx.mark not in source else [])
-
-
-def context_from(meta: dict[str, str], synthetic: bool, lang: str = "zh") -> Context:
-    """The export context from the database's metadata."""
-    if synthetic:  # the one wording of the demo notice, in the export's language
-        source = t("synthetic_banner", lang)
-    else:
-        source = meta.get("source") or t("imported_banner", lang)
-    return Context(source=source.rstrip("。."), synthetic=synthetic, lang=lang)
 
 
 # --------------------------------------------------------------------------------------------
@@ -394,50 +355,6 @@ def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lan
     counts = c["status"].value_counts()
     parts = [f"{status_label(s, lang)} {int(counts.get(s, 0))}" for s in balance.STATUSES]
     return (f"{len(c)} 个县（区）：" if lang != "en" else f"{len(c)} counties: ") + " · ".join(parts)
-
-
-# --------------------------------------------------------------------------------------------
-# The pack
-
-
-def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
-                  table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str, ctx: Context,
-                  names: dict[str, str], slides: bool = True) -> dict[str, bytes]:
-    """Every file of a region's briefing: sheet PDF (and PNG), map PNG/SVG/PDF, charts, Excel,
-    and the slide deck (unless slides=False)."""
-    stem = f"{region}_{year}"
-    files: dict[str, bytes] = {}
-    sheet = render_all(briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx),
-                       ("pdf", "png2"))
-    files[f"{stem}_briefing.pdf"] = sheet["pdf"]
-    files[f"{stem}_briefing@2x.png"] = sheet["png2"]
-    figures = {"map_status": map_figure(a, gaps, criteria, region, "status", year, stage, ctx, plan),
-               "urban_rural": gaps_figure(a, gaps, region, year, ctx)}
-    if regions.kind(region) == "county":
-        figures["cv"] = cv_figure(a, region, year, stage if stage != balance.OVERALL else "all", ctx)
-    else:
-        figures["map_cv_composite"] = map_figure(a, gaps, criteria, region, "cv_composite", year, stage, ctx, plan)
-        figures["status_counts"] = status_figure(a, region, stage, ctx)
-    for metric, st in dict.fromkeys((tg.metric, tg.stage) for tg in plan.targets):
-        figures[f"progress_{metric}"] = progress_figure(values, table, plan, metric, st, region, year, names, ctx, criteria)
-    for name, fig in figures.items():
-        rendered = render_all(fig, FORMATS if name.startswith("map") else ("png2", "svg"))
-        for fmt, data in rendered.items():
-            files[f"{stem}_{name}{EXTENSION[fmt]}"] = data
-    files[f"{stem}_tables.xlsx"] = reports.workbook(a, criteria, region, year, ctx)
-    if slides:
-        from analytics import slides as deck  # slides builds on this module
-
-        files[f"{stem}_slides.pptx"] = deck.deck(a, gaps, criteria, values, table, plan, region, year, stage, ctx)
-    return files
-
-
-def zip_bytes(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 def trend_figure(a: balance.Assessment, adcode: str, ctx: Context) -> alt.VConcatChart:

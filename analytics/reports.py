@@ -6,8 +6,6 @@ One workbook per region and year.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
-
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import Cell
@@ -19,9 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from analytics import balance, cells, progress, regions
 from analytics.criteria import STAGES, Criteria, Criterion
 from analytics.i18n import method_notes, stage_label, t
-
-if TYPE_CHECKING:
-    from analytics.exports import Context
+from analytics.output import Context
 
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -244,7 +240,7 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
     _print_setup(ws, last, ncols, "3:4")
 
 
-def workbook(a: balance.Assessment, criteria: Criteria, region: str, year: int, ctx: "Context") -> bytes:
+def workbook(a: balance.Assessment, criteria: Criteria, region: str, year: int, ctx: Context) -> bytes:
     """Both tables of a region and year in one workbook."""
     name = progress.region_names(a, "zh").get(region, region)
     notes = [f"注：评估方法依据《{criteria.source.get('title', '')}》；差异系数为按在校生数加权的变异系数，"

@@ -14,7 +14,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from analytics import balance, explore, exports, geo, maps, metrics, profile, regions
+from analytics import balance, explore, exports, geo, maps, metrics, output, profile, regions
 from analytics.criteria import Criteria
 from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
 from analytics.targets import Plan
@@ -90,7 +90,7 @@ def _table(slide, frame: pd.DataFrame, widths: list[float], size: int = 11, max_
 
 
 def deck(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame, table: pd.DataFrame,
-         plan: Plan, region: str, year: int, stage: str, ctx: exports.Context) -> bytes:
+         plan: Plan, region: str, year: int, stage: str, ctx: output.Context) -> bytes:
     """The region's briefing as a .pptx file."""
     lang = ctx.lang
     name = exports.region_name(a, region, lang)

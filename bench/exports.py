@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from demo_db import arguments  # noqa: E402
 
-from analytics import balance, db, exports, fonts, progress, targets  # noqa: E402
+from analytics import balance, db, fonts, output, pack, progress, targets  # noqa: E402
 from analytics.criteria import load_criteria  # noqa: E402
 
 
@@ -33,7 +33,7 @@ def main() -> None:
         a = balance.assess(con, None, cr)
         gaps = balance.urban_rural_gaps(con, None, cr)
         values = progress.metric_values(con, a, gaps)
-        ctx = exports.context_from(db.metadata(con), db.is_synthetic(con))
+        ctx = output.context_from(db.metadata(con), db.is_synthetic(con))
     names = progress.region_names(a)
     plan = targets.load_plans()["rectification-2024-2026"]
     table = progress.progress(values, plan, args.year, names)
@@ -41,7 +41,7 @@ def main() -> None:
         for with_slides in (False, True):
             fonts._subset.cache_clear()  # each run cuts its own SVG font subsets, as a fresh request would
             started = time.perf_counter()
-            files = exports.briefing_pack(a, gaps, cr, values, table, plan, region, args.year, "all", ctx, names,
+            files = pack.briefing_pack(a, gaps, cr, values, table, plan, region, args.year, "all", ctx, names,
                                           slides=with_slides)
             took = time.perf_counter() - started
             size = sum(len(b) for b in files.values()) / 1e6

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import exports, reports
+from analytics import output, pack, reports, slides
 from analytics.i18n import t
 from pages.ui import common
 
@@ -22,10 +22,10 @@ plan = common.choose_plan(lang).name
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def pack(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str) -> dict[str, bytes]:
+def pack_files(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str) -> dict[str, bytes]:
     """Every file of the briefing (several seconds: rendered once per view)."""
     a = common.assessment(path, version)
-    return exports.briefing_pack(a, common.gaps(path, version), common.criteria(), common.progress_values(path, version),
+    return pack.briefing_pack(a, common.gaps(path, version), common.criteria(), common.progress_values(path, version),
                                  common.progress_table(path, version, plan, year, language), plans[plan], region, year,
                                  stage, common.export_context(path, version, language),
                                  common.region_names(path, version, language))
@@ -39,15 +39,13 @@ def tables(path: str, version: float, region: str, year: int, language: str) -> 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def slide_deck(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str) -> bytes:
-    from analytics import slides
-
     return slides.deck(common.assessment(path, version), common.gaps(path, version), common.criteria(),
                        common.progress_values(path, version), common.progress_table(path, version, plan, year, language),
                        plans[plan], region, year, stage, common.export_context(path, version, language))
 
 
 def zip_pack() -> bytes:
-    return exports.zip_bytes(pack(path, version, region, view.year, view.stage, plan, lang))
+    return output.zip_bytes(pack_files(path, version, region, view.year, view.stage, plan, lang))
 
 
 stem = f"{region}_{view.year}"
@@ -56,16 +54,16 @@ with st.spinner(t("building_sheet", lang)):
 cols = st.columns(3) + st.columns(2)  # two rows: nothing cut on a 1024-pixel screen
 cols[0].download_button(t("briefing_sheet_pdf", lang), lambda: common.export_bytes(
     path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "pdf"),
-    file_name=f"{stem}_briefing.pdf", mime=exports.MIME["pdf"], key="dl_sheet_pdf", on_click="ignore",
+    file_name=f"{stem}_briefing.pdf", mime=output.MIME["pdf"], key="dl_sheet_pdf", on_click="ignore",
     type="primary")
 cols[1].download_button(t("briefing_sheet_png", lang), sheet_png, file_name=f"{stem}_briefing@2x.png",
                         mime="image/png", key="dl_sheet_png", on_click="ignore")
 cols[3].download_button(t("briefing_tables", lang), lambda: tables(path, version, region, view.year, lang),
-                        file_name=f"{stem}_tables.xlsx", mime=exports.MIME["xlsx"], key="dl_tables",
+                        file_name=f"{stem}_tables.xlsx", mime=output.MIME["xlsx"], key="dl_tables",
                         on_click="ignore", help=t("briefing_tables_help", lang))
 cols[2].download_button(t("export_pptx", lang), lambda: slide_deck(path, version, region, view.year, view.stage, plan, lang),
-                        file_name=f"{stem}_slides.pptx", mime=exports.MIME["pptx"], key="dl_pptx", on_click="ignore")
-cols[4].download_button(t("briefing_zip", lang), zip_pack, file_name=f"{stem}_briefing.zip", mime=exports.MIME["zip"],
+                        file_name=f"{stem}_slides.pptx", mime=output.MIME["pptx"], key="dl_pptx", on_click="ignore")
+cols[4].download_button(t("briefing_zip", lang), zip_pack, file_name=f"{stem}_briefing.zip", mime=output.MIME["zip"],
                         key="dl_zip", on_click="ignore", help=t("briefing_zip_help", lang))
 st.image(sheet_png, width="stretch")
 

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analytics import db, importer, templates
+from analytics import db, importer, output, templates
 from analytics.i18n import t
 from analytics.paths import database_path, read_only
 from pages.ui import common
@@ -27,9 +27,7 @@ st.download_button(t("data_templates_zip", lang), lambda: common_zip(), file_nam
 
 
 def common_zip() -> bytes:
-    from analytics.exports import zip_bytes
-
-    return zip_bytes(templates.template_files())
+    return output.zip_bytes(templates.template_files())
 
 
 if read_only():

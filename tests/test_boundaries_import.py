@@ -8,7 +8,7 @@ import json
 import pytest
 from pypdf import PdfReader
 
-from analytics import balance, boundaries, db, exports, geo, maps
+from analytics import balance, boundaries, db, exports, geo, maps, output
 from analytics.criteria import load_criteria
 
 
@@ -38,7 +38,7 @@ def sichuan_geojson(path, rows=None):
 def test_a_reviewed_file_replaces_the_sketch_note_on_exported_maps(reviewed_dir, tmp_path, demo_db):
     with db.connect(demo_db) as con:
         a = balance.assess(con, 2026)
-        ctx = exports.context_from(db.metadata(con), True, "zh")
+        ctx = output.context_from(db.metadata(con), True, "zh")
     report = boundaries.import_reviewed(sichuan_geojson(tmp_path / "sc.geojson"), "GS(2024)1234号", "wgs84",
                                         set(a.counties["adcode"]))
     assert report["covered"] == 183 and report["missing"] == [] and report["extra"] == []

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
-from analytics import balance, charts, db, exports, fonts, profile, progress, reports, targets
+from analytics import balance, charts, db, exports, fonts, output, profile, progress, reports, targets
 from analytics.criteria import load_criteria
 
 
@@ -26,7 +26,7 @@ def data(demo_db):
     names = progress.region_names(a)
     plan = targets.load_plans()["rectification-2024-2026"]
     table = progress.progress(values, plan, 2026, names)
-    ctx = exports.context_from(db.metadata(con), db.is_synthetic(con), "zh")
+    ctx = output.context_from(db.metadata(con), db.is_synthetic(con), "zh")
     con.close()
     return {"a": a, "gaps": gaps, "cr": cr, "values": values, "names": names, "plan": plan, "table": table,
             "ctx": ctx}
@@ -92,7 +92,7 @@ def test_a_briefing_sheet_is_laid_out_for_its_page_so_its_text_prints_legibly(da
     import vl_convert as vlc
 
     names = progress.region_names(data["a"], lang)
-    ctx = exports.context_from({}, True, lang)
+    ctx = output.context_from({}, True, lang)
     table = progress.progress(data["values"], data["plan"], 2026, names)
     fig = exports.briefing_sheet(data["a"], data["gaps"], data["cr"], data["values"], table, data["plan"],
                                  region, 2026, "all", ctx)
@@ -107,14 +107,14 @@ def test_no_name_on_an_english_county_sheet_is_cut_short(data):
     names = progress.region_names(data["a"], "en")
     table = progress.progress(data["values"], data["plan"], 2026, names)
     fig = exports.briefing_sheet(data["a"], data["gaps"], data["cr"], data["values"], table, data["plan"],
-                                 "513401", 2026, "all", exports.context_from({}, True, "en"))
+                                 "513401", 2026, "all", output.context_from({}, True, "en"))
     text = PdfReader(io.BytesIO(exports.render(fig, "pdf"))).pages[0].extract_text()
     assert "Scorecard" in text and "Failing criteria" in text
     assert "…" not in text
 
 
 def test_english_sheets_name_the_demo_data_in_english(data):
-    ctx = exports.context_from({"notice": "演示数据（模拟生成），不代表真实统计"}, True, "en")
+    ctx = output.context_from({"notice": "演示数据（模拟生成），不代表真实统计"}, True, "en")
     assert ctx.source_line(with_boundaries=False) == "Data: Demo data (synthetic), not real statistics"
 
 
@@ -221,7 +221,7 @@ def test_official_school_table_shows_missing_data_as_missing(tmp_path):
     path = build(tmp_path / "a.duckdb", [School("a", {"primary": 200}), School("b", {"primary": 200}, facilities=False)])
     with db.connect(path) as con:
         a = balance.assess(con, 2024)
-    ctx = exports.Context(source="测试", synthetic=True)
+    ctx = output.Context(source="测试", synthetic=True)
     wb = load_workbook(io.BytesIO(reports.workbook(a, a.criteria, "510104", 2024, ctx)))
     ws = wb["学校达标情况表"]
     rows = {ws.cell(r, 2).value: [ws.cell(r, c).value for c in range(1, 15)] for r in range(5, 7)}
@@ -244,7 +244,7 @@ def test_the_national_map_for_documents_has_its_south_china_sea_inset(tmp_path):
     with db.connect(path) as con:
         cr = load_criteria()
         a = balance.assess(con, 2026, cr)
-        ctx = exports.context_from(db.metadata(con), True, "zh")
+        ctx = output.context_from(db.metadata(con), True, "zh")
     fig = exports.map_figure(a, None, cr, "000000", "status", 2026, "all", ctx)
     names = set(fig.datasets)
     assert any(n.startswith("inset_frame_") for n in names) and any(n.startswith("inset_line_") for n in names)

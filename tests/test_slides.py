@@ -8,7 +8,7 @@ import pytest
 from pptx import Presentation
 from pptx.util import Inches
 
-from analytics import balance, db, exports, progress, slides, targets
+from analytics import balance, db, output, progress, slides, targets
 from analytics.criteria import load_criteria
 
 
@@ -19,7 +19,7 @@ def made(demo_db):
         a = balance.assess(con, None, cr)
         gaps = balance.urban_rural_gaps(con, None, cr)
         values = progress.metric_values(con, a, gaps)
-        ctx = exports.context_from(db.metadata(con), db.is_synthetic(con), "zh")
+        ctx = output.context_from(db.metadata(con), db.is_synthetic(con), "zh")
     plan = targets.load_plans()["rectification-2024-2026"]
     table = progress.progress(values, plan, 2026, progress.region_names(a))
     return {region: slides.deck(a, gaps, cr, values, table, plan, region, 2026, "all", ctx)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import balance, db, demo, maps, metrics, places, progress, regions, targets
+from analytics import balance, db, demo, maps, metrics, output, places, progress, regions, targets
 from analytics import state as vs
 from analytics.criteria import Criteria, load_criteria
 from analytics.errors import JunhengError
@@ -103,18 +103,14 @@ def progress_table(path: str, version: float, plan: str, as_of: int, language: s
                              region_names(path, version, language))
 
 
-def export_context(path: str, version: float, language: str):
-    from analytics import exports
-
+def export_context(path: str, version: float, language: str) -> output.Context:
     s = summary(path, version)
-    return exports.context_from(s.meta, s.synthetic, language)
+    return output.context_from(s.meta, s.synthetic, language)
 
 
 def export_notes(path: str, version: float, language: str) -> list[str]:
     """Source and demo-mark lines for a downloaded table."""
-    from analytics import exports
-
-    return exports.table_notes(export_context(path, version, language))
+    return output.table_notes(export_context(path, version, language))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -147,7 +143,7 @@ def export_menu(kind: str, region: str, *, metric: str = "status", key: str, pla
             st.download_button(
                 t(f"export_{fmt}", language),
                 partial(export_bytes, path, version, kind, region, v.year, v.stage, metric, plan, language, fmt),
-                file_name=stem + exports.EXTENSION[fmt], mime=exports.MIME[fmt], key=f"{key}_{fmt}",
+                file_name=stem + exports.EXTENSION[fmt], mime=output.MIME[fmt], key=f"{key}_{fmt}",
                 on_click="ignore")
 
 
