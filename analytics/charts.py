@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from analytics import fonts
+from analytics import display, fonts
 from analytics.i18n import percent, stage_label, status_label, t
 from analytics.maps import STATUS_COLORS
 
@@ -162,9 +162,7 @@ def target_chart(values: pd.DataFrame, table: pd.DataFrame, plan, metric: str, s
     """The trajectory chart of one metric of a plan for a region (pages, exports and the briefing
     sheet all draw it this way): titled with the target, subtitled with its milestones and the
     region shown (or 'all counties' for a county metric viewed from a larger region)."""
-    from analytics import progress
-
-    tr = progress.trajectory(values, table, plan, metric, stage, region, as_of, lang)
+    tr = display.trajectory(values, table, plan, metric, stage, region, as_of, lang)
     first = next(tg for tg in plan.targets if tg.metric == metric and tg.stage == stage)
     shown = names.get(tr["region"], tr["region"]) if tr["series"]["selected"].any() else t("counties_only", lang)
     subtitle = " · ".join(tr["milestones"]["label"]) + f" · {shown}"

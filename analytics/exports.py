@@ -13,9 +13,9 @@ import altair as alt
 import pandas as pd
 import shapely
 
-from analytics import balance, charts, fonts, geo, maps, metrics, profile, progress, regions
+from analytics import balance, charts, display, fonts, geo, maps, metrics, profile, progress, regions
 from analytics.criteria import Criteria
-from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
+from analytics.i18n import level_label, method_notes, progress_label, stage_label, status_label, t
 from analytics.output import Context
 from analytics.targets import METRICS, Plan
 
@@ -249,10 +249,10 @@ def scorecard_rows(table: pd.DataFrame, plan: Plan, region: str, lang: str = "zh
     out = pd.DataFrame({
         "target": [tg.label(lang) + ("" if tg.stage == "all" else f"（{stage_label(tg.stage, lang)}）")
                    for tg in plan.targets],
-        "latest": [progress.format_value(v, u, lang) + ("" if not isinstance(code, str) or code == region
-                                                         else f"（{progress.level_label(lvl, lang)}）")
+        "latest": [display.format_value(v, u, lang) + ("" if not isinstance(code, str) or code == region
+                                                         else f"（{level_label(lvl, lang)}）")
                    for v, u, code, lvl in zip(card["latest"], card["unit"], card["adcode"], card["level"])],
-        "goal": [progress.format_target(d, v, u, y, lang) for d, v, u, y in
+        "goal": [display.format_target(d, v, u, y, lang) for d, v, u, y in
                  zip(card["direction"], card["target"], card["unit"], card["target_year"])],
         "status": [s if isinstance(s, str) else "no_data" for s in card["status"]],
     })

@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import cells, gap, maps, metrics, regions
+from analytics import cells, display, gap, maps, metrics, regions
 from analytics.i18n import t
 from pages.ui import common
 
@@ -36,7 +36,7 @@ def cost_layer(path: str, version: float, year: int, region: str, per_pupil: boo
              else f"{t('gap_pass_funded', language)}: {'yes' if w else 'no'}"]
             for v, w in zip(value, counties["would_pass"])]
     values = counties.assign(value=value.to_numpy(), status=counties["status_before"], tip=tips)
-    breaks = gap.cost_breaks(values["value"])
+    breaks = display.cost_breaks(values["value"])
     data, breaks = maps.county_data(region, values[["adcode", "status", "value", "tip"]], metric, language, breaks)
     return data, breaks, metric
 
@@ -67,10 +67,10 @@ with map_col:
                     selection_mode="single-object", key=key, height=560)
     st.caption(maps.caption(lang))
 with legend_col:
-    st.html(maps.legend_html(metric.label(lang), gap.cost_legend(metric, breaks, lang)))
+    st.html(maps.legend_html(metric.label(lang), display.cost_legend(metric, breaks, lang)))
 
 st.subheader(t("gap_ranked", lang))
-table = gap.county_table(counties, lang)
+table = display.gap_county_table(counties, lang)
 st.dataframe(table, hide_index=True, width="stretch", height=420, column_config={"adcode": None})
 d1, d2, _ = st.columns([1, 1, 4])
 d1.download_button(t("download_csv", lang), cells.csv_bytes(table, common.export_notes(path, version, lang)),
@@ -78,7 +78,7 @@ d1.download_button(t("download_csv", lang), cells.csv_bytes(table, common.export
 note = t("synthetic_banner", lang) if common.summary(path, version).synthetic else ""
 notes = common.export_notes(path, version, lang)
 d2.download_button(t("download_xlsx", lang),  # made on click
-                   lambda: gap.excel_bytes(plan, region, lang, note, notes[0], names.get(region, region)),
+                   lambda: display.gap_workbook(plan, region, lang, note, notes[0], names.get(region, region)),
                    file_name=f"gap_{region}_{view.year}.xlsx", key="dl_gap_xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
 
@@ -91,12 +91,12 @@ chosen = outcome["funded"]
 st.write(t("gap_budget_result", lang, funded=len(chosen), spent=outcome["spent"] / 1e4, free=len(outcome["free"]),
            now=outcome["now"], after=outcome["after"], total=outcome["total"]))
 st.caption(t("gap_budget_method", lang))
-st.dataframe(gap.county_table(chosen, lang), hide_index=True, width="stretch", column_config={"adcode": None})
+st.dataframe(display.gap_county_table(chosen, lang), hide_index=True, width="stretch", column_config={"adcode": None})
 
 if view.county and view.county in set(plan.counties["adcode"]):
     row = plan.counties.set_index("adcode").loc[view.county]
     st.subheader(t("gap_county", lang, county=names.get(view.county, view.county)))
-    st.write(gap.needs_text(row, plan.costs, lang))
+    st.write(display.gap_needs_text(row, plan.costs, lang))
     if row["unfixable"]:
         items = "、".join(f"{c} {cr[c].name_en if lang == 'en' else cr[c].name_zh}" for c in row["unfixable"].split(","))
         st.warning(t("gap_unfixable", lang, items=items))
@@ -104,7 +104,7 @@ if view.county and view.county in set(plan.counties["adcode"]):
         items = "、".join(f"{c} {cr[c].name_en if lang == 'en' else cr[c].name_zh}"
                          for c in row["missing_criteria"].split(","))
         st.warning(t("gap_missing", lang, items=items))
-    schools = gap.school_table(plan.records, view.county, lang)
+    schools = display.gap_school_table(plan.records, view.county, lang)
     st.dataframe(schools, hide_index=True, width="stretch", column_config={"school_id": None})
     st.download_button(t("download_csv", lang), cells.csv_bytes(schools, common.export_notes(path, version, lang)),
                        file_name=f"gap_{view.county}_{view.year}_schools.csv", mime="text/csv", key="dl_gap_schools")

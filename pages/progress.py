@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import cells, charts, maps, metrics, progress, regions
+from analytics import cells, charts, display, maps, metrics, progress, regions
 from analytics.i18n import t
 from pages.ui import common
 
@@ -43,7 +43,7 @@ def map_layer(path: str, version: float, plan_name: str, year: int, region: str,
     target = plans[plan_name].target(target_key)
     table = common.progress_table(path, version, plan_name, year, language)
     metric = metrics.Metric("progress", "", "", "progress", "high")
-    data, _ = maps.county_data(region, progress.map_values(table, target_key, region, target.unit, language),
+    data, _ = maps.county_data(region, display.progress_map_values(table, target_key, region, target.unit, language),
                                metric, language)
     return data
 
@@ -54,8 +54,8 @@ def download(frame, name: str, key: str) -> None:
 
 
 st.subheader(t("scorecard", lang))
-card = progress.scorecard_display(progress.scorecard(table, plan, region), region, lang)
-st.dataframe(progress.style_progress(card, lang), hide_index=True, width="stretch", height=38 + 35 * len(card),
+card = display.scorecard_display(progress.scorecard(table, plan, region), region, lang)
+st.dataframe(display.style_progress(card, lang), hide_index=True, width="stretch", height=38 + 35 * len(card),
              column_config={"status": None, t("col_target", lang): st.column_config.TextColumn(width="medium")})
 download(regions.within(table, region), "progress", "dl_progress")
 with st.expander(t("definitions", lang), expanded=True):
@@ -78,7 +78,7 @@ keys = [tg.key for tg in plan.targets]
 if st.session_state.get("progress_target") not in keys:  # default: the first target counties have
     st.session_state["progress_target"] = next((k for k in keys if progress.has_counties(plan.target(k))), keys[0])
 st.selectbox(t("pick_target", lang), keys, key="progress_target",
-             format_func=lambda k: progress.format_target_label(plan.target(k), lang))
+             format_func=lambda k: display.format_target_label(plan.target(k), lang))
 chosen = plan.target(st.session_state["progress_target"])
 map_region = view.region
 rank = progress.ranking(table, chosen.key, map_region)
@@ -87,12 +87,12 @@ if rank.empty:
 else:
     left, right = st.columns([2, 3])
     with left:
-        shown = progress.ranking_display(rank, lang)
-        st.dataframe(progress.style_progress(shown, lang), hide_index=True, width="stretch", height=560,
+        shown = display.ranking_display(rank, lang)
+        st.dataframe(display.style_progress(shown, lang), hide_index=True, width="stretch", height=560,
                      column_config={"status": None, "adcode": None})
         download(rank, f"ranking_{chosen.key}", "dl_ranking")
     with right:
-        label = progress.format_target_label(chosen, lang)
+        label = display.format_target_label(chosen, lang)
         metric = metrics.Metric("progress", label, label, "progress", "high")
         data = map_layer(path, version, plan.name, view.year, map_region, chosen.key, lang)
         deck = maps.build_deck(map_region, data, selected=view.county or None, height=520)

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import balance, gap, metrics
+from analytics import balance, display, gap, metrics
 from tests.factory import School, build
 
 GOOD = (5.0, 1.5, 1.0, 5.0, 8.0, 2500.0, 3.0)  # primary values meeting every standard
@@ -141,19 +141,19 @@ def test_cost_map_gives_nothing_to_add_its_own_class():
     from analytics import maps
 
     values = pd.Series([0.0, 0.0, 1.5, 6.0, 20.0, 100.0, 3700.0])
-    breaks = gap.cost_breaks(values)
+    breaks = display.cost_breaks(values)
     metric = metrics.Metric("cost_yuan", "总成本", "Cost", "continuous", "low", "{:,.0f}")
     colours = maps.colour_for(values, metric, breaks)
     assert colours[0] == colours[1] != colours[2]
-    assert gap.cost_legend(metric, breaks)[0][1] == "0（无需新增）"
+    assert display.cost_legend(metric, breaks)[0][1] == "0（无需新增）"
 
 
 def test_cost_legend_when_no_county_needs_anything():
 
     metric = metrics.Metric("cost_yuan", "总成本", "Cost", "continuous", "low", "{:,.0f}")
-    breaks = gap.cost_breaks(pd.Series([0.0, 0.0]))
+    breaks = display.cost_breaks(pd.Series([0.0, 0.0]))
     assert breaks == []
-    assert gap.cost_legend(metric, breaks)[0][1] == "0（无需新增）"
+    assert display.cost_legend(metric, breaks)[0][1] == "0（无需新增）"
 
 
 # ---- missing data, uncounted criteria and the one would-pass rule (DOMAIN.md §2.6) ----------
@@ -171,7 +171,7 @@ def test_a_school_without_facilities_is_flagged_not_priced(tmp_path):
     row = p.counties.iloc[0]
     assert row["schools_missing_data"] == 1
     assert not row["resource_pass_after"] and not row["would_pass"]
-    assert "1 所学校缺资源数据" in gap.needs_text(row, p.costs)
+    assert "1 所学校缺资源数据" in display.gap_needs_text(row, p.costs)
 
 
 def test_missing_school_is_left_out_of_the_levelling(tmp_path):
@@ -253,7 +253,7 @@ def test_gap_workbook_is_official_style_with_chinese_headers_title_frozen_header
     from openpyxl import load_workbook
 
     plan = plan_for(tmp_path, [School("a", {"primary": 400}), School("b", {"primary": 100}, values=with_value(4, 1.0))])
-    wb = load_workbook(io.BytesIO(gap.excel_bytes(plan, "510104", "zh", "演示数据（模拟生成），不代表真实统计。",
+    wb = load_workbook(io.BytesIO(display.gap_workbook(plan, "510104", "zh", "演示数据（模拟生成），不代表真实统计。",
                                                   "数据来源：测试", "锦江区")))
     assert wb.sheetnames == ["县（区）", "县（区）×学段", "学校", "交流轮岗", "单位成本"]
     for ws in wb.worksheets:
