@@ -552,11 +552,11 @@ def _gap(results: pd.DataFrame) -> pd.Series:
 
 
 def _labels(frame: pd.DataFrame, overall: bool) -> pd.Series:
-    """Criterion ids as listed in a status: 'R4' per stage, 'R4·小学' when both stages are listed."""
+    """Criterion codes as listed in a status: 'R4' per stage, 'R4·primary' when both stages are
+    listed (i18n.criteria_list words them for a reader)."""
     if not overall:
         return frame["criterion"]
-    return frame["criterion"].where(frame["stage"] == "county",
-                                    frame["criterion"] + "·" + frame["stage"].map({"primary": "小学", "junior": "初中"}))
+    return frame["criterion"].where(frame["stage"] == "county", frame["criterion"] + "·" + frame["stage"])
 
 
 def _statuses(results: pd.DataFrame, stage_base: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:

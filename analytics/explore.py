@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics import maps, metrics, regions
-from analytics.i18n import status_label, t
+from analytics.i18n import criteria_list, status_label, t
 
 MAX_COMPARED = 8  # counties on one comparison chart (more lines cannot be told apart)
 
@@ -44,8 +44,8 @@ def view_table(values: pd.DataFrame, metric: metrics.Metric, region: str, lang: 
         t("col_city", lang): v["city_name"],
         label: value,
         t("col_status", lang): v["status"].map(lambda s: status_label(s, lang)),
-        t("col_failed_criteria", lang): v["failed_criteria"].fillna(""),
-        t("col_missing_criteria", lang): v["missing_criteria"].fillna(""),
+        t("col_failed_criteria", lang): v["failed_criteria"].map(lambda c: criteria_list(c, lang)),
+        t("col_missing_criteria", lang): v["missing_criteria"].map(lambda c: criteria_list(c, lang)),
     })
     severity = v["status"].map({s: i for i, s in enumerate(("vetoed", "far", "incomplete", "near", "pass"))})
     worse = -v["value"] if metric.better == "low" else v["value"]  # smaller sorts first: worst first

@@ -339,6 +339,18 @@ def stage_label(stage: str, lang: str = "zh") -> str:
     return STAGE_LABELS[stage][lang]
 
 
+def criteria_list(codes: str, lang: str = "zh") -> str:
+    """A status's list of criterion codes ('RS·primary, G15') in the reader's language
+    ('RS·小学, G15')."""
+    if not isinstance(codes, str) or not codes:
+        return ""
+    items = []
+    for code in codes.split(", "):
+        criterion, _, stage = code.partition("·")
+        items.append(f"{criterion}·{stage_label(stage, lang)}" if stage in STAGE_LABELS else code)
+    return ", ".join(items)
+
+
 def locale_label(locale: str, lang: str = "zh") -> str:
     return LOCALE_LABELS[locale][lang]
 

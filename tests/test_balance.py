@@ -260,7 +260,7 @@ def test_class_size_and_school_size_checks(tmp_path):
     r = a.results.set_index(["criterion", "stage"])
     assert r.loc[("G4", "primary"), "value"] == 1
     assert r.loc[("G5", "primary"), "value"] == 1
-    assert "G4·小学" in county_row(a, "all")["failed_criteria"]
+    assert "G4·primary" in county_row(a, "all")["failed_criteria"]
 
 
 def test_overall_status_counts_each_stage_failure(tmp_path):
@@ -277,7 +277,7 @@ def test_overall_status_counts_each_stage_failure(tmp_path):
     assert county_row(a, "junior")["failed"] == 2
     overall = county_row(a, "all")
     assert overall["failed"] == 3
-    assert overall["failed_criteria"] == "RS·小学, RS·初中, G15"
+    assert overall["failed_criteria"] == "RS·primary, RS·junior, G15"
     assert overall["status"] == "far"
 
 

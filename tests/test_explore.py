@@ -46,3 +46,16 @@ def test_notes_wrap_by_width_never_inside_a_latin_word_nor_before_closing_punctu
     assert any(line.endswith("WGS-84）。") or "WGS-84" in line for line in lines)
     assert not any(line.endswith(("WGS", "WGS-")) for line in lines)
     assert wrap_lines(["二十个汉字二十个汉字二十个汉字二十个汉字。"], 20) == ["二十个汉字二十个汉字二十个汉字二十个汉字。"]
+
+
+def test_the_model_lists_criteria_as_codes_and_tables_word_them_in_the_readers_language():
+    from analytics.i18n import criteria_list
+
+    codes = "RS·primary, RS·junior, G15"  # as balance lists them (no Chinese in the model's output)
+    assert criteria_list(codes, "zh") == "RS·小学, RS·初中, G15"
+    assert criteria_list(codes, "en") == "RS·Primary, RS·Junior, G15"
+    v = pd.DataFrame({"adcode": ["510104"], "county_name": ["锦江区"], "city_name": ["成都市"], "status": ["far"],
+                      "failed": [3], "failed_criteria": [codes], "missing": [0], "missing_criteria": [""],
+                      "value": [3.0]})
+    table = explore.view_table(v, METRICS["status"], "510100", "en")
+    assert table.loc[0, "Failing criteria"] == "RS·Primary, RS·Junior, G15"
