@@ -97,7 +97,7 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top") -> alt.Laye
                        legend=alt.Legend(orient=legend, direction="horizontal"))
     base = alt.Chart(data).encode(y=y, yOffset=alt.YOffset("stage_label:N", sort=names))
     bars = base.mark_bar(height=10).encode(
-        x=alt.X("value:Q", title="CV" if lang == "en" else "差异系数", scale=alt.Scale(domainMin=0)),
+        x=alt.X("value:Q", title=t("cv_axis", lang), scale=alt.Scale(domainMin=0)),
         color=colour,
         stroke=alt.condition("datum.verdict == 'fail'", alt.value(FAIL_COLOUR), alt.value(None)),
         strokeWidth=alt.condition("datum.verdict == 'fail'", alt.value(2), alt.value(0)),
@@ -113,8 +113,7 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top") -> alt.Laye
     limits = data.drop_duplicates("stage")[["stage_label", "standard"]].dropna()
     rule = alt.Chart(limits).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
         x="standard:Q", color=alt.Color("stage_label:N", scale=scale, legend=None))
-    sub = ("，".join(f"{n} ≤ {v:.2f}" for n, v in zip(limits["stage_label"], limits["standard"]))
-           if lang != "en" else ", ".join(f"{n} ≤ {v:.2f}" for n, v in zip(limits["stage_label"], limits["standard"])))
+    sub = t("limits_sep", lang).join(f"{n} ≤ {v:.2f}" for n, v in zip(limits["stage_label"], limits["standard"]))
     subtitle = t("cv_chart_subtitle", lang, limits=sub)
     return themed(alt.layer(bars, labels, rule).properties(
         height=alt.Step(20), title=alt.TitleParams(t("cv_chart", lang), subtitle=subtitle, anchor="start")))
@@ -323,14 +322,10 @@ def print_layout(body: alt.TopLevelMixin, title: str, subtitle: list[str], notes
 def urban_rural_bars(g: pd.Series, lang: str = "zh") -> alt.FacetChart:
     """Urban (城区+镇区) against rural (乡村): funding and equipment per pupil, bachelor's share of
     teachers, training hours — one small panel each (their units differ)."""
-    zh = lang != "en"
-    measures = [
-        ("funding_per_student", "生均公共经费（元）" if zh else "Funding per pupil (yuan)"),
-        ("equipment_per_student", "生均设备值（元）" if zh else "Equipment per pupil (yuan)"),
-        ("bachelor_share", "本科以上教师占比" if zh else "Teachers with bachelor's+"),
-        ("training_hours", "年均培训学时" if zh else "Training hours a year"),
-    ]
-    areas = [("urban", "城镇" if zh else "Urban+town"), ("rural", "乡村" if zh else "Rural")]
+    measures = [(key, t(label, lang)) for key, label in (
+        ("funding_per_student", "ur_funding"), ("equipment_per_student", "ur_equipment"),
+        ("bachelor_share", "ur_bachelor"), ("training_hours", "ur_training"))]
+    areas = [("urban", t("ur_urban", lang)), ("rural", t("ur_rural", lang))]
     data = pd.DataFrame([{"measure": label, "order": i, "area": area_label,
                           "value": float(g.get(f"{area}_{key}", np.nan))}
                          for i, (key, label) in enumerate(measures) for area, area_label in areas])
@@ -377,13 +372,13 @@ def compare_lines(trend: pd.DataFrame, label: str, lang: str = "zh", percent: bo
     """Chosen counties over the years, one coloured line each, named in the legend and at the
     line's end (a missing year is a gap, not a zero)."""
     axis = alt.Axis(format=".1%" if percent else "~g", title=label)
-    year_title = "School year" if lang == "en" else "学年"
+    year_title = t("school_year", lang)
     base = alt.Chart(trend).encode(
         x=alt.X("year:O", title=year_title, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", axis=axis, scale=alt.Scale(zero=False)),
-        color=alt.Color("name:N", title="County" if lang == "en" else "县（区）",
+        color=alt.Color("name:N", title=t("county_title", lang),
                         scale=alt.Scale(scheme="tableau10")),
-        tooltip=[alt.Tooltip("name:N", title="County" if lang == "en" else "县（区）"),
+        tooltip=[alt.Tooltip("name:N", title=t("county_title", lang)),
                  alt.Tooltip("year:O", title=year_title),
                  alt.Tooltip("value:Q", title=label, format=".1%" if percent else ",.3~f")])
     lines = base.mark_line(point=True, strokeWidth=2.5)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analytics import i18n
 from analytics.paths import DATA_DIR
 
 DICTIONARY_FILE = DATA_DIR / "dictionary.toml"
@@ -42,26 +43,24 @@ class Column:
 
     def expected(self, lang: str = "zh") -> str:
         """What a cell must hold, in words (for error messages and the data dictionary)."""
-        zh = lang != "en"
         if self.type == "enum":
             shown = [next((w for w, c in self.labels.items() if c == v and not w.isascii()), v) for v in self.values]
-            return ("以下之一：" if zh else "one of: ") + "、".join(shown) + ("" if zh else f" (or {', '.join(self.values)})")
+            return i18n.t("expect_one_of", lang, shown="、".join(shown), codes=", ".join(self.values))
         if self.type == "bool":
-            return "是 或 否" if zh else "是/否 (yes/no)"
+            return i18n.t("expect_bool", lang)
         if self.share:
-            return "0–1 之间的比例或百分数（如 0.96 或 96%）" if zh else "a share 0–1 or a percentage such as 96%"
+            return i18n.t("expect_share", lang)
         if self.type in ("int", "float"):
-            kind = ("整数" if zh else "a whole number") if self.type == "int" else ("数值" if zh else "a number")
+            kind = i18n.t("expect_int" if self.type == "int" else "expect_number", lang)
             if self.min is not None and self.max is not None:
                 lo, hi = (f"{v:,.0f}" if float(v).is_integer() else f"{v:g}" for v in (self.min, self.max))
-                kind += f"，{lo}–{hi}" if zh else f" from {lo} to {hi}"
+                kind = i18n.t("expect_range", lang, kind=kind, lo=lo, hi=hi)
             if self.unit:
-                kind += f"（{self.unit}）" if zh else f" ({self.unit})"
+                kind = i18n.t("expect_unit", lang, kind=kind, unit=self.unit)
             return kind
         if self.max_length:
-            return (f"文字，不能为空，不超过{self.max_length}个字符" if zh
-                    else f"text, not empty, at most {self.max_length} characters")
-        return "文字，不能为空" if zh else "text, not empty"
+            return i18n.t("expect_text_max", lang, n=self.max_length)
+        return i18n.t("expect_text", lang)
 
 
 @dataclass(frozen=True)

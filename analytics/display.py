@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import gap, maps, progress, regions, reports
+from analytics import gap, i18n, maps, progress, regions, reports
 from analytics.i18n import level_label, progress_label, stage_label, status_label, t
 from analytics.targets import Plan, Target
 
@@ -22,17 +22,16 @@ def format_value(value, unit: str, lang: str = "zh") -> str:
     if value is None or pd.isna(value):
         return "—"
     v = float(value)
-    zh = lang != "en"
     if unit == "%":
         return f"{v:.1%}"
     if unit == "pp":
-        return f"{v * 100:.1f} 个百分点" if zh else f"{v * 100:.1f} pp"
+        return t("unit_pp", lang, v=f"{v * 100:.1f}")
     if unit == "h":
-        return f"{v:.1f} 学时" if zh else f"{v:.1f} h"
+        return t("unit_h", lang, v=f"{v:.1f}")
     if unit == "×":
-        return f"{v:.2f} 倍" if zh else f"{v:.2f}×"
+        return t("unit_times", lang, v=f"{v:.2f}")
     if unit == "yuan":
-        return f"{v:,.0f} 元" if zh else f"{v:,.0f} yuan"
+        return t("unit_yuan", lang, v=f"{v:,.0f}")
     if unit == "ratio":
         return f"{v:.1f} : 1"
     return f"{v:.3f}"
@@ -43,18 +42,18 @@ def format_pace(pace, unit: str, lang: str = "zh") -> str:
     if pace is None or pd.isna(pace):
         return "—"
     p = float(pace)
-    per = "/年" if lang != "en" else "/yr"
     if unit in ("%", "pp"):
-        return f"{p * 100:+.1f} " + ("个百分点" if lang != "en" else "pp") + per
-    if unit in ("h", "ratio"):
-        return f"{p:+.1f}" + (" 学时" if unit == "h" and lang != "en" else " h" if unit == "h" else "") + per
-    return f"{p:+.3f}{per}"
+        return t("per_year", lang, v=t("unit_pp", lang, v=f"{p * 100:+.1f}"))
+    if unit == "h":
+        return t("per_year", lang, v=t("unit_h", lang, v=f"{p:+.1f}"))
+    if unit == "ratio":
+        return t("per_year", lang, v=f"{p:+.1f}")
+    return t("per_year", lang, v=f"{p:+.3f}")
 
 
 def format_target(direction: str, value: float, unit: str, year: int, lang: str = "zh") -> str:
     sign = "≥" if direction == ">=" else "≤"
-    return f"{sign} {format_value(value, unit, lang)}（{year}）" if lang != "en" else \
-        f"{sign} {format_value(value, unit, lang)} ({year})"
+    return t("with_year", lang, v=f"{sign} {format_value(value, unit, lang)}", year=year)
 
 
 def trajectory(values: pd.DataFrame, table: pd.DataFrame, plan: Plan, metric: str, stage: str, region: str,
@@ -89,8 +88,7 @@ def trajectory(values: pd.DataFrame, table: pd.DataFrame, plan: Plan, metric: st
 def _with_year(value, year, unit: str, lang: str) -> str:
     if value is None or pd.isna(value):
         return "—"
-    return f"{format_value(value, unit, lang)}（{int(year)}）" if lang != "en" else \
-        f"{format_value(value, unit, lang)} ({int(year)})"
+    return t("with_year", lang, v=format_value(value, unit, lang), year=int(year))
 
 
 def scorecard_display(card: pd.DataFrame, region: str, lang: str = "zh") -> pd.DataFrame:
@@ -173,70 +171,44 @@ def format_target_label(target: Target, lang: str = "zh") -> str:
 # The gap plan (analytics.gap) as shown and downloaded
 
 
-def _wan(yuan: float) -> str:
-    return f"{yuan / 1e4:,.1f} 万元"
+def money(yuan: float, lang: str) -> str:
+    """A cost as planners write it: 万元, or 亿元 from 100 million, in Chinese; yuan, or million
+    yuan from a million, in English (short enough for a metric tile)."""
+    if yuan >= 1e8 and lang != "en":
+        return t("yi_yuan", lang, v=f"{yuan / 1e8:,.2f}")
+    if yuan >= 1e6 and lang == "en":
+        return t("million_yuan", lang, v=f"{yuan / 1e6:,.1f}")
+    if lang == "en":
+        return t("unit_yuan", lang, v=f"{yuan:,.0f}")
+    return t("wan_yuan", lang, v=f"{yuan / 1e4:,.1f}")
 
 
 def gap_needs_text(row: pd.Series | dict, costs: gap.UnitCosts, lang: str = "zh") -> str:
     """What a county (or stage) needs, in one plain sentence."""
-    zh = lang != "en"
     parts = []
     if row["teachers_hire"]:
-        parts.append(f"新聘教师 {int(row['teachers_hire'])} 人（骨干 {int(row['hire_backbone'])}、体艺 "
-                     f"{int(row['hire_pe_arts'])}、其他 {int(row['hire_regular'])}）" if zh else
-                     f"hire {int(row['teachers_hire'])} teachers ({int(row['hire_backbone'])} backbone, "
-                     f"{int(row['hire_pe_arts'])} PE/arts, {int(row['hire_regular'])} other)")
+        parts.append(t("need_hire", lang, n=int(row["teachers_hire"]), backbone=int(row["hire_backbone"]),
+                       pe_arts=int(row["hire_pe_arts"]), regular=int(row["hire_regular"])))
     if row["teachers_rotate"]:
-        parts.append(f"县内交流轮岗 {int(row['teachers_rotate'])} 人" if zh else f"rotate {int(row['teachers_rotate'])} teachers")
+        parts.append(t("need_rotate", lang, n=int(row["teachers_rotate"])))
     if row["area_m2"] > 0:
-        parts.append(f"新建教学及辅助用房 {row['area_m2']:,.0f} m²" if zh else f"build {row['area_m2']:,.0f} m² of teaching space")
+        parts.append(t("need_area", lang, m2=f"{row['area_m2']:,.0f}"))
     if row["sports_m2"] > 0:
-        parts.append(f"新增体育场地 {row['sports_m2']:,.0f} m²" if zh else f"add {row['sports_m2']:,.0f} m² of sports ground")
+        parts.append(t("need_sports", lang, m2=f"{row['sports_m2']:,.0f}"))
     if row["equipment_yuan"] > 0:
-        parts.append(f"购置教学仪器设备 {_wan(row['equipment_yuan'])}" if zh else
-                     f"buy {row['equipment_yuan']:,.0f} yuan of equipment")
+        parts.append(t("need_equipment", lang, cost=money(row["equipment_yuan"], lang)))
     if row["multimedia_rooms"]:
-        parts.append(f"新建网络多媒体教室 {int(row['multimedia_rooms'])} 间" if zh else
-                     f"equip {int(row['multimedia_rooms'])} multimedia classrooms")
+        parts.append(t("need_rooms", lang, n=int(row["multimedia_rooms"])))
     lacking = int(row.get("schools_missing_data", 0) or 0)
-    note = ""
-    if lacking:
-        note = (f"另有 {lacking} 所学校缺资源数据，未测算（费用未知，补齐数据后重算）。" if zh else
-                f" {lacking} school(s) lack resource data and are not planned for (cost unknown until reported).")
+    lacking_text = t("need_lacking", lang, n=lacking) if lacking else ""
     if not parts:
-        if lacking:
-            return note.removeprefix("另有 ") if zh else note.strip()
-        return "资源配置已达标，无需新增。" if zh else "The resource part already passes: nothing to add."
-    cost = row["cost_yuan"]
-    if zh:
-        return "需要" + "、".join(parts) + f"；合计约 {_wan(cost)}（人员费用按 {costs.years} 年计）。" + note
-    return "Needs: " + "; ".join(parts) + f". Total about {cost:,.0f} yuan (staff costs over {costs.years} years)." + note
+        return lacking_text or t("need_nothing", lang)
+    return t("need_total", lang, parts=t("list_sep", lang).join(parts), cost=money(row["cost_yuan"], lang),
+             years=costs.years, note=t("need_also", lang, text=lacking_text) if lacking else "")
 
 
-COUNTY_COLUMNS = {
-    "county_name": ("县（区）", "County"), "city_name": ("市（州）", "Prefecture"),
-    "status_before": ("当前状态", "Status now"), "teachers_hire": ("新聘教师", "Hire"),
-    "teachers_rotate": ("交流轮岗", "Rotate"), "area_m2": ("教学用房 m²", "Teaching m²"),
-    "sports_m2": ("体育场地 m²", "Sports m²"), "equipment_yuan": ("仪器设备 元", "Equipment yuan"),
-    "multimedia_rooms": ("多媒体教室", "Multimedia rooms"), "cost_yuan": ("总成本 万元", "Cost (10k yuan)"),
-    "cost_per_pupil": ("生均 元", "Per pupil yuan"), "unfixable": ("需政策措施的未达标项", "Not fixable by resources"),
-    "missing_criteria": ("缺数据的计分指标", "Counted criteria without data"),
-    "schools_missing_data": ("缺资源数据学校（未测算）", "Schools lacking data (not planned)"),
-    "would_pass": ("投入后可达标", "Passes if funded"),
-}
-
-SCHOOL_COLUMNS = {
-    "name": ("学校", "School"), "stage": ("学段", "Stage"), "students": ("学生", "Pupils"),
-    "hire_backbone": ("新聘骨干", "Hire backbone"), "hire_pe_arts": ("新聘体艺", "Hire PE/arts"),
-    "hire_regular": ("新聘其他", "Hire other"), "teachers_rotate_in": ("轮岗调入", "Rotate in"),
-    "teachers_rotate_out": ("轮岗调出", "Rotate out"), "area_m2": ("教学用房 m²", "Teaching m²"),
-    "sports_m2": ("体育场地 m²", "Sports m²"), "equipment_yuan": ("仪器设备 元", "Equipment yuan"),
-    "multimedia_rooms": ("多媒体教室", "Multimedia rooms"), "cost_yuan": ("成本 万元", "Cost (10k yuan)"),
-    "missing_indicators": ("缺数据（未测算）", "Missing data (not planned)"),
-}
-
-
-def _gap_columns(frame: pd.DataFrame, columns: dict, lang: str) -> pd.DataFrame:
+def _gap_columns(frame: pd.DataFrame, columns: dict[str, dict[str, str]], lang: str) -> pd.DataFrame:
+    """A gap table's columns of `columns` (i18n tables), rounded as planners read them, labelled."""
     out = frame[[c for c in columns if c in frame.columns]].copy()
     if "cost_yuan" in out:
         out["cost_yuan"] = (out["cost_yuan"] / 1e4).round(1)
@@ -252,17 +224,15 @@ def _gap_columns(frame: pd.DataFrame, columns: dict, lang: str) -> pd.DataFrame:
     if "stage" in out:
         out["stage"] = out["stage"].map(lambda s: stage_label(s, lang))
     if "would_pass" in out:
-        yes, no = ("是", "否") if lang != "en" else ("yes", "no")
-        out["would_pass"] = out["would_pass"].map({True: yes, False: no})
-    i = 1 if lang == "en" else 0
-    return out.rename(columns={c: v[i] for c, v in columns.items()})
+        out["would_pass"] = out["would_pass"].map({True: t("yes", lang), False: t("no", lang)})
+    return out.rename(columns={c: v[lang] for c, v in columns.items()})
 
 
 def gap_county_table(counties: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Counties ranked by cost, for the page and downloads (keeps adcode)."""
     c = counties.sort_values("cost_yuan", ascending=False)
     return pd.concat([c[["adcode"]].reset_index(drop=True),
-                      _gap_columns(c, COUNTY_COLUMNS, lang).reset_index(drop=True)], axis=1)
+                      _gap_columns(c, i18n.GAP_COUNTY_COLUMNS, lang).reset_index(drop=True)], axis=1)
 
 
 def gap_school_table(records: pd.DataFrame, adcode: str, lang: str = "zh") -> pd.DataFrame:
@@ -271,58 +241,39 @@ def gap_school_table(records: pd.DataFrame, adcode: str, lang: str = "zh") -> pd
     r["_busy"] = (r["cost_yuan"] > 0) | (r["teachers_rotate_out"] > 0)
     r = r.sort_values(["_busy", "cost_yuan"], ascending=[False, False])
     return pd.concat([r[["school_id"]].reset_index(drop=True),
-                      _gap_columns(r, SCHOOL_COLUMNS, lang).reset_index(drop=True)], axis=1)
-
-
-ROTATION_COLUMNS = {
-    "adcode": ("行政区划代码", "adcode"), "stage": ("学段", "Stage"), "n": ("人数", "Teachers"),
-    "from_school": ("调出学校代码", "From school (id)"), "to_school": ("调入学校代码", "To school (id)"),
-    "degree": ("其中：高于规定学历", "Of whom above the required degree"),
-    "backbone": ("其中：县级以上骨干", "Of whom backbone"), "pe_arts": ("其中：体育艺术", "Of whom PE/arts"),
-}
-COST_LABELS = {
-    "teaching_area_per_m2": ("教学及辅助用房（元/m²）", "Teaching floor area (yuan/m²)"),
-    "sports_area_per_m2": ("体育运动场馆（元/m²）", "Sports ground (yuan/m²)"),
-    "multimedia_room": ("网络多媒体教室（元/间）", "Multimedia classroom (yuan each)"),
-    "equipment_per_yuan": ("教学仪器设备（元/元）", "Equipment (yuan per yuan)"),
-    "hire_regular_per_year": ("新聘教师（元/人·年）", "New teacher (yuan per year)"),
-    "hire_backbone_per_year": ("新聘骨干教师（元/人·年）", "New backbone teacher (yuan per year)"),
-    "hire_pe_arts_per_year": ("新聘体育艺术教师（元/人·年）", "New PE/arts teacher (yuan per year)"),
-    "rotate_per_year": ("交流轮岗补助（元/人·年）", "Rotation allowance (yuan per year)"),
-    "years": ("测算年限（年）", "Years costed"),
-}
+                      _gap_columns(r, i18n.GAP_SCHOOL_COLUMNS, lang).reset_index(drop=True)], axis=1)
 
 
 def gap_workbook(plan: gap.GapPlan, region: str, lang: str = "zh", synthetic_note: str = "",
-                source: str = "", region_name: str = "") -> bytes:
+                 source: str = "", region_name: str = "") -> bytes:
     """The plan of a region as an official-style workbook: counties, counties × stages, schools,
     rotations, unit costs; Chinese headers with units, a title, a frozen header, A4 print setup,
     and the source, cost note and demo-data mark under every table."""
-    i = 1 if lang == "en" else 0
+    codes_of = i18n.GAP_CODE_COLUMNS
     counties = regions.within(plan.counties, region)
     codes = set(counties["adcode"])
     records = plan.records[plan.records["adcode"].isin(codes)]
-    schools = pd.concat([_gap_columns(records, {"adcode": ("行政区划代码", "adcode"),
-                                            "school_id": ("学校代码", "School id")}, lang).reset_index(drop=True),
-                         _gap_columns(records, SCHOOL_COLUMNS, lang).reset_index(drop=True)], axis=1)
-    moves = _gap_columns(plan.moves[plan.moves["adcode"].isin(codes)], ROTATION_COLUMNS, lang)
-    costs = pd.DataFrame({("项目", "Item")[i]: [COST_LABELS[k][i] for k in COST_LABELS],
-                          ("单价", "Unit cost")[i]: [plan.costs.__dict__[k] for k in COST_LABELS]})
-    year = plan.year
+    schools = pd.concat([_gap_columns(records, {k: codes_of[k] for k in ("adcode", "school_id")}, lang)
+                         .reset_index(drop=True),
+                         _gap_columns(records, i18n.GAP_SCHOOL_COLUMNS, lang).reset_index(drop=True)], axis=1)
+    moves = _gap_columns(plan.moves[plan.moves["adcode"].isin(codes)], i18n.GAP_ROTATION_COLUMNS, lang)
+    labels = i18n.GAP_COST_LABELS
+    costs = pd.DataFrame({t("col_item", lang): [labels[k][lang] for k in labels],
+                          t("col_unit_cost", lang): [plan.costs.__dict__[k] for k in labels]})
     where = f"{region_name} " if region_name else ""
-    titles = ("{where}{year}年 优质均衡缺口测算：{what}", "{where}{year} gap to quality balance: {what}")[i]
+    by_stage = {"adcode": codes_of["adcode"], **i18n.GAP_COUNTY_COLUMNS, "stage": codes_of["stage"]}
     sheets = {
-        ("县（区）", "Counties"): gap_county_table(counties, lang).rename(columns={"adcode": ("行政区划代码", "adcode")[i]}),
-        ("县（区）×学段", "Counties by stage"): _gap_columns(regions.within(plan.stages, region), {
-            "adcode": ("行政区划代码", "adcode"), **COUNTY_COLUMNS, "stage": ("学段", "Stage")}, lang),
-        ("学校", "Schools"): schools,
-        ("交流轮岗", "Rotations"): moves,
-        ("单位成本", "Unit costs"): costs,
+        "counties": gap_county_table(counties, lang).rename(columns={"adcode": codes_of["adcode"][lang]}),
+        "stages": _gap_columns(regions.within(plan.stages, region), by_stage, lang),
+        "schools": schools,
+        "rotations": moves,
+        "costs": costs,
     }
     notes = [n for n in (synthetic_note, source, plan.costs.note_en if lang == "en" else plan.costs.note_zh) if n]
+    named = {i18n.GAP_SHEETS[k][lang]: frame for k, frame in sheets.items()}
     return reports.table_workbook(
-        {names[i]: (frame, titles.format(where=where, year=year, what=names[i])) for names, frame in sheets.items()},
-        notes)
+        {name: (frame, t("gap_sheet_title", lang, where=where, year=plan.year, what=name))
+         for name, frame in named.items()}, notes)
 
 
 def cost_breaks(values: pd.Series) -> list[float]:
@@ -337,5 +288,5 @@ def cost_legend(metric, breaks: list[float], lang: str = "zh") -> list:
     """The map legend of cost_breaks: the first class reads 'nothing to add' (with no breaks at
     all, every county has nothing to add)."""
     items = maps.legend_items(metric, breaks, lang)
-    items[0] = (items[0][0], "0（无需新增）" if lang != "en" else "0 (nothing to add)")
+    items[0] = (items[0][0], t("nothing_to_add", lang))
     return items

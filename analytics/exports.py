@@ -165,12 +165,11 @@ def map_figure(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Crite
     metric = metrics.map_metrics(criteria)[metric_id]
     body = map_body(a, gaps, criteria, region, metric_id, year, stage, ctx, width, height)
     name = region_name(a, region, lang)
-    title = f"{name} {year}年 · {metric.label(lang)}" if lang != "en" else f"{name} {year} · {metric.label(lang)}"
-    subtitle = [f"{t('stage', lang)}：{stage_label(stage, lang)}" if lang != "en" else
-                f"Stage: {stage_label(stage, lang)}"]
+    title = t("fig_map_title", lang, name=name, year=year, metric=metric.label(lang))
+    subtitle = [t("fig_stage_line", lang, stage=stage_label(stage, lang))]
     if plan is not None:
-        subtitle.append((f"目标规划：{plan.title(lang)}" if lang != "en" else f"Plan: {plan.title(lang)}"))
-    notes = [ctx.source_line(), geo.map_note(lang) + ("；北向朝上" if lang != "en" else "; north up"),
+        subtitle.append(t("fig_plan_line", lang, plan=plan.title(lang)))
+    notes = [ctx.source_line(), t("fig_north_up", lang, note=geo.map_note(lang)),
              *charts.wrap_lines(method_notes(criteria, lang)[1:], (width + 160) // 11 if lang != "en" else width // 6)]
     return Figure(charts.print_layout(body.chart, title, subtitle, notes, width + 160, ctx.mark), body.datasets)
 
@@ -221,7 +220,7 @@ def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: in
     g = balance.gap_ratios(sums).iloc[0]
     chart = charts.urban_rural_bars(g, lang)
     name = region_name(a, region, lang)
-    title = f"{name} {year}年 · 城乡差距" if lang != "en" else f"{name} {year} · urban–rural gaps"
+    title = t("fig_gaps_title", lang, name=name, year=year)
     return _chart_figure(chart, title, [t("urban_rural_note", lang)], ctx, width=150,
                          notes=method_notes(a.criteria, lang)[1:], notes_width=56 if lang != "en" else 110)
 
@@ -231,10 +230,9 @@ def progress_figure(values: pd.DataFrame, table: pd.DataFrame, plan: Plan, metri
     lang = ctx.lang
     chart = charts.target_chart(values, table, plan, metric, stage, region, as_of, names, lang)
     title = chart.title
-    subtitle = [title.subtitle, (f"目标规划：{plan.title(lang)}；截至{as_of}年" if lang != "en"
-                                 else f"Plan: {plan.title(lang)}; as of {as_of}")]
+    subtitle = [title.subtitle, t("fig_plan_as_of", lang, plan=plan.title(lang), year=as_of)]
     info = METRICS[metric]
-    notes = ([f"{info.label(lang)}{'：' if lang != 'en' else ': '}{info.definition(lang)}"] if info.definition(lang) else [])
+    notes = [t("labelled", lang, label=info.label(lang), text=info.definition(lang))] if info.definition(lang) else []
     notes += method_notes(criteria, lang)[1:] if criteria is not None else []
     return _chart_figure(chart.properties(title=""), title.text, subtitle, ctx, width=560, notes=notes)
 
@@ -312,10 +310,8 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
     second = [left, right] + ([county_facts(a, region, year, stage, lang)] if is_county else [])
     rows = [alt.hconcat(*m.chart.hconcat, score, spacing=24), alt.hconcat(*second, spacing=30)]
     body = alt.vconcat(*rows, spacing=16).resolve_scale(color="independent")
-    title = (f"{name}义务教育优质均衡发展简报（{year}年）" if lang != "en"
-             else f"{name}: quality-balanced compulsory education briefing ({year})")
-    subtitle = [row, (f"目标规划：{plan.title(lang)}；学段：{stage_label(stage, lang)}" if lang != "en"
-                      else f"Plan: {plan.title(lang)}; stage: {stage_label(stage, lang)}")]
+    title = t("fig_sheet_title", lang, name=name, year=year)
+    subtitle = [row, t("fig_plan_stage", lang, plan=plan.title(lang), stage=stage_label(stage, lang))]
     column = SHEET_WIDTH / 2 - 16
     chars = int(column / SHEET_NOTE_SIZE) if lang != "en" else int(column / (SHEET_NOTE_SIZE * 0.52))
     return Figure(charts.print_layout(body, title, subtitle, charts.wrap_lines(notes, chars), SHEET_WIDTH, ctx.mark,
@@ -350,11 +346,10 @@ def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lan
     if regions.kind(region) == "county":
         row = c[c["adcode"] == region].iloc[0]
         known = t("tip_known", lang, failed=int(row["failed"]), missing=int(row["missing"]))
-        return (f"评估状态：{status_label(row['status'], lang)}；{known}" if lang != "en"
-                else f"Status: {status_label(row['status'], lang)}; {known}")
+        return t("fig_county_line", lang, status=status_label(row["status"], lang), known=known)
     counts = c["status"].value_counts()
     parts = [f"{status_label(s, lang)} {int(counts.get(s, 0))}" for s in balance.STATUSES]
-    return (f"{len(c)} 个县（区）：" if lang != "en" else f"{len(c)} counties: ") + " · ".join(parts)
+    return t("fig_counties_line", lang, n=len(c), parts=" · ".join(parts))
 
 
 def trend_figure(a: balance.Assessment, adcode: str, ctx: Context) -> alt.VConcatChart:

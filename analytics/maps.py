@@ -199,8 +199,7 @@ def legend_items(metric: Metric, breaks: list[float], lang: str,
     else:
         items.append((None, t("legend_worse_" + ("low" if metric.better == "high" else "high"), lang)))
     if metric.limits:
-        items.append((None, t("legend_limits", lang, limits="，".join(
-            f"{stage_label(st, lang)} ≤ {fmt.format(v)}" for st, v in metric.limits) if lang != "en" else ", ".join(
+        items.append((None, t("legend_limits", lang, limits=t("limits_sep", lang).join(
             f"{stage_label(st, lang)} ≤ {fmt.format(v)}" for st, v in metric.limits))))
     return items
 

@@ -30,10 +30,9 @@ class Context:
         return t("synthetic_banner", self.lang).rstrip("。.") if self.synthetic else None
 
     def source_line(self, with_boundaries: bool = True) -> str:
-        zh = self.lang != "en"
-        line = f"数据来源：{self.source}" if zh else f"Data: {self.source}"
+        line = t("source_data", self.lang, source=self.source)
         if with_boundaries:
-            line += f"；边界：{geo.boundary_source('zh')}" if zh else f"; boundaries: {geo.boundary_source('en')}"
+            line = t("source_boundaries", self.lang, line=line, boundaries=geo.boundary_source(self.lang))
         return line
 
 

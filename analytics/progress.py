@@ -15,6 +15,7 @@ import pandas as pd
 from analytics import balance, regions
 from analytics.balance import GAP_SUMS, OVERALL, Assessment, gap_ratios
 from analytics.targets import LEVELS, METRICS, Plan, Target
+from analytics.i18n import t
 
 PROGRESS_STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data")  # 已达标 按期 滞后 严重滞后 数据不足
 ON_TRACK_RATIO = 1.0   # observed / required pace at or above: 按期
@@ -111,7 +112,7 @@ def regions_of(a: Assessment) -> pd.DataFrame:
 def region_names(a: Assessment, lang: str = "zh") -> dict[str, str]:
     """Adcode → name for every county, city, province (and the country) of the assessment."""
     r = regions_of(a)
-    names = {NATIONAL: "All regions" if lang == "en" else "全国"}
+    names = {NATIONAL: t("all_regions", lang)}
     names.update(zip(r["province_adcode"], r["province_name"]))
     names.update(zip(r["city_adcode"], r["city_name"]))
     names.update(zip(r["adcode"], r["county_name"]))

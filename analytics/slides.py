@@ -94,8 +94,7 @@ def deck(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: 
     """The region's briefing as a .pptx file."""
     lang = ctx.lang
     name = exports.region_name(a, region, lang)
-    footer = ([ctx.mark] if ctx.mark else [""]) + [ctx.source_line() + ("；" if lang != "en" else "; ")
-                                                   + geo.map_note(lang)]
+    footer = ([ctx.mark] if ctx.mark else [""]) + [t("then", lang, a=ctx.source_line(), b=geo.map_note(lang))]
     notes = method_notes(criteria, lang)
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDE, HIGH

@@ -32,8 +32,8 @@ def cost_layer(path: str, version: float, year: int, region: str, per_pupil: boo
     label = t("gap_cost_per_pupil" if per_pupil else "gap_cost", language)
     metric = metrics.Metric(column, label, label, "continuous", "low", "{:,.0f}")
     value = counties[column] / (1 if per_pupil else 1e4)
-    tips = [[f"{label}：{v:,.0f}", f"{t('gap_pass_funded', language)}：{'是' if w else '否'}" if language != "en"
-             else f"{t('gap_pass_funded', language)}: {'yes' if w else 'no'}"]
+    tips = [[t("labelled", language, label=label, text=f"{v:,.0f}"),
+             t("labelled", language, label=t("gap_pass_funded", language), text=t("yes" if w else "no", language))]
             for v, w in zip(value, counties["would_pass"])]
     values = counties.assign(value=value.to_numpy(), status=counties["status_before"], tip=tips)
     breaks = display.cost_breaks(values["value"])
@@ -49,8 +49,7 @@ st.caption(t("gap_costs_note", lang, note=plan.costs.note_en if lang == "en" els
 
 total = counties[gap.TOTAL_COLUMNS].sum()
 m = st.columns(5)
-m[0].metric(t("gap_total_cost", lang), f"{total['cost_yuan'] / 1e4:,.0f} 万元" if lang != "en"
-            else f"{total['cost_yuan']:,.0f} yuan")
+m[0].metric(t("gap_total_cost", lang), display.money(total["cost_yuan"], lang))
 m[1].metric(t("gap_hire", lang), f"{int(total['teachers_hire']):,}")
 m[2].metric(t("gap_rotate", lang), f"{int(total['teachers_rotate']):,}")
 m[3].metric(t("gap_area", lang), f"{total['area_m2']:,.0f} m²")
