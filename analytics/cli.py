@@ -219,7 +219,7 @@ def cmd_template(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from analytics import importer
+    from analytics import display, importer
 
     files = []
     for f in args.files:
@@ -237,7 +237,7 @@ def cmd_import(args: argparse.Namespace) -> None:
             value = f" value {p.value!r}:" if p.value else ""
             print(f"{where}:{value} {getattr(p, column)}", file=sys.stderr)
         if args.errors_csv:
-            args.errors_csv.write_bytes(importer.problems_csv(exc.problems, args.lang))
+            args.errors_csv.write_bytes(display.problems_csv(exc.problems, args.lang))
         more = f" (first {len(shown)} shown)" if exc.total > len(shown) else ""
         raise CliError(f"{exc.total} problem(s){more}; nothing was imported, {args.db} is unchanged") from None
     print(result.message if not result.changed else

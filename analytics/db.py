@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
+import pandas as pd
 
 from analytics.errors import JunhengError
 
@@ -281,6 +282,11 @@ def metadata(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the data was generated, not imported: every screen and export must say so."""
     return metadata(con).get("data_kind", "synthetic") != "imported"
+
+
+def school_locations(con: duckdb.DuckDBPyConnection, adcode: str) -> pd.DataFrame:
+    """Where a county's schools are: school_id, longitude, latitude (for the map's points)."""
+    return con.execute("SELECT school_id, longitude, latitude FROM schools WHERE adcode = ?", [adcode]).df()
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ a presentation module.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
-from analytics import gap, i18n, maps, progress, regions, reports
+from analytics import cells, gap, i18n, maps, progress, regions, reports
 from analytics.i18n import level_label, progress_label, stage_label, status_label, t
 from analytics.targets import Plan, Target
 
@@ -290,3 +292,29 @@ def cost_legend(metric, breaks: list[float], lang: str = "zh") -> list:
     items = maps.legend_items(metric, breaks, lang)
     items[0] = (items[0][0], t("nothing_to_add", lang))
     return items
+
+
+
+# --------------------------------------------------------------------------------------------
+# Imports (analytics.importer) as shown and downloaded
+
+
+def problems_table(problems: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """An import's problem list (file, sheet, row, column, value, problem) in the reader's language."""
+    problem = "problem_en" if lang == "en" else "problem_zh"
+    columns = {c: t(f"data_col_{c}", lang) for c in ("file", "sheet", "row", "column", "value")}
+    columns[problem] = t("data_col_problem", lang)
+    return problems[list(columns)].rename(columns=columns)
+
+
+def problems_csv(problems: pd.DataFrame, lang: str = "zh") -> bytes:
+    """The problem list as a CSV for Excel (UTF-8 with BOM); values echo the files, made inert."""
+    return cells.csv_bytes(problems_table(problems, lang))
+
+
+def import_history(meta: dict[str, str], lang: str = "zh") -> pd.DataFrame:
+    """Every file of every import logged in the database's metadata, newest first (empty if none)."""
+    log = json.loads(meta.get("import_log", "[]"))
+    return pd.DataFrame([{t("data_col_time", lang): e["time"], t("data_col_mode", lang): e["mode"],
+                          t("data_col_file", lang): f["name"], "KB": round(f["size"] / 1024),
+                          "SHA-256": f["sha256"][:16]} for e in reversed(log) for f in e["files"]])

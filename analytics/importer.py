@@ -23,10 +23,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import cells, db, dictionary, geo
+from analytics import db, dictionary, geo
 from analytics.criteria import load_criteria
 from analytics.errors import JunhengError
-from analytics.i18n import t
 
 MAX_PROBLEMS_PER_FILE = 200
 TOTAL_WORDS = {"合计", "总计", "小计", "total", "sum", "合 计", "总 计"}
@@ -829,10 +828,3 @@ def migrate(db_path: str | Path) -> str:
             "(school_year.senior_students) before their facilities can be split" if unsplit else "")
     return (f"{path} migrated to the current data model (new columns: {', '.join(added) or 'none'}); "
             f"previous file kept as {backup}{note}")
-
-
-def problems_csv(problems: pd.DataFrame, lang: str = "zh") -> bytes:
-    """The problem list as a CSV for Excel (UTF-8 with BOM)."""
-    cols = {c: t(f"prob_{c}", lang) for c in ("file", "sheet", "row", "column", "value")}
-    cols["problem_en" if lang == "en" else "problem_zh"] = t("prob_problem", lang)
-    return cells.csv_bytes(problems[list(cols)].rename(columns=cols))  # values echo the files: inert

@@ -553,6 +553,18 @@ def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
     return MapLayers(fill, pick), breaks
 
 
+def county_school_points(schools: pd.DataFrame, locations: pd.DataFrame, adcode: str, year: int, stage: str,
+                         lang: str) -> list[dict]:
+    """The map points of one county's schools in a year and stage (assessment rows joined to
+    their locations); for both stages together one point per school, its primary row if any."""
+    s = schools[(schools["adcode"] == adcode) & (schools["year"] == year)]
+    if stage != "all":
+        s = s[s["stage"] == stage]
+    else:
+        s = s.sort_values("stage", key=lambda x: x.map({"primary": 0, "junior": 1})).drop_duplicates("school_id")
+    return school_data(s.merge(locations, on="school_id"), lang)
+
+
 def school_data(schools: pd.DataFrame, lang: str) -> list[dict]:
     """Points of one county's schools: colour by compliance, radius by enrolment."""
     out = []

@@ -3,12 +3,11 @@ words, and import into a new version of the database (the previous one kept as a
 
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 import streamlit as st
 
-from analytics import db, importer, output, templates
+from analytics import db, display, importer, output, templates
 from analytics.i18n import t
 from analytics.paths import database_path, read_only
 from pages.ui import common
@@ -64,24 +63,17 @@ if st.button(t("data_import", lang), type="primary", disabled=not uploads, key="
 if "import_problems" in st.session_state:
     problems: pd.DataFrame = st.session_state["import_problems"]
     st.error(t("data_failed", lang, n=st.session_state["import_total"]))
-    column = "problem_en" if lang == "en" else "problem_zh"
-    shown = problems[["file", "sheet", "row", "column", "value", column]].rename(columns={
-        "file": t("data_col_file", lang), "sheet": t("data_col_sheet", lang), "row": t("data_col_row", lang),
-        "column": t("data_col_column", lang), "value": t("data_col_value", lang), column: t("data_col_problem", lang)})
-    st.dataframe(shown, hide_index=True, width="stretch")
-    st.download_button(t("data_problems_csv", lang), importer.problems_csv(problems, lang),
+    st.dataframe(display.problems_table(problems, lang), hide_index=True, width="stretch")
+    st.download_button(t("data_problems_csv", lang), display.problems_csv(problems, lang),
                        file_name="import_problems.csv", mime="text/csv", key="dl_problems")
 if "import_result" in st.session_state:  # worded at display time: the language may change since
     done = st.session_state["import_result"]
     st.success(t("data_imported", lang, **done) if done["changed"] else t("data_unchanged", lang))
 
 st.subheader(t("data_history", lang))
-log = json.loads(summary.meta.get("import_log", "[]"))
-if log:
-    st.dataframe(pd.DataFrame([{t("data_col_time", lang): e["time"], t("data_col_mode", lang): e["mode"],
-                                t("data_col_file", lang): f["name"], "KB": round(f["size"] / 1024),
-                                "SHA-256": f["sha256"][:16]} for e in reversed(log) for f in e["files"]]),
-                 hide_index=True, width="stretch")
+history = display.import_history(summary.meta, lang)
+if not history.empty:
+    st.dataframe(history, hide_index=True, width="stretch")
 else:
     st.caption(t("data_no_history", lang))
 kept = db.backups(database_path())

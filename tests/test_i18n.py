@@ -10,7 +10,7 @@ from analytics import i18n
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # keys made from a prefix and a code at run time (t(f"export_{fmt}"), t(f"change_{s}") …)
-DYNAMIC = ("data_mode_", "export_", "change_", "school_", "legend_worse_", "status_", "page_", "prob_")
+DYNAMIC = ("data_mode_", "data_col_", "export_", "change_", "school_", "legend_worse_", "status_", "page_")
 
 
 def test_every_string_has_chinese_and_english():

@@ -62,3 +62,11 @@ def test_no_two_modules_import_each_other_even_through_others():
 
     for m in graph:
         visit(m)
+
+
+def test_pages_hold_no_sql():
+    """Pages lay out widgets and call analytics: no query of their own."""
+    root = PACKAGE.parent
+    for path in [*root.joinpath("pages").rglob("*.py"), root / "app.py"]:
+        text = path.read_text(encoding="utf-8")
+        assert ".execute(" not in text and ".sql(" not in text, path.name

@@ -150,16 +150,8 @@ def export_menu(kind: str, region: str, *, metric: str = "status", key: str, pla
 @st.cache_data(show_spinner=False)
 def school_points(path: str, version: float, adcode: str, year: int, stage: str, language: str) -> list[dict]:
     """Map points of one county's schools (locations joined to their indicators)."""
-    a = assessment(path, version)
-    s = a.schools
-    s = s[(s["adcode"] == adcode) & (s["year"] == year)]
-    if stage != balance.OVERALL:
-        s = s[s["stage"] == stage]
-    else:  # one point per school: its primary row if any
-        s = s.sort_values("stage", key=lambda x: x.map({"primary": 0, "junior": 1})).drop_duplicates("school_id")
-    loc = cursor(path, version).execute(
-        "SELECT school_id, longitude, latitude FROM schools WHERE adcode = ?", [adcode]).df()
-    return maps.school_data(s.merge(loc, on="school_id"), language)
+    return maps.county_school_points(assessment(path, version).schools, db.school_locations(cursor(path, version), adcode),
+                                     adcode, year, stage, language)
 
 
 def on_map_select(key: str) -> None:
