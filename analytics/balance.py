@@ -7,14 +7,18 @@ the small county × stage frame with vectorised pandas, one block per kind of ch
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Sequence
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics import criteria as criteria_module
 from analytics.criteria import RESOURCE_IDS, STAGES, Criteria, Criterion, load_criteria
 from analytics.i18n import percent
 
@@ -199,6 +203,7 @@ SELECT j.* EXCLUDE (q1, q2, q3, q4, q5, q6, q7, norm_amount),
        j.training_funding / nullif(j.public_funding, 0) AS training_share,
        coalesce(j.training_funding, 0) >= $training_share * j.public_funding AS q4_ok
 FROM judged j
+ORDER BY j.year, j.adcode, j.stage, j.school_id  -- one order, run after run
 """
 
 COUNTY_SQL = """
@@ -493,8 +498,18 @@ def _standards_frame(cr: Criteria) -> pd.DataFrame:
 
 def assess(con: duckdb.DuckDBPyConnection, year: int | None = None,
            criteria: Criteria | None = None) -> Assessment:
-    """Assess every county of the database for one year (or all years when year is None)."""
+    """Assess every county of the database for one year (or all years when year is None). When
+    the database holds the results of these criteria (stored when it was written, see `store`),
+    they are read instead of computed again."""
     cr = criteria or load_criteria()
+    kept = stored(con, cr)
+    if kept is not None:
+        return kept if year is None else _of_year(kept, year)
+    return compute(con, year, cr)
+
+
+def compute(con: duckdb.DuckDBPyConnection, year: int | None, cr: Criteria) -> Assessment:
+    """The assessment itself, from the school, teacher and funding rows (the one implementation)."""
     params = _parameters(cr, year)
     con.register("resource_standards", _standards_frame(cr))
     schools = con.execute(SCHOOL_SQL, params).df()
@@ -540,6 +555,64 @@ def _assemble(schools: pd.DataFrame, stage_frame: pd.DataFrame, county_frame: pd
     counties = (counties.assign(_o=order).sort_values(["year", "adcode", "_o"], kind="stable")
                 .drop(columns="_o").reset_index(drop=True))
     return Assessment(schools=schools, results=results, counties=counties, criteria=cr, facts=county_frame)
+
+
+# --------------------------------------------------------------------------------------------
+# Results stored with the data: computed once when a database is written, read by every page
+
+DERIVED = ("schools", "results", "counties", "facts")  # the Assessment's frames, as derived_<name> tables
+
+
+def derivation_key(cr: Criteria) -> str:
+    """What stored results depend on: the criteria in force and the code that computes them (so a
+    provincial criteria file, or a new version of this module, never reads stale results)."""
+    code = b"".join(Path(m.__file__).read_bytes() for m in (criteria_module,)) + Path(__file__).read_bytes()
+    return hashlib.sha256(code + repr((cr.resource, cr.items)).encode()).hexdigest()[:16]
+
+
+def store(con: duckdb.DuckDBPyConnection, criteria: Criteria | None = None) -> Assessment:
+    """Assess every year of the database being written (`con` on its new file) and keep the
+    results in it: derived_* tables and the metadata row 'derived' (key, column types)."""
+    cr = criteria or load_criteria()
+    a = compute(con, None, cr)
+    types = {}
+    for name in DERIVED:
+        frame = getattr(a, name)
+        types[name] = {c: str(t) for c, t in frame.dtypes.items()}
+        con.register("derived_frame", frame)
+        con.execute(f"CREATE OR REPLACE TABLE derived_{name} AS SELECT * FROM derived_frame")
+        con.unregister("derived_frame")
+    con.execute("INSERT OR REPLACE INTO metadata VALUES ('derived', ?)",
+                [json.dumps({"key": derivation_key(cr), "types": types})])
+    return a
+
+
+def stored(con: duckdb.DuckDBPyConnection, cr: Criteria) -> Assessment | None:
+    """The stored assessment, if the database has one for these criteria and this code."""
+    row = con.execute("SELECT value FROM metadata WHERE key = 'derived'").fetchall()
+    if not row:
+        return None
+    info = json.loads(row[0][0])
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+    if info.get("key") != derivation_key(cr) or not {f"derived_{n}" for n in DERIVED} <= tables:
+        return None
+    frames = {}
+    for name in DERIVED:
+        frame = con.execute(f"SELECT * FROM derived_{name}").df()
+        for column, dtype in info["types"][name].items():
+            if str(frame[column].dtype) != dtype:
+                frame[column] = frame[column].astype(dtype)
+        frames[name] = frame
+    return Assessment(criteria=cr, **frames)
+
+
+def _of_year(a: Assessment, year: int) -> Assessment:
+    def pick(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["year"] == year].reset_index(drop=True)
+
+    return Assessment(schools=pick(a.schools), results=pick(a.results), counties=pick(a.counties),
+                      criteria=a.criteria, facts=pick(a.facts))
 
 
 def _gap(results: pd.DataFrame) -> pd.Series:

@@ -284,6 +284,29 @@ def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
     return metadata(con).get("data_kind", "synthetic") != "imported"
 
 
+# The keys and references of the tables that have no index (schema.sql), checked when a database
+# is written: (table, key columns) and (table, column referencing schools.school_id).
+UNINDEXED_KEYS = (("teachers", ("teacher_id", "year")), ("funding", ("school_id", "year", "item", "source")))
+UNINDEXED_REFERENCES = (("teachers", "school_id"), ("funding", "school_id"))
+
+
+def key_problems(con: duckdb.DuckDBPyConnection, limit: int = 5) -> list[str]:
+    """Rows that break a key or a reference the schema does not enforce: the same key twice, or
+    a school id that is not in schools (a few examples of each, in words)."""
+    problems = []
+    for table, key in UNINDEXED_KEYS:
+        cols = ", ".join(key)
+        for row in con.execute(f"SELECT {cols}, count(*) AS n FROM {table} GROUP BY ALL HAVING n > 1 "
+                               f"ORDER BY ALL LIMIT {int(limit)}").fetchall():
+            problems.append(f"{table}: ({', '.join(map(str, row[:-1]))}) appears {row[-1]} times "
+                            f"(one row per {cols})")
+    for table, column in UNINDEXED_REFERENCES:
+        for (value,) in con.execute(f"SELECT DISTINCT t.{column} FROM {table} t ANTI JOIN schools s "
+                                    f"ON s.school_id = t.{column} ORDER BY 1 LIMIT {int(limit)}").fetchall():
+            problems.append(f"{table}: school {value} is not in schools")
+    return problems
+
+
 def school_locations(con: duckdb.DuckDBPyConnection, adcode: str) -> pd.DataFrame:
     """Where a county's schools are: school_id, longitude, latitude (for the map's points)."""
     return con.execute("SELECT school_id, longitude, latitude FROM schools WHERE adcode = ?", [adcode]).df()

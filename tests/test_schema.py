@@ -47,9 +47,8 @@ def test_schema_creates_every_table(con):
         "INSERT INTO school_stage_year VALUES ('s1', 2024, 'senior', 100, 3, 40)",
         "INSERT INTO school_stage_year VALUES ('s1', 2024, 'primary', 100, 0, 40)",
         "INSERT INTO school_stage_year VALUES ('s1', 2024, 'primary', 30, 1, 31)",
-        # teacher: unknown degree, school unknown, negative pay
+        # teacher: unknown degree, negative pay (an unknown school: see key_problems below)
         "INSERT INTO teachers VALUES ('t1', 2024, 's1', 'primary', 'phd', 'none', 'math', TRUE, TRUE, FALSE, FALSE, 400, 80, 90000)",
-        "INSERT INTO teachers VALUES ('t1', 2024, 'zz', 'primary', 'bachelor', 'none', 'math', TRUE, TRUE, FALSE, FALSE, 400, 80, 90000)",
         "INSERT INTO teachers VALUES ('t1', 2024, 's1', 'primary', 'bachelor', 'none', 'math', TRUE, TRUE, FALSE, FALSE, 400, 80, -5)",
         # funding: negative amount, unknown item
         "INSERT INTO funding VALUES ('s1', 2024, 'public_funding', 'government', -100)",
@@ -71,3 +70,22 @@ def test_valid_rows_are_accepted(con):
                 "TRUE, TRUE, FALSE, TRUE, 400, 80, 90000)")
     con.execute("INSERT INTO county_year (adcode, year) VALUES ('510104', 2024)")
     assert con.execute("SELECT count(*) FROM teachers").fetchone()[0] == 1
+
+
+def test_keys_and_references_of_the_big_tables_are_checked_when_written(con):
+    """teachers and funding have no index (most of a file's size); db.key_problems finds what an
+    index would have refused: a key twice, a school that does not exist."""
+    row = "('t1', 2024, '{school}', 'primary', 'bachelor', 'none', 'math', TRUE, TRUE, FALSE, FALSE, 400, 80, 90000)"
+    con.execute(f"INSERT INTO teachers VALUES {row.format(school='s1')}, {row.format(school='s1')}")
+    con.execute(f"INSERT INTO teachers VALUES {row.format(school='zz').replace('t1', 't2')}")
+    con.execute("INSERT INTO funding VALUES ('s1', 2024, 'public_funding', 'government', 100), "
+                "('s1', 2024, 'public_funding', 'government', 200)")
+    found = db.key_problems(con)
+    assert "teachers: (t1, 2024) appears 2 times (one row per teacher_id, year)" in found
+    assert "teachers: school zz is not in schools" in found
+    assert any(p.startswith("funding: (s1, 2024, public_funding, government) appears 2 times") for p in found)
+
+
+def test_a_clean_database_has_no_key_problems(demo_db):
+    with db.connect(demo_db) as c:
+        assert db.key_problems(c) == []

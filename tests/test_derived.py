@@ -1,0 +1,85 @@
+"""The assessment is computed when a database is written and stored in it (derived_* tables,
+stamped with the criteria and code they come from); readers use it only when that stamp matches,
+and get exactly what computing would give."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analytics import balance, db, demo, gap, importer
+from analytics.criteria import load_criteria
+from tests.factory import School, build
+from tests.test_hostile import _good_files
+
+SCHOOLS = [School("a", {"primary": 300}), School("b", {"primary": 200}, values={"primary": (3.0, 1.5, 1.0, 5.0, 8.0, 2500.0, 3.0)}),
+           School("c", {"junior": 400}, kind="初中"), School("d", {"primary": 150}, adcode="510105")]
+
+
+def _frames_equal(a: balance.Assessment, b: balance.Assessment) -> None:
+    for name in balance.DERIVED:
+        pd.testing.assert_frame_equal(getattr(a, name).reset_index(drop=True), getattr(b, name).reset_index(drop=True))
+
+
+@pytest.fixture
+def written(tmp_path):
+    path = build(tmp_path / "w.duckdb", SCHOOLS)
+    with duckdb.connect(str(path)) as con:
+        balance.store(con)
+    return path
+
+
+def test_a_stored_assessment_reads_back_exactly_as_computed(written):
+    cr = load_criteria()
+    with db.connect(written) as con:
+        kept = balance.stored(con, cr)
+        assert kept is not None
+        _frames_equal(kept, balance.compute(con, None, cr))
+        _frames_equal(balance.assess(con, 2024, cr), balance.compute(con, 2024, cr))
+
+
+def test_other_criteria_are_computed_not_read(written, tmp_path):
+    text = load_criteria().path.read_text(encoding="utf-8").replace("primary = 4.2, junior = 5.3", "primary = 2.0, junior = 2.0")
+    (tmp_path / "province.toml").write_text(text, encoding="utf-8")
+    provincial = load_criteria(tmp_path / "province.toml")
+    with db.connect(written) as con:
+        assert balance.stored(con, provincial) is None
+        mine = balance.assess(con, None, provincial)
+        national = balance.assess(con, None, load_criteria())
+    school_b = lambda a: a.schools.set_index("school_id").loc["b", "ratio_r1"]  # noqa: E731 - R1 3.0 of 4.2, or of 2.0
+    assert school_b(national) < 1 < school_b(mine)
+
+
+def test_results_stored_by_another_version_of_the_code_are_not_read(written):
+    with duckdb.connect(str(written)) as con:
+        info = json.loads(con.execute("SELECT value FROM metadata WHERE key = 'derived'").fetchall()[0][0])
+        con.execute("UPDATE metadata SET value = ? WHERE key = 'derived'", [json.dumps({**info, "key": "older"})])
+    with db.connect(written) as con:
+        assert balance.stored(con, load_criteria()) is None
+        assert len(balance.assess(con).counties) > 0  # computed instead
+
+
+def _has_results(path) -> bool:
+    with db.connect(path) as con:
+        return balance.stored(con, load_criteria()) is not None
+
+
+def test_every_writer_stores_the_assessment(tmp_path, demo_db):
+    assert _has_results(demo_db)                                    # build-demo
+    source = build(tmp_path / "src.duckdb", SCHOOLS)
+    plan = gap.make_plan(db.connect(source), 2024)
+    scenario = gap.apply_plan(source, tmp_path / "scenario.duckdb", plan)
+    assert _has_results(scenario)                                   # a gap scenario
+    target = tmp_path / "imported.duckdb"
+    importer.import_files(target, _good_files(), new=True)
+    assert _has_results(target)                                     # an import
+
+
+def test_a_database_without_stored_results_is_assessed_as_before(tmp_path):
+    path = build(tmp_path / "plain.duckdb", SCHOOLS)
+    with db.connect(path) as con:
+        assert balance.stored(con, load_criteria()) is None
+        assert set(balance.assess(con).counties["adcode"]) == {"510104", "510105"}
