@@ -502,10 +502,8 @@ def assess(con: duckdb.DuckDBPyConnection, year: int | None = None,
     the database holds the results of these criteria (stored when it was written, see `store`),
     they are read instead of computed again."""
     cr = criteria or load_criteria()
-    kept = stored(con, cr)
-    if kept is not None:
-        return kept if year is None else _of_year(kept, year)
-    return compute(con, year, cr)
+    kept = stored(con, cr, year)
+    return kept if kept is not None else compute(con, year, cr)
 
 
 def compute(con: duckdb.DuckDBPyConnection, year: int | None, cr: Criteria) -> Assessment:
@@ -587,8 +585,9 @@ def store(con: duckdb.DuckDBPyConnection, criteria: Criteria | None = None) -> A
     return a
 
 
-def stored(con: duckdb.DuckDBPyConnection, cr: Criteria) -> Assessment | None:
-    """The stored assessment, if the database has one for these criteria and this code."""
+def stored(con: duckdb.DuckDBPyConnection, cr: Criteria, year: int | None = None) -> Assessment | None:
+    """The stored assessment (of one year, or all), if the database has one for these criteria
+    and this code."""
     row = con.execute("SELECT value FROM metadata WHERE key = 'derived'").fetchall()
     if not row:
         return None
@@ -599,20 +598,14 @@ def stored(con: duckdb.DuckDBPyConnection, cr: Criteria) -> Assessment | None:
         return None
     frames = {}
     for name in DERIVED:
-        frame = con.execute(f"SELECT * FROM derived_{name}").df()
+        where, params = ("", None) if year is None else (" WHERE year = $year", {"year": int(year)})
+        # through Arrow: three times faster than .df() for these wide frames; types restored below
+        frame = con.sql(f"SELECT * FROM derived_{name}{where}", params=params).to_arrow_table().to_pandas()
         for column, dtype in info["types"][name].items():
             if str(frame[column].dtype) != dtype:
                 frame[column] = frame[column].astype(dtype)
         frames[name] = frame
     return Assessment(criteria=cr, **frames)
-
-
-def _of_year(a: Assessment, year: int) -> Assessment:
-    def pick(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[frame["year"] == year].reset_index(drop=True)
-
-    return Assessment(schools=pick(a.schools), results=pick(a.results), counties=pick(a.counties),
-                      criteria=a.criteria, facts=pick(a.facts))
 
 
 def _gap(results: pd.DataFrame) -> pd.Series:
