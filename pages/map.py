@@ -24,13 +24,14 @@ options = common.region_options(path, version)
 years = list(common.summary(path, version).years)
 
 
-@st.cache_data(show_spinner=False)
+# shared, read-only results (cache_resource: no copy per run; a national layer is megabytes)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def values_for(path: str, version: float, metric: str, year: int, stage: str):
     return maps.metric_values(common.assessment(path, version).counties,
                               common.gaps(path, version) if metric in maps.GAP_METRICS else None, metric, year, stage)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def county_layer(path: str, version: float, region: str, metric: str, year: int, stage: str, language: str):
     return maps.county_data(region, values_for(path, version, metric, year, stage), metric_defs[metric], language,
                             stage=stage)
@@ -134,12 +135,12 @@ with table_tab:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 with chart_tab:
-    names = common.county_names(path, version).set_index("adcode")
-    label_of = lambda c: f"{names.at[c, 'county_name']} · {names.at[c, 'city_name']}"  # noqa: E731
+    names = common.county_names(path, version)
+    labels = dict(zip(names["adcode"], names["county_name"] + " · " + names["city_name"]))  # 2,875 nationally
     if "compare" not in ss:  # first visit: the selected county and the worst of the table
         ss["compare"] = list(dict.fromkeys(([view.county] if view.county else []) + list(table["adcode"][:4])))
-    picked = st.multiselect(t("compare_pick", lang, n=explore.MAX_COMPARED), list(names.index), key="compare",
-                            max_selections=explore.MAX_COMPARED, format_func=label_of)
+    picked = st.multiselect(t("compare_pick", lang, n=explore.MAX_COMPARED), list(labels), key="compare",
+                            max_selections=explore.MAX_COMPARED, format_func=labels.__getitem__)
     if picked:
         shown = explore.trend_metric(view.metric)
         trend = explore.trends(a.counties, common.gaps(path, version) if shown in maps.GAP_METRICS else None,
