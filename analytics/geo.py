@@ -120,6 +120,19 @@ def load_layer(layer: str) -> gpd.GeoDataFrame:
     return gpd.read_parquet(path)
 
 
+def layers_stamp() -> str:
+    """What the boundary layers in use are (file, size, time of each): a key for what is derived
+    from them and kept between processes."""
+    parts = []
+    for layer in LAYERS:
+        path = REVIEWED_DIR / f"{layer}.parquet"
+        path = path if path.exists() else BOUNDARY_DIR / f"{layer}.parquet"
+        if path.exists():
+            st = path.stat()
+            parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
 def counties(province_adcode: str | None = None) -> gpd.GeoDataFrame:
     """County polygons, optionally of one province (adcode like '510000')."""
     gdf = load_layer("counties")

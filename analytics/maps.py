@@ -5,10 +5,15 @@ No basemap: every shape comes from the committed boundary layers, so maps work o
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import math
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -252,7 +257,34 @@ def simplify_to_budget(geoms: np.ndarray, budget: int) -> np.ndarray:
     return geoms
 
 
-@lru_cache(maxsize=64)
+def _kept_between_processes(fn):
+    """Keep a region's geometry records in the temp folder as well as in memory: simplifying the
+    national map takes over a second in every new server process. JSON, not pickle (a temp folder
+    may be shared); keyed by the boundary files and this module's code, so neither goes stale."""
+    @lru_cache(maxsize=64)
+    @functools.wraps(fn)
+    def cached(region: str) -> tuple[dict, ...]:
+        code = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
+        key = hashlib.sha1(f"{fn.__name__}|{region}|{geo.layers_stamp()}|{code}".encode()).hexdigest()[:20]
+        path = Path(tempfile.gettempdir()) / "junheng-geometry" / f"{key}.json"
+        try:
+            return tuple(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            pass
+        records = fn(region)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(records, separators=(",", ":")), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only temp folder: kept in memory only
+        return records
+
+    return cached
+
+
+@_kept_between_processes
 def polygon_records(region: str) -> tuple[dict, ...]:
     """The drawn county shapes of a region, one record per polygon part (geometry only; cached).
 
@@ -271,7 +303,7 @@ def pick_units(region: str):
     return geo.load_layer("provinces") if region == NATIONAL else region_counties(region)
 
 
-@lru_cache(maxsize=64)
+@_kept_between_processes
 def pick_records(region: str) -> tuple[dict, ...]:
     """The invisible clickable copy of a region's map: coarse shapes carrying an adcode and a name.
 

@@ -179,3 +179,19 @@ def test_islands_leave_the_main_map_for_the_inset():
     assert inset.total_bounds[1] < 5  # 曾母暗沙 side of the islands
     taiwan = maps.national_main(provinces[provinces["adcode"] == "710000"])
     assert taiwan.geometry.iloc[0].distance(shapely.Point(123.47, 25.74)) < 0.01  # 钓鱼岛 drawn with Taiwan
+
+
+def test_simplified_shapes_are_kept_between_processes_and_read_back_identical(tmp_path, monkeypatch):
+    """A new server process reads the national map's simplified shapes from the temp folder (JSON)
+    instead of simplifying 2,875 counties again; what it reads is what it would have made."""
+    import json
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    maps.polygon_records.cache_clear()
+    made = maps.polygon_records("510000")
+    assert len(list((tmp_path / "junheng-geometry").glob("*.json"))) == 1
+    maps.polygon_records.cache_clear()  # as in a new process
+    read = maps.polygon_records("510000")
+    assert json.dumps(read) == json.dumps(made)
+    maps.polygon_records.cache_clear()
