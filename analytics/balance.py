@@ -561,11 +561,15 @@ def _assemble(schools: pd.DataFrame, stage_frame: pd.DataFrame, county_frame: pd
 DERIVED = ("schools", "results", "counties", "facts")  # the Assessment's frames, as derived_<name> tables
 
 
+# the code that computes the results, as loaded by this process (not as the files are now: an
+# upgrade on disk must not change what a running server believes it computed)
+_CODE = hashlib.sha256(Path(__file__).read_bytes() + Path(criteria_module.__file__).read_bytes()).digest()
+
+
 def derivation_key(cr: Criteria) -> str:
     """What stored results depend on: the criteria in force and the code that computes them (so a
     provincial criteria file, or a new version of this module, never reads stale results)."""
-    code = b"".join(Path(m.__file__).read_bytes() for m in (criteria_module,)) + Path(__file__).read_bytes()
-    return hashlib.sha256(code + repr((cr.resource, cr.items)).encode()).hexdigest()[:16]
+    return hashlib.sha256(_CODE + repr((cr.resource, cr.items)).encode()).hexdigest()[:16]
 
 
 def store(con: duckdb.DuckDBPyConnection, criteria: Criteria | None = None) -> Assessment:
@@ -585,16 +589,28 @@ def store(con: duckdb.DuckDBPyConnection, criteria: Criteria | None = None) -> A
     return a
 
 
+def _stamp(con: duckdb.DuckDBPyConnection) -> dict:
+    row = con.execute("SELECT value FROM metadata WHERE key = 'derived'").fetchall()
+    return json.loads(row[0][0]) if row else {}
+
+
+def stored_state(con: duckdb.DuckDBPyConnection, cr: Criteria) -> str:
+    """'current' (stored results of these criteria and this code), 'stale' (of other criteria or
+    an earlier version: computed instead; `migrate` stores them again) or 'none'."""
+    info = _stamp(con)
+    if not info:
+        return "none"
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+    complete = {f"derived_{n}" for n in DERIVED} <= tables
+    return "current" if complete and info.get("key") == derivation_key(cr) else "stale"
+
+
 def stored(con: duckdb.DuckDBPyConnection, cr: Criteria, year: int | None = None) -> Assessment | None:
     """The stored assessment (of one year, or all), if the database has one for these criteria
     and this code."""
-    row = con.execute("SELECT value FROM metadata WHERE key = 'derived'").fetchall()
-    if not row:
-        return None
-    info = json.loads(row[0][0])
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
-    if info.get("key") != derivation_key(cr) or not {f"derived_{n}" for n in DERIVED} <= tables:
+    info = _stamp(con)
+    if stored_state(con, cr) != "current":
         return None
     frames = {}
     for name in DERIVED:

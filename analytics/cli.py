@@ -60,6 +60,11 @@ def cmd_info(args: argparse.Namespace) -> None:
     for k, v in s.meta.items():
         print(f"  {k}: {v}")
     print(s.line())
+    state = balance.stored_state(con, load_criteria(args.criteria) if getattr(args, "criteria", None) else load_criteria())
+    print({"current": "stored assessment: current (pages read it)",
+           "stale": "stored assessment: of other criteria or an earlier version (computed instead; "
+                    "`python -m analytics migrate` stores it again)",
+           "none": "stored assessment: none (computed when read)"}[state])
 
 
 def cmd_assess(args: argparse.Namespace) -> None:
