@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics import i18n
+from analytics import cells, i18n
 from analytics.paths import DATA_DIR
 
 DICTIONARY_FILE = DATA_DIR / "dictionary.toml"
@@ -147,19 +148,36 @@ def clean(values: pd.Series) -> pd.Series:
     s = values.fillna("").astype(str).str.strip()
     wide = ~s.str.isascii()
     if wide.any():  # only non-ASCII cells can hold full-width characters
+        # each distinct value once: a column of millions of cells holds a few hundred values at most
+        # (degrees, kinds, names), and NFKC runs in Python one value at a time
+        distinct = s[wide].unique()
+        folded = {v: unicodedata.normalize("NFKC", v).strip() for v in distinct}
         s = s.copy()
-        s[wide] = s[wide].str.normalize("NFKC").str.strip()
+        s[wide] = s[wide].map(folded)
     return s.where(~s.isin(EMPTY), "")
 
 
 def coerce(column: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(values, bad): values converted to the column's type; bad marks cells that are not
-    empty-and-allowed and could not be read or are out of range."""
+    empty-and-allowed and could not be read or are out of range. A column with few distinct
+    values (years, stages, degrees: millions of cells, a handful of values) is read value by
+    value, then spread back over its cells."""
+    codes, distinct = pd.factorize(raw, use_na_sentinel=False)
+    if len(distinct) * 10 < len(raw):
+        values, bad = _coerce(column, pd.Series(distinct, dtype=raw.dtype))
+        return (values.iloc[codes].set_axis(raw.index), bad.iloc[codes].set_axis(raw.index))
+    return _coerce(column, raw)
+
+
+def _coerce(column: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     s = clean(raw)
     empty = s == ""
     if column.type == "text":
         out = s.str.replace(r"\.0$", "", regex=True)  # ids that Excel turned into numbers
-        out = out.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)  # the apostrophe exports put before =…
+        quoted = out.str.startswith("'")  # the apostrophe exports put before =… (rare: only those rows)
+        if quoted.any():
+            out = out.copy()
+            out[quoted] = out[quoted].map(cells.restore)
         bad = empty if column.required else pd.Series(False, index=s.index)
         if column.max_length:
             bad = bad | (out.str.len() > column.max_length)

@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from analytics import balance, db, dictionary, geo
@@ -433,9 +432,10 @@ def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None)
             "unknown school: the school id is neither in the schools file nor in the database")
         if "stage" in f:
             kind = f["school_id"].map(kinds)
-            allowed = [s in ALLOWED_STAGES.get(k, set()) if isinstance(k, str) and isinstance(s, str) else True
-                       for k, s in zip(kind, f["stage"])]
-            wrong = ~np.array(allowed) & ~unknown.to_numpy()
+            pairs = {f"{k}/{st}" for k, stages in ALLOWED_STAGES.items() for st in stages}
+            judged = kind.notna() & f["stage"].notna()  # an unknown kind or stage is reported elsewhere
+            allowed = ~judged | (kind.astype("string") + "/" + f["stage"].astype("string")).isin(pairs)
+            wrong = ~allowed.to_numpy(dtype=bool, na_value=True) & ~unknown.to_numpy()
             add(f[wrong], "学段", [f"{k}/{s}" for k, s in zip(kind[wrong], f.loc[wrong, "stage"])],
                 "学段与办学类型不符（如小学不能有初中学段）", "stage does not fit the school kind (e.g. a 小学 with junior pupils)")
     if "school_stage_year" in batch:

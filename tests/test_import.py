@@ -332,3 +332,15 @@ def test_reimporting_export_tables_into_the_same_database_changes_nothing(base, 
     assert main(["export-tables", "--db", str(base), "--out", str(out)]) == 0
     importer.import_files(base, [(f.name, f.read_bytes()) for f in sorted(out.glob("*.csv"))], mode="replace")
     assert _table_rows(base) == before
+
+
+def test_a_stage_that_does_not_fit_the_school_kind_is_refused_naming_the_row(base):
+    """A 小学 (S001) with junior pupils: the row is named, the database unchanged."""
+    text = "学校标识码,学年,学段,在校生数（人）,班数,最大班额\nS001,2024,小学,1200,27,45\nS001,2024,初中,300,6,50\n"
+    before = digest(base)
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(base, [("stages.csv", text.encode("utf-8"))])
+    problems = info.value.problems
+    wrong = problems[problems["problem_en"].str.contains("stage does not fit")]
+    assert list(wrong["row"]) == [3] and list(wrong["value"]) == ["小学/junior"]
+    assert digest(base) == before
