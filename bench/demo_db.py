@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
+import socket
+import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,3 +41,25 @@ def arguments(doc: str, year: bool = False, extra=None) -> argparse.Namespace:
     args.workdir = Path(args.tmp.name)
     args.db = database(args.db, args.workdir)
     return args
+
+
+def start_server(db: Path, read_only: bool = False) -> tuple[subprocess.Popen, str]:
+    """A fresh `streamlit run app.py` on `db`, on a free loopback port: (process, URL)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, JUNHENG_DB=str(db), **({"JUNHENG_READONLY": "1"} if read_only else {}))
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless",
+                             "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+                             "--browser.gatherUsageStats", "false"], cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("streamlit did not start")

@@ -11,47 +11,19 @@ is idle (the status widget gone). Sessions start together; each level uses a fre
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from demo_db import arguments  # noqa: E402
+from demo_db import arguments, start_server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 TIMEOUT_MS = 180_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = dict(os.environ, JUNHENG_DB=str(db), JUNHENG_READONLY="1")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
-                             "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("streamlit did not start")
 
 
 async def interaction(page, url: str, ready: str) -> float:
@@ -93,7 +65,7 @@ def main() -> None:
     args = arguments(__doc__, extra=lambda p: (
         p.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20]),
         p.add_argument("--region", default="510000"), p.add_argument("--county", default="513434")))
-    proc, base = start_server(args.db)
+    proc, base = start_server(args.db, read_only=True)
     try:
         asyncio.run(level(base, 1, args.region, args.county))  # warm the server's caches once
         print(f"{'sessions':>8}  {'interaction':<9} {'median':>8} {'worst':>8}  errors")

@@ -12,18 +12,16 @@ the new view's URL. It also prints the clickable vertex count per view (maps.pic
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from demo_db import start_server  # noqa: E402
 
 from analytics import maps  # noqa: E402
 
@@ -35,25 +33,6 @@ VIEWS = {
     "province": ("/map?region=510000", "510000", "513434", "region", "513400"),
     "prefecture": ("/map?region=513400", "513400", "513434", "county", "513434"),
 }
-
-
-def serve(db: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-                             "--server.port", str(port), "--server.address", "127.0.0.1"],
-                            cwd=ROOT, env=dict(os.environ, JUNHENG_DB=str(db)), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("streamlit did not start")
 
 
 def settle(page) -> None:
@@ -69,7 +48,7 @@ def main() -> None:
     args = p.parse_args()
     from playwright.sync_api import sync_playwright
 
-    proc, url = serve(args.db)
+    proc, url = start_server(args.db)
     print(f"{'view':<11} {'pickable vertices':>17} {'landed':>7} {'median s':>9} {'worst s':>8}")
     try:
         with sync_playwright() as pw:

@@ -18,10 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from load import ARGS, CHROMIUM, start_server  # noqa: E402
+from load import ARGS, CHROMIUM  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from demo_db import arguments  # noqa: E402
+from demo_db import arguments, start_server  # noqa: E402
 
 
 def peak_mb(pid: int) -> float:
@@ -37,7 +37,7 @@ def browser_cold(db: Path) -> tuple[float, float, float]:
     second visitor; the server's peak memory (MB) after both."""
     from playwright.sync_api import sync_playwright
 
-    proc, url = start_server(db)
+    proc, url = start_server(db, read_only=True)
     times = []
     try:
         with sync_playwright() as p:
