@@ -559,6 +559,7 @@ def _assemble(schools: pd.DataFrame, stage_frame: pd.DataFrame, county_frame: pd
 # Results stored with the data: computed once when a database is written, read by every page
 
 DERIVED = ("schools", "results", "counties", "facts")  # the Assessment's frames, as derived_<name> tables
+STORED = (*DERIVED, "gaps")                             # and the urban–rural sums per county and year
 
 
 # the code that computes the results, as loaded by this process (not as the files are now: an
@@ -577,9 +578,9 @@ def store(con: duckdb.DuckDBPyConnection, criteria: Criteria | None = None) -> A
     results in it: derived_* tables and the metadata row 'derived' (key, column types)."""
     cr = criteria or load_criteria()
     a = compute(con, None, cr)
+    frames = {**{name: getattr(a, name) for name in DERIVED}, "gaps": compute_gaps(con, None, cr)}
     types = {}
-    for name in DERIVED:
-        frame = getattr(a, name)
+    for name, frame in frames.items():
         types[name] = {c: str(t) for c, t in frame.dtypes.items()}
         con.register("derived_frame", frame)
         con.execute(f"CREATE OR REPLACE TABLE derived_{name} AS SELECT * FROM derived_frame")
@@ -602,26 +603,28 @@ def stored_state(con: duckdb.DuckDBPyConnection, cr: Criteria) -> str:
         return "none"
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
-    complete = {f"derived_{n}" for n in DERIVED} <= tables
+    complete = {f"derived_{n}" for n in STORED} <= tables and set(STORED) <= set(info.get("types", {}))
     return "current" if complete and info.get("key") == derivation_key(cr) else "stale"
 
 
 def stored(con: duckdb.DuckDBPyConnection, cr: Criteria, year: int | None = None) -> Assessment | None:
     """The stored assessment (of one year, or all), if the database has one for these criteria
     and this code."""
-    info = _stamp(con)
     if stored_state(con, cr) != "current":
         return None
-    frames = {}
-    for name in DERIVED:
-        where, params = ("", None) if year is None else (" WHERE year = $year", {"year": int(year)})
-        # through Arrow: three times faster than .df() for these wide frames; types restored below
-        frame = con.sql(f"SELECT * FROM derived_{name}{where}", params=params).to_arrow_table().to_pandas()
-        for column, dtype in info["types"][name].items():
-            if str(frame[column].dtype) != dtype:
-                frame[column] = frame[column].astype(dtype)
-        frames[name] = frame
-    return Assessment(criteria=cr, **frames)
+    types = _stamp(con)["types"]
+    return Assessment(criteria=cr, **{name: _read(con, name, year, types[name]) for name in DERIVED})
+
+
+def _read(con: duckdb.DuckDBPyConnection, name: str, year: int | None, types: dict[str, str]) -> pd.DataFrame:
+    """One stored frame (of one year, or all) with the column types it was computed with."""
+    where, params = ("", None) if year is None else (" WHERE year = $year", {"year": int(year)})
+    # through Arrow: three times faster than .df() for these wide frames; types restored below
+    frame = con.sql(f"SELECT * FROM derived_{name}{where}", params=params).to_arrow_table().to_pandas()
+    for column, dtype in types.items():
+        if str(frame[column].dtype) != dtype:
+            frame[column] = frame[column].astype(dtype)
+    return frame
 
 
 def _gap(results: pd.DataFrame) -> pd.Series:
@@ -807,8 +810,16 @@ def gap_ratios(sums: pd.DataFrame) -> pd.DataFrame:
 
 def urban_rural_gaps(con: duckdb.DuckDBPyConnection, year: int | None = None,
                      criteria: Criteria | None = None) -> pd.DataFrame:
-    """Urban (城区+镇区) vs rural (乡村) per county and year: funding, equipment, degrees, training."""
+    """Urban (城区+镇区) vs rural (乡村) per county and year: funding, equipment, degrees, training
+    (stored with the data when the stamp matches, like the assessment; computed otherwise)."""
     cr = criteria or load_criteria()
+    if stored_state(con, cr) == "current":
+        return _read(con, "gaps", year, _stamp(con)["types"]["gaps"])
+    return compute_gaps(con, year, cr)
+
+
+def compute_gaps(con: duckdb.DuckDBPyConnection, year: int | None, cr: Criteria) -> pd.DataFrame:
+    """The urban–rural sums and ratios from the raw tables (the one implementation)."""
     sums = con.execute(URBAN_RURAL_SQL, {"year": year, "excluded_kinds": list(cr.resource["excluded_kinds"])}).df()
     return gap_ratios(sums)
 

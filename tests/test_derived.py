@@ -41,6 +41,14 @@ def test_a_stored_assessment_reads_back_exactly_as_computed(written):
         _frames_equal(balance.assess(con, 2024, cr), balance.compute(con, 2024, cr))
 
 
+def test_stored_urban_rural_gaps_read_back_exactly_as_computed(written):
+    cr = load_criteria()
+    with db.connect(written) as con:
+        assert balance.stored_state(con, cr) == "current"
+        pd.testing.assert_frame_equal(balance.urban_rural_gaps(con, None, cr), balance.compute_gaps(con, None, cr))
+        pd.testing.assert_frame_equal(balance.urban_rural_gaps(con, 2024, cr), balance.compute_gaps(con, 2024, cr))
+
+
 def test_other_criteria_are_computed_not_read(written, tmp_path):
     text = load_criteria().path.read_text(encoding="utf-8").replace("primary = 4.2, junior = 5.3", "primary = 2.0, junior = 2.0")
     (tmp_path / "province.toml").write_text(text, encoding="utf-8")
