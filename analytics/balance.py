@@ -595,24 +595,30 @@ def _stamp(con: duckdb.DuckDBPyConnection) -> dict:
     return json.loads(row[0][0]) if row else {}
 
 
-def stored_state(con: duckdb.DuckDBPyConnection, cr: Criteria) -> str:
-    """'current' (stored results of these criteria and this code), 'stale' (of other criteria or
-    an earlier version: computed instead; `migrate` stores them again) or 'none'."""
+def _current_types(con: duckdb.DuckDBPyConnection, cr: Criteria) -> tuple[str, dict]:
+    """The state of the stored results — 'current' (of these criteria and this code), 'stale' (of
+    other criteria or an earlier version) or 'none' — and, when current, their column types."""
     info = _stamp(con)
     if not info:
-        return "none"
+        return "none", {}
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
     complete = {f"derived_{n}" for n in STORED} <= tables and set(STORED) <= set(info.get("types", {}))
-    return "current" if complete and info.get("key") == derivation_key(cr) else "stale"
+    current = complete and info.get("key") == derivation_key(cr)
+    return ("current", info["types"]) if current else ("stale", {})
+
+
+def stored_state(con: duckdb.DuckDBPyConnection, cr: Criteria) -> str:
+    """'current', 'stale' (computed instead; `migrate` stores them again) or 'none'."""
+    return _current_types(con, cr)[0]
 
 
 def stored(con: duckdb.DuckDBPyConnection, cr: Criteria, year: int | None = None) -> Assessment | None:
     """The stored assessment (of one year, or all), if the database has one for these criteria
     and this code."""
-    if stored_state(con, cr) != "current":
+    state, types = _current_types(con, cr)
+    if state != "current":
         return None
-    types = _stamp(con)["types"]
     return Assessment(criteria=cr, **{name: _read(con, name, year, types[name]) for name in DERIVED})
 
 
@@ -813,8 +819,9 @@ def urban_rural_gaps(con: duckdb.DuckDBPyConnection, year: int | None = None,
     """Urban (城区+镇区) vs rural (乡村) per county and year: funding, equipment, degrees, training
     (stored with the data when the stamp matches, like the assessment; computed otherwise)."""
     cr = criteria or load_criteria()
-    if stored_state(con, cr) == "current":
-        return _read(con, "gaps", year, _stamp(con)["types"]["gaps"])
+    state, types = _current_types(con, cr)
+    if state == "current":
+        return _read(con, "gaps", year, types["gaps"])
     return compute_gaps(con, year, cr)
 
 

@@ -81,7 +81,7 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top") -> alt.Laye
     names = [stage_label(s, lang) for s in stages]
     data = cv.assign(
         # wrapped, never cut; the axis splits the label at the newlines (labelExpr)
-        indicator=["\n".join(wrap_lines([f"{c} {n}"], 14 if lang != "en" else 30))
+        indicator=["\n".join(wrap_lines([f"{c} {n}"], 14 if lang != "en" else 36))
                    for c, n in zip(cv["criterion"], cv["name_en"] if lang == "en" else cv["name_zh"])],
         stage_label=cv["stage"].map(lambda s: stage_label(s, lang)),
         verdict=cv["passed"].map({True: "ok", False: "fail"}).fillna("nodata"),

@@ -99,9 +99,7 @@ def scorecard_display(card: pd.DataFrame, region: str, lang: str = "zh") -> pd.D
     counts_shown = regions.kind(region) != "county"
     rows = []
     for r in card.to_dict("records"):
-        label = r["label_en"] if lang == "en" else r["label_zh"]
-        if r["stage"] != "all":
-            label += f"（{stage_label(r['stage'], lang)}）"
+        label = of_stage(r["label_en"] if lang == "en" else r["label_zh"], r["stage"], lang)
         measured = t("county_level_only", lang)
         if isinstance(r.get("level"), str):
             colon = ": " if lang == "en" else "："
@@ -165,12 +163,23 @@ def style_progress(frame: pd.DataFrame, lang: str = "zh"):
 
 def format_target_label(target: Target, lang: str = "zh") -> str:
     """'教师县域内交流轮岗比例 ≥ 20.0%（2026）': how a target is named in pickers and map titles."""
-    stage = "" if target.stage == "all" else f"（{stage_label(target.stage, lang)}）"
-    return f"{target.label(lang)}{stage} {format_target(target.direction, target.value, target.unit, target.year, lang)}"
+    return f"{of_stage(target.label(lang), target.stage, lang)} " \
+        f"{format_target(target.direction, target.value, target.unit, target.year, lang)}"
+
+
+def of_stage(label: str, stage: str, lang: str = "zh") -> str:
+    """A target's or metric's label with its stage when it is one stage only: '…（小学）'."""
+    return label if stage == "all" else t("in_parens", lang, v=label, what=stage_label(stage, lang))
 
 
 # --------------------------------------------------------------------------------------------
 # The gap plan (analytics.gap) as shown and downloaded
+
+
+def criteria_named(codes: str, criteria, lang: str = "zh") -> str:
+    """A gap plan's list of criterion codes ('G1,S1') with their names, in the reader's language."""
+    return t("list_sep", lang).join(f"{c} {criteria[c].name_en if lang == 'en' else criteria[c].name_zh}"
+                                    for c in codes.split(","))
 
 
 def money(yuan: float, lang: str) -> str:

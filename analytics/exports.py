@@ -245,10 +245,9 @@ def scorecard_rows(table: pd.DataFrame, plan: Plan, region: str, lang: str = "zh
     """The scorecard of a region, compact for print: target, latest, target value, status."""
     card = progress.scorecard(table, plan, region)
     out = pd.DataFrame({
-        "target": [tg.label(lang) + ("" if tg.stage == "all" else f"（{stage_label(tg.stage, lang)}）")
-                   for tg in plan.targets],
-        "latest": [display.format_value(v, u, lang) + ("" if not isinstance(code, str) or code == region
-                                                         else f"（{level_label(lvl, lang)}）")
+        "target": [display.of_stage(tg.label(lang), tg.stage, lang) for tg in plan.targets],
+        "latest": [display.format_value(v, u, lang) if not isinstance(code, str) or code == region
+                   else t("in_parens", lang, v=display.format_value(v, u, lang), what=level_label(lvl, lang))
                    for v, u, code, lvl in zip(card["latest"], card["unit"], card["adcode"], card["level"])],
         "goal": [display.format_target(d, v, u, y, lang) for d, v, u, y in
                  zip(card["direction"], card["target"], card["unit"], card["target_year"])],

@@ -278,9 +278,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "unit_yuan": {"zh": "{v} 元", "en": "{v} yuan"},
     "per_year": {"zh": "{v}/年", "en": "{v}/yr"},
     "with_year": {"zh": "{v}（{year}）", "en": "{v} ({year})"},
+    "in_parens": {"zh": "{v}（{what}）", "en": "{v} ({what})"},
     "wan_yuan": {"zh": "{v} 万元", "en": "{v} 10k yuan"},
     "yi_yuan": {"zh": "{v} 亿元", "en": "{v} 100M yuan"},
-    "million_yuan": {"zh": "{v} 百万元", "en": "{v} million yuan"},
+    "million_yuan": {"zh": "{v} 百万元", "en": "¥{v}M"},
     # the gap plan in words (display.gap_needs_text)
     "need_hire": {"zh": "新聘教师 {n} 人（骨干 {backbone}、体艺 {pe_arts}、其他 {regular}）",
                   "en": "hire {n} teachers ({backbone} backbone, {pe_arts} PE/arts, {regular} other)"},

@@ -524,7 +524,6 @@ def _lock(path: Path):
             columns=PROBLEM_COLUMNS)) from None
 
 
-
 def _counties_of(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection) -> dict[int, set[str]]:
     """Per year, the counties the yearly files cover (their data for that year is replaced)."""
     school_county = con.execute("SELECT school_id, adcode FROM schools").df().set_index("school_id")["adcode"]

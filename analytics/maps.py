@@ -257,6 +257,9 @@ def simplify_to_budget(geoms: np.ndarray, budget: int) -> np.ndarray:
     return geoms
 
 
+_CODE = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()  # this module as loaded (not as the file is now)
+
+
 def _kept_between_processes(fn):
     """Keep a region's geometry records in the temp folder as well as in memory: simplifying the
     national map takes over a second in every new server process. JSON, not pickle (a temp folder
@@ -264,8 +267,7 @@ def _kept_between_processes(fn):
     @lru_cache(maxsize=64)
     @functools.wraps(fn)
     def cached(region: str) -> tuple[dict, ...]:
-        code = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
-        key = hashlib.sha1(f"{fn.__name__}|{region}|{geo.layers_stamp()}|{code}".encode()).hexdigest()[:20]
+        key = hashlib.sha1(f"{fn.__name__}|{region}|{geo.layers_stamp()}|{_CODE}".encode()).hexdigest()[:20]
         path = Path(tempfile.gettempdir()) / "junheng-geometry" / f"{key}.json"
         try:
             return tuple(json.loads(path.read_text(encoding="utf-8")))

@@ -3,7 +3,6 @@ words, and import into a new version of the database (the previous one kept as a
 
 from __future__ import annotations
 
-
 import pandas as pd
 import streamlit as st
 

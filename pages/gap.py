@@ -97,12 +97,9 @@ if view.county and view.county in set(plan.counties["adcode"]):
     st.subheader(t("gap_county", lang, county=names.get(view.county, view.county)))
     st.write(display.gap_needs_text(row, plan.costs, lang))
     if row["unfixable"]:
-        items = "、".join(f"{c} {cr[c].name_en if lang == 'en' else cr[c].name_zh}" for c in row["unfixable"].split(","))
-        st.warning(t("gap_unfixable", lang, items=items))
+        st.warning(t("gap_unfixable", lang, items=display.criteria_named(row["unfixable"], cr, lang)))
     if row["missing_criteria"]:
-        items = "、".join(f"{c} {cr[c].name_en if lang == 'en' else cr[c].name_zh}"
-                         for c in row["missing_criteria"].split(","))
-        st.warning(t("gap_missing", lang, items=items))
+        st.warning(t("gap_missing", lang, items=display.criteria_named(row["missing_criteria"], cr, lang)))
     schools = display.gap_school_table(plan.records, view.county, lang)
     st.dataframe(schools, hide_index=True, width="stretch", column_config={"school_id": None})
     st.download_button(t("download_csv", lang), cells.csv_bytes(schools, common.export_notes(path, version, lang)),
