@@ -58,7 +58,8 @@ def cmd_info(args: argparse.Namespace) -> None:
     s = db.summary(con)
     print(f"database: {args.db}")
     for k, v in s.meta.items():
-        print(f"  {k}: {v}")
+        if k != "derived":  # the stored results' stamp: its state is the last line
+            print(f"  {k}: {v}")
     print(s.line())
     state = balance.stored_state(con, load_criteria(args.criteria) if getattr(args, "criteria", None) else load_criteria())
     print({"current": "stored assessment: current (pages read it)",

@@ -18,6 +18,7 @@ from typing import Iterator
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from analytics.errors import JunhengError
 
@@ -272,6 +273,28 @@ def reader(path: str | Path, version: float) -> duckdb.DuckDBPyConnection:
                 del versions[old]
     cursor.execute("USE data")
     return cursor
+
+
+_NULLABLE = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+             pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def arrow_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as pandas, typed as DuckDB's .df() types a result (nullable integers and
+    booleans where NULLs occur, HUGEINT sums as floats): reading wide results through Arrow is
+    about twice as fast as .df()."""
+    columns = {}
+    for name, column in zip(table.column_names, table.columns):
+        if pa.types.is_decimal(column.type):
+            column = column.cast(pa.float64())
+        nullable = column.null_count and column.type in _NULLABLE
+        columns[name] = column.to_pandas(types_mapper=_NULLABLE.get if nullable else None)
+    return pd.DataFrame(columns)
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None) -> pd.DataFrame:
+    """A query's rows as a pandas frame, through Arrow (see arrow_frame)."""
+    return arrow_frame(con.sql(sql, params=params).to_arrow_table())
 
 
 def metadata(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -108,7 +108,7 @@ class GapPlan:
 # Inputs
 
 TEACHER_TYPES_SQL = """
-SELECT school_id, stage,
+SELECT school_id, stage::VARCHAR AS stage,
        (degree IN ('bachelor', 'postgraduate') OR (stage = 'primary' AND degree = 'associate'))::INT AS d,
        (backbone <> 'none')::INT AS b,
        (subject IN ('pe', 'music', 'art'))::INT AS p,
@@ -496,7 +496,7 @@ def _apply(con: duckdb.DuckDBPyConnection, plan: GapPlan) -> None:
     # rotations: pick the teachers of the right kind at the sending school, lowest ids first
     if not plan.moves.empty:
         pool = con.execute("""
-            SELECT teacher_id, school_id, stage,
+            SELECT teacher_id, school_id, stage::VARCHAR AS stage,
                    (degree IN ('bachelor', 'postgraduate') OR (stage = 'primary' AND degree = 'associate'))::INT AS d,
                    (backbone <> 'none')::INT AS b, (subject IN ('pe', 'music', 'art'))::INT AS p
             FROM teachers WHERE year = $year AND full_time

@@ -84,6 +84,13 @@ def test_module_entry_point_runs(demo_db):
     assert "synthetic" in proc.stdout and "183 counties" in proc.stdout
 
 
+def test_info_states_the_stored_assessment_without_printing_its_stamp(demo_db):
+    code, out, _ = run("info", "--db", str(demo_db))
+    assert code == 0
+    assert "stored assessment: current" in out
+    assert "derived:" not in out and '"types"' not in out
+
+
 def test_progress_list_plans_prints_name_then_title(demo_db):
     code, out, _ = run("progress", "--db", str(demo_db), "--list-plans")
     assert code == 0

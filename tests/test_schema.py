@@ -59,7 +59,8 @@ def test_schema_creates_every_table(con):
     ],
 )
 def test_constraint_rejects_bad_row(con, sql):
-    with pytest.raises(duckdb.ConstraintException):
+    # a code outside an ENUM (teachers, funding) is refused as a failed conversion
+    with pytest.raises((duckdb.ConstraintException, duckdb.ConversionException)):
         con.execute(sql)
 
 
@@ -70,6 +71,19 @@ def test_valid_rows_are_accepted(con):
                 "TRUE, TRUE, FALSE, TRUE, 400, 80, 90000)")
     con.execute("INSERT INTO county_year (adcode, year) VALUES ('510104', 2024)")
     assert con.execute("SELECT count(*) FROM teachers").fetchone()[0] == 1
+
+
+def test_codes_of_the_big_tables_are_stored_as_enums(con):
+    """Teachers' and funding's codes are ENUMs (one small integer per cell, integer comparisons in
+    the assessment's scan), with the same values the import dictionary allows."""
+    from analytics import dictionary
+    types = dict(con.execute("SELECT table_name || '.' || column_name, data_type FROM duckdb_columns() "
+                             "WHERE table_name IN ('teachers', 'funding')").fetchall())
+    tables = dictionary.load()
+    for table, column in (("teachers", "stage"), ("teachers", "degree"), ("teachers", "backbone"),
+                          ("teachers", "subject"), ("funding", "item"), ("funding", "source")):
+        allowed = tables[table].column(column).values
+        assert types[f"{table}.{column}"] == "ENUM(" + ", ".join(f"'{v}'" for v in allowed) + ")"
 
 
 def test_keys_and_references_of_the_big_tables_are_checked_when_written(con):
