@@ -292,12 +292,44 @@ def polygon_records(region: str) -> tuple[dict, ...]:
 
     Not clickable (see pick_records), so their detail is bounded by what the browser is sent,
     not by how fast it can pick."""
+    return tuple({"adcode": adcode, "rings": rings} for adcode, rings in _county_parts(region, pixel_area(region)))
+
+
+@lru_cache(maxsize=8)
+def _simplified_counties(region: str):
+    """A region's county shapes simplified to the vertex budget of its map."""
     gdf = region_counties(region)
-    precision = NATIONAL_PRECISION if region == NATIONAL else PRECISION
     budget = NATIONAL_VERTEX_BUDGET if region == NATIONAL else VERTEX_BUDGET
-    gdf = gdf.assign(geometry=simplify_to_budget(gdf.geometry.values, budget))
-    return tuple({"adcode": row.adcode, "rings": rings}
-                 for row in gdf.itertuples(index=False) for rings in _rings(row.geometry, precision))
+    return gdf.assign(geometry=simplify_to_budget(gdf.geometry.values, budget))
+
+
+def _county_parts(region: str, min_area: float = 0.0) -> list[tuple[str, list]]:
+    """(adcode, rings) of each simplified county part of a region, leaving out parts under
+    min_area square degrees except each county's largest (so every county is drawn)."""
+    precision = NATIONAL_PRECISION if region == NATIONAL else PRECISION
+    return [(row.adcode, rings) for row in _simplified_counties(region).itertuples(index=False)
+            for rings in _rings(visible_parts(row.geometry, min_area), precision)]
+
+
+def pixel_area(region: str, width: int = 800, height: int = 620) -> float:
+    """Square degrees covered by one screen pixel in a region's first view, at its middle latitude.
+
+    The browser pays for every polygon part it is sent (deck.gl in software rendering: about half
+    a millisecond each), and nationally half the county parts are islets smaller than a pixel."""
+    bounds = main_bounds(region)
+    view = view_for(bounds, width=width, height=height)
+    degrees = 360 / (512 * 2 ** view.zoom)
+    return degrees * degrees * math.cos(math.radians((bounds[1] + bounds[3]) / 2))
+
+
+def visible_parts(geom, min_area: float):
+    """The parts of a (multi)polygon at least min_area large, and always the largest part."""
+    parts = shapely.get_parts(geom)
+    if len(parts) < 2 or min_area <= 0:
+        return geom
+    area = shapely.area(parts)
+    keep = parts[(area >= min_area) | (area == area.max())]
+    return keep[0] if len(keep) == 1 else shapely.MultiPolygon(list(keep))
 
 
 def pick_units(region: str):
@@ -372,32 +404,38 @@ def _to_web_inset(geoms: np.ndarray) -> np.ndarray:
     return shapely.transform(geoms, lambda c: np.column_stack([u0 + (c[:, 0] - x0) * sx, v0 + (c[:, 1] - y0) * sy]))
 
 
-@lru_cache(maxsize=1)
-def _web_inset_geometry() -> tuple[tuple[dict, ...], tuple[dict, ...]]:
-    """The inset's county parts (adcode, moved rings) and its paths: frame, maritime line, the
-    province borders and coasts inside the box (geometry only; computed once)."""
+@_kept_between_processes
+def _web_inset_shapes(region: str) -> tuple[dict, ...]:
+    """The inset's county parts (adcode, moved rings), every islet included: the inset is where the
+    South China Sea islands are shown (region: the national code)."""
     box = shapely.box(*SCS_BOX)
     shapes = []
-    for rec in polygon_records(NATIONAL):
-        poly = shapely.Polygon(rec["rings"][0], rec["rings"][1:])
+    for adcode, rings in _county_parts(region):
+        poly = shapely.Polygon(rings[0], rings[1:])
         if poly.intersects(box):
             parts = [g for g in shapely.get_parts(poly.intersection(box)) if g.geom_type == "Polygon"]
             for part in _to_web_inset(np.array(parts, dtype=object)) if parts else []:
-                shapes += [{"adcode": rec["adcode"], "rings": rings} for rings in _rings(part, NATIONAL_PRECISION)]
+                shapes += [{"adcode": adcode, "rings": r} for r in _rings(part, NATIONAL_PRECISION)]
+    return tuple(shapes)
+
+
+@lru_cache(maxsize=1)
+def _web_inset_paths() -> tuple[dict, ...]:
+    """The inset's paths: frame, maritime line, the province borders and coasts inside the box."""
+    box = shapely.box(*SCS_BOX)
     frame = shapely.box(*WEB_INSET_BOX).exterior
     coast = shapely.intersection(shapely.boundary(geo.load_layer("provinces").geometry.values), box)
     coast = [g for g in shapely.get_parts(_to_web_inset(coast)) if g.geom_type == "LineString" and not g.is_empty]
     lines = [frame] + list(shapely.get_parts(_to_web_inset(maritime_line().geometry.values))) + coast
-    paths = [{"path": np.round(np.asarray(g.coords)[:, :2], NATIONAL_PRECISION).tolist()} for g in lines]
-    return tuple(shapes), tuple(paths)
+    return tuple({"path": np.round(np.asarray(g.coords)[:, :2], NATIONAL_PRECISION).tolist()} for g in lines)
 
 
 def web_inset(fill: list[dict]) -> tuple[list[dict], list[dict]]:
     """The national web map's 南海诸岛 inset: the land and islands of SCS_BOX moved into a framed
     box east of Taiwan, coloured as the main map (fill records), and its paths."""
     colours = {rec["adcode"]: rec["fill"] for rec in fill}
-    shapes, paths = _web_inset_geometry()
-    return [{**rec, "fill": colours.get(rec["adcode"], list(NO_DATA))} for rec in shapes], list(paths)
+    return ([{**rec, "fill": colours.get(rec["adcode"], list(NO_DATA))} for rec in _web_inset_shapes(NATIONAL)],
+            list(_web_inset_paths()))
 
 
 def upper_level(region: str):
@@ -419,7 +457,9 @@ def outline_records(region: str) -> tuple[dict, ...]:
     if region == NATIONAL:
         gdf = gdf.assign(geometry=shapely.coverage_simplify(gdf.geometry.values, NATIONAL_TOLERANCE))
         precision = NATIONAL_PRECISION
-    return tuple({"path": rings[0]} for geom in gdf.geometry for rings in _rings(geom, precision))
+    min_area = pixel_area(region)
+    return tuple({"path": rings[0]} for geom in gdf.geometry
+                 for rings in _rings(visible_parts(geom, min_area), precision))
 
 
 @lru_cache(maxsize=64)

@@ -19,7 +19,7 @@ def reviewed_dir(tmp_path, monkeypatch):
 
     def clear():
         for f in (geo.review, geo.load_layer, maps.polygon_records, maps.pick_records, maps.outline_records,
-                  maps.label_records, maps._web_inset_geometry):
+                  maps.label_records, maps._simplified_counties, maps._web_inset_shapes, maps._web_inset_paths):
             f.cache_clear()
     clear()
     yield tmp_path / "reviewed"

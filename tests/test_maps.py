@@ -171,6 +171,28 @@ def test_the_national_web_map_has_a_south_china_sea_inset_and_fits_the_mainland(
     assert {"台湾省", "海南省", "南海诸岛"} <= {d["text"] for d in labels["data"]}
 
 
+def test_parts_smaller_than_a_pixel_are_not_sent_but_every_county_is_drawn():
+    """Half the national county parts are islets under a pixel; the browser pays for each part
+    it is sent. A county's largest part is always sent, however small."""
+    pixel = maps.pixel_area(maps.NATIONAL)
+    records = maps.polygon_records(maps.NATIONAL)
+    areas = pd.Series([shapely.Polygon(r["rings"][0], r["rings"][1:]).area for r in records])
+    adcodes = pd.Series([r["adcode"] for r in records])
+    small = areas < 0.9 * pixel  # (areas of the rounded coordinates sent)
+    assert set(adcodes) == set(geo.load_layer("counties")["adcode"])
+    assert not adcodes[small].duplicated().any()  # a small part is only there as its county's largest
+    assert (areas[small] == areas.groupby(adcodes).transform("max")[small]).all()
+    assert len(records) < 3500
+    assert len(maps.outline_records(maps.NATIONAL)) < 200
+
+
+def test_the_inset_keeps_the_islets_the_main_map_leaves_out():
+    shapes, _ = maps.web_inset([])
+    pixel = maps.pixel_area(maps.NATIONAL)
+    tiny = [r for r in shapes if shapely.Polygon(r["rings"][0]).area < pixel / 4]
+    assert len(tiny) > 100  # the South China Sea islands, drawn at the inset's scale
+
+
 def test_islands_leave_the_main_map_for_the_inset():
     provinces = geo.load_layer("provinces")
     hainan = provinces[provinces["adcode"] == "460000"]
