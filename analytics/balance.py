@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+import threading
+from functools import partial
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import duckdb
 import numpy as np
@@ -473,15 +474,29 @@ def _verdicts(c: Criterion, stage: str | None, base: pd.DataFrame, cr: Criteria)
     })
 
 
-@dataclass
 class Assessment:
-    """The assessment of one or all years: per school, per criterion, per county."""
+    """The assessment of one or all years: per school, per criterion, per county.
 
-    schools: pd.DataFrame    # one row per school, stage and year with R1–R7 and checks
-    results: pd.DataFrame    # one row per county, year, stage and criterion
-    counties: pd.DataFrame   # one row per county, year and stage (primary, junior, all)
-    criteria: Criteria
-    facts: pd.DataFrame = field(default_factory=pd.DataFrame)  # county-wide inputs per county and year
+    schools may be given as a function that reads the frame: it is then read when first used
+    (the app's national views never use it; four national years of it take 2 s and 400 MB)."""
+
+    def __init__(self, schools: pd.DataFrame | Callable[[], pd.DataFrame], results: pd.DataFrame,
+                 counties: pd.DataFrame, criteria: Criteria, facts: pd.DataFrame | None = None):
+        self._schools = schools
+        self._lock = threading.Lock()
+        self.results = results    # one row per county, year, stage and criterion
+        self.counties = counties  # one row per county, year and stage (primary, junior, all)
+        self.criteria = criteria
+        self.facts = pd.DataFrame() if facts is None else facts  # county-wide inputs per county and year
+
+    @property
+    def schools(self) -> pd.DataFrame:
+        """One row per school, stage and year with R1–R7 and the per-school checks."""
+        if callable(self._schools):
+            with self._lock:
+                if callable(self._schools):
+                    self._schools = self._schools()
+        return self._schools
 
 
 def _parameters(cr: Criteria, year: int | None) -> dict:
@@ -521,12 +536,13 @@ def _standards_frame(cr: Criteria) -> pd.DataFrame:
 
 
 def assess(con: duckdb.DuckDBPyConnection, year: int | None = None,
-           criteria: Criteria | None = None) -> Assessment:
+           criteria: Criteria | None = None, lazy: bool = False) -> Assessment:
     """Assess every county of the database for one year (or all years when year is None). When
     the database holds the results of these criteria (stored when it was written, see `store`),
-    they are read instead of computed again."""
+    they are read instead of computed again; lazy: the stored school rows are read when first
+    used, through `con` (which must then stay open)."""
     cr = criteria or load_criteria()
-    kept = stored(con, cr, year)
+    kept = stored(con, cr, year, lazy)
     return kept if kept is not None else compute(con, year, cr)
 
 
@@ -640,13 +656,16 @@ def stored_state(con: duckdb.DuckDBPyConnection, cr: Criteria) -> str:
     return _current_types(con, cr)[0]
 
 
-def stored(con: duckdb.DuckDBPyConnection, cr: Criteria, year: int | None = None) -> Assessment | None:
+def stored(con: duckdb.DuckDBPyConnection, cr: Criteria, year: int | None = None,
+           lazy: bool = False) -> Assessment | None:
     """The stored assessment (of one year, or all), if the database has one for these criteria
-    and this code."""
+    and this code (lazy: its school rows read when first used)."""
     state, types = _current_types(con, cr)
     if state != "current":
         return None
-    return Assessment(criteria=cr, **{name: _read(con, name, year, types[name]) for name in DERIVED})
+    frames = {name: _read(con, name, year, types[name]) for name in DERIVED if name != "schools"}
+    schools = partial(_read, con, "schools", year, types["schools"])
+    return Assessment(criteria=cr, schools=schools if lazy else schools(), **frames)
 
 
 def _read(con: duckdb.DuckDBPyConnection, name: str, year: int | None, types: dict[str, str]) -> pd.DataFrame:

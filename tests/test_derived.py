@@ -41,6 +41,21 @@ def test_a_stored_assessment_reads_back_exactly_as_computed(written):
         _frames_equal(balance.assess(con, 2024, cr), balance.compute(con, 2024, cr))
 
 
+def test_a_lazy_assessment_reads_its_school_rows_on_first_use_and_once(written, monkeypatch):
+    """The app's shared assessment leaves the school rows (most of its size) unread until a page
+    needs them; what it then reads is what an eager read gives."""
+    cr = load_criteria()
+    reads = []
+    original = balance._read
+    monkeypatch.setattr(balance, "_read", lambda con, name, *rest: reads.append(name) or original(con, name, *rest))
+    with db.connect(written) as con:
+        lazy = balance.assess(con, None, cr, lazy=True)
+        assert "schools" not in reads and {"results", "counties", "facts"} <= set(reads)
+        _frames_equal(lazy, balance.compute(con, None, cr))
+        lazy.schools
+        assert reads.count("schools") == 1
+
+
 def test_stored_urban_rural_gaps_read_back_exactly_as_computed(written):
     cr = load_criteria()
     with db.connect(written) as con:

@@ -62,8 +62,9 @@ def summary(path: str, version: float) -> db.Summary:
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def assessment(path: str, version: float) -> balance.Assessment:
-    """All years assessed once per database version (shared, treat as read-only)."""
-    return balance.assess(cursor(path, version), None, criteria())
+    """All years assessed once per database version (shared, treat as read-only). The school rows
+    are read when a page first needs them, through the cursor the assessment keeps."""
+    return balance.assess(cursor(path, version), None, criteria(), lazy=True)
 
 
 @st.cache_data(show_spinner=False)
