@@ -481,8 +481,10 @@ class Assessment:
     (the app's national views never use it; four national years of it take 2 s and 400 MB)."""
 
     def __init__(self, schools: pd.DataFrame | Callable[[], pd.DataFrame], results: pd.DataFrame,
-                 counties: pd.DataFrame, criteria: Criteria, facts: pd.DataFrame | None = None):
+                 counties: pd.DataFrame, criteria: Criteria, facts: pd.DataFrame | None = None,
+                 stored_all: bool = False):
         self._schools = schools
+        self.stored_all = stored_all  # read from the results stored with the data, every year
         self._lock = threading.Lock()
         self.results = results    # one row per county, year, stage and criterion
         self.counties = counties  # one row per county, year and stage (primary, junior, all)
@@ -602,7 +604,7 @@ def _assemble(schools: pd.DataFrame, stage_frame: pd.DataFrame, county_frame: pd
 # Results stored with the data: computed once when a database is written, read by every page
 
 DERIVED = ("schools", "results", "counties", "facts")  # the Assessment's frames, as derived_<name> tables
-STORED = (*DERIVED, "gaps")                             # and the urban–rural sums per county and year
+STORED = (*DERIVED, "gaps", "sums")  # and the urban–rural sums and progress sums per county and year
 
 
 # the code that computes the results, as loaded by this process (not as the files are now: an
@@ -622,6 +624,7 @@ def store(con: duckdb.DuckDBPyConnection, criteria: Criteria | None = None) -> A
     cr = criteria or load_criteria()
     a = compute(con, None, cr)
     frames = {**{name: getattr(a, name) for name in DERIVED}, "gaps": compute_gaps(con, None, cr)}
+    frames["sums"] = compute_sums(con, a, frames["gaps"])
     types = {}
     for name, frame in frames.items():
         types[name] = {c: str(t) for c, t in frame.dtypes.items()}
@@ -665,7 +668,7 @@ def stored(con: duckdb.DuckDBPyConnection, cr: Criteria, year: int | None = None
         return None
     frames = {name: _read(con, name, year, types[name]) for name in DERIVED if name != "schools"}
     schools = partial(_read, con, "schools", year, types["schools"])
-    return Assessment(criteria=cr, schools=schools if lazy else schools(), **frames)
+    return Assessment(criteria=cr, schools=schools if lazy else schools(), stored_all=year is None, **frames)
 
 
 def _read(con: duckdb.DuckDBPyConnection, name: str, year: int | None, types: dict[str, str]) -> pd.DataFrame:
@@ -885,3 +888,56 @@ def compute_gaps(con: duckdb.DuckDBPyConnection, year: int | None, cr: Criteria)
 def years(con: duckdb.DuckDBPyConnection) -> list[int]:
     """School years present in the database, ascending."""
     return [int(r[0]) for r in con.execute("SELECT DISTINCT year FROM school_stage_year ORDER BY 1").fetchall()]
+
+
+# --------------------------------------------------------------------------------------------
+# Additive sums per county and year (progress shares are summed over counties, then divided)
+
+FUNDING_SUMS_SQL = """
+SELECT s.adcode, f.year,
+       sum(f.amount_yuan) AS funding_total_yuan,
+       sum(f.amount_yuan) FILTER (WHERE f.source = 'donation') AS donation_yuan,
+       sum(f.amount_yuan) FILTER (WHERE f.item = 'maintenance') AS maintenance_yuan
+FROM funding f JOIN schools s USING (school_id)
+GROUP BY s.adcode, f.year
+"""
+
+
+def county_sums(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFrame) -> pd.DataFrame:
+    """Additive inputs per county and year (counts, yuan, pupils) that progress shares are made of:
+    read from the stored results when `a` is the stored assessment of every year, else computed
+    from `a` and its urban–rural `gaps`."""
+    if a.stored_all:
+        state, types = _current_types(con, a.criteria)
+        if state == "current":
+            return _read(con, "sums", None, types["sums"])
+    return compute_sums(con, a, gaps)
+
+
+def compute_sums(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFrame) -> pd.DataFrame:
+    """Additive inputs per county and year (counts, yuan, pupils) that progress shares are made of."""
+    excluded = list(a.criteria.resource["excluded_kinds"])
+    schools = a.schools.drop_duplicates(["school_id", "year"])  # facilities and money are per school
+    regular = schools[~schools["kind"].isin(excluded) & (schools["school_students"] > 0)]
+    rural = regular[regular["locale"] == "rural"]
+    special = schools[(schools["kind"] == "特殊教育学校") & (schools["school_students"] > 0)]
+    pupils = schools[schools["school_students"] > 0]
+    keys = ["adcode", "year"]
+    parts = [
+        a.facts[keys + ["exchanged", "exchange_eligible", "exchanged_backbone", "teachers_full_time",
+                        "teachers_trained_year"]],
+        rural.assign(mm=rural["r7"] > 0, rooms_known=rural["g3_ok"].notna(), rooms_ok=rural["g3_ok"] == True)  # noqa: E712
+        .groupby(keys).agg(rural_schools=("school_id", "size"), rural_multimedia_schools=("mm", "sum"),
+                           rural_rooms_known=("rooms_known", "sum"), rural_rooms_ok=("rooms_ok", "sum")),
+        pupils.groupby(keys).agg(all_students=("school_students", "sum")),
+        regular.groupby(keys).agg(regular_public_yuan=("public_funding", "sum"),
+                                  regular_students=("school_students", "sum")),
+        special.groupby(keys).agg(special_public_yuan=("public_funding", "sum"),
+                                  special_students=("school_students", "sum")),
+        gaps[keys + list(GAP_SUMS)],
+        con.execute(FUNDING_SUMS_SQL).df(),
+    ]
+    out = parts[0].set_index(keys)
+    for p in parts[1:]:
+        out = out.join(p.set_index(keys) if not isinstance(p.index, pd.MultiIndex) else p, how="outer")
+    return out.reset_index()

@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import balance, gap, progress
+from analytics import balance, gap
 from analytics.criteria import STAGES, load_criteria
 
 LAGGING_PREFECTURES = ("513200", "513300", "513400")   # 阿坝, 甘孜, 凉山
@@ -46,7 +46,7 @@ def measure(con: duckdb.DuckDBPyConnection, year: int, with_gap: bool = True) ->
     out["passing_lagging_prefectures"] = float((overall.loc[lag, "status"] == "pass").mean()) if lag.any() else np.nan
     lead = overall["city_adcode"] == LEADING_PREFECTURE
     out["passing_leading_prefecture"] = float((overall.loc[lead, "status"] == "pass").mean()) if lead.any() else np.nan
-    sums = progress.county_sums(con, a, balance.urban_rural_gaps(con, year, cr))
+    sums = balance.county_sums(con, a, balance.urban_rural_gaps(con, year, cr))
     sums = sums[sums["year"] == year]
     out["maintenance_share"] = float(sums["maintenance_yuan"].sum() / sums["funding_total_yuan"].sum())
     out["donation_share"] = float(sums["donation_yuan"].sum() / sums["funding_total_yuan"].sum())

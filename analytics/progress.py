@@ -25,14 +25,6 @@ PROJECTION_METHOD_ZH = "预测值：以基线年至最新年份各年数值做�
 PROJECTION_METHOD_EN = ("Projection: least-squares straight line through the yearly values from the baseline "
                         "year to the latest year, extended to the target year.")
 
-FUNDING_SQL = """
-SELECT s.adcode, f.year,
-       sum(f.amount_yuan) AS funding_total_yuan,
-       sum(f.amount_yuan) FILTER (WHERE f.source = 'donation') AS donation_yuan,
-       sum(f.amount_yuan) FILTER (WHERE f.item = 'maintenance') AS maintenance_yuan
-FROM funding f JOIN schools s USING (school_id)
-GROUP BY s.adcode, f.year
-"""
 
 
 # --------------------------------------------------------------------------------------------
@@ -43,35 +35,6 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     num = pd.to_numeric(num, errors="coerce").astype(float)
     den = pd.to_numeric(den, errors="coerce").astype(float)
     return num / den.where(den > 0)
-
-
-def county_sums(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFrame) -> pd.DataFrame:
-    """Additive inputs per county and year (counts, yuan, pupils) that the shares are made of."""
-    excluded = list(a.criteria.resource["excluded_kinds"])
-    schools = a.schools.drop_duplicates(["school_id", "year"])  # facilities and money are per school
-    regular = schools[~schools["kind"].isin(excluded) & (schools["school_students"] > 0)]
-    rural = regular[regular["locale"] == "rural"]
-    special = schools[(schools["kind"] == "特殊教育学校") & (schools["school_students"] > 0)]
-    pupils = schools[schools["school_students"] > 0]
-    keys = ["adcode", "year"]
-    parts = [
-        a.facts[keys + ["exchanged", "exchange_eligible", "exchanged_backbone", "teachers_full_time",
-                        "teachers_trained_year"]],
-        rural.assign(mm=rural["r7"] > 0, rooms_known=rural["g3_ok"].notna(), rooms_ok=rural["g3_ok"] == True)  # noqa: E712
-        .groupby(keys).agg(rural_schools=("school_id", "size"), rural_multimedia_schools=("mm", "sum"),
-                           rural_rooms_known=("rooms_known", "sum"), rural_rooms_ok=("rooms_ok", "sum")),
-        pupils.groupby(keys).agg(all_students=("school_students", "sum")),
-        regular.groupby(keys).agg(regular_public_yuan=("public_funding", "sum"),
-                                  regular_students=("school_students", "sum")),
-        special.groupby(keys).agg(special_public_yuan=("public_funding", "sum"),
-                                  special_students=("school_students", "sum")),
-        gaps[keys + list(GAP_SUMS)],
-        con.execute(FUNDING_SQL).df(),
-    ]
-    out = parts[0].set_index(keys)
-    for p in parts[1:]:
-        out = out.join(p.set_index(keys) if not isinstance(p.index, pd.MultiIndex) else p, how="outer")
-    return out.reset_index()
 
 
 def _area_metrics(sums: pd.DataFrame) -> pd.DataFrame:
@@ -123,7 +86,7 @@ def metric_values(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFr
     """Every metric of METRICS per level, region, year and stage: columns level, adcode, year,
     stage, metric, value (long format; a metric appears only at the levels it exists at)."""
     regions = regions_of(a)
-    sums = county_sums(con, a, gaps).merge(regions, on="adcode", how="inner")
+    sums = balance.county_sums(con, a, gaps).merge(regions, on="adcode", how="inner")
     additive = [c for c in sums.columns if c not in regions.columns and c != "year"]
     out = []
 

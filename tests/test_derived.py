@@ -64,6 +64,19 @@ def test_stored_urban_rural_gaps_read_back_exactly_as_computed(written):
         pd.testing.assert_frame_equal(balance.urban_rural_gaps(con, 2024, cr), balance.compute_gaps(con, 2024, cr))
 
 
+def test_stored_progress_sums_read_back_exactly_as_computed_without_the_school_rows(written, monkeypatch):
+    """Progress shares start from additive sums per county and year; for the stored assessment of
+    every year they are read, so a progress page never needs the school rows."""
+    cr = load_criteria()
+    with db.connect(written) as con:
+        computed = balance.compute_sums(con, balance.compute(con, None, cr), balance.compute_gaps(con, None, cr))
+        lazy = balance.assess(con, None, cr, lazy=True)
+        monkeypatch.setattr(balance, "compute_sums", lambda *a: pytest.fail("computed, not read"))
+        read = balance.county_sums(con, lazy, balance.urban_rural_gaps(con, None, cr))
+        assert callable(lazy._schools)  # never read
+    pd.testing.assert_frame_equal(read, computed)
+
+
 def test_other_criteria_are_computed_not_read(written, tmp_path):
     text = load_criteria().path.read_text(encoding="utf-8").replace("primary = 4.2, junior = 5.3", "primary = 2.0, junior = 2.0")
     (tmp_path / "province.toml").write_text(text, encoding="utf-8")
