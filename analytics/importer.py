@@ -278,6 +278,18 @@ def read(name: str, data: bytes) -> tuple[Source, list[dict]]:
     return src, problems
 
 
+def _nonempty_rows(grid: pd.DataFrame) -> pd.Series:
+    """Rows with a cell that is not blank. Column by column, each looking only at the rows still
+    blank so far: a filled first column (an id) settles almost every row at once."""
+    nonempty = pd.Series(False, index=grid.index)
+    for col in grid.columns:
+        todo = ~nonempty
+        if not todo.any():
+            break
+        nonempty[todo] = (grid.loc[todo, col].str.strip() != "").to_numpy()
+    return nonempty
+
+
 def _parse_grid(file: str, sheet: str, grid: pd.DataFrame) -> tuple[Part | None, list[dict]]:
     """Find the header row (titles above it and units or a second header below are skipped),
     recognise the table, and coerce every column."""
@@ -285,10 +297,9 @@ def _parse_grid(file: str, sheet: str, grid: pd.DataFrame) -> tuple[Part | None,
     if grid.empty:
         return None, [_problem(file, sheet, "", "", "", "文件为空", "the file is empty")]
     grid = grid.fillna("").astype(str)
-    stripped = grid.apply(lambda col: col.str.strip())          # column by column: vectorised
-    nonempty = (stripped != "").any(axis=1)
+    nonempty = _nonempty_rows(grid)
     best = (None, {}, -1)
-    for i in list(grid.index[nonempty])[:10]:
+    for i in grid.index[nonempty][:10]:
         table, mapping = dictionary.match_headers(list(grid.loc[i]), tables)
         if len(mapping) > len(best[1]):
             best = (table, mapping, i)
@@ -313,12 +324,12 @@ def _parse_grid(file: str, sheet: str, grid: pd.DataFrame) -> tuple[Part | None,
     keep = nonempty.copy()
     keep.loc[:header_at] = False
     # stray totals (合计, 总计…) in the first two columns
-    for col in list(stripped.columns)[:2]:
-        keep &= ~stripped[col].str.replace(" ", "").str.lower().isin(TOTAL_WORDS)
+    for col in list(grid.columns)[:2]:
+        keep &= ~grid[col].str.replace(" ", "").str.strip().str.lower().isin(TOTAL_WORDS)
     # a second header (English under Chinese) or a units row right under the header
     index = dictionary.header_index(table)
-    for i in list(grid.index[keep])[:3]:
-        cells = [v for v in stripped.loc[i] if v]
+    for i in grid.index[keep][:3]:
+        cells = [v.strip() for v in grid.loc[i] if v.strip()]
         if (sum(dictionary._norm_header(v) in index for v in cells) >= max(2, len(mapping) // 2)
                 or all(re.fullmatch(r"[（(].*[)）]|单位.*", v) for v in cells)):
             keep.loc[i] = False
@@ -344,7 +355,7 @@ def _parse_grid(file: str, sheet: str, grid: pd.DataFrame) -> tuple[Part | None,
     for pos, name in mapping.items():
         column = table.column(name)
         values, bad = dictionary.coerce(column, body[pos])
-        typed[name] = values.to_numpy()
+        typed[name] = values.reset_index(drop=True)  # typed arrays, not Python objects: read fast by DuckDB
         if bad.any():
             room = max(0, MAX_PROBLEMS_PER_FILE - len(problems))
             for r, v in zip(rows[bad.to_numpy()][:room], body[pos][bad].to_numpy()[:room]):
@@ -380,6 +391,14 @@ def combine(sources: list[Source]) -> dict[str, pd.DataFrame]:
         for p in src.parts:
             by_table.setdefault(p.table, []).append(p.frame.assign(_file=p.file, _sheet=p.sheet))
     return {t: pd.concat(frames, ignore_index=True) for t, frames in by_table.items()}
+
+
+def _matches(values: pd.Series, candidates: pd.Series, pattern: str) -> pd.Series:
+    """values.str.fullmatch(pattern), run only where candidates is True (False elsewhere)."""
+    out = pd.Series(False, index=values.index)
+    if candidates.any():
+        out[candidates] = values[candidates].str.fullmatch(pattern).fillna(False).astype(bool)
+    return out
 
 
 def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None) -> list[dict]:
@@ -470,10 +489,11 @@ def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None)
     if "teachers" in batch:
         f = batch["teachers"]
         ids = f["teacher_id"].astype(str)
-        idlike = ids.str.fullmatch(r"\d{17}[\dXx]|\d{15}")           # 18-digit, or the old 15-digit, id number
+        length = ids.str.len()  # the patterns below are run only on ids of a length they can match
+        idlike = _matches(ids, length.isin((15, 18)), r"\d{17}[\dXx]|\d{15}")  # 18-digit, or the old 15-digit, id number
         add(f[idlike], "教师标识", ["（已隐去）"] * int(idlike.sum()), "教师标识像身份证号：只能使用化名标识",
             "the teacher id looks like a national id number: use pseudonymous ids only")
-        namelike = ids.str.fullmatch(r"[\u4e00-\u9fff·]{2,5}")          # a Chinese personal name
+        namelike = _matches(ids, length.between(2, 5), r"[\u4e00-\u9fff·]{2,5}")  # a Chinese personal name
         add(f[namelike], "教师标识", ["（已隐去）"] * int(namelike.sum()), "教师标识像姓名：只能使用化名标识（如 T000001）",
             "the teacher id looks like a person's name: use pseudonymous ids only (e.g. T000001)")
         if con is not None:
@@ -534,9 +554,11 @@ def _counties_of(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection)
     for name, f in batch.items():
         if name == "schools":
             continue
-        counties = f["adcode"] if name == "county_year" else f["school_id"].map(school_county)
-        for year, group in pd.DataFrame({"year": f["year"], "c": counties}).dropna().groupby("year"):
-            out.setdefault(int(year), set()).update(group["c"])
+        key = "adcode" if name == "county_year" else "school_id"
+        pairs = f[["year", key]].drop_duplicates()  # millions of teacher rows, thousands of schools
+        counties = pairs[key] if name == "county_year" else pairs[key].map(school_county)
+        for year, group in pd.DataFrame({"year": pairs["year"], "c": counties}).dropna().groupby("year"):
+            out.setdefault(int(year), set()).update(group["c"].unique())
     return out
 
 
