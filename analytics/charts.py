@@ -86,7 +86,8 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top") -> alt.Laye
         stage_label=cv["stage"].map(lambda s: stage_label(s, lang)),
         verdict=cv["passed"].map({True: "ok", False: "fail"}).fillna("nodata"),
     )
-    marks = {"fail": "  ✗", "nodata": "  " + t("no_data_short", lang), "ok": ""}
+    # × marks a failure (✗ is not in the bundled CJK font: it would print as a box)
+    marks = {"fail": "  ×", "nodata": "  " + t("no_data_short", lang), "ok": ""}
     data["text"] = [("—" if pd.isna(v) else f"{v:.2f}") + marks[verdict]
                     for v, verdict in zip(data["value"], data["verdict"])]
     order = list(dict.fromkeys(data["indicator"]))

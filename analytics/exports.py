@@ -75,9 +75,11 @@ def features(gdf, columns: list[str], precision: int = 4) -> list[dict]:
 # Rendering
 
 
-def render_all(chart: "Figure | alt.TopLevelMixin | dict", formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
+def render_all(chart: "Figure | alt.TopLevelMixin | dict", formats: tuple[str, ...] = FORMATS,
+               embed: bool = True) -> dict[str, bytes]:
     """Several formats of one figure from a single Vega render (its SVG): PNG at 2× or 3×, SVG
-    with the font subset embedded, PDF. Chinese needs no installed font."""
+    with the font subset embedded (embed=False: not yet, see fonts.embed_in_svgs), PDF. Chinese
+    needs no installed font."""
     import vl_convert as vlc
 
     unknown = set(formats) - set(FORMATS)
@@ -94,7 +96,7 @@ def render_all(chart: "Figure | alt.TopLevelMixin | dict", formats: tuple[str, .
         if fmt in ("png2", "png3"):
             out[fmt] = vlc.svg_to_png(svg, scale=2 if fmt == "png2" else 3)
         elif fmt == "svg":
-            out[fmt] = fonts.embed_in_svg(svg).encode("utf-8")
+            out[fmt] = (fonts.embed_in_svg(svg) if embed else svg).encode("utf-8")
         else:
             out[fmt] = vlc.svg_to_pdf(svg)
     return out

@@ -93,7 +93,7 @@ def _common_chars() -> str:
         texts += [tg.label_zh for tg in plan.targets] + plan.definitions("zh")
     for layer in ("counties", "cities", "provinces"):
         texts += list(geo.load_layer(layer)["name"])
-    texts.append("≥≤×–—·…%％（）：；，。、⁰¹²³m²✗✓")
+    texts.append("≥≤×–—·…%％（）：；，。、⁰¹²³m²✓")
     return "".join(sorted(set("".join(texts))))
 
 
@@ -175,10 +175,20 @@ def _viewer_families(families: str) -> str:
 def embed_in_svg(svg: str) -> str:
     """Embed the subset of the font that the SVG's text uses (as an @font-face data URL) and put
     it first in every font-family, so the file shows Chinese wherever it is opened."""
-    texts = "".join(re.findall(r">([^<]+)<", svg))
+    return embed_in_svgs([svg])[0]
+
+
+def embed_in_svgs(svgs: list[str]) -> list[str]:
+    """embed_in_svg for several SVGs with one subset, cut once for the text of them all (a
+    briefing pack's twenty-odd figures: one cut instead of one each)."""
+    texts = "".join("".join(re.findall(r">([^<]+)<", svg)) for svg in svgs)
     chars = "".join(sorted(set(texts) | set("0123456789.,%-–—:：()（）")))
     data = base64.b64encode(_subset(chars)).decode("ascii")
     style = (f'<defs><style>@font-face {{ font-family: "{EMBEDDED_FAMILY}"; '
              f'src: url(data:font/otf;base64,{data}) format("opentype"); }}</style></defs>')
-    svg = re.sub(r'font-family="([^"]*)"', lambda m: f'font-family="{EMBEDDED_FAMILY}, {_viewer_families(m.group(1))}"', svg)
-    return re.sub(r"(<svg[^>]*>)", r"\1" + style, svg, count=1)
+    out = []
+    for svg in svgs:
+        svg = re.sub(r'font-family="([^"]*)"',
+                     lambda m: f'font-family="{EMBEDDED_FAMILY}, {_viewer_families(m.group(1))}"', svg)
+        out.append(re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + style, svg, count=1))
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import balance, exports, regions, reports
+from analytics import balance, exports, fonts, regions, reports
 from analytics import slides as deck
 from analytics.criteria import Criteria
 from analytics.output import Context
@@ -33,9 +33,13 @@ def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria,
     for metric, st in dict.fromkeys((tg.metric, tg.stage) for tg in plan.targets):
         figures[f"progress_{metric}"] = exports.progress_figure(values, table, plan, metric, st, region, year, names, ctx, criteria)
     for name, fig in figures.items():
-        rendered = exports.render_all(fig, exports.FORMATS if name.startswith("map") else ("png2", "svg"))
+        rendered = exports.render_all(fig, exports.FORMATS if name.startswith("map") else ("png2", "svg"), embed=False)
         for fmt, data in rendered.items():
             files[f"{stem}_{name}{exports.EXTENSION[fmt]}"] = data
+    # every SVG carries its font: one subset for them all, cut once
+    svgs = [f for f in files if f.endswith(exports.EXTENSION["svg"])]
+    for f, svg in zip(svgs, fonts.embed_in_svgs([files[f].decode("utf-8") for f in svgs])):
+        files[f] = svg.encode("utf-8")
     files[f"{stem}_tables.xlsx"] = reports.workbook(a, criteria, region, year, ctx)
     if slides:
         files[f"{stem}_slides.pptx"] = deck.deck(a, gaps, criteria, values, table, plan, region, year, stage, ctx)

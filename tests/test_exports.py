@@ -202,6 +202,29 @@ def test_cli_export_writes_the_briefing_pack(demo_db, tmp_path):
     assert len(PdfReader(out / "513401_2026_briefing.pdf").pages) == 1
 
 
+def test_every_svg_of_a_pack_carries_a_font_with_all_of_its_text(demo_db, tmp_path):
+    """The pack cuts one font subset for all its SVGs: each must still show all of its own text
+    wherever it is opened."""
+    import base64
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    from analytics.cli import main
+
+    out = tmp_path / "pack"
+    assert main(["export", "--db", str(demo_db), "--region", "513401", "--year", "2026", "--out", str(out)]) == 0
+    svgs = sorted(out.glob("*.svg"))
+    assert len(svgs) >= 5
+    for path in svgs:
+        svg = path.read_text(encoding="utf-8")
+        font = TTFont(io.BytesIO(base64.b64decode(re.search(r"base64,([^)]+)\)", svg).group(1))))
+        cmap = font.getBestCmap()
+        body = re.sub(r"<style>.*?</style>", "", svg, flags=re.S)
+        text = {c for c in "".join(re.findall(r">([^<]+)<", body)) if not c.isspace()}
+        assert {c for c in text if ord(c) not in cmap} == set(), path.name
+
+
 def test_cli_export_pptx_writes_only_the_deck(demo_db, tmp_path):
     from analytics import slides
     from analytics.cli import main
