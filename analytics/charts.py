@@ -16,6 +16,11 @@ NO_DATA_COLOUR = "#bdbdbd"
 FAIL_COLOUR = "#d73027"
 STAGE_COLOURS = {"primary": "#2c7fb8", "junior": "#7fcdbb", "all": "#253494"}
 
+# Altair refuses data frames over 5,000 rows (a guard for notebooks). Nationally a county-only
+# target's trajectory has every county as a peer (2,875 × years) and the progress page crashed;
+# our charts are built from summarised frames, so the limit is lifted for the process.
+alt.data_transformers.disable_max_rows()
+
 
 THEME = {  # the one visual theme of pages and exports
     "font": FONT,

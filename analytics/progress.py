@@ -282,7 +282,8 @@ def ranking(table: pd.DataFrame, target_key: str, region: str) -> pd.DataFrame:
 
 def series(values: pd.DataFrame, target: Target, region: str) -> pd.DataFrame:
     """Yearly values of a target's metric for the region and its peers (the province's counties,
-    or the province's cities for province-level metrics): columns adcode, level, year, value, selected."""
+    or the province's cities for province-level metrics; nationally the provinces, where the metric
+    has them): columns adcode, level, year, value, selected."""
     v = values[(values["metric"] == target.metric) & (values["stage"] == target.stage)]
     levels = METRICS[target.metric].levels
     own = v.iloc[0:0]
@@ -291,7 +292,10 @@ def series(values: pd.DataFrame, target: Target, region: str) -> pd.DataFrame:
         if not own.empty:
             break
     province = region[:2] + "0000" if region != NATIONAL else NATIONAL
-    peer_level = "county" if "county" in levels else "city" if "city" in levels else "province"
+    if region == NATIONAL and "province" in levels:  # 34 lines, not 2,875
+        peer_level = "province"
+    else:
+        peer_level = "county" if "county" in levels else "city" if "city" in levels else "province"
     peers = regions.within(v[v["level"] == peer_level], province)
     out = pd.concat([peers.assign(selected=False), own.assign(selected=True)], ignore_index=True)
     return out[["adcode", "level", "year", "value", "selected"]]

@@ -249,3 +249,42 @@ def test_rural_rooms_share_leaves_out_schools_that_did_not_report(tmp_path):
 def test_equipment_share_leaves_out_schools_without_facilities(tmp_path):
     values = _values(tmp_path, [School("a", {"primary": 400}), School("b", {"primary": 400}, facilities=False)])
     assert _value(values, "equipment_schools_share") == pytest.approx(1.0)
+
+
+def _national_values(metric: str, counties: int = 1600, years=(2023, 2024, 2025, 2026)) -> pd.DataFrame:
+    """Values of a metric for many counties of two provinces, the provinces and the country."""
+    rows = []
+    for y in years:
+        for i in range(counties):
+            province = "51" if i % 2 else "52"
+            rows.append({"level": "county", "adcode": f"{province}{i + 100:04d}", "year": y, "stage": "all",
+                         "metric": metric, "value": 0.5 + i / 10_000})
+        rows += [{"level": "province", "adcode": p, "year": y, "stage": "all", "metric": metric, "value": 0.6}
+                 for p in ("510000", "520000")]
+        rows.append({"level": "national", "adcode": progress.NATIONAL, "year": y, "stage": "all",
+                     "metric": metric, "value": 0.6})
+    return pd.DataFrame(rows)
+
+
+def test_the_national_trajectory_compares_provinces_not_every_county():
+    values = _national_values("exchange_share")
+    s = progress.series(values, target(0.8, metric="exchange_share"), progress.NATIONAL)
+    assert set(s.loc[~s["selected"], "level"]) == {"province"}
+    assert set(s.loc[s["selected"], "adcode"]) == {progress.NATIONAL}
+
+
+def test_a_trajectory_over_thousands_of_counties_draws():
+    """A county-only metric seen nationally has every county as a peer: 6,400 rows, over Altair's
+    5,000-row limit for data frames (the progress page crashed on the national database)."""
+    from analytics import charts
+
+    values = _national_values("cv_composite")
+    t = Target(metric="cv_composite", scope="county", stage="all", year=2026, value=0.5, direction="<=",
+               unit="", label_zh="测试", label_en="test")
+    s = progress.series(values, t, progress.NATIONAL)
+    assert len(s) > 5000
+    empty = pd.DataFrame({"year": [], "value": []})
+    spec = charts.progress_chart(s, pd.DataFrame({"year": [2026], "value": [0.5], "label": ["0.5"]}), empty, empty,
+                                 "测试", "", "").to_dict()
+    peers = spec["datasets"][spec["layer"][0]["data"]["name"]]
+    assert len(peers) == (~s["selected"]).sum()  # every peer drawn
