@@ -923,9 +923,16 @@ def compute_sums(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFra
     special = schools[(schools["kind"] == "特殊教育学校") & (schools["school_students"] > 0)]
     pupils = schools[schools["school_students"] > 0]
     keys = ["adcode", "year"]
+    # per stage: schools with equipment data, and those meeting R6's standard (missing is not a miss)
+    rated = a.schools[a.schools["eligible"].fillna(False).astype(bool) & a.schools["ratio_r6"].notna()]
+    equipment = (rated.assign(ok=(rated["ratio_r6"] >= 1).astype(int))
+                 .groupby(keys + ["stage"]).agg(eq_records=("school_id", "size"), eq_ok=("ok", "sum"))
+                 .unstack("stage"))
+    equipment.columns = [f"{name}_{stage}" for name, stage in equipment.columns]
     parts = [
         a.facts[keys + ["exchanged", "exchange_eligible", "exchanged_backbone", "teachers_full_time",
                         "teachers_trained_year"]],
+        equipment.reindex(columns=[f"{n}_{s}" for n in ("eq_records", "eq_ok") for s in STAGES]),
         rural.assign(mm=rural["r7"] > 0, rooms_known=rural["g3_ok"].notna(), rooms_ok=rural["g3_ok"] == True)  # noqa: E712
         .groupby(keys).agg(rural_schools=("school_id", "size"), rural_multimedia_schools=("mm", "sum"),
                            rural_rooms_known=("rooms_known", "sum"), rural_rooms_ok=("rooms_ok", "sum")),

@@ -14,6 +14,7 @@ import pandas as pd
 
 from analytics import balance, regions
 from analytics.balance import GAP_SUMS, OVERALL, Assessment, gap_ratios
+from analytics.criteria import STAGES
 from analytics.targets import LEVELS, METRICS, Plan, Target
 from analytics.i18n import t
 
@@ -91,12 +92,11 @@ def metric_values(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFr
     out = []
 
     # summed over each level's counties, then divided
-    # schools without equipment data are left out (missing is not a miss)
-    stage_rows = a.schools[a.schools["eligible"].fillna(False).astype(bool) & a.schools["ratio_r6"].notna()]
-    stage_rows = stage_rows.assign(eq_ok=(stage_rows["ratio_r6"] >= 1).astype(int))
-    eq = pd.concat([stage_rows, stage_rows.assign(stage=OVERALL)])
-    eq = (eq.groupby(["adcode", "year", "stage"]).agg(eq_records=("school_id", "size"), eq_ok=("eq_ok", "sum"))
-          .reset_index().merge(regions, on="adcode"))
+    # schools without equipment data are left out (missing is not a miss): counted per stage
+    eq = pd.concat([sums.assign(stage=s, eq_records=sums[f"eq_records_{s}"], eq_ok=sums[f"eq_ok_{s}"])
+                    for s in STAGES])
+    eq = eq[eq["eq_records"] > 0]
+    eq = pd.concat([eq, eq.assign(stage=OVERALL)])
     for level in LEVELS:
         summed = sums.assign(key=_level_key(level, sums)).groupby(["key", "year"])[additive].sum(min_count=1)
         wide = _area_metrics(summed).reset_index()
