@@ -386,12 +386,9 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
         columns={"status": "status_before"})
     stages = stages.merge(status, on=keys, how="left").merge(after, on=keys, how="left")
 
-    def listed(frame: pd.DataFrame, adcode: str, stage: str | None) -> str:
-        r = frame[(frame["adcode"] == adcode) & (frame["stage"].isin(["county"] + ([stage] if stage else list(STAGES))))]
-        return ",".join(dict.fromkeys(r["criterion"]))
-
-    stages["unfixable"] = [listed(res, c, s) for c, s in zip(stages["adcode"], stages["stage"])]
-    stages["missing_criteria"] = [listed(nodata, c, s) for c, s in zip(stages["adcode"], stages["stage"])]
+    for col, frame in (("unfixable", res), ("missing_criteria", nodata)):
+        stages = stages.merge(_criteria_lists(frame, ["adcode", "stage"]).rename(col).reset_index(), on=keys, how="left")
+        stages[col] = stages[col].fillna("")
     names = counties[["adcode", "county_name", "city_adcode", "city_name", "province_adcode"]].drop_duplicates("adcode")
     stages = names.merge(stages, on="adcode", how="right")
     for col in ("teachers_hire", "hire_backbone", "hire_pe_arts", "hire_regular", "teachers_rotate",
@@ -404,13 +401,23 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
     per_county = names.merge(per_county, on="adcode", how="right")
     overall = counties[(counties["stage"] == balance.OVERALL)].set_index("adcode")
     per_county["status_before"] = per_county["adcode"].map(overall["status"])
-    per_county["unfixable"] = [listed(res, c, None) for c in per_county["adcode"]]
-    per_county["missing_criteria"] = [listed(nodata, c, None) for c in per_county["adcode"]]
+    for col, frame in (("unfixable", res), ("missing_criteria", nodata)):
+        per_county[col] = per_county["adcode"].map(_criteria_lists(frame, ["adcode"])).fillna("")
     per_county["resource_pass_after"] = per_county["adcode"].map(after.groupby("adcode")["resource_pass_after"].all())
     per_county["would_pass"] = would_pass(per_county)
     per_county["cost_per_pupil"] = per_county["cost_yuan"] / per_county["students"]
     return GapPlan(year=year, records=out, stages=stages.reset_index(drop=True),
                    counties=per_county.reset_index(drop=True), moves=mv, costs=uc)
+
+
+def _criteria_lists(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Criterion ids per county (keys adcode), or per county and stage (adcode, stage: the stage's
+    own and the county-wide ones), each once, in the frame's order, joined by commas."""
+    f = frame.assign(_order=np.arange(len(frame)))
+    if "stage" in keys:
+        f = pd.concat([f[f["stage"].isin(["county", s])].assign(stage=s) for s in STAGES])
+    f = f.sort_values(keys + ["_order"], kind="stable").drop_duplicates(keys + ["criterion"])
+    return f.groupby(keys)["criterion"].agg(",".join)
 
 
 def would_pass(counties: pd.DataFrame) -> pd.Series:
