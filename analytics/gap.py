@@ -402,7 +402,8 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
     overall = counties[(counties["stage"] == balance.OVERALL)].set_index("adcode")
     per_county["status_before"] = per_county["adcode"].map(overall["status"])
     for col, frame in (("unfixable", res), ("missing_criteria", nodata)):
-        per_county[col] = per_county["adcode"].map(_criteria_lists(frame, ["adcode"])).fillna("")
+        lists = _criteria_lists(frame, ["adcode"])
+        per_county[col] = [lists.get(code, "") for code in per_county["adcode"]]
     per_county["resource_pass_after"] = per_county["adcode"].map(after.groupby("adcode")["resource_pass_after"].all())
     per_county["would_pass"] = would_pass(per_county)
     per_county["cost_per_pupil"] = per_county["cost_yuan"] / per_county["students"]
