@@ -28,7 +28,9 @@ TIMEOUT_MS = 180_000
 
 async def interaction(page, url: str, ready: str) -> float:
     started = time.perf_counter()
-    await page.goto(url)
+    # the navigation gets the same allowance as the content (Playwright's default is 30 s: with
+    # 20 browsers on 2 cores, loading Streamlit's scripts alone can take longer)
+    await page.goto(url, timeout=TIMEOUT_MS)
     await page.wait_for_selector(ready, timeout=TIMEOUT_MS)
     await page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=TIMEOUT_MS)
     if await page.locator("[data-testid='stException']").count():
