@@ -314,8 +314,8 @@ def _county_parts(region: str, min_area: float = 0.0) -> list[tuple[str, list]]:
 def pixel_area(region: str, width: int = 800, height: int = 620) -> float:
     """Square degrees covered by one screen pixel in a region's first view, at its middle latitude.
 
-    The browser pays for every polygon part it is sent (deck.gl in software rendering: about half
-    a millisecond each), and nationally half the county parts are islets smaller than a pixel."""
+    The browser pays for every polygon part it is sent (most with software rendering), and
+    nationally half the county parts are islets smaller than a pixel."""
     bounds = main_bounds(region)
     view = view_for(bounds, width=width, height=height)
     degrees = 360 / (512 * 2 ** view.zoom)

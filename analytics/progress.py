@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import balance, regions
-from analytics.balance import GAP_SUMS, OVERALL, Assessment, gap_ratios
+from analytics.balance import OVERALL, Assessment, gap_ratios
 from analytics.criteria import STAGES
 from analytics.targets import LEVELS, METRICS, Plan, Target
 from analytics.i18n import t
@@ -25,7 +25,6 @@ NATIONAL = regions.NATIONAL
 PROJECTION_METHOD_ZH = "预测值：以基线年至最新年份各年数值做最小二乘线性拟合，外推到目标年份。"
 PROJECTION_METHOD_EN = ("Projection: least-squares straight line through the yearly values from the baseline "
                         "year to the latest year, extended to the target year.")
-
 
 
 # --------------------------------------------------------------------------------------------
