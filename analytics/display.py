@@ -182,16 +182,33 @@ def criteria_named(codes: str, criteria, lang: str = "zh") -> str:
                                     for c in codes.split(","))
 
 
+def _figure(v: float) -> str:
+    """Three significant figures (2.11, 23.1, 231, 2,310): short enough for a metric tile."""
+    return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}" if abs(v) < 100 else f"{v:,.0f}"
+
+
 def money(yuan: float, lang: str) -> str:
-    """A cost as planners write it: 万元, or 亿元 from 100 million, in Chinese; yuan, or million
-    yuan from a million, in English (short enough for a metric tile)."""
+    """A cost as planners write it: 万元, or 亿元 from 100 million, in Chinese; yuan, million or
+    billion yuan in English (large amounts to three figures: they fit a metric tile nationally)."""
     if yuan >= 1e8 and lang != "en":
-        return t("yi_yuan", lang, v=f"{yuan / 1e8:,.2f}")
+        return t("yi_yuan", lang, v=_figure(yuan / 1e8))
+    if yuan >= 1e9 and lang == "en":
+        return t("billion_yuan", lang, v=_figure(yuan / 1e9))
     if yuan >= 1e6 and lang == "en":
-        return t("million_yuan", lang, v=f"{yuan / 1e6:,.1f}")
+        return t("million_yuan", lang, v=_figure(yuan / 1e6))
     if lang == "en":
         return t("unit_yuan", lang, v=f"{yuan:,.0f}")
     return t("wan_yuan", lang, v=f"{yuan / 1e4:,.1f}")
+
+
+def area(m2: float, lang: str) -> str:
+    """A floor area: m², or 万m² from 10,000 m² in Chinese and million m² from 1,000,000 in
+    English (to three figures, like money)."""
+    if m2 >= 1e4 and lang != "en":
+        return t("wan_m2", lang, v=_figure(m2 / 1e4))
+    if m2 >= 1e6 and lang == "en":
+        return t("million_m2", lang, v=_figure(m2 / 1e6))
+    return t("unit_m2", lang, v=f"{m2:,.0f}")
 
 
 def gap_needs_text(row: pd.Series | dict, costs: gap.UnitCosts, lang: str = "zh") -> str:

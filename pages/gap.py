@@ -52,7 +52,7 @@ m = st.columns(5)
 m[0].metric(t("gap_total_cost", lang), display.money(total["cost_yuan"], lang))
 m[1].metric(t("gap_hire", lang), f"{int(total['teachers_hire']):,}")
 m[2].metric(t("gap_rotate", lang), f"{int(total['teachers_rotate']):,}")
-m[3].metric(t("gap_area", lang), f"{total['area_m2']:,.0f} m²")
+m[3].metric(t("gap_area", lang), display.area(total["area_m2"], lang))
 m[4].metric(t("gap_pass_funded", lang), f"{int(counties['would_pass'].sum())} / {len(counties)}",
             delta=f"{t('gap_pass_now', lang)} {int((counties['status_before'] == 'pass').sum())}", delta_color="off")
 

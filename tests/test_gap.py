@@ -265,3 +265,15 @@ def test_gap_workbook_is_official_style_with_chinese_headers_title_frozen_header
         texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
         assert "演示数据（模拟生成），不代表真实统计。" in texts
     assert "教学及辅助用房（元/m²）" in [c.value for c in wb["单位成本"]["A"]]
+
+
+def test_national_totals_fit_a_metric_tile():
+    """The national gap is hundreds of 亿元 and millions of m²: to three figures, or the page's
+    tiles cut them ("230.83 …", "2,062,78…")."""
+    assert display.money(230.83e8, "zh") == "231 亿元"
+    assert display.money(2.1096e8, "zh") == "2.11 亿元"
+    assert display.money(23.083e9, "en") == "¥23.1B"
+    assert display.money(211.0e6, "en") == "¥211M"
+    assert display.area(2_062_781, "zh") == "206 万m²"
+    assert display.area(2_062_781, "en") == "2.06M m²"
+    assert display.area(8_500, "zh") == "8,500 m²"
