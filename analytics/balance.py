@@ -474,31 +474,45 @@ def _verdicts(c: Criterion, stage: str | None, base: pd.DataFrame, cr: Criteria)
     })
 
 
+LazyFrame = pd.DataFrame | Callable[[], pd.DataFrame]  # a frame, or a function that reads it
+
+
 class Assessment:
     """The assessment of one or all years: per school, per criterion, per county.
 
-    schools may be given as a function that reads the frame: it is then read when first used
-    (the app's national views never use it; four national years of it take 2 s and 400 MB)."""
+    schools and results may be given as functions that read the frame: each is then read when
+    first used (the national map never uses either; four national years of them take 2.3 s and
+    650 MB)."""
 
-    def __init__(self, schools: pd.DataFrame | Callable[[], pd.DataFrame], results: pd.DataFrame,
-                 counties: pd.DataFrame, criteria: Criteria, facts: pd.DataFrame | None = None,
-                 stored_all: bool = False):
-        self._schools = schools
+    def __init__(self, schools: LazyFrame, results: LazyFrame, counties: pd.DataFrame, criteria: Criteria,
+                 facts: pd.DataFrame | None = None, stored_all: bool = False):
+        self._lazy = {"schools": schools, "results": results}
         self.stored_all = stored_all  # read from the results stored with the data, every year
         self._lock = threading.Lock()
-        self.results = results    # one row per county, year, stage and criterion
         self.counties = counties  # one row per county, year and stage (primary, junior, all)
         self.criteria = criteria
         self.facts = pd.DataFrame() if facts is None else facts  # county-wide inputs per county and year
 
+    def _frame(self, name: str) -> pd.DataFrame:
+        if callable(self._lazy[name]):
+            with self._lock:
+                if callable(self._lazy[name]):
+                    self._lazy[name] = self._lazy[name]()
+        return self._lazy[name]
+
+    def unread(self, name: str) -> bool:
+        """Whether a lazily given frame ('schools', 'results') has not been read yet."""
+        return callable(self._lazy[name])
+
     @property
     def schools(self) -> pd.DataFrame:
         """One row per school, stage and year with R1–R7 and the per-school checks."""
-        if callable(self._schools):
-            with self._lock:
-                if callable(self._schools):
-                    self._schools = self._schools()
-        return self._schools
+        return self._frame("schools")
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """One row per county, year, stage and criterion."""
+        return self._frame("results")
 
 
 def _parameters(cr: Criteria, year: int | None) -> dict:
@@ -541,8 +555,8 @@ def assess(con: duckdb.DuckDBPyConnection, year: int | None = None,
            criteria: Criteria | None = None, lazy: bool = False) -> Assessment:
     """Assess every county of the database for one year (or all years when year is None). When
     the database holds the results of these criteria (stored when it was written, see `store`),
-    they are read instead of computed again; lazy: the stored school rows are read when first
-    used, through `con` (which must then stay open)."""
+    they are read instead of computed again; lazy: the stored school rows and criterion results
+    are read when first used, through `con` (which must then stay open)."""
     cr = criteria or load_criteria()
     kept = stored(con, cr, year, lazy)
     return kept if kept is not None else compute(con, year, cr)
@@ -662,13 +676,13 @@ def stored_state(con: duckdb.DuckDBPyConnection, cr: Criteria) -> str:
 def stored(con: duckdb.DuckDBPyConnection, cr: Criteria, year: int | None = None,
            lazy: bool = False) -> Assessment | None:
     """The stored assessment (of one year, or all), if the database has one for these criteria
-    and this code (lazy: its school rows read when first used)."""
+    and this code (lazy: its school rows and criterion results read when first used)."""
     state, types = _current_types(con, cr)
     if state != "current":
         return None
-    frames = {name: _read(con, name, year, types[name]) for name in DERIVED if name != "schools"}
-    schools = partial(_read, con, "schools", year, types["schools"])
-    return Assessment(criteria=cr, schools=schools if lazy else schools(), stored_all=year is None, **frames)
+    frames = {name: partial(_read, con, name, year, types[name]) for name in DERIVED}
+    frames = {name: read if lazy and name in ("schools", "results") else read() for name, read in frames.items()}
+    return Assessment(criteria=cr, stored_all=year is None, **frames)
 
 
 def _read(con: duckdb.DuckDBPyConnection, name: str, year: int | None, types: dict[str, str]) -> pd.DataFrame:

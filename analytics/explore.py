@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import maps, metrics, regions, reports
+from analytics import maps, metrics, regions
 from analytics.i18n import criteria_list, status_label, t
 
 MAX_COMPARED = 8  # counties on one comparison chart (more lines cannot be told apart)
@@ -61,6 +61,8 @@ def view_table(values: pd.DataFrame, metric: metrics.Metric, region: str, lang: 
 
 def xlsx_bytes(table: pd.DataFrame, title: str, notes: list[str]) -> bytes:
     """The table as an official-style workbook (title, frozen header, notes, A4 print setup)."""
+    from analytics import reports  # openpyxl: imported when a workbook is first asked for
+
     return reports.table_workbook({title[:31]: (table.drop(columns=["adcode"], errors="ignore"), title)}, notes)
 
 

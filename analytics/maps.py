@@ -11,6 +11,7 @@ import json
 import math
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from analytics import geo, regions
+from analytics import fonts, geo, raster, regions
 from analytics.metrics import Metric
 from analytics.i18n import progress_label, stage_label, status_label, t
 
@@ -46,7 +47,6 @@ SCHOOL_COLORS = {"compliant": (255, 255, 255), "noncompliant": (25, 25, 25), "no
 SCHOOL_LINES = {"compliant": (25, 25, 25), "noncompliant": (255, 255, 255), "not_assessed": (255, 255, 255)}
 PRECISION = 4  # decimal places of coordinates sent to the browser (~10 m)
 NATIONAL_PRECISION = 3
-NATIONAL_TOLERANCE = 0.03  # degrees: the whole-country outlines are drawn from a coarser coverage
 VERTEX_BUDGET = 20000  # vertices of the drawn county shapes of a province or prefecture map
 NATIONAL_VERTEX_BUDGET = 30000  # … of the whole country
 PICK_BUDGET = 3000  # vertices of the invisible clickable copy (see pick_records)
@@ -260,28 +260,37 @@ def simplify_to_budget(geoms: np.ndarray, budget: int) -> np.ndarray:
 _CODE = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()  # this module as loaded (not as the file is now)
 
 
+def _stored(name: str, make, save, load, suffix: str):
+    """make(), kept in the temp folder between processes: keyed by `name`, the boundary files and
+    this module's code, so neither goes stale; written atomically; a read-only temp folder keeps
+    nothing. No pickle (a temp folder may be shared): save/load write JSON or plain arrays."""
+    key = hashlib.sha1(f"{name}|{geo.layers_stamp()}|{_CODE}".encode()).hexdigest()[:20]
+    path = Path(tempfile.gettempdir()) / "junheng-geometry" / f"{key}{suffix}"
+    try:
+        return load(path)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        pass
+    made = make()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{key}.{os.getpid()}.tmp{suffix}")
+        save(tmp, made)
+        tmp.replace(path)
+    except OSError:
+        pass
+    return made
+
+
 def _kept_between_processes(fn):
     """Keep a region's geometry records in the temp folder as well as in memory: simplifying the
-    national map takes over a second in every new server process. JSON, not pickle (a temp folder
-    may be shared); keyed by the boundary files and this module's code, so neither goes stale."""
+    national map takes over a second in every new server process."""
     @lru_cache(maxsize=64)
     @functools.wraps(fn)
     def cached(region: str) -> tuple[dict, ...]:
-        key = hashlib.sha1(f"{fn.__name__}|{region}|{geo.layers_stamp()}|{_CODE}".encode()).hexdigest()[:20]
-        path = Path(tempfile.gettempdir()) / "junheng-geometry" / f"{key}.json"
-        try:
-            return tuple(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            pass
-        records = fn(region)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(records, separators=(",", ":")), encoding="utf-8")
-            tmp.replace(path)
-        except OSError:
-            pass  # a read-only temp folder: kept in memory only
-        return records
+        return _stored(f"{fn.__name__}|{region}", lambda: fn(region),
+                       lambda path, records: path.write_text(json.dumps(records, separators=(",", ":")),
+                                                             encoding="utf-8"),
+                       lambda path: tuple(json.loads(path.read_text(encoding="utf-8"))), ".json")
 
     return cached
 
@@ -405,7 +414,7 @@ def _to_web_inset(geoms: np.ndarray) -> np.ndarray:
 
 
 @_kept_between_processes
-def _web_inset_shapes(region: str) -> tuple[dict, ...]:
+def web_inset_shapes(region: str) -> tuple[dict, ...]:
     """The inset's county parts (adcode, moved rings), every islet included: the inset is where the
     South China Sea islands are shown (region: the national code)."""
     box = shapely.box(*SCS_BOX)
@@ -420,7 +429,7 @@ def _web_inset_shapes(region: str) -> tuple[dict, ...]:
 
 
 @lru_cache(maxsize=1)
-def _web_inset_paths() -> tuple[dict, ...]:
+def web_inset_paths() -> tuple[dict, ...]:
     """The inset's paths: frame, maritime line, the province borders and coasts inside the box."""
     box = shapely.box(*SCS_BOX)
     frame = shapely.box(*WEB_INSET_BOX).exterior
@@ -430,12 +439,87 @@ def _web_inset_paths() -> tuple[dict, ...]:
     return tuple({"path": np.round(np.asarray(g.coords)[:, :2], NATIONAL_PRECISION).tolist()} for g in lines)
 
 
-def web_inset(fill: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The national web map's 南海诸岛 inset: the land and islands of SCS_BOX moved into a framed
-    box east of Taiwan, coloured as the main map (fill records), and its paths."""
-    colours = {rec["adcode"]: rec["fill"] for rec in fill}
-    return ([{**rec, "fill": colours.get(rec["adcode"], list(NO_DATA))} for rec in _web_inset_shapes(NATIONAL)],
-            list(_web_inset_paths()))
+RASTER_SCALE = 2  # the national image has twice the pixels of the map's first view: sharp on HiDPI screens
+OUTLINE_PIXELS = 3  # province outlines in the image (1.5 screen pixels); the inset's lines are 2
+
+
+def raster_frame() -> raster.Frame:
+    """The national image's frame: the main map and the 南海诸岛 inset box."""
+    west, south, east, north = main_bounds(NATIONAL)
+    bounds = (west, min(south, WEB_INSET_BOX[1]), max(east, WEB_INSET_BOX[2]), max(north, WEB_INSET_BOX[3]))
+    zoom = view_for(main_bounds(NATIONAL)).zoom
+    return raster.Frame.fit(bounds, round(RASTER_SCALE * 512 * 2 ** zoom * (bounds[2] - bounds[0]) / 360))
+
+
+def _national_raster() -> raster.CountyRaster:
+    """Every county of the country rasterised, with the inset and the province outlines."""
+    frame = raster_frame()
+    tolerance = (frame.bounds[2] - frame.bounds[0]) / frame.width / 2  # half a pixel, in degrees
+    gdf = region_counties(NATIONAL)
+    codes = list(gdf["adcode"])
+    geoms = shapely.coverage_simplify(gdf.geometry.values, tolerance)
+    shapes = [(code, rings) for code, geom in zip(codes, geoms) if not geom.is_empty
+              for rings in _rings(geom, PRECISION)]
+    known = set(codes)
+    shapes += [(rec["adcode"], rec["rings"]) for rec in web_inset_shapes(NATIONAL) if rec["adcode"] in known]
+    provinces = shapely.coverage_simplify(geo.load_layer("provinces").geometry.values, tolerance)
+    lines = [(shapely.get_coordinates(line), OUTLINE_PIXELS) for line in shapely.get_parts(shapely.boundary(provinces))]
+    lines += [(rec["path"], OUTLINE_PIXELS - 1) for rec in web_inset_paths()]
+    points = shapely.point_on_surface(gdf.geometry.values)
+    south = shapely.get_y(points) < frame.bounds[1]  # 三沙's islands: their spot is in the inset
+    points[south] = _to_web_inset(points[south])
+    spots = shapely.get_coordinates(points)
+    return raster.draw(frame, codes, shapes, lines, dict(zip(codes, map(tuple, spots))))
+
+
+@lru_cache(maxsize=1)
+def national_raster() -> raster.CountyRaster:
+    """The national counties as a raster of county numbers (drawn once, kept between processes:
+    drawing takes about two seconds, reading it back milliseconds)."""
+    frame = raster_frame()
+
+    def save(path: Path, made: raster.CountyRaster) -> None:
+        with path.open("wb") as f:
+            np.savez(f, pixels=made.pixels, codes=np.array(made.codes))
+
+    def load(path: Path) -> raster.CountyRaster:
+        with np.load(path, allow_pickle=False) as stored:
+            pixels, codes = stored["pixels"], tuple(str(c) for c in stored["codes"])
+        if pixels.shape != (frame.height, frame.width):
+            raise ValueError("a raster of another frame")
+        return raster.CountyRaster(codes, pixels, frame)
+
+    return _stored("national_raster", _national_raster, save, load, ".npz")
+
+
+LABEL_PIXELS = 13  # label text on the web map, in screen pixels
+
+
+@lru_cache(maxsize=4)
+def national_labels(height: int = 620) -> tuple[dict, ...]:
+    """The national map's labels: provinces that fit without overlapping (drill down for more),
+    and the inset's title."""
+    labels = place_labels(list(label_records(NATIONAL)), main_bounds(NATIONAL), 800, height, sizes=(LABEL_PIXELS,))
+    inset_title = [(WEB_INSET_BOX[0] + WEB_INSET_BOX[2]) / 2, WEB_INSET_BOX[1] + 0.8]
+    labels.append({"text": "南海诸岛", "position": inset_title})
+    return tuple(labels)
+
+
+@lru_cache(maxsize=4)
+def national_labels_image(height: int = 620) -> dict:
+    """The national labels drawn as one transparent image over the map (data URL and bounds): a
+    software-rendered browser takes about a second to lay out a text layer of Chinese labels."""
+    frame = national_raster().frame
+    png = raster.label_image(frame, [(rec["text"], *rec["position"]) for rec in national_labels(height)],
+                             str(fonts.font_file()), fonts.SC_INDEX, LABEL_PIXELS * RASTER_SCALE)
+    return {"url": raster.data_url(png), "bounds": list(frame.bounds)}
+
+
+def national_image(colours: dict[str, list]) -> dict:
+    """The national map as one image (a data: URL) and its lon/lat bounds, counties in `colours`."""
+    r = national_raster()
+    png = raster.paint(r, colours, NO_DATA)
+    return {"url": raster.data_url(png), "bounds": list(r.frame.bounds)}
 
 
 def upper_level(region: str):
@@ -452,14 +536,9 @@ def upper_level(region: str):
 @lru_cache(maxsize=64)
 def outline_records(region: str) -> tuple[dict, ...]:
     """Paths of the outlines to draw over the counties: cities in a province, the city otherwise."""
-    gdf = upper_level(region)
-    precision = PRECISION
-    if region == NATIONAL:
-        gdf = gdf.assign(geometry=shapely.coverage_simplify(gdf.geometry.values, NATIONAL_TOLERANCE))
-        precision = NATIONAL_PRECISION
     min_area = pixel_area(region)
-    return tuple({"path": rings[0]} for geom in gdf.geometry
-                 for rings in _rings(visible_parts(geom, min_area), precision))
+    return tuple({"path": rings[0]} for geom in upper_level(region).geometry
+                 for rings in _rings(visible_parts(geom, min_area), PRECISION))
 
 
 @lru_cache(maxsize=64)
@@ -569,10 +648,14 @@ def _tip(name: str, sub: str, lines: list[str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class MapLayers:
-    """What a region's map draws (coloured county shapes) and what a click picks (with tooltips)."""
+    """What a region's map draws (coloured county shapes) and what a click picks (with tooltips).
+
+    Nationally the counties are drawn as one image (`image`: data URL and bounds) and `fill` holds
+    one colour record per county, without shapes."""
 
     fill: list[dict]
     pick: list[dict]
+    image: dict | None = None
 
 
 def _county_lines(row: pd.Series, metric: Metric, lang: str) -> list[str]:
@@ -612,7 +695,12 @@ def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
     classed = metric.kind not in ("status", "progress", "change")
     breaks = breaks_for(metric, v["value"], stage) if breaks is None and classed else (breaks or [])
     colours = dict(zip(v.index, colour_for(v["value"], metric, breaks, v["status"])))
-    fill = [{**rec, "fill": colours.get(rec["adcode"], list(NO_DATA))} for rec in polygon_records(region)]
+    if region == NATIONAL:
+        image = national_image(colours)
+        fill = [{"adcode": code, "fill": colours.get(code, list(NO_DATA))} for code in national_raster().codes]
+    else:
+        image = None
+        fill = [{**rec, "fill": colours.get(rec["adcode"], list(NO_DATA))} for rec in polygon_records(region)]
     lines: dict[str, list[str]] = {}
     if region == NATIONAL:
         by_province = values.assign(_p=values["adcode"].str[:2] + "0000").groupby("_p")
@@ -624,7 +712,7 @@ def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
             lines[code] = list(row["tip"]) if "tip" in v.columns else _county_lines(row, metric, lang)
     pick = [{**rec, **_tip(rec["name"], rec["sub"], lines.get(rec["adcode"], [t("tip_no_data", lang)]))}
             for rec in pick_records(region)]
-    return MapLayers(fill, pick), breaks
+    return MapLayers(fill, pick, image), breaks
 
 
 def county_school_points(schools: pd.DataFrame, locations: pd.DataFrame, adcode: str, year: int, stage: str,
@@ -661,52 +749,52 @@ def school_data(schools: pd.DataFrame, lang: str) -> list[dict]:
     return out
 
 
+def _bitmap(layer_id: str, image: dict) -> pdk.Layer:
+    """An image layer (image: data URL and lon/lat bounds); the URL quoted, as pydeck would
+    otherwise read it as an expression."""
+    return pdk.Layer("BitmapLayer", id=layer_id, image=f'"{image["url"]}"', bounds=image["bounds"], pickable=False)
+
+
 def build_deck(region: str, layers: MapLayers, selected: str | None = None,
                schools: list[dict] | None = None, height: int = 620) -> pdk.Deck:
     """The explorer map: counties, outlines, labels, the selected county and its schools.
 
     Every layer has an id and says whether it is pickable (Streamlit makes all layers pickable
     when none says); only the coarse copy and the school points are."""
-    deck_layers = [
-        pdk.Layer("PolygonLayer", id="shapes", data=layers.fill, get_polygon="rings", get_fill_color="fill",
-                  get_line_color=[255, 255, 255], line_width_min_pixels=0.6, stroked=True, filled=True,
-                  pickable=False),
-        pdk.Layer("PathLayer", id="outlines", data=list(outline_records(region)), get_path="path",
-                  get_color=[60, 60, 60], width_min_pixels=1.6, pickable=False),
-    ]
+    if layers.image:  # the whole country: one image (counties, borders, outlines and the inset)
+        deck_layers = [_bitmap("shapes", layers.image)]
+    else:
+        deck_layers = [
+            pdk.Layer("PolygonLayer", id="shapes", data=layers.fill, get_polygon="rings", get_fill_color="fill",
+                      get_line_color=[255, 255, 255], line_width_min_pixels=0.6, stroked=True, filled=True,
+                      pickable=False),
+            pdk.Layer("PathLayer", id="outlines", data=list(outline_records(region)), get_path="path",
+                      get_color=[60, 60, 60], width_min_pixels=1.6, pickable=False),
+        ]
     if selected:
-        sel = [{"path": rec["rings"][0]} for rec in layers.fill if rec["adcode"] == selected]
+        shapes = layers.fill if not layers.image else [{"adcode": c, "rings": r} for c, r in _county_parts(region)]
+        sel = [{"path": rec["rings"][0]} for rec in shapes if rec["adcode"] == selected]
         deck_layers.append(pdk.Layer("PathLayer", id="selected", data=sel, get_path="path", get_color=[20, 20, 20],
                                      width_min_pixels=3.5, pickable=False))
     deck_layers.append(pdk.Layer(
         "PolygonLayer", id=COUNTY_LAYER, data=layers.pick, get_polygon="rings", get_fill_color=[0, 0, 0, 0],
         # no hover highlight: it would draw the coarse copy, visibly off the drawn borders when zoomed in
         stroked=False, filled=True, pickable=True, auto_highlight=False))
-    if region == NATIONAL:
-        inset_fill, inset_paths = web_inset(layers.fill)
-        deck_layers += [
-            pdk.Layer("PolygonLayer", id="inset-land", data=inset_fill, get_polygon="rings", get_fill_color="fill",
-                      stroked=False, filled=True, pickable=False),
-            pdk.Layer("PathLayer", id="inset-lines", data=inset_paths, get_path="path", get_color=[60, 60, 60],
-                      width_min_pixels=1.2, pickable=False),
-        ]
     if schools:
         deck_layers.append(pdk.Layer("ScatterplotLayer", id=SCHOOL_LAYER, data=schools, get_position="position",
                                      get_radius="radius", radius_units='"pixels"', get_fill_color="fill",
                                      get_line_color="line", stroked=True, line_width_min_pixels=1.2,
                                      pickable=True, opacity=0.9))
-    labels = list(label_records(region))
-    if region == NATIONAL:  # the whole country at once: crowded labels are thinned (drill down for more)
-        labels = place_labels(labels, main_bounds(region), 800, height, sizes=(13,))
-        labels.append({"text": "南海诸岛", "position": [(WEB_INSET_BOX[0] + WEB_INSET_BOX[2]) / 2,
-                                                      WEB_INSET_BOX[1] + 0.8]})
-    deck_layers.append(pdk.Layer(
-        "TextLayer", id="labels", data=labels, get_position="position", get_text="text",
-        get_size=13, size_units='"pixels"', get_color=[30, 30, 30], get_text_anchor='"middle"',
-        get_alignment_baseline='"center"', character_set='"auto"',
-        font_family='"Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"',
-        background=True, get_background_color=[255, 255, 255, 190], background_padding=[3, 1], pickable=False,
-    ))
+    if layers.image:  # the whole country: its labels are an image too
+        deck_layers.append(_bitmap("labels", national_labels_image(height)))
+    else:
+        deck_layers.append(pdk.Layer(
+            "TextLayer", id="labels", data=list(label_records(region)), get_position="position", get_text="text",
+            get_size=LABEL_PIXELS, size_units='"pixels"', get_color=[30, 30, 30], get_text_anchor='"middle"',
+            get_alignment_baseline='"center"', character_set='"auto"',
+            font_family='"Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"',
+            background=True, get_background_color=[255, 255, 255, 190], background_padding=[3, 1], pickable=False,
+        ))
     bounds = region_bounds(selected) if selected and schools else main_bounds(region)
     return CompactDeck(
         layers=deck_layers,

@@ -88,71 +88,84 @@ if len(years) > 1:
     row[1].select_slider(t("map_year", lang), years, key="map_year",
                          on_change=lambda: ss.update(year=ss["map_year"], _playing=False))
 
-map_tab, table_tab, chart_tab = st.tabs([t("tab_map", lang), t("tab_table", lang), t("tab_chart", lang)])
+# only the open tab runs (a rerun when another is chosen): the first national page then sends the
+# browser a map only, not also a data grid and a chart it would lay out unseen
+map_tab, table_tab, chart_tab = st.tabs([t("tab_map", lang), t("tab_table", lang), t("tab_chart", lang)],
+                                        key="map_tab", on_change="rerun")
 
-with map_tab:
-    layers, breaks = county_layer(path, version, view.region, view.metric, view.year, view.stage, lang)
-    schools = common.school_points(path, version, view.county, view.year, view.stage, lang) if view.county else None
-    deck = maps.build_deck(view.region, layers, selected=view.county or None, schools=schools, height=600)
-    map_col, legend_col = st.columns([4, 1])
-    with map_col:
-        # the key names the view, not the year or metric: the map keeps its zoom when they change
-        key = f"map-{view.region}-{view.county}"
-        st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object", key=key,
-                        height=600)
-        st.caption(t("map_help", lang))
-        st.caption(maps.caption(lang))
-    with legend_col:
-        common.export_menu("map", view.region, metric=view.metric, key="exp_map")
-        st.html(maps.legend_html(metric.label(lang), maps.legend_items(metric, breaks, lang, view.stage)))
-        if schools:
-            st.html(maps.legend_html(t("schools_legend", lang), [
-                (maps.SCHOOL_COLORS[s], t(f"school_{s}", lang)) for s in maps.SCHOOL_COLORS]))
-        chosen = [s for s in (schools or []) if s["school_id"] == view.school]
-        if chosen:
-            st.markdown(f"**{t('selected_school', lang)}**")
-            st.markdown("  \n".join(plain(chosen[0][k]) for k in ("name", "sub", "l1", "l2")))  # data text: plain
+if map_tab.open:
+    with map_tab:
+        layers, breaks = county_layer(path, version, view.region, view.metric, view.year, view.stage, lang)
+        schools = (common.school_points(path, version, view.county, view.year, view.stage, lang)
+                   if view.county else None)
+        deck = maps.build_deck(view.region, layers, selected=view.county or None, schools=schools, height=600)
+        map_col, legend_col = st.columns([4, 1])
+        with map_col:
+            # the key names the view, not the year or metric: the map keeps its zoom when they change
+            key = f"map-{view.region}-{view.county}"
+            st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object",
+                            key=key, height=600)
+            st.caption(t("map_help", lang))
+            st.caption(maps.caption(lang))
+        with legend_col:
+            common.export_menu("map", view.region, metric=view.metric, key="exp_map")
+            st.html(maps.legend_html(metric.label(lang), maps.legend_items(metric, breaks, lang, view.stage)))
+            if schools:
+                st.html(maps.legend_html(t("schools_legend", lang), [
+                    (maps.SCHOOL_COLORS[s], t(f"school_{s}", lang)) for s in maps.SCHOOL_COLORS]))
+            chosen = [s for s in (schools or []) if s["school_id"] == view.school]
+            if chosen:
+                st.markdown(f"**{t('selected_school', lang)}**")
+                st.markdown("  \n".join(plain(chosen[0][k]) for k in ("name", "sub", "l1", "l2")))  # data text: plain
 
-with table_tab:
+if table_tab.open or chart_tab.open:
     table = view_table(path, version, view.region, view.metric, view.year, view.stage, lang)
-    ss["_table_adcodes"] = list(table["adcode"])
-    st.caption(t("table_help", lang))
-    # keyed by what the rows are: a selection never outlives its table (rows would point elsewhere)
-    table_key = f"view_table-{view.region}-{view.metric}-{view.year}-{view.stage}"
-    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
-                 column_config={"adcode": None, table.columns[3]: st.column_config.NumberColumn(
-                     format=explore.number_format(metric if metric.kind != "status" else metric_defs["failed"]))},
-                 key=table_key, on_select=partial(on_row_select, table_key),
-                 selection_mode="single-row")
-    title = t("view_title", lang, region=name_of(view.region), year=view.year, stage=stage, metric=metric.label(lang))
     notes = common.export_notes(path, version, lang)
-    stem = f"map_view_{view.region}_{view.year}_{view.metric}"
-    d1, d2, _ = st.columns([1, 1, 4])
-    d1.download_button(t("download_csv", lang), partial(cells.csv_bytes, table.drop(columns=["adcode"]), notes),
-                       file_name=stem + ".csv", mime="text/csv", key="dl_view_csv", on_click="ignore")
-    d2.download_button(t("download_xlsx", lang), partial(explore.xlsx_bytes, table, title, notes),
-                       file_name=stem + ".xlsx", key="dl_view_xlsx", on_click="ignore",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-with chart_tab:
-    names = common.county_names(path, version)
-    labels = dict(zip(names["adcode"], names["county_name"] + " · " + names["city_name"]))  # 2,875 nationally
-    if "compare" not in ss:  # first visit: the selected county and the worst of the table
-        ss["compare"] = list(dict.fromkeys(([view.county] if view.county else []) + list(table["adcode"][:4])))
-    picked = st.multiselect(t("compare_pick", lang, n=explore.MAX_COMPARED), list(labels), key="compare",
-                            max_selections=explore.MAX_COMPARED, format_func=labels.__getitem__)
-    if picked:
-        shown = explore.trend_metric(view.metric)
-        trend = explore.trends(a.counties, common.gaps(path, version) if shown in maps.GAP_METRICS else None,
-                               view.metric, picked, view.stage)
-        shown_metric = metric_defs.get(shown)
-        label = shown_metric.label(lang) if shown_metric else t("col_failed", lang)
-        st.markdown(f"**{t('compare_title', lang, metric=label, stage=stage)}**")
-        st.altair_chart(charts.compare_lines(trend, label, lang, bool(shown_metric and explore.is_percent(shown_metric))),
-                        width="stretch")
-        st.caption(" ".join(notes))
-    else:
-        st.info(t("compare_empty", lang))
+if table_tab.open:
+    with table_tab:
+        ss["_table_adcodes"] = list(table["adcode"])
+        st.caption(t("table_help", lang))
+        # keyed by what the rows are: a selection never outlives its table (rows would point elsewhere)
+        table_key = f"view_table-{view.region}-{view.metric}-{view.year}-{view.stage}"
+        st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
+                     column_config={"adcode": None, table.columns[3]: st.column_config.NumberColumn(
+                         format=explore.number_format(metric if metric.kind != "status" else metric_defs["failed"]))},
+                     key=table_key, on_select=partial(on_row_select, table_key),
+                     selection_mode="single-row")
+        title = t("view_title", lang, region=name_of(view.region), year=view.year, stage=stage,
+                  metric=metric.label(lang))
+        stem = f"map_view_{view.region}_{view.year}_{view.metric}"
+        d1, d2, _ = st.columns([1, 1, 4])
+        d1.download_button(t("download_csv", lang), partial(cells.csv_bytes, table.drop(columns=["adcode"]), notes),
+                           file_name=stem + ".csv", mime="text/csv", key="dl_view_csv", on_click="ignore")
+        d2.download_button(t("download_xlsx", lang), partial(explore.xlsx_bytes, table, title, notes),
+                           file_name=stem + ".xlsx", key="dl_view_xlsx", on_click="ignore",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+if chart_tab.open:
+    with chart_tab:
+        names = common.county_names(path, version)
+        labels = dict(zip(names["adcode"], names["county_name"] + " · " + names["city_name"]))  # 2,875 nationally
+        if "compare" not in ss:  # the counties picked before (kept while the tab was closed), else the
+            # selected county and the worst of the table
+            ss["compare"] = ss.get("_compared") or list(dict.fromkeys(
+                ([view.county] if view.county else []) + list(table["adcode"][:4])))
+        picked = st.multiselect(t("compare_pick", lang, n=explore.MAX_COMPARED), list(labels), key="compare",
+                                max_selections=explore.MAX_COMPARED, format_func=labels.__getitem__,
+                                on_change=lambda: ss.update(_compared=ss["compare"]))
+        if picked:
+            shown = explore.trend_metric(view.metric)
+            trend = explore.trends(a.counties, common.gaps(path, version) if shown in maps.GAP_METRICS else None,
+                                   view.metric, picked, view.stage)
+            shown_metric = metric_defs.get(shown)
+            label = shown_metric.label(lang) if shown_metric else t("col_failed", lang)
+            st.markdown(f"**{t('compare_title', lang, metric=label, stage=stage)}**")
+            percent = bool(shown_metric and explore.is_percent(shown_metric))
+            st.altair_chart(charts.compare_lines(trend, label, lang, percent), width="stretch")
+            st.caption(" ".join(notes))
+        else:
+            st.info(t("compare_empty", lang))
 
 common.finish()
 

@@ -19,7 +19,8 @@ def reviewed_dir(tmp_path, monkeypatch):
 
     def clear():
         for f in (geo.review, geo.load_layer, maps.polygon_records, maps.pick_records, maps.outline_records,
-                  maps.label_records, maps._simplified_counties, maps._web_inset_shapes, maps._web_inset_paths):
+                  maps.label_records, maps._simplified_counties, maps.web_inset_shapes, maps.web_inset_paths,
+                  maps.national_raster, maps.national_labels, maps.national_labels_image):
             f.cache_clear()
     clear()
     yield tmp_path / "reviewed"

@@ -41,19 +41,19 @@ def test_a_stored_assessment_reads_back_exactly_as_computed(written):
         _frames_equal(balance.assess(con, 2024, cr), balance.compute(con, 2024, cr))
 
 
-def test_a_lazy_assessment_reads_its_school_rows_on_first_use_and_once(written, monkeypatch):
-    """The app's shared assessment leaves the school rows (most of its size) unread until a page
-    needs them; what it then reads is what an eager read gives."""
+def test_a_lazy_assessment_reads_its_school_rows_and_results_on_first_use_and_once(written, monkeypatch):
+    """The app's shared assessment leaves the school rows and criterion results (most of its size)
+    unread until a page needs them; what it then reads is what an eager read gives."""
     cr = load_criteria()
     reads = []
     original = balance._read
     monkeypatch.setattr(balance, "_read", lambda con, name, *rest: reads.append(name) or original(con, name, *rest))
     with db.connect(written) as con:
         lazy = balance.assess(con, None, cr, lazy=True)
-        assert "schools" not in reads and {"results", "counties", "facts"} <= set(reads)
+        assert "schools" not in reads and "results" not in reads and {"counties", "facts"} <= set(reads)
         _frames_equal(lazy, balance.compute(con, None, cr))
-        lazy.schools
-        assert reads.count("schools") == 1
+        lazy.schools, lazy.results
+        assert reads.count("schools") == 1 and reads.count("results") == 1
 
 
 def test_stored_urban_rural_gaps_read_back_exactly_as_computed(written):
@@ -74,7 +74,7 @@ def test_stored_progress_sums_read_back_exactly_as_computed_without_the_school_r
         monkeypatch.setattr(balance, "compute_sums", lambda *a: pytest.fail("computed, not read"))
         read = balance.county_sums(con, lazy, balance.urban_rural_gaps(con, None, cr))
         progress.metric_values(con, lazy, balance.urban_rural_gaps(con, None, cr))
-        assert callable(lazy._schools)  # never read
+        assert lazy.unread("schools") and lazy.unread("results")  # never read
     pd.testing.assert_frame_equal(read, computed)
 
 

@@ -12,8 +12,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "analytics"
 MODEL = ("balance", "boundaries", "calibration", "cells", "census", "criteria", "db", "demo", "dictionary", "errors",
          "geo", "gap", "importer", "metrics", "paths", "places", "progress", "regions", "state", "targets", "templates")
-PRESENTATION = ("charts", "display", "explore", "exports", "fonts", "maps", "output", "pack", "profile", "reports",
-                "slides")
+PRESENTATION = ("charts", "display", "explore", "exports", "fonts", "maps", "output", "pack", "profile", "raster",
+                "reports", "slides")
 SHARED = ("i18n", "cli", "__init__", "__main__")  # strings for both layers; the command line uses all
 
 

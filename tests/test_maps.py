@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import shapely
 import pytest
 
-from analytics import balance, db, geo, maps, metrics
+from analytics import balance, db, geo, maps, metrics, raster
 from analytics.criteria import load_criteria
 
 
@@ -35,12 +36,6 @@ def test_sichuan_map_is_small_and_offline(counties):
     assert "http" not in text
     assert {rec["adcode"] for rec in data.fill} == set(counties["adcode"])
     assert {rec["adcode"] for rec in data.pick} == set(counties["adcode"])
-
-
-def test_national_map_stays_under_10_mb(counties):
-    text, data, _ = deck_json(counties, maps.NATIONAL)
-    assert len(text) < 10_000_000
-    assert len({rec["adcode"] for rec in data.fill}) == 2875
 
 
 def _vertices(records) -> int:
@@ -160,34 +155,111 @@ def test_yibin_and_luzhou_are_both_labelled_on_the_sichuan_map():
     assert {"宜宾市", "泸州市"} <= {r["text"] for r in placed}
 
 
-def test_the_national_web_map_has_a_south_china_sea_inset_and_fits_the_mainland(counties):
-    spec = json.loads(deck_json(counties, maps.NATIONAL)[0])
-    ids = {layer["id"] for layer in spec["layers"]}
-    assert {"inset-land", "inset-lines"} <= ids
-    inset = next(layer for layer in spec["layers"] if layer["id"] == "inset-lines")
-    assert len(inset["data"]) > 1 + 10  # its frame, the ten dashes of the source's maritime line, the coasts
+def _image(layer: dict):
+    """The picture of a BitmapLayer of a deck's JSON (a data: URL, nothing fetched)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    head, data = layer["image"].split(",", 1)
+    assert head == "data:image/png;base64"
+    return Image.open(io.BytesIO(base64.b64decode(data))).convert("RGBA")
+
+
+def _spot(code: str) -> tuple[float, float]:
+    counties = geo.load_layer("counties").set_index("adcode")
+    point = counties.geometry[code].representative_point()
+    return point.x, point.y
+
+
+def test_the_national_map_is_one_image_coloured_by_status_with_no_data_grey(counties):
+    """2,875 counties drawn by a software-rendered browser took seconds; the country is one
+    picture, each county in its status colour, a county without data (outside the Sichuan demo) grey."""
+    text, data, _ = deck_json(counties, maps.NATIONAL)
+    spec = json.loads(text)
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    assert layers["shapes"]["@@type"] == "BitmapLayer" and layers["labels"]["@@type"] == "BitmapLayer"
+    assert "http" not in text and len(text) < 1_500_000
+    image, frame = _image(layers["shapes"]), maps.national_raster().frame
+    assert image.size == (frame.width, frame.height) and layers["shapes"]["bounds"] == list(frame.bounds)
+    status = counties[(counties["year"] == 2024) & (counties["stage"] == "all")].set_index("adcode")["status"]
+    checked = 0
+    for code in ["510104", "513434", "510722", "511602", "513226"] + ["110105", "650102", "460105"]:
+        lon, lat = _spot(code)
+        if maps.national_raster().code_at(lon, lat) != code:
+            continue  # a spot on a border line
+        col, row = frame.pixels([lon, lat])[0]
+        expected = maps.STATUS_COLORS[status[code]] if code in status.index else maps.NO_DATA
+        assert image.getpixel((int(col), int(row)))[:3] == tuple(expected), code
+        checked += 1
+    assert checked >= 6
+    assert {rec["adcode"] for rec in data.fill} == set(maps.national_raster().codes)
+
+
+def test_every_county_of_the_national_image_has_a_pixel_or_shares_one_within_its_prefecture():
+    """Districts smaller than a pixel (Macau's parishes, Hong Kong's districts) share one with a
+    neighbour of the same prefecture; every other county keeps a pixel of its own, 三沙's islands in
+    the inset."""
+    r = maps.national_raster()
+    drawn = {r.codes[v - 1] for v in np.unique(r.pixels) if 0 < v <= len(r.codes)}
+    assert set(r.codes) == set(geo.load_layer("counties")["adcode"])
+    missing = set(r.codes) - drawn
+    assert len(missing) < 20
+    assert {"460301", "460302"} <= drawn
+    for code in missing:
+        assert any(other[:4] == code[:4] for other in drawn), code
+
+
+def test_the_national_image_has_the_south_china_sea_inset_and_province_labels(counties):
+    r = maps.national_raster()
+    x0, y0, x1, y1 = maps.WEB_INSET_BOX
+    (left, top), (right, bottom) = r.frame.pixels([[x0, y1], [x1, y0]]).astype(int)
+    inset = r.pixels[top:bottom, left:right]
+    codes = {r.codes[v - 1][:2] for v in np.unique(inset) if 0 < v <= len(r.codes)}
+    assert {"44", "45", "46"} <= codes  # 广东, 广西 and 海南 with its islands, moved into the box
+    assert (inset == raster.OUTLINE).any()  # the frame, the maritime line, the coasts
     assert maps.main_bounds(maps.NATIONAL)[1] == maps.MAIN_SOUTH  # reaches Hainan's tip, not 3°N
-    labels = next(layer for layer in spec["layers"] if layer["id"] == "labels")
-    assert {"台湾省", "海南省", "南海诸岛"} <= {d["text"] for d in labels["data"]}
+    assert {"台湾省", "海南省", "南海诸岛"} <= {rec["text"] for rec in maps.national_labels(600)}
+    labels = _image(json.loads(deck_json(counties, maps.NATIONAL)[0])["layers"][-1])
+    lon, lat = next(rec["position"] for rec in maps.national_labels(620) if rec["text"] == "四川省")
+    col, row = r.frame.pixels([lon, lat])[0]
+    box = [labels.getpixel((int(col) + dx, int(row) + dy)) for dx in range(-20, 21) for dy in range(-8, 9)]
+    assert any(p[3] == 255 and p[0] < 100 for p in box)  # dark text on the label's box
+
+
+def test_the_national_raster_is_kept_between_processes_and_read_back_identical(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    maps.national_raster.cache_clear()
+    made = maps.national_raster()
+    assert len(list((tmp_path / "junheng-geometry").glob("*.npz"))) == 1
+    maps.national_raster.cache_clear()  # as in a new process
+    read = maps.national_raster()
+    assert read.codes == made.codes and read.frame == made.frame
+    assert np.array_equal(read.pixels, made.pixels)
+    maps.national_raster.cache_clear()
 
 
 def test_parts_smaller_than_a_pixel_are_not_sent_but_every_county_is_drawn():
-    """Half the national county parts are islets under a pixel; the browser pays for each part
-    it is sent. A county's largest part is always sent, however small."""
-    pixel = maps.pixel_area(maps.NATIONAL)
-    records = maps.polygon_records(maps.NATIONAL)
+    """A province's islets under a pixel of its map are not sent (the browser pays for each part);
+    a county's largest part is always sent, however small."""
+    region = "330000"  # 浙江: 舟山's islands
+    pixel = maps.pixel_area(region)
+    records = maps.polygon_records(region)
     areas = pd.Series([shapely.Polygon(r["rings"][0], r["rings"][1:]).area for r in records])
     adcodes = pd.Series([r["adcode"] for r in records])
     small = areas < 0.9 * pixel  # (areas of the rounded coordinates sent)
-    assert set(adcodes) == set(geo.load_layer("counties")["adcode"])
+    every = maps.region_counties(region)
+    assert set(adcodes) == set(every["adcode"])
     assert not adcodes[small].duplicated().any()  # a small part is only there as its county's largest
     assert (areas[small] == areas.groupby(adcodes).transform("max")[small]).all()
-    assert len(records) < 3500
-    assert len(maps.outline_records(maps.NATIONAL)) < 200
+    assert len(records) < shapely.get_num_geometries(every.geometry.values).sum()
 
 
 def test_the_inset_keeps_the_islets_the_main_map_leaves_out():
-    shapes, _ = maps.web_inset([])
+    shapes = maps.web_inset_shapes(maps.NATIONAL)
     pixel = maps.pixel_area(maps.NATIONAL)
     tiny = [r for r in shapes if shapely.Polygon(r["rings"][0]).area < pixel / 4]
     assert len(tiny) > 100  # the South China Sea islands, drawn at the inset's scale

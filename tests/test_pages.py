@@ -212,10 +212,37 @@ def test_the_map_page_offers_a_table_and_a_comparison_chart(app):
     app.query_params.update({"region": "513400", "metric": "cv_r1", "stage": "primary"})
     app.switch_page("pages/map.py").run()
     assert not app.exception
+    assert [tab.label for tab in app.tabs] == ["地图", "表格", "图表"]
+    app.session_state["map_tab"] = "表格"
+    app.run()
     table = app.dataframe[0].value
     assert len(table) == 17 and "差异系数：每百名学生拥有高于规定学历教师数" in table.columns
-    assert [tab.label for tab in app.tabs] == ["地图", "表格", "图表"]
+    app.session_state["map_tab"] = "图表"
+    app.run()
     assert len(app.multiselect(key="compare").value) == 4
+
+
+def test_only_the_open_tab_of_the_map_page_runs(app):
+    """A first visit gets the map, not also a data grid and a chart laid out unseen."""
+    app.switch_page("pages/map.py").run()
+    assert not app.exception
+    assert app.get("deck_gl_json_chart") and not app.dataframe and not app.multiselect
+    app.session_state["map_tab"] = "表格"
+    app.run()
+    assert app.dataframe and not app.get("deck_gl_json_chart")
+
+
+def test_the_compared_counties_are_kept_while_the_chart_tab_is_closed(app):
+    app.query_params.update({"region": "513400"})
+    app.switch_page("pages/map.py").run()
+    app.session_state["map_tab"] = "图表"
+    app.run()
+    app.multiselect(key="compare").set_value(["513434", "513401"]).run()
+    app.session_state["map_tab"] = "地图"
+    app.run()
+    app.session_state["map_tab"] = "图表"
+    app.run()
+    assert app.multiselect(key="compare").value == ["513434", "513401"]
 
 
 def test_a_malformed_plan_file_stops_the_page_with_its_message_not_a_traceback(app, tmp_path, monkeypatch):

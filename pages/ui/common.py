@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import balance, db, demo, maps, metrics, output, places, progress, regions, targets
+from analytics import balance, db, maps, metrics, output, places, progress, regions, targets
 from analytics import state as vs
 from analytics.criteria import Criteria, load_criteria
 from analytics.errors import JunhengError
@@ -384,6 +384,8 @@ def _shell() -> tuple[str, float]:
             st.stop()
         db_path.unlink()  # an outdated demo is generated data: build it again
     if not db_path.exists():
+        from analytics import demo  # only the first run on a new machine builds one
+
         bar = st.progress(0.0, text=t("building_db", language))
         demo.build_demo(db_path, if_missing=True,  # a second first visitor waits for the first's build
                         progress=lambda f, m: bar.progress(min(f, 1.0), text=f"{t('building_db', language)} {m}"))
