@@ -4,4 +4,5 @@ import sys
 
 from analytics.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a helper process (analytics.rendering) imports the main module
+    sys.exit(main())

@@ -13,14 +13,13 @@ import altair as alt
 import pandas as pd
 import shapely
 
-from analytics import balance, charts, display, fonts, geo, maps, metrics, profile, progress, regions
+from analytics import balance, charts, display, fonts, geo, maps, metrics, profile, progress, regions, rendering
 from analytics.criteria import Criteria
 from analytics.i18n import level_label, method_notes, progress_label, stage_label, status_label, t
 from analytics.output import Context
+from analytics.rendering import EXTENSION, FORMATS, on_page  # noqa: F401 (exports' formats are render's)
 from analytics.targets import METRICS, Plan
 
-FORMATS = ("png2", "png3", "svg", "pdf")
-EXTENSION = {"png2": "@2x.png", "png3": "@3x.png", "svg": ".svg", "pdf": ".pdf"}
 
 
 @dataclass
@@ -28,38 +27,16 @@ class Figure:
     """A chart and the named datasets it refers to (map geometry is kept out of Altair, whose
     copying of large nested data is slow, and added to the spec when rendering)."""
 
-    chart: alt.TopLevelMixin
+    chart: alt.TopLevelMixin | dict
     datasets: dict[str, list] = field(default_factory=dict)
     page: tuple[float, float] | None = None  # a paper size in points (the figure is fitted onto it)
 
     def spec(self) -> dict:
-        spec = self.chart.to_dict()
-        spec.setdefault("datasets", {}).update(self.datasets)
-        return spec
+        spec = self.chart if isinstance(self.chart, dict) else self.chart.to_dict()
+        return {**spec, "datasets": {**spec.get("datasets", {}), **self.datasets}}
 
 
 A4_LANDSCAPE = (842.0, 595.0)  # points: every briefing sheet, whatever the region
-PAGE_MARGIN = 28.0  # points (10 mm): inside what office printers can print
-
-
-def on_page(svg: str, page: tuple[float, float], margin: float = PAGE_MARGIN) -> str:
-    """The SVG scaled to fit a paper size inside margins, centred, on a white page (one size for
-    every sheet, so they print and sit side by side). The root's viewBox does it: no extra
-    nesting, which the PDF converter limits."""
-    import re
-
-    head = re.search(r"<svg\b[^>]*>", svg)
-    w = float(re.search(r'\swidth="([\d.]+)', head.group(0)).group(1))
-    h = float(re.search(r'\sheight="([\d.]+)', head.group(0)).group(1))
-    pw, ph = page
-    scale = min((pw - 2 * margin) / w, (ph - 2 * margin) / h)
-    vw, vh = pw / scale, ph / scale  # the page in the figure's units; the figure sits in its middle
-    x, y = (w - vw) / 2, (h - vh) / 2
-    root = re.sub(r'\s(width|height|viewBox|preserveAspectRatio)="[^"]*"', "", head.group(0))
-    root = root[:-1] + (f' width="{pw:g}" height="{ph:g}" viewBox="{x:.2f} {y:.2f} {vw:.2f} {vh:.2f}"'
-                        f' preserveAspectRatio="xMidYMid meet">')
-    paper = f'<rect x="{x:.2f}" y="{y:.2f}" width="{vw:.2f}" height="{vh:.2f}" fill="white"/>'
-    return svg[:head.start()] + root + paper + svg[head.end():]
 
 
 def features(gdf, columns: list[str], precision: int = 4) -> list[dict]:
@@ -75,30 +52,21 @@ def features(gdf, columns: list[str], precision: int = 4) -> list[dict]:
 # Rendering
 
 
+def spec_of(chart: "Figure | alt.TopLevelMixin | dict") -> tuple[dict, tuple[float, float] | None]:
+    """A figure's Vega-Lite spec and the paper size it is fitted onto (None: its own size)."""
+    spec = chart if isinstance(chart, dict) else chart.spec() if isinstance(chart, Figure) else chart.to_dict()
+    return spec, chart.page if isinstance(chart, Figure) else None
+
+
 def render_all(chart: "Figure | alt.TopLevelMixin | dict", formats: tuple[str, ...] = FORMATS,
                embed: bool = True) -> dict[str, bytes]:
     """Several formats of one figure from a single Vega render (its SVG): PNG at 2× or 3×, SVG
     with the font subset embedded (embed=False: not yet, see fonts.embed_in_svgs), PDF. Chinese
     needs no installed font."""
-    import vl_convert as vlc
-
-    unknown = set(formats) - set(FORMATS)
-    if unknown:
-        raise ValueError(f"unknown format(s) {sorted(unknown)}; use {FORMATS}")
-    fonts.register()
-    fonts.check()
-    spec = chart if isinstance(chart, dict) else chart.spec() if isinstance(chart, Figure) else chart.to_dict()
-    svg = vlc.vegalite_to_svg(spec)
-    if isinstance(chart, Figure) and chart.page:
-        svg = on_page(svg, chart.page)
-    out = {}
-    for fmt in formats:
-        if fmt in ("png2", "png3"):
-            out[fmt] = vlc.svg_to_png(svg, scale=2 if fmt == "png2" else 3)
-        elif fmt == "svg":
-            out[fmt] = (fonts.embed_in_svg(svg) if embed else svg).encode("utf-8")
-        else:
-            out[fmt] = vlc.svg_to_pdf(svg)
+    spec, page = spec_of(chart)
+    out = rendering.files(spec, formats, page)
+    if embed and "svg" in out:
+        out["svg"] = fonts.embed_in_svg(out["svg"].decode("utf-8")).encode("utf-8")
     return out
 
 
@@ -182,19 +150,19 @@ def map_figure(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Crite
 
 def _chart_figure(chart: alt.TopLevelMixin, title: str, subtitle: list[str], ctx: Context, width: int,
                   height: int | None = None, notes: list[str] | tuple = (),
-                  notes_width: int | None = None) -> alt.VConcatChart:
+                  notes_width: int | None = None) -> dict:
     """A chart for print: title, subtitle, the chart, then the source and the method notes."""
     body = charts.bare(chart)
     if isinstance(body, (alt.Chart, alt.LayerChart)):  # facets size their panels themselves
         body = body.properties(width=width, **({"height": height} if height else {}))
         if ctx.mark:
-            body = alt.layer(body, charts.watermark(ctx.mark, width, height or 230))
+            body = charts.composed("layer", [body, charts.watermark(ctx.mark, width, height or 230)])
     chars = notes_width or max(40, (2 * width // 13 if ctx.lang != "en" else width // 6))
     return charts.print_layout(body, title, subtitle, [ctx.source_line(with_boundaries=False), *charts.wrap_lines(list(notes), chars)],
                                width, ctx.mark)
 
 
-def cv_figure(a: balance.Assessment, adcode: str, year: int, stage: str, ctx: Context) -> alt.VConcatChart:
+def cv_figure(a: balance.Assessment, adcode: str, year: int, stage: str, ctx: Context) -> dict:
     lang = ctx.lang
     cv = profile.cv_table(a, adcode, year, stage)
     name = region_name(a, adcode, lang)
@@ -203,7 +171,7 @@ def cv_figure(a: balance.Assessment, adcode: str, year: int, stage: str, ctx: Co
                          notes=method_notes(a.criteria, lang))
 
 
-def status_figure(a: balance.Assessment, region: str, stage: str, ctx: Context) -> alt.VConcatChart:
+def status_figure(a: balance.Assessment, region: str, stage: str, ctx: Context) -> dict:
     lang = ctx.lang
     counties = regions.within(a.counties, region)
     counties = counties[counties["stage"] == stage]
@@ -214,7 +182,7 @@ def status_figure(a: balance.Assessment, region: str, stage: str, ctx: Context) 
                          notes=method_notes(a.criteria, lang))
 
 
-def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: int, ctx: Context) -> alt.VConcatChart:
+def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: int, ctx: Context) -> dict:
     """Urban (城区+镇区) against rural (乡村) for the region: funding, equipment, degrees, training."""
     lang = ctx.lang
     rows = regions.within(gaps[gaps["year"] == year], region)
@@ -228,7 +196,7 @@ def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: in
 
 
 def progress_figure(values: pd.DataFrame, table: pd.DataFrame, plan: Plan, metric: str, stage: str, region: str,
-                    as_of: int, names: dict[str, str], ctx: Context, criteria: Criteria | None = None) -> alt.VConcatChart:
+                    as_of: int, names: dict[str, str], ctx: Context, criteria: Criteria | None = None) -> dict:
     lang = ctx.lang
     chart = charts.target_chart(values, table, plan, metric, stage, region, as_of, names, lang)
     title = chart.title
@@ -353,7 +321,7 @@ def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lan
     return t("fig_counties_line", lang, n=len(c), parts=" · ".join(parts))
 
 
-def trend_figure(a: balance.Assessment, adcode: str, ctx: Context) -> alt.VConcatChart:
+def trend_figure(a: balance.Assessment, adcode: str, ctx: Context) -> dict:
     """The county's failed criteria and composite CV over the years, side by side."""
     lang = ctx.lang
     failed, cv = charts.trend_lines(profile.trend(a, adcode), lang)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import balance, exports, fonts, regions, reports
+from analytics import balance, exports, fonts, regions, rendering, reports
 from analytics import slides as deck
 from analytics.criteria import Criteria
 from analytics.output import Context
 from analytics.targets import Plan
+
+CHART_FORMATS = ("png2", "svg")  # maps come in every format (print), charts as PNG and SVG
 
 
 def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
@@ -17,30 +19,42 @@ def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria,
                   names: dict[str, str], slides: bool = True) -> dict[str, bytes]:
     """Every file of a region's briefing: sheet PDF (and PNG), map PNG/SVG/PDF, charts, Excel,
     and the slide deck (unless slides=False)."""
+    rendering.start_helper()  # it warms up while the first figure is built
     stem = f"{region}_{year}"
-    files: dict[str, bytes] = {}
-    sheet = exports.render_all(exports.briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx),
-                       ("pdf", "png2"))
-    files[f"{stem}_briefing.pdf"] = sheet["pdf"]
-    files[f"{stem}_briefing@2x.png"] = sheet["png2"]
-    figures = {"map_status": exports.map_figure(a, gaps, criteria, region, "status", year, stage, ctx, plan),
-               "urban_rural": exports.gaps_figure(a, gaps, region, year, ctx)}
+    jobs = {}
+
+    def send(name: str, figure, formats: tuple[str, ...]) -> None:
+        """Hand a figure to the helper process as soon as it is built."""
+        spec, page = exports.spec_of(figure)
+        jobs[name] = (rendering.submit(spec, formats, page), spec, formats, page)
+
+    send("briefing", exports.briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx),
+         ("pdf", "png2"))
+    send("map_status", exports.map_figure(a, gaps, criteria, region, "status", year, stage, ctx, plan), exports.FORMATS)
+    send("urban_rural", exports.gaps_figure(a, gaps, region, year, ctx), CHART_FORMATS)
     if regions.kind(region) == "county":
-        figures["cv"] = exports.cv_figure(a, region, year, stage if stage != balance.OVERALL else "all", ctx)
+        send("cv", exports.cv_figure(a, region, year, stage if stage != balance.OVERALL else "all", ctx), CHART_FORMATS)
     else:
-        figures["map_cv_composite"] = exports.map_figure(a, gaps, criteria, region, "cv_composite", year, stage, ctx, plan)
-        figures["status_counts"] = exports.status_figure(a, region, stage, ctx)
+        send("map_cv_composite", exports.map_figure(a, gaps, criteria, region, "cv_composite", year, stage, ctx, plan),
+             exports.FORMATS)
+        send("status_counts", exports.status_figure(a, region, stage, ctx), CHART_FORMATS)
     for metric, st in dict.fromkeys((tg.metric, tg.stage) for tg in plan.targets):
-        figures[f"progress_{metric}"] = exports.progress_figure(values, table, plan, metric, st, region, year, names, ctx, criteria)
-    for name, fig in figures.items():
-        rendered = exports.render_all(fig, exports.FORMATS if name.startswith("map") else ("png2", "svg"), embed=False)
-        for fmt, data in rendered.items():
+        send(f"progress_{metric}", exports.progress_figure(values, table, plan, metric, st, region, year, names, ctx,
+                                                           criteria), CHART_FORMATS)
+    # while the helper renders: the tables and the slides, here
+    workbook = reports.workbook(a, criteria, region, year, ctx)
+    pptx = deck.deck(a, gaps, criteria, values, table, plan, region, year, stage, ctx) if slides else None
+    # the last figures first: those the helper has not reached yet are rendered here meanwhile
+    rendered = {name: rendering.result(*job) for name, job in reversed(jobs.items())}
+    files: dict[str, bytes] = {}
+    for name in jobs:
+        for fmt, data in rendered[name].items():
             files[f"{stem}_{name}{exports.EXTENSION[fmt]}"] = data
     # every SVG carries its font: one subset for them all, cut once
     svgs = [f for f in files if f.endswith(exports.EXTENSION["svg"])]
     for f, svg in zip(svgs, fonts.embed_in_svgs([files[f].decode("utf-8") for f in svgs])):
         files[f] = svg.encode("utf-8")
-    files[f"{stem}_tables.xlsx"] = reports.workbook(a, criteria, region, year, ctx)
-    if slides:
-        files[f"{stem}_slides.pptx"] = deck.deck(a, gaps, criteria, values, table, plan, region, year, stage, ctx)
+    files[f"{stem}_tables.xlsx"] = workbook
+    if pptx is not None:
+        files[f"{stem}_slides.pptx"] = pptx
     return files

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "analytics"
 MODEL = ("balance", "boundaries", "calibration", "cells", "census", "criteria", "db", "demo", "dictionary", "errors",
          "geo", "gap", "importer", "metrics", "paths", "places", "progress", "regions", "state", "targets", "templates")
 PRESENTATION = ("charts", "display", "explore", "exports", "fonts", "maps", "output", "pack", "profile", "raster",
-                "reports", "slides")
+                "rendering", "reports", "slides")
 SHARED = ("i18n", "cli", "__init__", "__main__")  # strings for both layers; the command line uses all
 
 
