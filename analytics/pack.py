@@ -14,6 +14,12 @@ from analytics.targets import Plan
 CHART_FORMATS = ("png2", "svg")  # maps come in every format (print), charts as PNG and SVG
 
 
+def prepare() -> None:
+    """Start the process that renders packs (about a second, once per server) before a pack is
+    asked for: the Briefing page calls it when it opens."""
+    rendering.start_helper()
+
+
 def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
                   table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str, ctx: Context,
                   names: dict[str, str], slides: bool = True) -> dict[str, bytes]:

@@ -73,6 +73,7 @@ def _warm() -> bool:
 
 
 _helper: list[ProcessPoolExecutor] = []
+_warmed: list[Future] = []  # the helper's warm-up
 _lock = threading.Lock()
 
 
@@ -83,17 +84,19 @@ def _helper_pool() -> ProcessPoolExecutor | None:
         if not _helper:
             try:
                 pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-                pool.submit(_warm)
+                warm = pool.submit(_warm)
             except (OSError, RuntimeError):
                 return None
             _helper.append(pool)
+            _warmed[:] = [warm]
             atexit.register(pool.shutdown, wait=False, cancel_futures=True)
         return _helper[0]
 
 
-def start_helper() -> None:
-    """Start the helper now (it warms up while the caller prepares what it will render)."""
-    _helper_pool()
+def start_helper() -> Future | None:
+    """Start the helper now (it warms up while the caller prepares what it will render): the
+    future of its warm-up, None without a helper."""
+    return _warmed[0] if _helper_pool() is not None else None
 
 
 def submit(spec: dict, formats: tuple[str, ...], page: tuple[float, float] | None = None) -> Future:

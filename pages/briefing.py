@@ -48,6 +48,7 @@ def zip_pack() -> bytes:
     return output.zip_bytes(pack_files(path, version, region, view.year, view.stage, plan, lang))
 
 
+pack.prepare()  # the pack's rendering process warms up while the sheet below is drawn
 stem = f"{region}_{view.year}"
 with st.spinner(t("building_sheet", lang)):
     sheet_png = common.export_bytes(path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "png2")
