@@ -109,7 +109,7 @@ def submit(spec: dict, formats: tuple[str, ...], page: tuple[float, float] | Non
         try:
             return pool.submit(files, spec, formats, page)
         except (BrokenProcessPool, RuntimeError):  # broken, or shut down
-            _forget_helper()
+            stop_helper()
     done: Future = Future()
     try:
         done.set_result(files(spec, formats, page))
@@ -128,12 +128,14 @@ def result(job: Future, spec: dict, formats: tuple[str, ...], page: tuple[float,
     try:
         return job.result()
     except BrokenProcessPool:
-        _forget_helper()
+        stop_helper()
         return files(spec, formats, page)
 
 
-def _forget_helper() -> None:
+def stop_helper(wait: bool = False) -> None:
+    """Stop the helper process, if any (the next figure submitted starts a new one)."""
     with _lock:
         pool = _helper.pop() if _helper else None
     if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=wait, cancel_futures=True)
+

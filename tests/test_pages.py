@@ -261,3 +261,22 @@ def test_a_malformed_plan_file_stops_the_page_with_its_message_not_a_traceback(a
         assert shown.startswith("无法继续：") and "bad.toml, line 1" in shown
     finally:
         st.cache_resource.clear()  # the good plans again for the next test
+
+
+def test_the_briefing_page_shows_its_sheet_offers_every_download_and_starts_the_pack_renderer(app):
+    """The page officials open first for a briefing; it also starts the process that renders packs,
+    so the first ZIP does not wait for it."""
+    import multiprocessing
+
+    from analytics import rendering
+
+    rendering.stop_helper(wait=True)
+    assert not multiprocessing.active_children()
+    app.query_params.update({"region": "510000"})
+    app.switch_page("pages/briefing.py").run()
+    assert not app.exception
+    assert app.title[0].value == "简报：四川省 · 2026年"
+    labels = {b.label for b in app.get("download_button")}
+    assert {"下载简报 PDF", "下载官方表格 Excel", "幻灯片 PPTX", "下载全部 ZIP"} <= labels
+    assert app.get("image")  # the sheet, previewed
+    assert multiprocessing.active_children()  # started by the page
