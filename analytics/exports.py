@@ -17,9 +17,8 @@ from analytics import balance, charts, display, fonts, geo, maps, metrics, profi
 from analytics.criteria import Criteria
 from analytics.i18n import level_label, method_notes, progress_label, stage_label, status_label, t
 from analytics.output import Context
-from analytics.rendering import EXTENSION, FORMATS, on_page  # noqa: F401 (exports' formats are render's)
+from analytics.rendering import EXTENSION, FORMATS, on_page  # noqa: F401 (exports' formats are rendering's)
 from analytics.targets import METRICS, Plan
-
 
 
 @dataclass
