@@ -125,21 +125,49 @@ FROM school_year WHERE year = $year
 """
 
 
-def level_floor(values: np.ndarray, weights: np.ndarray, limit: float) -> float | None:
-    """The smallest floor L such that raising every value below L to L brings the weighted CV
-    to the limit or below; None when the CV already is."""
-    cv = balance.weighted_cv(values, weights)
-    if not cv > limit:
-        return None
-    lo, hi = float(values.min()), float(values.max())
-    target = limit * (1 - 1e-6)
+def group_cvs(values: np.ndarray, weights: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
+    """balance.weighted_cv of every group at once (group: each value's group number, 0 ≤ g <
+    groups); NaN for a group without values or enrolment, 0 for one whose values are all 0."""
+    total = np.bincount(group, weights, minlength=groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(group, weights * values, minlength=groups) / total
+        var = np.bincount(group, weights / total[group] * (values - mean[group]) ** 2, minlength=groups)
+        cv = np.sqrt(var) / mean
+    return np.where((mean == 0) & (np.bincount(group, values != 0, minlength=groups) == 0), 0.0, cv)
+
+
+def _group_numbers(groups: dict, n: int) -> np.ndarray:
+    """Each of n records' group number (the position of its county and stage in `groups`)."""
+    number = np.empty(n, dtype=np.int64)
+    for i, idx in enumerate(groups.values()):
+        number[idx] = i
+    return number
+
+
+def level_floors(values: np.ndarray, weights: np.ndarray, group: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """Per group: the smallest floor L such that raising every value below L to L brings the
+    group's weighted CV to its limit or below; NaN where the CV already is. A 60-step bisection
+    run for all groups together (one at a time, nationally, it was 263,000 CV computations).
+
+    group: each value's group number (0 ≤ g < len(limits))."""
+    groups = len(limits)
+    floors = np.full(groups, np.nan)
+    over = group_cvs(values, weights, group, groups) > limits
+    if not over.any():
+        return floors
+    rows = over[group]
+    x, w, g = values[rows], weights[rows], group[rows]
+    lo = np.where(over, np.inf, 0.0)  # the groups over their limit start from their lowest and
+    hi = np.where(over, -np.inf, 0.0)  # highest value; the others are not searched
+    np.minimum.at(lo, g, x)
+    np.maximum.at(hi, g, x)
+    target = limits * (1 - 1e-6)
     for _ in range(60):
         mid = (lo + hi) / 2
-        if balance.weighted_cv(np.maximum(values, mid), weights) <= target:
-            hi = mid
-        else:
-            lo = mid
-    return hi
+        ok = group_cvs(np.maximum(x, mid[g]), w, g, groups) <= target
+        hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
+    floors[over] = hi[over]
+    return floors
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,6 +221,8 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
         uc.sports_area_per_m2 * per_unit, uc.equipment_per_yuan * per_unit, uc.multimedia_room * per_unit / 100,
     ])
     groups = rec.groupby(["adcode", "stage"], sort=False).indices
+    group_of = _group_numbers(groups, n)
+    group_stage = np.array([STAGES.index(stage) for _, stage in groups])
     moves: list[tuple] = []
     hires = np.zeros((n, 3))  # backbone, pe_arts, regular
 
@@ -213,16 +243,12 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
         T[rows, spare[rows]] = np.maximum(X[rows, spare[rows]], floor_ratio * std[rows, spare[rows]])
         # 2. levelling the lowest schools where a CV stays above its limit
         floor = np.zeros_like(X)
-        for (_, stage), idx in groups.items():
-            si = STAGES.index(stage)
-            for k in range(7):
-                ik = idx[known[idx, k]]  # the CV is over the schools with data
-                if len(ik) == 0:
-                    continue
-                L = level_floor(T[ik, k], P[ik], cv_limit[si, k])
-                if L is not None:
-                    T[ik, k] = np.maximum(T[ik, k], L)
-                    floor[ik, k] = L
+        for k in range(7):
+            ik = np.flatnonzero(known[:, k])  # the CV is over the schools with data
+            L = level_floors(T[ik, k], P[ik], group_of[ik], cv_limit[group_stage, k])[group_of[ik]]
+            raise_to = ~np.isnan(L)
+            T[ik[raise_to], k] = np.maximum(T[ik[raise_to], k], L[raise_to])
+            floor[ik[raise_to], k] = L[raise_to]
         # 3. facilities per school: the higher need of its records (school total = value / fpp)
         need_raw = np.zeros((len(school_codes), 4))
         np.maximum.at(need_raw, school_of, np.where(known[:, 3:], T[:, 3:], 0) * per_unit[:, None])
@@ -352,17 +378,21 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
                                                          >= floor_ratio - 1e-9)
     out["compliant_after"] = pd.array(np.where(known.all(axis=1), compliant, False), dtype="boolean")
     out.loc[~known.all(axis=1), "compliant_after"] = pd.NA  # unknown, not planned for
-    after_rows = []
-    for (adcode, stage), idx in groups.items():
-        si = STAGES.index(stage)
-        cvs = [balance.weighted_cv(X_after[idx[known[idx, k]], k], P[idx[known[idx, k]]]) if known[idx, k].any()
-               else math.nan for k in range(7)]
-        complete = bool(known[idx].all())
-        after_rows.append({"adcode": adcode, "stage": stage, **{f"cv_r{k + 1}_after": cvs[k] for k in range(7)},
-                           "schools_missing_data": int((~known[idx].all(axis=1)).sum()),
-                           "resource_pass_after": complete and bool(out.loc[idx, "compliant_after"].all())
-                           and all(c <= cv_limit[si, k] + 1e-9 for k, c in enumerate(cvs))})
-    after = pd.DataFrame(after_rows)
+    # per county and stage, all groups at once: the CVs with the plan (over the schools with data)
+    group_of, count = _group_numbers(groups, n), len(groups)
+    group_stage = np.array([STAGES.index(stage) for _, stage in groups])
+    cvs = np.full((count, 7), math.nan)
+    for k in range(7):
+        ik = np.flatnonzero(known[:, k])
+        present = np.bincount(group_of[ik], minlength=count) > 0
+        cvs[present, k] = group_cvs(X_after[ik, k], P[ik], group_of[ik], count)[present]
+    incomplete = np.bincount(group_of, ~known.all(axis=1), minlength=count).astype(int)
+    failing = np.bincount(group_of, ~(compliant & known.all(axis=1)), minlength=count) > 0
+    after = pd.DataFrame({"adcode": [adcode for adcode, _ in groups], "stage": [stage for _, stage in groups],
+                          **{f"cv_r{k + 1}_after": cvs[:, k] for k in range(7)},
+                          "schools_missing_data": incomplete,
+                          "resource_pass_after": (incomplete == 0) & ~failing
+                          & (cvs <= cv_limit[group_stage] + 1e-9).all(axis=1)})
 
     # criteria resources cannot fix: failing counted criteria outside the resource part; and the
     # counted criteria without data (no plan can make a county pass while they are missing)

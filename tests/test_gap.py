@@ -8,6 +8,7 @@ for a backbone teacher, counted for 3 years.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -277,3 +278,27 @@ def test_national_totals_fit_a_metric_tile():
     assert display.area(2_062_781, "zh") == "206 万m²"
     assert display.area(2_062_781, "en") == "2.06M m²"
     assert display.area(8_500, "zh") == "8,500 m²"
+
+
+def test_group_cvs_are_the_weighted_cv_of_each_group():
+    """The levelling and the CVs after the plan are computed for every county and stage at once;
+    each is balance.weighted_cv of its group (a group all at zero has CV 0, as there)."""
+    rng = np.random.default_rng(7)
+    group = np.repeat(np.arange(5), [3, 1, 6, 2, 4])
+    values = rng.uniform(1, 50, len(group))
+    values[group == 3] = 0.0
+    weights = rng.integers(10, 900, len(group)).astype(float)
+    got = gap.group_cvs(values, weights, group, 5)
+    expected = [balance.weighted_cv(values[group == g], weights[group == g]) for g in range(5)]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+
+
+def test_level_floors_raise_only_the_groups_over_their_limit_to_the_limit():
+    """Two schools of 400 pupils at 2,000 and 10,000 yuan: CV (10,000 − L) / (10,000 + L) = 0.50
+    gives L = 10,000 / 3; a second group already at CV 0.2 (limit 0.5) is left alone."""
+    values = np.array([2000.0, 10000.0, 100.0, 150.0])
+    weights = np.array([400.0, 400.0, 300.0, 300.0])
+    floors = gap.level_floors(values, weights, np.array([0, 0, 1, 1]), np.array([0.50, 0.50]))
+    assert floors[0] == pytest.approx(10000 / 3, rel=1e-5) and floors[0] >= 10000 / 3
+    assert balance.weighted_cv(np.maximum(values[:2], floors[0]), weights[:2]) <= 0.50
+    assert np.isnan(floors[1])
