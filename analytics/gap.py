@@ -273,7 +273,8 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
 
     X_after = values()
     return _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_totals, school_of,
-                     school_codes, hires, moves, X_after, std, cv_limit, groups, floor_ratio, known, fpp)
+                     school_codes, hires, moves, X_after, std, cv_limit, groups, group_of, group_stage,
+                     floor_ratio, known, fpp)
 
 
 def _rotate_and_hire(idx: np.ndarray, counts: np.ndarray, need: np.ndarray, keep: np.ndarray,
@@ -326,7 +327,8 @@ def _rotate_and_hire(idx: np.ndarray, counts: np.ndarray, need: np.ndarray, keep
 
 
 def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_totals, school_of,
-              school_codes, hires, moves, X_after, std, cv_limit, groups, floor_ratio, known, fpp) -> GapPlan:
+              school_codes, hires, moves, X_after, std, cv_limit, groups, group_of, group_stage,
+              floor_ratio, known, fpp) -> GapPlan:
     P = rec["students"].to_numpy(float)
     n = len(rec)
     rot_in = np.zeros(n)
@@ -379,8 +381,7 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
     out["compliant_after"] = pd.array(np.where(known.all(axis=1), compliant, False), dtype="boolean")
     out.loc[~known.all(axis=1), "compliant_after"] = pd.NA  # unknown, not planned for
     # per county and stage, all groups at once: the CVs with the plan (over the schools with data)
-    group_of, count = _group_numbers(groups, n), len(groups)
-    group_stage = np.array([STAGES.index(stage) for _, stage in groups])
+    count = len(groups)
     cvs = np.full((count, 7), math.nan)
     for k in range(7):
         ik = np.flatnonzero(known[:, k])

@@ -772,7 +772,7 @@ def build_deck(region: str, layers: MapLayers, selected: str | None = None,
                       get_color=[60, 60, 60], width_min_pixels=1.6, pickable=False),
         ]
     if selected:
-        shapes = layers.fill if not layers.image else [{"adcode": c, "rings": r} for c, r in _county_parts(region)]
+        shapes = polygon_records(selected) if layers.image else layers.fill  # its prefecture's shapes (cached)
         sel = [{"path": rec["rings"][0]} for rec in shapes if rec["adcode"] == selected]
         deck_layers.append(pdk.Layer("PathLayer", id="selected", data=sel, get_path="path", get_color=[20, 20, 20],
                                      width_min_pixels=3.5, pickable=False))
