@@ -13,11 +13,12 @@ import math
 import threading
 from functools import partial
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics import criteria as criteria_module
 from analytics import db
@@ -60,24 +61,40 @@ def weighted_cv(values: Sequence[float], weights: Sequence[float]) -> float:
 # --------------------------------------------------------------------------------------------
 # SQL
 
-def weighted_cv_query(table: str, keys: Sequence[str] = ("g",)) -> str:
-    """SQL of the enrolment-weighted CV of column `x` weighted by `w` per group `keys` of `table`:
-    columns keys…, mean, total (Σw), n (rows), cv. Rows with a NULL x are left out entirely
-    (numerator and weights). All values zero gives CV 0 (no difference), as weighted_cv does."""
+def weighted_cv_query(table: str, keys: Sequence[str] = ("g",), values: Sequence[str] = ("x",),
+                      weight: str = "w") -> str:
+    """SQL of the enrolment-weighted CV (DOMAIN.md §2.1) of each column of `values`, weighted by
+    `weight`, per group `keys` of `table`: columns keys…, then per value v: mean_v, total_v (Σw),
+    n_v (rows; NULL when none) and cv_v. A row with v NULL is left out of v's figures entirely
+    (numerator and weights). All values zero gives CV 0 (no difference), as weighted_cv does.
+    Every value is done in the same two passes (one aggregate, one join back)."""
     k = ", ".join(keys)
+    used = {v: f"{v} IS NOT NULL AND {weight} > 0" for v in values}
+    means = ",\n               ".join(
+        f"sum({weight} * {v}) FILTER (WHERE {c}) / sum({weight}) FILTER (WHERE {c}) AS mean_{v}, "
+        f"sum({weight}) FILTER (WHERE {c}) AS total_{v}, nullif(count(*) FILTER (WHERE {c}), 0) AS n_{v}"
+        for v, c in used.items())
+    spreads = ",\n               ".join(
+        f"sqrt(sum(t.{weight} / m.total_{v} * (t.{v} - m.mean_{v}) ^ 2) FILTER (WHERE t.{v} IS NOT NULL "
+        f"AND t.{weight} > 0)) AS sd_{v}" for v in values)
+    figures = ",\n           ".join(
+        f"m.mean_{v}, m.total_{v}, m.n_{v}, "
+        f"CASE WHEN m.mean_{v} <> 0 THEN s.sd_{v} / m.mean_{v} WHEN s.sd_{v} = 0 THEN 0.0 END AS cv_{v}"
+        for v in values)
     return f"""
     WITH means AS (
-        SELECT {k}, sum(w * x) / sum(w) AS mean, sum(w) AS total, count(*) AS n
-        FROM {table} WHERE x IS NOT NULL AND w > 0 GROUP BY {k}
+        SELECT {k},
+               {means}
+        FROM {table} GROUP BY {k}
     ), spread AS (
-        SELECT {k}, m.mean, m.total, m.n, sqrt(sum(t.w / m.total * (t.x - m.mean) ^ 2)) AS sd
+        SELECT {k},
+               {spreads}
         FROM {table} t JOIN means m USING ({k})
-        WHERE t.x IS NOT NULL AND t.w > 0
-        GROUP BY {k}, m.mean, m.total, m.n
+        GROUP BY {k}
     )
-    SELECT {k}, mean, total, n,
-           CASE WHEN mean <> 0 THEN sd / mean WHEN sd = 0 THEN 0.0 END AS cv
-    FROM spread"""
+    SELECT {k},
+           {figures}
+    FROM means m JOIN spread s USING ({k})"""
 
 
 TEACHER_SQL = """
@@ -97,7 +114,7 @@ SELECT school_id, year, stage::VARCHAR AS stage,
        count(*) FILTER (WHERE exchanged) AS exchanged,
        count(*) FILTER (WHERE exchanged AND backbone <> 'none') AS exchanged_backbone
 FROM teachers
-WHERE $year IS NULL OR year = $year
+WHERE year BETWEEN $first_year AND $last_year
 GROUP BY school_id, year, stage
 """
 
@@ -114,7 +131,7 @@ WITH totals AS (
     FROM school_stage_year ssy
     JOIN schools s USING (school_id)
     LEFT JOIN county_year cy ON cy.adcode = s.adcode AND cy.year = ssy.year
-    WHERE $year IS NULL OR ssy.year = $year
+    WHERE ssy.year BETWEEN $first_year AND $last_year
     GROUP BY ssy.school_id, ssy.year
 ), stage_rows AS (
     SELECT ssy.school_id, ssy.year, ssy.stage, ssy.students, ssy.classes, ssy.max_class_size,
@@ -123,7 +140,7 @@ WITH totals AS (
     FROM school_stage_year ssy
     JOIN schools s USING (school_id)
     JOIN totals t USING (school_id, year)
-    WHERE $year IS NULL OR ssy.year = $year
+    WHERE ssy.year BETWEEN $first_year AND $last_year
 ), staff AS (
     SELECT school_id, year, stage, teachers_degree, teachers_backbone, teachers_pe_arts, teachers_full_time
     FROM teacher_counts
@@ -132,7 +149,7 @@ WITH totals AS (
            sum(amount_yuan) FILTER (WHERE item = 'public_funding') AS public_funding,
            sum(amount_yuan) FILTER (WHERE item = 'teacher_training') AS training_funding
     FROM funding
-    WHERE ($year IS NULL OR year = $year) AND item IN ('public_funding', 'teacher_training')
+    WHERE (year BETWEEN $first_year AND $last_year) AND item IN ('public_funding', 'teacher_training')
     GROUP BY school_id, year
 ), shares AS (
     -- DOMAIN.md §1: whole-school facilities split by weighted enrolment. A stage's share per
@@ -228,41 +245,16 @@ SELECT j.* EXCLUDE (q1, q2, q3, q4, q5, q6, q7, norm_amount),
        j.training_funding / nullif(j.public_funding, 0) AS training_share,
        coalesce(j.training_funding, 0) >= $training_share * j.public_funding AS q4_ok
 FROM judged j
-ORDER BY j.year, j.adcode, j.stage, j.school_id  -- one order, run after run
 """
+SCHOOL_ORDER = ("year", "adcode", "stage", "school_id")  # one order of the school rows, run after run
 
 COUNTY_SQL = """
 WITH s AS (SELECT * FROM school_indicators WHERE eligible),
-long AS (
-    -- one row per school, stage and indicator; UNPIVOT drops the NULLs (missing data)
-    SELECT adcode, year, stage, indicator, x, students AS w
-    FROM (SELECT adcode, year, stage, students, r1, r2, r3, r4, r5, r6, r7 FROM s)
-    UNPIVOT (x FOR indicator IN (r1, r2, r3, r4, r5, r6, r7))
-), cv AS (""" + weighted_cv_query("long", ("adcode", "year", "stage", "indicator")) + """
+cv AS (""" + weighted_cv_query("s", ("adcode", "year", "stage"), INDICATORS, "students") + """
 ), indicator_stats AS (
     SELECT adcode, year, stage,
-           max(mean) FILTER (WHERE indicator = 'r1') AS mean_r1,
-           max(cv) FILTER (WHERE indicator = 'r1') AS cv_r1,
-           max(n) FILTER (WHERE indicator = 'r1') AS schools_r1,
-           max(mean) FILTER (WHERE indicator = 'r2') AS mean_r2,
-           max(cv) FILTER (WHERE indicator = 'r2') AS cv_r2,
-           max(n) FILTER (WHERE indicator = 'r2') AS schools_r2,
-           max(mean) FILTER (WHERE indicator = 'r3') AS mean_r3,
-           max(cv) FILTER (WHERE indicator = 'r3') AS cv_r3,
-           max(n) FILTER (WHERE indicator = 'r3') AS schools_r3,
-           max(mean) FILTER (WHERE indicator = 'r4') AS mean_r4,
-           max(cv) FILTER (WHERE indicator = 'r4') AS cv_r4,
-           max(n) FILTER (WHERE indicator = 'r4') AS schools_r4,
-           max(mean) FILTER (WHERE indicator = 'r5') AS mean_r5,
-           max(cv) FILTER (WHERE indicator = 'r5') AS cv_r5,
-           max(n) FILTER (WHERE indicator = 'r5') AS schools_r5,
-           max(mean) FILTER (WHERE indicator = 'r6') AS mean_r6,
-           max(cv) FILTER (WHERE indicator = 'r6') AS cv_r6,
-           max(n) FILTER (WHERE indicator = 'r6') AS schools_r6,
-           max(mean) FILTER (WHERE indicator = 'r7') AS mean_r7,
-           max(cv) FILTER (WHERE indicator = 'r7') AS cv_r7,
-           max(n) FILTER (WHERE indicator = 'r7') AS schools_r7
-    FROM cv GROUP BY adcode, year, stage
+           """ + ",\n           ".join(f"mean_{r}, cv_{r}, n_{r} AS schools_{r}" for r in INDICATORS) + """
+    FROM cv
 ), means AS (
     SELECT adcode, year, stage,
            count(*) AS schools_assessed,
@@ -309,7 +301,7 @@ WITH staff AS (
     FROM school_indicators WHERE g7_applies GROUP BY adcode, year
 ), units AS (
     SELECT DISTINCT adcode, year FROM school_indicators
-    UNION SELECT adcode, year FROM county_year WHERE $year IS NULL OR year = $year
+    UNION SELECT adcode, year FROM county_year WHERE year BETWEEN $first_year AND $last_year
 )
 SELECT u.adcode, u.year, cy.* EXCLUDE (adcode, year), st.* EXCLUDE (adcode, year),
        coalesce(sp.g7_fail, 0) AS g7_fail, coalesce(sp.g7_nodata, 0) AS g7_nodata
@@ -515,6 +507,12 @@ class Assessment:
         return self._frame("results")
 
 
+def year_range(year: int | None) -> dict:
+    """The SQL parameters first_year / last_year of one year, or of all (None): a plain range
+    lets DuckDB skip the row groups of other years, where "$year IS NULL OR …" cannot."""
+    return {"first_year": year, "last_year": year} if year is not None else {"first_year": 0, "last_year": 9999}
+
+
 def _parameters(cr: Criteria, year: int | None) -> dict:
     """The SQL parameters, read from the criteria by their check (validated when the file loads)."""
     res = cr.resource
@@ -522,7 +520,7 @@ def _parameters(cr: Criteria, year: int | None) -> dict:
     g6 = cr.by_check("small_school_funding")
     w = cr.weights
     return {
-        "year": year,
+        **year_range(year),
         "excluded_kinds": list(res["excluded_kinds"]),
         "small_tp": int(res["small_teaching_point_students"]),
         "min_met": int(res["min_met"]),
@@ -567,43 +565,34 @@ def compute(con: duckdb.DuckDBPyConnection, year: int | None, cr: Criteria) -> A
     params = _parameters(cr, year)
     hours = float(cr.by_check("training_hours").options["hours"])
     con.register("resource_standards", _standards_frame(cr))
-    con.register("teacher_counts", con.sql(TEACHER_SQL, params={"year": year, "hours": hours}).to_arrow_table())
+    con.register("teacher_counts", con.sql(TEACHER_SQL, params={**year_range(year), "hours": hours}).to_arrow_table())
     indicators = con.sql(SCHOOL_SQL, params=params).to_arrow_table()
     con.register("school_indicators", indicators)
     stage_frame = db.frame(con, COUNTY_SQL)
-    county_frame = db.frame(con, COUNTY_WIDE_SQL, {"year": year})
-    schools = db.arrow_frame(indicators)
+    county_frame = db.frame(con, COUNTY_WIDE_SQL, year_range(year))
     for name in ("school_indicators", "teacher_counts"):
         con.unregister(name)
-    return _assemble(schools, stage_frame, county_frame, cr, con)
+    return _assemble(partial(_school_frame, indicators), stage_frame, county_frame, cr, con)
 
 
-def _assemble(schools: pd.DataFrame, stage_frame: pd.DataFrame, county_frame: pd.DataFrame,
+def _school_frame(indicators: pa.Table) -> pd.DataFrame:
+    """The school rows in their one order, as pandas: done when first used (the county verdicts
+    do not need them; sorting and converting 290,000 national rows takes 0.1–0.2 s)."""
+    return db.arrow_frame(indicators.sort_by([(c, "ascending") for c in SCHOOL_ORDER]))
+
+
+def _assemble(schools: LazyFrame, stage_frame: pd.DataFrame, county_frame: pd.DataFrame,
               cr: Criteria, con: duckdb.DuckDBPyConnection) -> Assessment:
-    units = county_frame[["adcode", "year"]]
-    grid = pd.concat([units.assign(stage=s) for s in STAGES], ignore_index=True)
-    stage_base = (grid.merge(stage_frame, on=["adcode", "year", "stage"], how="left")
-                  .merge(county_frame, on=["adcode", "year"], how="left"))
-    county_base = county_frame
-
-    parts = []
-    for c in cr.items:
-        if c.scope == "stage":
-            for stage in c.stages:
-                rows = stage_base[stage_base["stage"] == stage]
-                v = _verdicts(c, stage, rows, cr)
-                parts.append(pd.concat([rows[["adcode", "year", "stage"]], v], axis=1).assign(criterion=c.id))
-        else:
-            v = _verdicts(c, None, county_base, cr)
-            parts.append(pd.concat([county_base[["adcode", "year"]], v], axis=1)
-                         .assign(stage="county", criterion=c.id))
-    results = pd.concat(parts, ignore_index=True)
-    meta = pd.DataFrame([{"criterion": c.id, "part": c.part, "name_zh": c.name_zh, "name_en": c.name_en,
-                          "unit": c.unit, "direction": c.direction, "counted": c.counted} for c in cr.items])
-    results = results.merge(meta, on="criterion", how="left")
-    results["gap"] = _gap(results)
-
-    counties = _statuses(results, stage_base, units)
+    units = county_frame[["adcode", "year"]].reset_index(drop=True)
+    by_stage = {  # one row per unit, in the units' order (missing stages as NULL rows)
+        stage: (units.assign(stage=stage).merge(stage_frame, on=["adcode", "year", "stage"], how="left")
+                .merge(county_frame, on=["adcode", "year"], how="left"))
+        for stage in STAGES}
+    county_base = county_frame.reset_index(drop=True)
+    verdicts = [Verdict(c, stage, _verdicts(c, stage, by_stage[stage] if stage else county_base, cr))
+                for c in cr.items for stage in (c.stages if c.scope == "stage" else (None,))]
+    results = _results(units, verdicts)
+    counties = _statuses(units, verdicts, by_stage)
     regions = con.execute(
         "SELECT adcode, county_name, city_adcode, city_name, province_adcode, province_name FROM regions"
     ).df()
@@ -612,6 +601,34 @@ def _assemble(schools: pd.DataFrame, stage_frame: pd.DataFrame, county_frame: pd
     counties = (counties.assign(_o=order).sort_values(["year", "adcode", "_o"], kind="stable")
                 .drop(columns="_o").reset_index(drop=True))
     return Assessment(schools=schools, results=results, counties=counties, criteria=cr, facts=county_frame)
+
+
+class Verdict(NamedTuple):
+    """One criterion for one stage (None: county-wide) for every unit, in the units' order."""
+    criterion: Criterion
+    stage: str | None
+    frame: pd.DataFrame  # value, standard, passed, detail, detail_en
+
+    @property
+    def scope(self) -> str:
+        return self.stage or "county"
+
+
+def _results(units: pd.DataFrame, verdicts: list[Verdict]) -> pd.DataFrame:
+    """The long table of criterion results: one row per unit, criterion and stage (or 'county'),
+    in the criteria's order, with each criterion's names and kind alongside."""
+    n = len(units)
+    each = lambda f: np.repeat(np.array([f(v) for v in verdicts], dtype=object), n)  # noqa: E731
+    keys = pd.DataFrame({"adcode": np.tile(units["adcode"].to_numpy(), len(verdicts)),
+                         "year": np.tile(units["year"].to_numpy(), len(verdicts)),
+                         "stage": each(lambda v: v.scope)})
+    body = pd.concat([v.frame for v in verdicts], ignore_index=True)
+    results = pd.concat([keys, body], axis=1)
+    for name in ("id", "part", "name_zh", "name_en", "unit", "direction"):
+        results["criterion" if name == "id" else name] = each(lambda v: getattr(v.criterion, name))
+    results["counted"] = np.repeat(np.array([v.criterion.counted for v in verdicts], dtype=bool), n)
+    results["gap"] = _gap(results)
+    return results
 
 
 # --------------------------------------------------------------------------------------------
@@ -704,77 +721,72 @@ def _gap(results: pd.DataFrame) -> pd.Series:
     return gap.where(results["passed"].fillna(True) == False)  # noqa: E712
 
 
-def _labels(frame: pd.DataFrame, overall: bool) -> pd.Series:
-    """Criterion codes as listed in a status: 'R4' per stage, 'R4·primary' when both stages are
-    listed (i18n.criteria_list words them for a reader)."""
-    if not overall:
-        return frame["criterion"]
-    return frame["criterion"].where(frame["stage"] == "county", frame["criterion"] + "·" + frame["stage"])
+def _joined(hits: np.ndarray, labels: list[str]) -> np.ndarray:
+    """Per row of a units × verdicts mask, the labels of its hits joined by ", " in column order."""
+    out = np.full(hits.shape[0], "", dtype=object)
+    for j in np.flatnonzero(hits.any(axis=0)):
+        rows = hits[:, j]
+        out[rows] = np.where(out[rows] == "", labels[j], out[rows] + ", " + labels[j])
+    return out
 
 
-def _listed(rows: pd.DataFrame, keys: list[str], count: str, names: str) -> pd.DataFrame:
-    """Per key: how many rows, and their labels joined by ", " in row order (a grouped sum of
-    strings: five times faster than joining each group in Python)."""
-    by = [rows[k] for k in keys]
-    joined = (rows["label"].astype(object) + ", ").groupby(by).sum().str[:-2]
-    return pd.DataFrame({count: rows.groupby(by).size(), names: joined})
-
-
-def _statuses(results: pd.DataFrame, stage_base: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+def _statuses(units: pd.DataFrame, verdicts: list[Verdict], by_stage: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Status per county, year and stage (and overall) from the counted criteria (DOMAIN.md §2.6).
 
     In this order: 不予认定 (a veto applies), 差3项及以上 (3+ counted criteria known to fail),
     数据不足 (fewer fail but a counted criterion, or some school's resource data, is missing),
     差1–2项, 达标. Criteria not counted never change the status nor appear in these lists.
+    Every verdict is aligned with `units`, so each status is a sum across a units × verdicts mask.
     """
-    counted = results[results["counted"]]
-    failed = counted[counted["passed"].fillna(True) == False]  # noqa: E712
-    missing = counted[counted["passed"].isna()]
-    keys = ["adcode", "year"]
+    passed = [v.frame["passed"] for v in verdicts]
+    failed = np.column_stack([(p == False).fillna(False).to_numpy(dtype=bool) for p in passed])  # noqa: E712
+    missing = np.column_stack([p.isna().to_numpy(dtype=bool) for p in passed])
+    counted = np.array([v.criterion.counted for v in verdicts], dtype=bool)
+    veto = np.array([v.criterion.part == "veto" for v in verdicts], dtype=bool)
+    scope = np.array([v.scope for v in verdicts], dtype=object)
+    summed = ["schools_assessed", "students_assessed", "noncompliant_schools", "schools_missing_resource"]
+    cvs = [f"cv_r{i}" for i in range(1, 8)]
 
     rows = []
     for stage in STAGES + (OVERALL,):
         stages = list(STAGES) if stage == OVERALL else [stage]
-        keep = ["county"] + stages
-        f = failed[failed["stage"].isin(keep)]
-        f = f.assign(label=_labels(f, stage == OVERALL))
-        m = missing[missing["stage"].isin(keep)]
-        m = m.assign(label=_labels(m, stage == OVERALL))
-        n_counted = counted[counted["stage"].isin(keep)].groupby(keys).size().rename("criteria_counted")
-        out = (units.set_index(keys)
-               .join(_listed(f[f["part"] != "veto"], keys, "failed", "failed_criteria"))
-               .join(_listed(f[f["part"] == "veto"], keys, "vetoes", "veto_criteria"))
-               .join(_listed(m, keys, "missing", "missing_criteria"))
-               .join(n_counted).reset_index())
-        for col in ("failed", "vetoes", "missing", "criteria_counted"):
-            out[col] = out[col].fillna(0).astype(int)
-        for col in ("failed_criteria", "veto_criteria", "missing_criteria"):
-            out[col] = out[col].fillna("").astype(str)
+        keep = counted & np.isin(scope, ["county", *stages])
+        # criterion codes as listed: 'R4' per stage, 'R4·primary' when both stages are listed
+        labels = [v.criterion.id if stage != OVERALL or v.stage is None else f"{v.criterion.id}·{v.stage}"
+                  for v in verdicts]
+        out = units.copy()
+        for name, hits in (("failed", failed & (keep & ~veto)), ("vetoes", failed & (keep & veto)),
+                           ("missing", missing & keep)):
+            out[name] = hits.sum(axis=1)
+            out[{"failed": "failed_criteria", "vetoes": "veto_criteria", "missing": "missing_criteria"}[name]] = \
+                pd.Series(_joined(hits, labels), dtype=str)
+        out = out[["adcode", "year", "failed", "failed_criteria", "vetoes", "veto_criteria", "missing",
+                   "missing_criteria"]]
+        out["criteria_counted"] = int(keep.sum())
         out["veto"] = out["vetoes"] > 0
-        sb = stage_base[stage_base["stage"].isin(stages)]
-        computable = (sb.assign(ok=sb["schools_assessed"].fillna(0) > 0).groupby(keys)["ok"].all())
-        out = out.merge(computable.rename("resource_data").reset_index(), on=keys, how="left")
-        out["resource_data"] = out["resource_data"].fillna(False).astype(bool)
+        out["resource_data"] = np.logical_and.reduce(
+            [(by_stage[s]["schools_assessed"].fillna(0) > 0).to_numpy(dtype=bool) for s in stages])
         incomplete = (out["missing"] > 0) | ~out["resource_data"]
         out["status"] = np.select(
             [out["veto"], out["failed"] >= 3, incomplete, out["failed"] > 0],
             ["vetoed", "far", "incomplete", "near"], default="pass")
         out["coverage_criteria"] = 1 - out["missing"] / out["criteria_counted"].where(out["criteria_counted"] > 0)
-        summed = ["schools_assessed", "students_assessed", "noncompliant_schools", "schools_missing_resource"]
         if stage == OVERALL:
             # both stages together: counts add up; a CV is the worse of the two stages
-            sb = sb.assign(cv_composite=sb[[f"cv_r{i}" for i in range(1, 8)]].mean(axis=1, skipna=False))
-            sums = sb.groupby(keys).agg(**{c: (c, "sum") for c in summed},
-                                        **{f"cv_r{i}": (f"cv_r{i}", "max") for i in range(1, 8)},
-                                        cv_composite=("cv_composite", "max"))
-            out = out.merge(sums.reset_index(), on=keys, how="left")
+            both = [by_stage[s] for s in STAGES]
+            for col in summed:
+                out[col] = sum(b[col].fillna(0) for b in both)
+            for col in cvs:
+                out[col] = np.fmax(*(b[col].to_numpy(dtype=float, na_value=np.nan) for b in both))
+            out["cv_composite"] = np.fmax(*(b[cvs].mean(axis=1, skipna=False).to_numpy(dtype=float, na_value=np.nan)
+                                            for b in both))
         else:
-            cols = keys + summed + [f"{m}_r{i}" for m in ("mean", "cv", "schools") for i in range(1, 8)]
-            out = out.merge(sb[cols], on=keys, how="left")
-            out["cv_composite"] = out[[f"cv_r{i}" for i in range(1, 8)]].mean(axis=1, skipna=False)
+            cols = summed + [f"{m}_r{i}" for m in ("mean", "cv", "schools") for i in range(1, 8)]
+            out = pd.concat([out, by_stage[stage][cols]], axis=1)
+            out["cv_composite"] = out[cvs].mean(axis=1, skipna=False)
         rows.append(out.assign(stage=stage))
     counties = pd.concat(rows, ignore_index=True)
-    for col in ("schools_assessed", "students_assessed", "noncompliant_schools", "schools_missing_resource"):
+    for col in summed:
         counties[col] = counties[col].fillna(0).astype(int)
     assessed = counties["schools_assessed"].where(counties["schools_assessed"] > 0)
     counties["coverage_schools"] = 1 - counties["schools_missing_resource"] / assessed
@@ -803,19 +815,19 @@ WITH pupils AS (
            CASE WHEN s.locale = 'rural' THEN 'rural' ELSE 'urban' END AS area,
            sum(ssy.students) AS students
     FROM school_stage_year ssy JOIN schools s USING (school_id)
-    WHERE ($year IS NULL OR ssy.year = $year)
+    WHERE (ssy.year BETWEEN $first_year AND $last_year)
       AND s.kind NOT IN (SELECT unnest($excluded_kinds::VARCHAR[]))
     GROUP BY ALL
 ), money AS (
     SELECT school_id, year, sum(amount_yuan) FILTER (WHERE source = 'government') AS government
-    FROM funding WHERE $year IS NULL OR year = $year GROUP BY ALL
+    FROM funding WHERE year BETWEEN $first_year AND $last_year GROUP BY ALL
 ), staff AS (
     SELECT school_id, year,
            count(*) FILTER (WHERE full_time) AS teachers,
            count(*) FILTER (WHERE full_time AND degree IN ('bachelor', 'postgraduate')) AS bachelor,
            sum(training_hours_year) FILTER (WHERE full_time) AS training_hours,
            sum(annual_pay_yuan) FILTER (WHERE full_time) AS pay
-    FROM teachers WHERE $year IS NULL OR year = $year GROUP BY ALL
+    FROM teachers WHERE year BETWEEN $first_year AND $last_year GROUP BY ALL
 ), by_area AS (
     SELECT p.adcode, p.year, p.area,
            sum(p.students) AS students,
@@ -895,7 +907,7 @@ def urban_rural_gaps(con: duckdb.DuckDBPyConnection, year: int | None = None,
 
 def compute_gaps(con: duckdb.DuckDBPyConnection, year: int | None, cr: Criteria) -> pd.DataFrame:
     """The urban–rural sums and ratios from the raw tables (the one implementation)."""
-    sums = con.execute(URBAN_RURAL_SQL, {"year": year, "excluded_kinds": list(cr.resource["excluded_kinds"])}).df()
+    sums = con.execute(URBAN_RURAL_SQL, {**year_range(year), "excluded_kinds": list(cr.resource["excluded_kinds"])}).df()
     return gap_ratios(sums)
 
 

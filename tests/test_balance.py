@@ -78,10 +78,25 @@ def test_sql_weighted_cv_agrees_with_python():
                           "w": rng.integers(1, 3000, 600).astype(float)})
     con = duckdb.connect()
     con.register("sample", frame)
-    sql = con.execute(balance.weighted_cv_query("sample")).df().set_index("g")["cv"].sort_index()
+    sql = con.execute(balance.weighted_cv_query("sample")).df().set_index("g")["cv_x"].sort_index()
     py = frame.groupby("g").apply(lambda d: weighted_cv(d["x"], d["w"]), include_groups=False)
     np.testing.assert_allclose(sql.to_numpy(), py.to_numpy(), rtol=1e-10)
 
+
+
+def test_sql_weighted_cv_of_several_columns_leaves_each_ones_missing_values_out():
+    """Group 1: x over all three schools, y over the two that have it. Group 2 has no y at all:
+    no mean, count or CV for y (missing, never zero), while its x is still computed."""
+    frame = pd.DataFrame({"g": [1, 1, 1, 2, 2], "x": [5.0, 6.0, 4.0, 2.0, 3.0],
+                          "y": [1.0, None, 3.0, None, None], "w": [100.0, 200.0, 100.0, 50.0, 50.0]})
+    con = duckdb.connect()
+    con.register("sample", frame)
+    out = con.execute(balance.weighted_cv_query("sample", values=("x", "y"))).df().set_index("g").sort_index()
+    assert out.loc[1, "cv_x"] == pytest.approx(weighted_cv([5, 6, 4], [100, 200, 100]))
+    assert out.loc[1, "cv_y"] == pytest.approx(weighted_cv([1, 3], [100, 100]))
+    assert out.loc[1, "n_y"] == 2 and out.loc[1, "mean_y"] == pytest.approx(2.0)
+    assert out.loc[2, "cv_x"] == pytest.approx(weighted_cv([2, 3], [50, 50]))
+    assert pd.isna(out.loc[2, "n_y"]) and pd.isna(out.loc[2, "mean_y"]) and pd.isna(out.loc[2, "cv_y"])
 
 # ---- county assessment --------------------------------------------------------------------------
 

@@ -316,7 +316,8 @@ def test_the_teaching_point_exclusion_is_a_criteria_setting(tmp_path):
 
 def test_weighted_cv_sql_is_the_one_the_assessment_runs():
     """COUNTY_SQL embeds weighted_cv_query: the tested SQL twin is the SQL that runs."""
-    assert balance.weighted_cv_query("long", ("adcode", "year", "stage", "indicator")) in balance.COUNTY_SQL
+    query = balance.weighted_cv_query("s", ("adcode", "year", "stage"), balance.INDICATORS, "students")
+    assert query in balance.COUNTY_SQL
     assert math.isclose(balance.weighted_cv([5, 6, 4], [100, 200, 100]), math.sqrt(0.6875) / 5.25)
     assert GOOD  # the factory's defaults meet every standard
 
