@@ -618,7 +618,12 @@ def _results(units: pd.DataFrame, verdicts: list[Verdict]) -> pd.DataFrame:
     """The long table of criterion results: one row per unit, criterion and stage (or 'county'),
     in the criteria's order, with each criterion's names and kind alongside."""
     n = len(units)
-    each = lambda f: np.repeat(np.array([f(v) for v in verdicts], dtype=object), n)  # noqa: E731
+    which = pa.array(np.repeat(np.arange(len(verdicts)), n))  # the verdict of each row
+
+    def each(field: Callable[[Verdict], str]) -> pd.Series:
+        """One text per verdict, repeated along its rows (through Arrow: no Python string per row)."""
+        return pa.array([field(v) for v in verdicts], pa.string()).take(which).to_pandas()
+
     keys = pd.DataFrame({"adcode": np.tile(units["adcode"].to_numpy(), len(verdicts)),
                          "year": np.tile(units["year"].to_numpy(), len(verdicts)),
                          "stage": each(lambda v: v.scope)})
