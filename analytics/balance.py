@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics import criteria as criteria_module
-from analytics import db
+from analytics import db, regions
 from analytics.criteria import RESOURCE_IDS, STAGES, Criteria, Criterion, load_criteria
 from analytics.i18n import percent
 
@@ -506,6 +506,25 @@ class Assessment:
         """One row per county, year, stage and criterion."""
         return self._frame("results")
 
+    def part(self, region: str, year: int) -> Assessment:
+        """The assessment of one region (with everything in it) and one year only: small enough
+        to hand to another process (a briefing pack writes its workbook in its helper)."""
+        def cut(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame if frame.empty else regions.within(frame[frame["year"] == year], region)
+        return Assessment(schools=cut(self.schools), results=cut(self.results), counties=cut(self.counties),
+                          criteria=self.criteria, facts=cut(self.facts))
+
+    def __getstate__(self) -> dict:
+        """Pickled with its frames read (a lazy frame reads through this process's connection)
+        and without its lock."""
+        state = {**self.__dict__, "_lazy": {name: self._frame(name) for name in self._lazy}}
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
 
 def year_range(year: int | None) -> dict:
     """The SQL parameters first_year / last_year of one year, or of all (None): a plain range
@@ -760,13 +779,11 @@ def _statuses(units: pd.DataFrame, verdicts: list[Verdict], by_stage: dict[str, 
         labels = [v.criterion.id if stage != OVERALL or v.stage is None else f"{v.criterion.id}·{v.stage}"
                   for v in verdicts]
         out = units.copy()
-        for name, hits in (("failed", failed & (keep & ~veto)), ("vetoes", failed & (keep & veto)),
-                           ("missing", missing & keep)):
-            out[name] = hits.sum(axis=1)
-            out[{"failed": "failed_criteria", "vetoes": "veto_criteria", "missing": "missing_criteria"}[name]] = \
-                pd.Series(_joined(hits, labels), dtype=str)
-        out = out[["adcode", "year", "failed", "failed_criteria", "vetoes", "veto_criteria", "missing",
-                   "missing_criteria"]]
+        for count, listed, hits in (("failed", "failed_criteria", failed & (keep & ~veto)),
+                                    ("vetoes", "veto_criteria", failed & (keep & veto)),
+                                    ("missing", "missing_criteria", missing & keep)):
+            out[count] = hits.sum(axis=1)
+            out[listed] = pd.Series(_joined(hits, labels), dtype=str)
         out["criteria_counted"] = int(keep.sum())
         out["veto"] = out["vetoes"] > 0
         out["resource_data"] = np.logical_and.reduce(

@@ -15,8 +15,8 @@ CHART_FORMATS = ("png2", "svg")  # maps come in every format (print), charts as 
 
 
 def prepare() -> None:
-    """Start the process that renders packs (about a second, once per server) before a pack is
-    asked for: the Briefing page calls it when it opens."""
+    """Start the process that renders packs and writes their workbooks (about a second, once per
+    server) before a pack is asked for: the Briefing page calls it when it opens."""
     rendering.start_helper()
 
 
@@ -25,14 +25,15 @@ def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria,
                   names: dict[str, str], slides: bool = True) -> dict[str, bytes]:
     """Every file of a region's briefing: sheet PDF (and PNG), map PNG/SVG/PDF, charts, Excel,
     and the slide deck (unless slides=False)."""
-    rendering.start_helper()  # it warms up while the first figure is built
     stem = f"{region}_{year}"
-    jobs = {}
+    # the helper writes the official tables first, while the figures are built here (it is given
+    # only this region and year: the whole assessment would take longer to send than to use)
+    workbook = rendering.submit(reports.workbook, a.part(region, year), criteria, region, year, ctx)
+    jobs: dict[str, tuple] = {}
 
     def send(name: str, figure, formats: tuple[str, ...]) -> None:
-        """Hand a figure to the helper process as soon as it is built."""
         spec, page = exports.spec_of(figure)
-        jobs[name] = (rendering.submit(spec, formats, page), spec, formats, page)
+        jobs[name] = (spec, formats, page)
 
     send("briefing", exports.briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx),
          ("pdf", "png2"))
@@ -47,11 +48,15 @@ def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria,
     for metric, st in dict.fromkeys((tg.metric, tg.stage) for tg in plan.targets):
         send(f"progress_{metric}", exports.progress_figure(values, table, plan, metric, st, region, year, names, ctx,
                                                            criteria), CHART_FORMATS)
-    # while the helper renders: the tables and the slides, here
-    workbook = reports.workbook(a, criteria, region, year, ctx)
-    pptx = deck.deck(a, gaps, criteria, values, table, plan, region, year, stage, ctx) if slides else None
-    # the last figures first: those the helper has not reached yet are rendered here meanwhile
-    rendered = {name: rendering.result(*job) for name, job in reversed(jobs.items())}
+    # the helper renders the figures from the first when the tables are done; here the slides are
+    # made meanwhile, then the figures rendered from the last until the two meet
+    batch = rendering.Batch(list(jobs.values()))
+    try:
+        pptx = deck.deck(a, gaps, criteria, values, table, plan, region, year, stage, ctx) if slides else None
+    except BaseException:
+        batch.abandon()
+        raise
+    rendered = dict(zip(jobs, batch.results()))
     files: dict[str, bytes] = {}
     for name in jobs:
         for fmt, data in rendered[name].items():
@@ -60,7 +65,7 @@ def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria,
     svgs = [f for f in files if f.endswith(exports.EXTENSION["svg"])]
     for f, svg in zip(svgs, fonts.embed_in_svgs([files[f].decode("utf-8") for f in svgs])):
         files[f] = svg.encode("utf-8")
-    files[f"{stem}_tables.xlsx"] = workbook
+    files[f"{stem}_tables.xlsx"] = rendering.result(workbook)
     if pptx is not None:
         files[f"{stem}_slides.pptx"] = pptx
     return files

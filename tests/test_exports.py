@@ -190,6 +190,21 @@ def test_export_refuses_without_the_cjk_font(data, monkeypatch):
         exports.render(fig, "png2")
 
 
+def test_the_part_of_an_assessment_sent_to_the_helper_writes_the_same_workbook(data):
+    """A pack's workbook is written in the helper from the region's and year's part of the
+    assessment, pickled: every cell of both sheets is as written from the whole."""
+    import pickle
+
+    whole = load_workbook(io.BytesIO(reports.workbook(data["a"], data["cr"], "510100", 2026, data["ctx"])))
+    part = pickle.loads(pickle.dumps(data["a"].part("510100", 2026)))
+    assert set(part.counties["year"]) == {2026} and part.counties["adcode"].str.startswith("5101").all()
+    sent = load_workbook(io.BytesIO(reports.workbook(part, data["cr"], "510100", 2026, data["ctx"])))
+    assert whole.sheetnames == sent.sheetnames
+    for name in whole.sheetnames:
+        cells = lambda ws: [(c.coordinate, c.value, c.style_id) for row in ws.iter_rows() for c in row]  # noqa: E731
+        assert cells(whole[name]) == cells(sent[name])
+
+
 def test_cli_export_writes_the_briefing_pack(demo_db, tmp_path):
     from analytics.cli import main
 

@@ -1,8 +1,10 @@
-"""Figures rendered in a helper process: the same files as here, and never worse off without it."""
+"""Figures (and other files) made in a helper process: the same as here, and never worse off without it."""
 
 from __future__ import annotations
 
 import multiprocessing
+import time
+from pathlib import Path
 
 import pytest
 
@@ -19,11 +21,11 @@ def _helpers() -> list:
 
 
 def test_the_helper_process_renders_the_same_files_as_this_process():
-    job = rendering.submit(SPEC, FORMATS)
-    job.result(timeout=300)  # done by the helper, not taken back
+    job = rendering.submit(rendering.files, SPEC, FORMATS)
+    job.future.result(timeout=300)  # done by the helper, not taken back
     assert _helpers()
     here = rendering.files(SPEC, FORMATS)
-    there = rendering.result(job, SPEC, FORMATS)
+    there = rendering.result(job)
     assert there["png2"] == here["png2"] and there["svg"] == here["svg"]
     assert there["pdf"][:5] == b"%PDF-"
 
@@ -31,18 +33,72 @@ def test_the_helper_process_renders_the_same_files_as_this_process():
 def test_a_dead_helper_costs_nothing_but_time():
     """If the helper dies (killed, out of memory), its figures are rendered here and the next
     figure starts a new helper."""
-    rendering.submit(SPEC, ("png2",)).result(timeout=300)
+    first = rendering.submit(rendering.files, SPEC, ("png2",))
+    first.future.result(timeout=300)
+    rendering.result(first)
     for process in _helpers():
         process.kill()
         process.join(timeout=30)
-    job = rendering.submit(SPEC, ("png2",))
-    assert rendering.result(job, SPEC, ("png2",))["png2"] == rendering.files(SPEC, ("png2",))["png2"]
-    job = rendering.submit(SPEC, ("png2",))
-    job.result(timeout=300)
+    job = rendering.submit(rendering.files, SPEC, ("png2",))
+    assert rendering.result(job)["png2"] == rendering.files(SPEC, ("png2",))["png2"]
+    job = rendering.submit(rendering.files, SPEC, ("png2",))
+    job.future.result(timeout=300)
     assert _helpers()
+    rendering.result(job)
 
 
 def test_a_figures_own_error_is_raised_wherever_it_is_rendered():
-    job = rendering.submit(SPEC, ("gif",))
+    job = rendering.submit(rendering.files, SPEC, ("gif",))
     with pytest.raises(ValueError, match="unknown format"):
-        rendering.result(job, SPEC, ("gif",))
+        rendering.result(job)
+
+
+def _specs(n: int) -> list[tuple]:
+    return [({**SPEC, "title": f"四川省 {i}"}, ("png2", "svg"), None) for i in range(n)]
+
+
+def _helper_takes_one(batch: rendering.Batch) -> None:
+    """Wait until the helper has taken the first job of a batch (so the test knows both share it)."""
+    deadline = time.monotonic() + 300
+    while batch.claims.front.value == 0:
+        assert time.monotonic() < deadline, "the helper never took a job"
+        time.sleep(0.01)
+
+
+def test_a_batch_is_shared_with_the_helper_and_gives_every_file_in_order():
+    jobs = _specs(6)
+    rendering.start_helper().result(timeout=300)
+    batch = rendering.Batch(jobs)
+    _helper_takes_one(batch)
+    out = batch.results()
+    assert batch.claims.front.value >= 1  # the helper took jobs from the front, this process from the back
+    assert [o["png2"] for o in out] == [rendering.files(*job)["png2"] for job in jobs]
+
+
+def test_a_batch_whose_helper_dies_is_finished_here():
+    jobs = _specs(4)
+    rendering.start_helper().result(timeout=300)
+    batch = rendering.Batch(jobs)
+    _helper_takes_one(batch)
+    for process in _helpers():
+        process.kill()
+        process.join(timeout=30)
+    out = batch.results()
+    assert [o["svg"] for o in out] == [rendering.files(*job)["svg"] for job in jobs]
+
+
+def test_a_figures_own_error_in_a_batch_is_raised_here_wherever_it_was_rendered():
+    rendering.start_helper().result(timeout=300)
+    batch = rendering.Batch([(SPEC, ("gif",), None), *_specs(2)])  # the helper takes the bad one
+    _helper_takes_one(batch)
+    with pytest.raises(ValueError, match="unknown format"):
+        batch.results()
+    with pytest.raises(ValueError, match="unknown format"):
+        rendering.Batch([*_specs(1), (SPEC, ("gif",), None)]).results()  # this process takes it
+
+
+def test_nothing_is_left_in_the_parcel_folder():
+    """Whatever went to the helper and back went through files that are removed once read."""
+    rendering.result(rendering.submit(rendering.files, SPEC, ("svg",)))
+    rendering.Batch(_specs(3)).results()
+    assert not list(Path(rendering._parcels[0]).iterdir())
