@@ -4,5 +4,5 @@ import sys
 
 from analytics.cli import main
 
-if __name__ == "__main__":  # not when a helper process (analytics.rendering) imports the main module
+if __name__ == "__main__":
     sys.exit(main())

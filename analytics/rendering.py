@@ -11,13 +11,16 @@ start, or it died) everything is done here, as before.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import pickle
 import re
 import shutil
+import sys
 import tempfile
 import threading
+import types
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, NamedTuple
@@ -116,6 +119,21 @@ def _attach(claims: _Claims, parcels: str) -> None:
     _parcels[:] = [parcels]
 
 
+@contextlib.contextmanager
+def _bare_main():
+    """While the helper starts, a __main__ module without a file: a spawned process runs the
+    parent's main script first, and under Streamlit that is the page being run (the helper would
+    run the whole Briefing page, in bare mode, before its first figure); a script of one's own
+    would run twice."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def _helper_pool() -> ProcessPoolExecutor | None:
     """The helper process, started on first use (spawned: the app's server runs threads, which a
     fork would copy mid-flight); None when it cannot start."""
@@ -130,7 +148,8 @@ def _helper_pool() -> ProcessPoolExecutor | None:
                                  context.RawValue("i", 0))
                 pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_attach,
                                            initargs=(claims, _parcels[0]))
-                warm = pool.submit(_warm)
+                with _bare_main():  # the helper process starts here, at its first job
+                    warm = pool.submit(_warm)
             except (OSError, RuntimeError):
                 return None
             _claims[:] = [claims]

@@ -102,3 +102,21 @@ def test_nothing_is_left_in_the_parcel_folder():
     rendering.result(rendering.submit(rendering.files, SPEC, ("svg",)))
     rendering.Batch(_specs(3)).results()
     assert not list(Path(rendering._parcels[0]).iterdir())
+
+
+def test_the_helper_does_not_run_the_callers_main_script(tmp_path, monkeypatch):
+    """Streamlit puts the page it runs in sys.modules['__main__']: a spawned helper would run that
+    page again at its start (and a script of one's own would run twice)."""
+    import sys
+    import types
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    rendering.stop_helper(wait=True)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    assert rendering.result(rendering.submit(rendering.files, SPEC, ("svg",)))["svg"].startswith(b"<svg")
+    assert _helpers() and not marker.exists()
+    assert sys.modules["__main__"] is page
