@@ -20,6 +20,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 import types
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -114,9 +115,20 @@ _parcels: list[str] = []  # the folder of parcels (see _send), the same in the h
 
 
 def _attach(claims: _Claims, parcels: str) -> None:
-    """The helper's initializer: keep the shared counters and the parcels' folder."""
+    """The helper's initializer: keep the shared counters and the parcels' folder, and leave when
+    the process that started it is gone."""
     _claims[:] = [claims]
     _parcels[:] = [parcels]
+    threading.Thread(target=_follow, args=(os.getppid(),), daemon=True).start()
+
+
+def _follow(parent: int) -> None:
+    """In the helper: exit once its parent has died (a server killed outright — SIGKILL, out of
+    memory — otherwise leaves its helper behind, holding 300–500 MB, since nothing closes the
+    pipe the helper waits on)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 @contextlib.contextmanager

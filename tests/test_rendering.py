@@ -120,3 +120,32 @@ def test_the_helper_does_not_run_the_callers_main_script(tmp_path, monkeypatch):
     assert rendering.result(rendering.submit(rendering.files, SPEC, ("svg",)))["svg"].startswith(b"<svg")
     assert _helpers() and not marker.exists()
     assert sys.modules["__main__"] is page
+
+
+def test_a_helper_leaves_when_its_server_is_killed(tmp_path):
+    """A server killed outright (SIGKILL, out of memory) must not leave its helper running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "server.py"
+    script.write_text("import time\nfrom analytics import rendering\nrendering.start_helper().result()\n"
+                      "import multiprocessing\nprint(multiprocessing.active_children()[0].pid, flush=True)\n"
+                      "time.sleep(600)\n", encoding="utf-8")
+    server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(rendering.__file__).parents[1])
+    helper = int(server.stdout.readline())
+    os.kill(server.pid, signal.SIGKILL)
+    server.wait()
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{helper}").exists() and b"zombie" not in _state(helper):
+        assert time.monotonic() < deadline, "the helper outlived its server"
+        time.sleep(0.2)
+
+
+def _state(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/status").read_bytes().lower()
+    except OSError:
+        return b"zombie"
