@@ -3,9 +3,9 @@ process that renders them (or writes any other file of a pack) alongside this on
 
 vl-convert renders one figure at a time per process (threads do not overlap), and openpyxl writes a
 workbook in pure Python. A briefing pack renders about twenty figures and writes an Excel workbook
-while it also builds its slides, so it hands the figures and the workbook to one helper process,
-started once and kept: on two cores the pack takes about half the time. Without a helper (it cannot
-start, or it died) everything is done here, as before.
+while it also builds its slides, so it hands the workbook and the figures to one helper process,
+started once and kept (see Batch). Without a helper (it cannot start, or it died) everything is
+done here.
 """
 
 from __future__ import annotations
