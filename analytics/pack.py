@@ -29,6 +29,30 @@ def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria,
     # the helper writes the official tables first, while the figures are built here (it is given
     # only this region and year: the whole assessment would take longer to send than to use)
     workbook = rendering.submit(reports.workbook, a.part(region, year), criteria, region, year, ctx)
+    try:
+        rendered, pptx = _figures_and_slides(a, gaps, criteria, values, table, plan, region, year, stage, ctx,
+                                             names, slides)
+    except BaseException:
+        rendering.forget(workbook)
+        raise
+    files: dict[str, bytes] = {}
+    for name in rendered:
+        for fmt, data in rendered[name].items():
+            files[f"{stem}_{name}{exports.EXTENSION[fmt]}"] = data
+    # every SVG carries its font: one subset for them all, cut once
+    svgs = [f for f in files if f.endswith(exports.EXTENSION["svg"])]
+    for f, svg in zip(svgs, fonts.embed_in_svgs([files[f].decode("utf-8") for f in svgs])):
+        files[f] = svg.encode("utf-8")
+    files[f"{stem}_tables.xlsx"] = rendering.result(workbook)
+    if pptx is not None:
+        files[f"{stem}_slides.pptx"] = pptx
+    return files
+
+
+def _figures_and_slides(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
+                        table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str, ctx: Context,
+                        names: dict[str, str], slides: bool) -> tuple[dict[str, dict[str, bytes]], bytes | None]:
+    """The pack's figures, rendered here and in the helper, and its slide deck (None without)."""
     jobs: dict[str, tuple] = {}
 
     def send(name: str, figure, formats: tuple[str, ...]) -> None:
@@ -56,16 +80,4 @@ def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria,
     except BaseException:
         batch.abandon()
         raise
-    rendered = dict(zip(jobs, batch.results()))
-    files: dict[str, bytes] = {}
-    for name in jobs:
-        for fmt, data in rendered[name].items():
-            files[f"{stem}_{name}{exports.EXTENSION[fmt]}"] = data
-    # every SVG carries its font: one subset for them all, cut once
-    svgs = [f for f in files if f.endswith(exports.EXTENSION["svg"])]
-    for f, svg in zip(svgs, fonts.embed_in_svgs([files[f].decode("utf-8") for f in svgs])):
-        files[f] = svg.encode("utf-8")
-    files[f"{stem}_tables.xlsx"] = rendering.result(workbook)
-    if pptx is not None:
-        files[f"{stem}_slides.pptx"] = pptx
-    return files
+    return dict(zip(jobs, batch.results())), pptx

@@ -255,6 +255,21 @@ def result(job: Job) -> Any:
         return job.call(*job.args)
 
 
+def forget(job: Job) -> None:
+    """Give up a submitted job (its caller failed): not started, it never runs; running, its
+    result is thrown away when it comes."""
+    if job.parcel is None:
+        return
+    if job.future.cancel():
+        _discard(job.parcel)
+        return
+
+    def drop(future: Future) -> None:
+        if not future.cancelled() and future.exception() is None:
+            _discard(future.result())
+    job.future.add_done_callback(drop)
+
+
 def _take_from_front(batch: int, parcel: str) -> str | None:
     """In the helper: render the batch's jobs (a parcel) from the front until none is left; the
     results as a parcel (a figure's own error is returned, to be raised where they are collected)."""

@@ -205,6 +205,31 @@ def test_the_part_of_an_assessment_sent_to_the_helper_writes_the_same_workbook(d
         assert cells(whole[name]) == cells(sent[name])
 
 
+def test_a_pack_that_fails_gives_up_its_workbook_in_the_helper(data, monkeypatch):
+    """A figure that cannot be built fails the pack with its own error, and the workbook already
+    handed to the helper is given up: nothing stays in the parcel folder."""
+    import time
+    from pathlib import Path
+
+    from analytics import pack, rendering
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("status chart broke")
+
+    monkeypatch.setattr(exports, "status_figure", broken)
+    d = data
+    with pytest.raises(RuntimeError, match="status chart broke"):
+        pack.briefing_pack(d["a"], d["gaps"], d["cr"], d["values"], d["table"], d["plan"], "510100", 2026, "all",
+                           d["ctx"], d["names"])
+    after = rendering.submit(len, "after the workbook")
+    after.future.result(timeout=300)  # run by the helper, after the workbook
+    assert rendering.result(after) == 18
+    deadline = time.monotonic() + 30
+    while list(Path(rendering._parcels[0]).iterdir()):
+        assert time.monotonic() < deadline, "the workbook's parcels were left behind"
+        time.sleep(0.1)
+
+
 def test_cli_export_writes_the_briefing_pack(demo_db, tmp_path):
     from analytics.cli import main
 

@@ -104,6 +104,21 @@ def test_nothing_is_left_in_the_parcel_folder():
     assert not list(Path(rendering._parcels[0]).iterdir())
 
 
+def test_a_forgotten_job_leaves_nothing_behind():
+    """A pack that fails after handing the helper its workbook gives the job up: whether it had
+    started or not, nothing stays in the parcel folder."""
+    rendering.start_helper().result(timeout=300)
+    jobs = [rendering.submit(rendering.files, SPEC, ("png2",)) for _ in range(3)]  # the last ones wait
+    for job in jobs:
+        rendering.forget(job)
+    for job in jobs:
+        if not job.future.cancelled():
+            job.future.result(timeout=300)
+    deadline = time.monotonic() + 30
+    while list(Path(rendering._parcels[0]).iterdir()):
+        assert time.monotonic() < deadline, list(Path(rendering._parcels[0]).iterdir())
+        time.sleep(0.05)
+
 def test_the_helper_does_not_run_the_callers_main_script(tmp_path, monkeypatch):
     """Streamlit puts the page it runs in sys.modules['__main__']: a spawned helper would run that
     page again at its start (and a script of one's own would run twice)."""
