@@ -123,11 +123,12 @@ def _attach(claims: _Claims, parcels: str) -> None:
 
 
 def _follow(parent: int) -> None:
-    """In the helper: exit once its parent has died (a server killed outright — SIGKILL, out of
-    memory — otherwise leaves its helper behind, holding 300–500 MB, since nothing closes the
-    pipe the helper waits on)."""
+    """In the helper: exit once its parent has died, removing the parcels' folder the parent can
+    no longer remove (a server killed outright — SIGKILL, out of memory — otherwise leaves its
+    helper behind, holding 300–500 MB, since nothing closes the pipe the helper waits on)."""
     while os.getppid() == parent:
         time.sleep(1)
+    shutil.rmtree(_parcels[0], ignore_errors=True)
     os._exit(0)
 
 

@@ -138,7 +138,8 @@ def test_the_helper_does_not_run_the_callers_main_script(tmp_path, monkeypatch):
 
 
 def test_a_helper_leaves_when_its_server_is_killed(tmp_path):
-    """A server killed outright (SIGKILL, out of memory) must not leave its helper running."""
+    """A server killed outright (SIGKILL, out of memory) must leave neither its helper running
+    nor its parcels' folder behind."""
     import os
     import signal
     import subprocess
@@ -147,16 +148,19 @@ def test_a_helper_leaves_when_its_server_is_killed(tmp_path):
     script = tmp_path / "server.py"
     script.write_text("import time\nfrom analytics import rendering\nrendering.start_helper().result()\n"
                       "import multiprocessing\nprint(multiprocessing.active_children()[0].pid, flush=True)\n"
-                      "time.sleep(600)\n", encoding="utf-8")
+                      "print(rendering._parcels[0], flush=True)\ntime.sleep(600)\n", encoding="utf-8")
     server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
                               cwd=Path(rendering.__file__).parents[1])
     helper = int(server.stdout.readline())
+    parcels = Path(server.stdout.readline().strip())
+    assert parcels.is_dir()
     os.kill(server.pid, signal.SIGKILL)
     server.wait()
     deadline = time.monotonic() + 30
     while Path(f"/proc/{helper}").exists() and b"zombie" not in _state(helper):
         assert time.monotonic() < deadline, "the helper outlived its server"
         time.sleep(0.2)
+    assert not parcels.exists()  # the folder the killed server could not remove
 
 
 def _state(pid: int) -> bytes:
