@@ -259,16 +259,20 @@ def result(job: Job) -> Any:
 def forget(job: Job) -> None:
     """Give up a submitted job (its caller failed): not started, it never runs; running, its
     result is thrown away when it comes."""
-    if job.parcel is None:
-        return
-    if job.future.cancel():
-        _discard(job.parcel)
+    if job.parcel is not None:
+        _give_up(job.future, job.parcel)
+
+
+def _give_up(future: Future, parcel: str) -> None:
+    """Cancel work sent to the helper with `parcel`, or drop the parcel it replies with."""
+    if future.cancel():
+        _discard(parcel)
         return
 
-    def drop(future: Future) -> None:
-        if not future.cancelled() and future.exception() is None:
-            _discard(future.result())
-    job.future.add_done_callback(drop)
+    def drop(done: Future) -> None:
+        if not done.cancelled() and done.exception() is None and done.result() is not None:
+            _discard(done.result())
+    future.add_done_callback(drop)
 
 
 def _take_from_front(batch: int, parcel: str) -> str | None:
@@ -317,7 +321,10 @@ class Batch:
             self._release()
 
     def abandon(self) -> None:
-        """Give up the batch (its caller failed): the helper stops after the figure it is on."""
+        """Give up the batch (its caller failed): the helper stops after the figure it is on, and
+        what it had rendered is thrown away."""
+        if self.batch:
+            _give_up(self.future, self.parcel)
         self._release()
 
     def _release(self) -> None:

@@ -168,3 +168,18 @@ def _state(pid: int) -> bytes:
         return Path(f"/proc/{pid}/status").read_bytes().lower()
     except OSError:
         return b"zombie"
+
+
+def test_an_abandoned_batch_leaves_nothing_behind():
+    """A pack whose slides fail gives up its batch: the helper stops and its figures are dropped."""
+    rendering.start_helper().result(timeout=300)
+    batch = rendering.Batch(_specs(4))
+    _helper_takes_one(batch)
+    future = batch.future
+    batch.abandon()
+    future.result(timeout=300)
+    deadline = time.monotonic() + 30
+    while list(Path(rendering._parcels[0]).iterdir()):
+        assert time.monotonic() < deadline, list(Path(rendering._parcels[0]).iterdir())
+        time.sleep(0.05)
+    assert rendering.Batch(_specs(1)).results()[0]["svg"].startswith(b"<svg")  # the next batch is shared again
