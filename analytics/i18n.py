@@ -109,6 +109,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "briefing_zip": {"zh": "下载全部 ZIP", "en": "Everything (ZIP)"},
     "briefing_zip_help": {"zh": "简报、地图、图表、表格与幻灯片", "en": "Sheet, maps, charts, tables and slides"},
     "building_sheet": {"zh": "正在生成简报…", "en": "Making the briefing…"},
+    "gap_computing": {"zh": "正在测算各县缺口…", "en": "Working out each county's gaps…"},
     "urban_rural": {"zh": "城乡差距", "en": "Urban–rural gaps"},
     "briefing_files": {"zh": "单项导出", "en": "Single exports"},
     "download_xlsx": {"zh": "下载 Excel", "en": "Download Excel"},

@@ -41,7 +41,8 @@ def cost_layer(path: str, version: float, year: int, region: str, per_pupil: boo
     return data, breaks, metric
 
 
-plan = plan_for(path, version, view.year)
+with st.spinner(t("gap_computing", lang)):  # nationally the first plan of a year takes ~10 s
+    plan = plan_for(path, version, view.year)
 counties = regions.within(plan.counties, region)
 st.title(t("gap_title", lang, region=names.get(region, region), year=view.year))
 st.caption(t("gap_method", lang))
