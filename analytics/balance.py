@@ -29,6 +29,17 @@ from analytics.i18n import percent
 STATUSES = ("pass", "near", "incomplete", "far", "vetoed")
 OVERALL = "all"
 INDICATORS = tuple(f"r{i}" for i in range(1, 8))
+SCHOOL_STATES = ("noncompliant", "no_data", "compliant", "not_assessed")  # worst first
+
+
+def school_state(eligible, compliant) -> str:
+    """A school-stage's compliance state: compliant / noncompliant / no_data (assessed, but an
+    indicator without data leaves it unknown: never a pass, never a miss) / not_assessed."""
+    if not eligible:
+        return "not_assessed"
+    if pd.isna(compliant):
+        return "no_data"
+    return "compliant" if compliant else "noncompliant"
 
 
 def weighted_cv(values: Sequence[float], weights: Sequence[float]) -> float:

@@ -23,6 +23,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from analytics import fonts, geo, raster, regions
+from analytics.balance import school_state
 from analytics.metrics import Metric
 from analytics.i18n import progress_label, stage_label, status_label, t
 
@@ -43,8 +44,12 @@ PROGRESS_COLORS = {  # 已达标 按期 滞后 严重滞后 数据不足 (RdYlBu
 SEQUENTIAL = ((255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148))  # YlGnBu
 NO_DATA = (230, 230, 230)
 # School dots are not county colours: white, black and pink, each outlined in the other tone
-SCHOOL_COLORS = {"compliant": (255, 255, 255), "noncompliant": (25, 25, 25), "not_assessed": (204, 121, 167)}
-SCHOOL_LINES = {"compliant": (25, 25, 25), "noncompliant": (255, 255, 255), "not_assessed": (255, 255, 255)}
+# a school's state on the county map: meets the school-compliance rule, misses it, compliance
+# unknown (an indicator without data — never drawn as a pass or a miss), or not assessed
+SCHOOL_COLORS = {"compliant": (255, 255, 255), "noncompliant": (25, 25, 25), "no_data": (230, 159, 0),
+                 "not_assessed": (204, 121, 167)}
+SCHOOL_LINES = {"compliant": (25, 25, 25), "noncompliant": (255, 255, 255), "no_data": (25, 25, 25),
+                "not_assessed": (255, 255, 255)}
 PRECISION = 4  # decimal places of coordinates sent to the browser (~10 m)
 NATIONAL_PRECISION = 3
 VERTEX_BUDGET = 20000  # vertices of the drawn county shapes of a province or prefecture map
@@ -730,14 +735,18 @@ def county_school_points(schools: pd.DataFrame, locations: pd.DataFrame, adcode:
 def school_data(schools: pd.DataFrame, lang: str) -> list[dict]:
     """Points of one county's schools: colour by compliance, radius by enrolment."""
     out = []
-    for row in schools.itertuples(index=False):
-        if not row.eligible:
-            state = "not_assessed"
+    ratios = schools[[f"ratio_r{i}" for i in range(1, 8)]].astype("float64")
+    met, missing = (ratios >= 1).sum(axis=1).to_numpy(), ratios.isna().sum(axis=1).to_numpy()
+    for i, row in enumerate(schools.itertuples(index=False)):
+        state = school_state(row.eligible, row.compliant)
+        if state == "not_assessed":
+            second = t("tip_not_assessed", lang)
+        elif state == "no_data":
+            second = t("tip_standards_known", lang).format(met=int(met[i]), missing=int(missing[i]))
         else:
-            state = "compliant" if row.compliant else "noncompliant"
+            second = f"{t('tip_standards_met', lang)}：{int(met[i])}/7"
         lines = [f"{row.kind} · {stage_label(row.stage, lang)} · {t('tip_students', lang)} {int(row.students):,}",
-                 f"{t('tip_standards_met', lang)}：{int(row.standards_met)}/7" if row.eligible
-                 else t("tip_not_assessed", lang)]
+                 second]
         out.append({
             "school_id": row.school_id,
             "position": [round(float(row.longitude), 5), round(float(row.latitude), 5)],

@@ -8,7 +8,7 @@ import pandas as pd
 import shapely
 
 from analytics import census, geo
-from analytics.balance import OVERALL, RESOURCE_IDS, Assessment
+from analytics.balance import OVERALL, RESOURCE_IDS, SCHOOL_STATES, Assessment, school_state
 from analytics.criteria import STAGES
 from analytics.i18n import locale_label, percent, stage_label, status_label, t
 
@@ -190,14 +190,19 @@ def school_table(a: Assessment, adcode: str, year: int, stage: str, lang: str = 
         **{f"R{i}": s[f"r{i}"].round(2) for i in range(1, 8)},
         **{f"ratio_r{i}": s[f"ratio_r{i}"] for i in range(1, 8)},
         t("col_met", lang): s["standards_met"],
-        t("col_compliant", lang): s["compliant"].map(
-            lambda c: t("not_assessed", lang) if pd.isna(c) else (t("yes", lang) if c else t("no", lang))),
+        t("col_compliant", lang): [t(_COMPLIANCE_WORD[school_state(e, c)], lang)
+                                   for e, c in zip(s["eligible"], s["compliant"])],
     })
-    # non-compliant schools first, then compliant, then those not assessed; fewest standards met first
-    order = s["compliant"].map(lambda c: 2 if pd.isna(c) else (1 if c else 0)).to_numpy()
+    # non-compliant schools first, then those without data, compliant, not assessed; fewest met first
+    order = [_COMPLIANCE_ORDER[school_state(e, c)] for e, c in zip(s["eligible"], s["compliant"])]
     return (out.assign(_order=order).sort_values(["_order", t("col_met", lang), t("col_students", lang)],
                                                  ascending=[True, True, False])
             .drop(columns="_order").reset_index(drop=True))
+
+
+_COMPLIANCE_ORDER = {state: i for i, state in enumerate(SCHOOL_STATES)}
+_COMPLIANCE_WORD = {"compliant": "yes", "noncompliant": "no", "no_data": "compliance_no_data",
+                    "not_assessed": "not_assessed"}
 
 
 def trend(a: Assessment, adcode: str) -> pd.DataFrame:

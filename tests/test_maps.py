@@ -289,3 +289,43 @@ def test_simplified_shapes_are_kept_between_processes_and_read_back_identical(tm
     read = maps.polygon_records("510000")
     assert json.dumps(read) == json.dumps(made)
     maps.polygon_records.cache_clear()
+
+
+def _school_row(**changes) -> dict:
+    row = {"school_id": "S1", "name": "测试小学", "kind": "小学", "stage": "primary", "students": 400,
+           "longitude": 102.26, "latitude": 27.89, "eligible": True, "compliant": True,
+           "standards_met": 7, **{f"ratio_r{i}": 1.2 for i in range(1, 8)}}
+    return {**row, **changes}
+
+
+def test_a_school_whose_compliance_is_unknown_is_drawn_as_missing_data_not_an_error():
+    """No facilities return: R4–R7 unknown, so compliance is unknown (NA) — a state to draw."""
+    unknown = _school_row(compliant=pd.NA, standards_met=pd.NA, **{f"ratio_r{i}": np.nan for i in range(4, 8)})
+    frame = pd.DataFrame([unknown, _school_row(school_id="S2", compliant=False, standards_met=5),
+                          _school_row(school_id="S3", eligible=False, compliant=pd.NA, standards_met=pd.NA)])
+    frame["compliant"] = frame["compliant"].astype("boolean")
+    frame["standards_met"] = frame["standards_met"].astype("Int32")
+    points = {p["school_id"]: p for p in maps.school_data(frame, "zh")}
+    assert points["S1"]["fill"] == list(maps.SCHOOL_COLORS["no_data"])
+    tip = " ".join(points["S1"][k] for k in ("sub", "l1", "l2", "l3"))
+    assert "缺数据" in points["S1"]["sub"] and "已知达标 3 项，缺数据 4 项" in tip
+    assert points["S2"]["fill"] == list(maps.SCHOOL_COLORS["noncompliant"])
+    assert points["S3"]["fill"] == list(maps.SCHOOL_COLORS["not_assessed"])
+    assert len({tuple(c) for c in maps.SCHOOL_COLORS.values()}) == len(maps.SCHOOL_COLORS)
+
+
+def test_every_demo_county_year_with_a_school_of_unknown_compliance_draws_its_schools(demo_db):
+    """The demo itself has such county-years (a school without a facilities return)."""
+    con = db.connect(demo_db)
+    a = balance.assess(con.cursor(), None, load_criteria(), lazy=True)
+    s = a.schools
+    unknown = s[s["eligible"] & s["compliant"].isna()][["adcode", "year"]].drop_duplicates()
+    assert len(unknown) >= 5
+    for adcode, year in unknown.itertuples(index=False):
+        locations = db.school_locations(con.cursor(), adcode)
+        states = set()
+        for stage in ("all", "primary", "junior"):
+            points = maps.county_school_points(s, locations, adcode, int(year), stage, "en")
+            assert points or stage != "all"
+            states |= {tuple(p["fill"]) for p in points}
+        assert maps.SCHOOL_COLORS["no_data"] in states

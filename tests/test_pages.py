@@ -280,3 +280,22 @@ def test_the_briefing_page_shows_its_sheet_offers_every_download_and_starts_the_
     assert {"下载简报 PDF", "下载官方表格 Excel", "幻灯片 PPTX", "下载全部 ZIP"} <= labels
     assert app.get("image")  # the sheet, previewed
     assert multiprocessing.active_children()  # started by the page
+
+
+# every county-year of the demo with an assessed school whose compliance is unknown (no
+# facilities return or no teacher rows); test_maps checks the demo still has them
+UNKNOWN_COMPLIANCE = [("511011", 2024), ("511324", 2023), ("510502", 2023), ("511702", 2024), ("513338", 2024),
+                      ("510504", 2025), ("511002", 2025), ("510821", 2025), ("510811", 2026), ("511123", 2026),
+                      ("511923", 2026)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("adcode,year", UNKNOWN_COMPLIANCE)
+def test_map_and_profile_open_for_a_county_with_a_school_of_unknown_compliance(app, adcode, year):
+    app.query_params.update({"region": adcode[:4] + "00", "county": adcode, "year": str(year)})
+    app.switch_page("pages/map.py").run()
+    assert not app.exception, app.exception
+    app.switch_page("pages/county.py").run()
+    assert not app.exception, app.exception
+    texts = " ".join(df.value.to_csv() for df in app.dataframe)
+    assert "数据不足" in texts  # the school's compliance column: unknown, not 不参评
