@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 
-from analytics import cells, gap, i18n, maps, progress, regions, reports
+from analytics import cells, dictionary, gap, i18n, maps, progress, regions, reports
 from analytics.i18n import level_label, progress_label, stage_label, status_label, t
 from analytics.targets import Plan, Target
 
@@ -344,3 +344,11 @@ def import_history(meta: dict[str, str], lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame([{t("data_col_time", lang): e["time"], t("data_col_mode", lang): e["mode"],
                           t("data_col_file", lang): f["name"], "KB": round(f["size"] / 1024),
                           "SHA-256": f["sha256"][:16]} for e in reversed(log) for f in e["files"]])
+
+
+def replaced_years(replaced: dict[str, list[int]], lang: str = "zh") -> str:
+    """The years an import replaced, table by table ("教师 2024；县域年度指标 2023、2024")."""
+    tables = dictionary.load()
+    sep, join = ("；", "、") if lang == "zh" else ("; ", ", ")
+    return sep.join(f"{tables[name].zh if lang == 'zh' else name} {join.join(map(str, years))}"
+                    for name, years in replaced.items()) or "—"

@@ -71,6 +71,7 @@ class Result:
     counties: int
     backup: Path | None
     message: str
+    replaced: dict[str, list[int]] = field(default_factory=dict)  # table → the years its files held
 
 
 def _problem(file: str, sheet: str, row, column: str, value, zh: str, en: str) -> dict:
@@ -544,13 +545,15 @@ def _lock(path: Path):
             columns=PROBLEM_COLUMNS)) from None
 
 
-def _counties_of(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection) -> dict[int, set[str]]:
-    """Per year, the counties the yearly files cover (their data for that year is replaced)."""
+def _coverage(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection) -> dict[str, dict[int, set[str]]]:
+    """Per yearly table, the years and counties its own files hold: those rows of that table
+    (and only of that table) are replaced. Teachers of 2024 beside county figures of 2023–2026
+    replace the teachers of 2024, never those of the other years."""
     school_county = con.execute("SELECT school_id, adcode FROM schools").df().set_index("school_id")["adcode"]
     if "schools" in batch:
         school_county = pd.concat([school_county, batch["schools"].set_index("school_id")["adcode"]])
         school_county = school_county[~school_county.index.duplicated(keep="last")]
-    out: dict[int, set[str]] = {}
+    out: dict[str, dict[int, set[str]]] = {}
     for name, f in batch.items():
         if name == "schools":
             continue
@@ -558,7 +561,7 @@ def _counties_of(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection)
         pairs = f[["year", key]].drop_duplicates()  # millions of teacher rows, thousands of schools
         counties = pairs[key] if name == "county_year" else pairs[key].map(school_county)
         for year, group in pd.DataFrame({"year": pairs["year"], "c": counties}).dropna().groupby("year"):
-            out.setdefault(int(year), set()).update(group["c"].unique())
+            out.setdefault(name, {}).setdefault(int(year), set()).update(group["c"].unique())
     return out
 
 
@@ -620,7 +623,7 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
                 base = None
             try:
                 with db.building(path, lock=False, backup=True) as build:
-                    rows, years, counties = _write(build.tmp, from_current, path, batch, sources, mode, source)
+                    rows, replaced, counties = _write(build.tmp, from_current, path, batch, sources, mode, source)
             except duckdb.Error as exc:
                 raise ImportFailed(pd.DataFrame([_problem("", "", "", "", "", f"数据库拒绝了这些数据：{exc}",
                                                           f"the database refused the rows: {exc}")],
@@ -628,22 +631,24 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
         finally:
             if base is not None:
                 base.close()
+    years = sorted(set().union(*replaced.values())) if replaced else []
+    per_table = "; ".join(f"{t} {', '.join(map(str, ys))}" for t, ys in replaced.items()) or "-"
     return Result(path=path, changed=True, rows=rows, years=years, counties=counties, backup=build.backup,
-                  message=f"imported {sum(rows.values()):,} rows for {counties} counties, years "
-                          f"{', '.join(map(str, years)) or '-'}")
+                  message=f"imported {sum(rows.values()):,} rows for {counties} counties; years by table: {per_table}",
+                  replaced=replaced)
 
 
 # The current file, attached to the new one: DuckDB names a file's own database after the file,
 # so a plain alias such as "old" collides when the database file is called old.duckdb.
 PREVIOUS = "junheng_previous_version"
 
-# Rows of an old table in the (year, county) pairs the files cover; `keep` = "NOT" gives the
-# rest. A school's rows belong to the county the school is in now (after corrections).
+# Rows of an old table in the (year, county) pairs that table's files cover; `keep` = "NOT"
+# gives the rest. A school's rows belong to the county the school is in now (after corrections).
 _COVERED_ROWS = """
 SELECT o.* FROM {previous}.{table} o
 WHERE {keep} EXISTS (
     SELECT 1 FROM covered c
-    WHERE c.year = o.year AND c.adcode = {county}
+    WHERE c.tbl = '{table}' AND c.year = o.year AND c.adcode = {county}
 )"""
 
 
@@ -684,9 +689,10 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
             con.unregister("incoming")
         if from_current:
             con.execute(f"INSERT INTO schools SELECT * FROM {PREVIOUS}.schools WHERE school_id NOT IN (SELECT school_id FROM schools)")
-        covered = _counties_of(batch, con)
-        con.register("covered", pd.DataFrame([(y, c) for y, cs in covered.items() for c in sorted(cs)],
-                                             columns=["year", "adcode"]).astype({"year": "int64"}))
+        covered = _coverage(batch, con)
+        con.register("covered", pd.DataFrame([(t, y, c) for t, years in covered.items() for y, cs in years.items()
+                                              for c in sorted(cs)],
+                                             columns=["tbl", "year", "adcode"]).astype({"year": "int64"}))
         replaced = [t for t in ("teachers", "funding", "school_stage_year", "school_year", "county_year") if t in batch]
         if from_current:
             for t in replaced:  # what the files would replace: append mode refuses it
@@ -741,8 +747,8 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
         con.execute("COMMIT")
         balance.store(con)  # the assessment, computed once here and read by every page
         con.execute("CHECKPOINT")
-        counties = len(set().union(*covered.values())) if covered else 0
-        return rows, sorted(covered), counties
+        counties = len(set().union(*(cs for years in covered.values() for cs in years.values())))
+        return rows, {t: sorted(years) for t, years in covered.items()}, counties
     finally:
         con.close()
 

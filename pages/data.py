@@ -55,7 +55,7 @@ if st.button(t("data_import", lang), type="primary", disabled=not uploads, key="
         else:
             st.session_state.pop("import_problems", None)
             st.session_state["import_result"] = dict(rows=sum(result.rows.values()), counties=result.counties,
-                                                     years=", ".join(map(str, result.years)) or "—",
+                                                     replaced=result.replaced,
                                                      changed=result.changed)
             st.rerun()  # the new database version: every page reloads its data
 
@@ -67,7 +67,8 @@ if "import_problems" in st.session_state:
                        file_name="import_problems.csv", mime="text/csv", key="dl_problems")
 if "import_result" in st.session_state:  # worded at display time: the language may change since
     done = st.session_state["import_result"]
-    st.success(t("data_imported", lang, **done) if done["changed"] else t("data_unchanged", lang))
+    st.success(t("data_imported", lang, rows=done["rows"], counties=done["counties"],
+                 years=display.replaced_years(done["replaced"], lang)) if done["changed"] else t("data_unchanged", lang))
 
 st.subheader(t("data_history", lang))
 history = display.import_history(summary.meta, lang)

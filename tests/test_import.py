@@ -344,3 +344,36 @@ def test_a_stage_that_does_not_fit_the_school_kind_is_refused_naming_the_row(bas
     wrong = problems[problems["problem_en"].str.contains("stage does not fit")]
     assert list(wrong["row"]) == [3] and list(wrong["value"]) == ["小学/junior"]
     assert digest(base) == before
+
+
+# ---- replace is per table: the years and counties each table's own files hold -----------------
+
+
+def _year_copy(path: Path, table: str, year: int, tmp_path: Path) -> tuple[str, bytes]:
+    """The table's rows of `path` (export-tables' CSV) relabelled as another year."""
+    out = tmp_path / f"export-{table}-{year}"
+    assert main(["export-tables", "--db", str(path), "--out", str(out)]) == 0
+    text = (out / f"{table}.csv").read_text(encoding="utf-8")
+    return f"{table}_{year}.csv", text.replace(",2024,", f",{year},").encode("utf-8")
+
+
+def _years(path: Path, table: str) -> dict[int, int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return dict(con.execute(f"SELECT year, count(*) FROM {table} GROUP BY year").fetchall())
+
+
+def test_a_replace_import_replaces_only_the_years_each_tables_own_file_holds(base, tmp_path):
+    """Teachers of 2024 with county figures of 2023–2024: the teachers of 2023 stay (they were
+    deleted without a word: the years of all files were applied to every table)."""
+    teachers_2024 = _year_copy(base, "teachers", 2024, tmp_path)
+    county_2023 = _year_copy(base, "county_year", 2023, tmp_path)
+    county = county_2023[1].decode("utf-8")
+    county += county.splitlines()[1].replace(",2023,", ",2024,") + "\n"
+    importer.import_files(base, [_year_copy(base, "teachers", 2023, tmp_path), county_2023], mode="append")
+    assert _years(base, "teachers") == {2023: 120, 2024: 120}
+    result = importer.import_files(base, [teachers_2024, ("county_2023_2024.csv", county.encode("utf-8"))])
+    assert result.changed
+    assert _years(base, "teachers") == {2023: 120, 2024: 120}
+    assert _years(base, "county_year") == {2023: 1, 2024: 1}
+    assert result.replaced == {"teachers": [2024], "county_year": [2023, 2024]}
+    assert "teachers 2024" in result.message and "county_year 2023, 2024" in result.message
