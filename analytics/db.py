@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from analytics import processes
 from analytics.errors import JunhengError
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
@@ -33,6 +34,31 @@ TABLES = (
     "funding",
     "county_year",
 )
+
+
+# A writer process that must stop when its owner dies (an import child, see follow_owner) never
+# stops half-way through a swap, and never swaps once its owner is gone: the swap holds this lock
+# and checks the owner first; the watcher takes the lock to end the process.
+_SWAP = threading.Lock()
+_owner: list[int] = []
+
+
+class WriterAbandoned(JunhengError):
+    """The process that started this writer is gone: its new version is dropped, not swapped in."""
+
+
+def follow_owner(owner: int) -> None:
+    """In a writer child process: end it as soon as `owner`, the process that started it (the
+    app's server), dies — killed outright, say — and never swap a new version in after that."""
+    def leave() -> None:
+        with _SWAP:
+            os._exit(75)
+
+    _owner[:] = [processes.when_parent_dies(leave, owner)]
+
+
+def _owner_gone() -> bool:
+    return bool(_owner) and not processes.parent_alive(_owner[0])
 
 
 class DatabaseError(JunhengError, RuntimeError):
@@ -132,7 +158,11 @@ def building(path: Path, *, lock: bool = True, backup: bool = False, copy_of: Pa
         except BaseException:
             _remove(build.tmp)
             raise
-        build.backup = _swap(build.tmp, path, backup)
+        with _SWAP:
+            if _owner_gone():
+                _remove(build.tmp)
+                raise WriterAbandoned(f"{path}: the process that started this writer is gone; nothing swapped in")
+            build.backup = _swap(build.tmp, path, backup)
 
 
 def _remove(tmp: Path) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import balance, db, dictionary, geo
+from analytics import balance, db, dictionary, geo, processes
 from analytics.criteria import load_criteria
 from analytics.errors import JunhengError
 
@@ -759,10 +759,12 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
 IMPORT_MEMORY_GB = 8.0  # address space of the import process; JUNHENG_IMPORT_MEMORY_GB overrides
 
 
-def _import_child(conn, db_path: str, files, mode: str, new: bool, source: str | None, limit: int) -> None:
+def _import_child(conn, db_path: str, files, mode: str, new: bool, source: str | None, limit: int,
+                  owner: int) -> None:
     """The child's side: cap the address space, import, send back the result or the problems."""
     import resource
 
+    db.follow_owner(owner)  # a server killed outright takes its import with it: no swap behind it
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         conn.send(("ok", import_files(db_path, files, mode=mode, new=new, source=source)))
@@ -787,8 +789,9 @@ def import_isolated(db_path: str | Path, files: list[tuple[str, bytes]], mode: s
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_import_child, daemon=True,
-                        args=(send, str(db_path), files, mode, new, source, int(gb * 1024 ** 3)))
-    child.start()
+                        args=(send, str(db_path), files, mode, new, source, int(gb * 1024 ** 3), os.getpid()))
+    with processes.bare_main():
+        child.start()
     send.close()
     try:
         message = receive.recv()

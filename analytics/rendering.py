@@ -11,22 +11,18 @@ done here.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import multiprocessing
 import os
 import pickle
 import re
 import shutil
-import sys
 import tempfile
 import threading
-import time
-import types
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, NamedTuple
 
-from analytics import fonts
+from analytics import fonts, processes
 
 FORMATS = ("png2", "png3", "svg", "pdf")
 EXTENSION = {"png2": "@2x.png", "png3": "@3x.png", "svg": ".svg", "pdf": ".pdf"}
@@ -119,32 +115,15 @@ def _attach(claims: _Claims, parcels: str) -> None:
     the process that started it is gone."""
     _claims[:] = [claims]
     _parcels[:] = [parcels]
-    threading.Thread(target=_follow, args=(os.getppid(),), daemon=True).start()
+    processes.when_parent_dies(_leave, every=1)
 
 
-def _follow(parent: int) -> None:
-    """In the helper: exit once its parent has died, removing the parcels' folder the parent can
-    no longer remove (a server killed outright — SIGKILL, out of memory — otherwise leaves its
-    helper behind, holding 300–500 MB, since nothing closes the pipe the helper waits on)."""
-    while os.getppid() == parent:
-        time.sleep(1)
+def _leave() -> None:
+    """In the helper, once its parent has died: remove the parcels' folder the parent can no
+    longer remove, and exit (a server killed outright — SIGKILL, out of memory — otherwise leaves
+    its helper behind, holding 300–500 MB, since nothing closes the pipe the helper waits on)."""
     shutil.rmtree(_parcels[0], ignore_errors=True)
     os._exit(0)
-
-
-@contextlib.contextmanager
-def _bare_main():
-    """While the helper starts, a __main__ module without a file: a spawned process runs the
-    parent's main script first, and under Streamlit that is the page being run (the helper would
-    run the whole Briefing page, in bare mode, before its first figure); a script of one's own
-    would run twice."""
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
 
 
 def _helper_pool() -> ProcessPoolExecutor | None:
@@ -161,7 +140,7 @@ def _helper_pool() -> ProcessPoolExecutor | None:
                                  context.RawValue("i", 0))
                 pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_attach,
                                            initargs=(claims, _parcels[0]))
-                with _bare_main():  # the helper process starts here, at its first job
+                with processes.bare_main():  # the helper process starts here, at its first job
                     warm = pool.submit(_warm)
             except (OSError, RuntimeError):
                 return None

@@ -136,3 +136,80 @@ def test_a_sql_literal_keeps_a_quote_inside(tmp_path):
 
     quoted = db.literal("it's")
     assert duckdb.connect().execute(f"SELECT {quoted}").fetchall()[0][0] == "it's"
+
+
+def test_a_writer_whose_owner_is_gone_swaps_nothing_in(tmp_path, monkeypatch):
+    """An import child whose server died between its check and the swap: the swap is refused."""
+    import pytest
+
+    path = tmp_path / "d.duckdb"
+    build(path, [School("a", {"primary": 200})])
+    before = path.read_bytes()
+    monkeypatch.setattr(db, "_owner", [-1])  # a parent pid that is not this process's parent
+    with pytest.raises(db.WriterAbandoned):
+        with db.building(path) as b:
+            build(b.tmp, [School("x", {"primary": 1})])
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".d.duckdb.*"))
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+
+
+def _open_files(pid: int) -> set:
+    from pathlib import Path
+
+    try:
+        return {Path(os.readlink(f)) for f in Path(f"/proc/{pid}/fd").iterdir()}
+    except OSError:
+        return set()
+
+
+def _running(pid: int) -> bool:
+    try:
+        return "zombie" not in open(f"/proc/{pid}/status").read().lower()
+    except OSError:
+        return False
+
+
+def test_an_import_dies_with_the_server_that_started_it(tmp_path):
+    """kill -9 of the server while its import child waits for the lock: the child (and so the
+    resource tracker) goes at once, and the database is never swapped behind the dead server."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from analytics import importer
+
+    corpus = Path(__file__).parent / "corpus"
+    path = tmp_path / "real.duckdb"
+    importer.import_files(path, [(n, (corpus / n).read_bytes()) for n in ("good_schools.csv", "good_stages_gbk.csv")],
+                          new=True)
+    before = path.read_bytes()
+    script = tmp_path / "server.py"
+    script.write_text(
+        "import sys\nfrom pathlib import Path\nfrom analytics import importer\n"
+        f"data = Path({str(corpus / 'good_facilities_bom.csv')!r}).read_bytes()\n"
+        f"importer.import_isolated({str(path)!r}, [('facilities.csv', data)])\n", encoding="utf-8")
+    with db.locked(path):  # the import child waits for this lock: it has not taken it yet
+        server = subprocess.Popen([sys.executable, str(script)], cwd=Path(db.__file__).parents[1],
+                                  env={**os.environ, "JUNHENG_LOCK_WAIT": "600"})
+        lock_file = path.with_name(path.name + ".lock")
+        deadline = time.monotonic() + 60
+        while not (kids := [k for k in _children(server.pid) if lock_file in _open_files(k)]):
+            assert time.monotonic() < deadline, "the import child never reached the lock"
+            time.sleep(0.1)
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait()
+        deadline = time.monotonic() + 20
+        while any(_running(k) for k in kids):
+            assert time.monotonic() < deadline, "the import child outlived its server"
+            time.sleep(0.1)
+        assert lock_file.exists()
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".real.duckdb.*"))
