@@ -10,9 +10,22 @@ become a live formula in a file this product writes.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what an XLSX cell cannot hold (openpyxl refuses it)
+
+
+def xlsx_value(value: object) -> object:
+    """A value for an XLSX cell: NaN as empty, control characters a sheet cannot hold removed
+    (the importer refuses them; data written before that check must still export)."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, str):
+        return ILLEGAL.sub("", value)
+    return value
 
 
 def neutral(value: object) -> object:
@@ -61,7 +74,7 @@ def xlsx_row(ws, values: list) -> list:
     from openpyxl.cell import WriteOnlyCell
 
     out = []
-    for v in values:
+    for v in map(xlsx_value, values):
         if isinstance(v, str) and v.startswith("="):
             cell = WriteOnlyCell(ws, value=v)
             cell.data_type = "s"

@@ -32,6 +32,7 @@ SKIP_SHEETS = {"数据字典", "说明", "dictionary", "readme", "填表说明"}
 ALLOWED_STAGES = {"小学": {"primary"}, "教学点": {"primary"}, "初中": {"junior"}, "完全中学": {"junior"},
                   "十二年一贯制": {"primary", "junior"}, "九年一贯制": {"primary", "junior"},
                   "特殊教育学校": {"primary", "junior"}}
+STAGE_WORDS = {"primary": "小学", "junior": "初中"}
 PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "value", "problem_zh", "problem_en"]
 
 
@@ -503,10 +504,8 @@ def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None)
             county_of = pd.concat([con.execute("SELECT school_id, adcode FROM schools").df(),
                                    batch["schools"][["school_id", "adcode"]] if "schools" in batch else None])
             county_of = county_of.drop_duplicates("school_id", keep="last").set_index("school_id")["adcode"]
-            covered = set()
-            for name in ("teachers", "funding", "school_stage_year", "school_year"):
-                if name in batch:
-                    covered |= set(zip(batch[name]["year"], batch[name]["school_id"].map(county_of)))
+            # the teachers a replace import removes: those of the years and counties the teacher files hold
+            covered = set(zip(f["year"], f["school_id"].map(county_of)))
             con.register("incoming_ids", f[["teacher_id", "year"]].drop_duplicates())
             held = con.execute("""SELECT t.teacher_id, t.year, s.adcode FROM teachers t JOIN schools s USING (school_id)
                                   JOIN incoming_ids i ON i.teacher_id = t.teacher_id AND i.year = t.year""").df()
@@ -518,7 +517,59 @@ def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None)
                     "该教师标识同一学年已在另一个县（区）使用：一名教师每学年一行；若已调动，请一并导入原县数据或使用新标识",
                     "this teacher id is already used that year in another county: one row per teacher and year; "
                     "if the teacher moved, import that county's teachers too or use a new id")
+    for name, frame in batch.items():  # text that no export, sheet or screen can carry
+        for column in (c for c in tables[name].columns if c.type == "text" and c.name in frame):
+            values = frame[column.name].astype("string")
+            bad = values.str.contains(CONTROL_CHARACTERS, regex=True).fillna(False).astype(bool)
+            add(frame[bad], column.zh, values[bad].map(lambda v: repr(v)[1:-1]),
+                "含有控制字符（如 NUL、换行、制表符）：请删去",
+                "contains control characters (such as NUL, line breaks or tabs): remove them")
+    if "schools" in batch and con is not None:
+        problems += _kind_changes(batch, con)
     return problems
+
+
+CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"
+
+
+def _kind_changes(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """A school whose kind a file changes keeps its stored stage rows and teachers unless files
+    of this import replace them: refuse a change that would leave rows the new kind cannot have
+    (a 初中 becoming a 小学 with its junior pupils and teachers still stored)."""
+    incoming = batch["schools"][["school_id", "kind", "adcode", "_file", "_sheet", "_row"]]
+    con.register("incoming_kinds", incoming[["school_id", "kind"]])
+    stored = con.execute("""
+        WITH changed AS (
+            SELECT s.school_id, i.kind AS new_kind FROM schools s JOIN incoming_kinds i USING (school_id)
+            WHERE s.kind IS DISTINCT FROM i.kind
+        )
+        SELECT 'school_stage_year' AS tbl, r.school_id, r.year, r.stage, c.new_kind
+        FROM school_stage_year r JOIN changed c USING (school_id)
+        UNION ALL
+        SELECT DISTINCT 'teachers', t.school_id, t.year, t.stage, c.new_kind
+        FROM teachers t JOIN changed c USING (school_id)
+    """).df()
+    con.unregister("incoming_kinds")
+    if stored.empty:
+        return []
+    allowed = stored.apply(lambda r: r["stage"] in ALLOWED_STAGES.get(r["new_kind"], set()), axis=1)
+    stored = stored[~allowed]
+    coverage = _coverage(batch, con)
+    county = incoming.set_index("school_id")["adcode"]
+    replaced = [(year, county.get(sid)) in {(y, c) for y, cs in coverage.get(tbl, {}).items() for c in cs}
+                for tbl, sid, year in zip(stored["tbl"], stored["school_id"], stored["year"])]
+    stored = stored[~pd.Series(replaced, index=stored.index, dtype=bool)]
+    out = []
+    for sid, rows in stored.groupby("school_id", sort=True):
+        row = incoming[incoming["school_id"] == sid].iloc[-1]
+        years = "、".join(map(str, sorted(rows["year"].unique())))
+        stages = "、".join(sorted({STAGE_WORDS[x] for x in rows["stage"]}))
+        out.append(_problem(row["_file"], row["_sheet"], int(row["_row"]), "办学类型", row["kind"],
+                            f"办学类型改为{row['kind']}，但数据库中该校 {years} 学年仍有{stages}学段的在校生或教师记录："
+                            f"请同时导入该校这些学年的学段和教师数据",
+                            f"the kind becomes {row['kind']}, but the database still holds {stages} pupils or teachers "
+                            f"of this school in {years}: import its stages and teachers of those years too"))
+    return out
 
 
 # --------------------------------------------------------------------------------------------

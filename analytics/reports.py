@@ -55,11 +55,11 @@ def _style_records(ws: Worksheet) -> dict[str, StyleArray]:
 
 def _title(ws: Worksheet, text: str, sub: str, ncols: int) -> None:
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    ws.cell(1, 1, text).font = Font(name=FONT, size=16, bold=True)
+    ws.cell(1, 1, cells.xlsx_value(text)).font = Font(name=FONT, size=16, bold=True)
     ws.cell(1, 1).alignment = CENTRE
     ws.row_dimensions[1].height = 30
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
-    ws.cell(2, 1, sub).font = Font(name=FONT, size=10)
+    ws.cell(2, 1, cells.xlsx_value(sub)).font = Font(name=FONT, size=10)
     ws.cell(2, 1).alignment = LEFT
 
 
@@ -71,7 +71,7 @@ def _header(ws: Worksheet, row: int, col: int, text: str, rows: int = 1, cols: i
             cell = ws.cell(r, c)
             cell.border, cell.fill, cell.alignment = BOX, HEAD, CENTRE
             cell.font = Font(name=FONT, size=10, bold=True)
-    ws.cell(row, col, text)
+    ws.cell(row, col, cells.xlsx_value(text))
 
 
 DEMO_MARKS = tuple(t("synthetic_banner", lang).rstrip("。.") for lang in ("zh", "en"))
@@ -87,7 +87,7 @@ def _notes(ws: Worksheet, start: int, notes: list[str], ncols: int) -> int:
     for i, note in enumerate(notes):
         r = start + i
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-        ws.cell(r, 1, note).font = Font(name=FONT, size=9, color="C00000" if note.startswith(DEMO_MARKS) else "000000")
+        ws.cell(r, 1, cells.xlsx_value(note)).font = Font(name=FONT, size=9, color="C00000" if note.startswith(DEMO_MARKS) else "000000")
         ws.cell(r, 1).alignment = LEFT
         ws.row_dimensions[r].height = 28
     return start + len(notes)
@@ -114,7 +114,7 @@ def table_sheet(ws: Worksheet, frame: pd.DataFrame, title: str, notes: list[str]
         _header(ws, 3, j, str(col))
         ws.column_dimensions[get_column_letter(j)].width = max(9, min(42, 2 * len(str(col)) + 2))
     for i, row in enumerate(frame.itertuples(index=False), start=4):
-        values = [None if (isinstance(v, float) and v != v) else v for v in row]
+        values = [cells.xlsx_value(v) for v in row]
         for j, value in enumerate(values, start=1):
             cell = ws.cell(i, j, value)
             if isinstance(value, str):
@@ -164,7 +164,7 @@ def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: s
             values += [getattr(row, f"mean_r{i}"), getattr(row, f"cv_r{i}")]
         values += [row.cv_composite, limit, judged]
         for c, v in enumerate(values, start=1):
-            cell = ws.cell(r, c, None if isinstance(v, float) and v != v else v)
+            cell = ws.cell(r, c, cells.xlsx_value(v))
             if 3 <= c <= 17:
                 style = "jh_num3" if (c % 2 == 0 or c == 17) else "jh_num2"
                 if c <= 16 and c % 2 == 0 and isinstance(v, float) and v == v and v > limit:
@@ -218,7 +218,7 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
                   int(row.standards_met) if not pd.isna(row.standards_met) else MISSING,
                   lowest if known else MISSING, ("是" if row.compliant else "否") if known else MISSING]
         for c, v in enumerate(values, start=1):
-            cell = ws.cell(r, c, None if isinstance(v, float) and v != v else v)
+            cell = ws.cell(r, c, cells.xlsx_value(v))
             if 5 <= c <= 11:
                 style = "jh_int" if c == 10 else "jh_num2"
                 if ratios[c - 5] == ratios[c - 5] and ratios[c - 5] < 1:

@@ -377,3 +377,60 @@ def test_a_replace_import_replaces_only_the_years_each_tables_own_file_holds(bas
     assert _years(base, "county_year") == {2023: 1, 2024: 1}
     assert result.replaced == {"teachers": [2024], "county_year": [2023, 2024]}
     assert "teachers 2024" in result.message and "county_year 2023, 2024" in result.message
+
+
+def test_a_nul_or_control_character_in_a_name_is_refused_naming_its_row(base):
+    before = digest(base)
+    schools = (CORPUS / "good_schools.csv").read_text(encoding="utf-8").replace("锦江第二小学", "锦江第二\x00小学")
+    schools = schools.replace("锦江乡村小学", "锦江\x07乡村小学")
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(base, [_csv("schools.csv", schools)])
+    p = info.value.problems
+    assert list(p["row"]) == [3, 4] and set(p["column"]) == {"学校名称"}
+    assert "控制字符" in p.iloc[0]["problem_zh"] and "\\x00" in p.iloc[0]["value"]
+    assert digest(base) == before
+
+
+def test_a_name_with_a_control_character_stored_earlier_still_exports_to_excel():
+    """Data written before the check: the Excel tables drop the character instead of failing."""
+    from analytics import reports
+
+    frame = pd.DataFrame({"学校": ["锦江\x01实验小学"], "在校生": [1200]})
+    data = reports.table_workbook({"学校": (frame, "锦江\x00区学校")}, ["注：\x1f测试"])
+    text = _workbook_text(data)
+    assert "锦江实验小学" in text and "锦江区学校" in text and "注：测试" in text
+
+
+def _workbook_text(data: bytes) -> str:
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    return " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
+
+
+def test_a_kind_change_that_would_leave_rows_the_new_kind_cannot_have_is_refused(base):
+    """S003 becomes a 初中 while its stored 2024 rows are primary pupils and primary teachers."""
+    before = digest(base)
+    schools = (CORPUS / "good_schools.csv").read_text(encoding="utf-8").replace(
+        "S003,锦江乡村小学,510104,小学", "S003,锦江乡村小学,510104,初中")
+    with pytest.raises(importer.ImportFailed) as info:
+        importer.import_files(base, [_csv("schools.csv", schools)])
+    p = info.value.problems
+    assert len(p) == 1 and p.iloc[0]["row"] == 4 and p.iloc[0]["column"] == "办学类型"
+    assert "2024 学年仍有小学学段" in p.iloc[0]["problem_zh"]
+    assert digest(base) == before
+
+
+def test_a_kind_change_with_the_schools_new_stage_rows_imports(base, tmp_path):
+    schools = (CORPUS / "good_schools.csv").read_text(encoding="utf-8").replace(
+        "S003,锦江乡村小学,510104,小学", "S003,锦江乡村小学,510104,初中")
+    stages = ("学校标识码,学年,学段,在校生数,班数,最大班额\nS001,2024,小学,1200,27,45\nS002,2024,小学,800,18,45\n"
+              "S003,2024,初中,400,10,42\n")
+    teachers = _year_copy(base, "teachers", 2024, tmp_path)
+    text = teachers[1].decode("utf-8").replace(",S003,小学,", ",S003,初中,")
+    importer.import_files(base, [_csv("schools.csv", schools), _csv("stages.csv", stages),
+                                 ("teachers.csv", text.encode("utf-8"))])
+    with duckdb.connect(str(base), read_only=True) as con:
+        assert con.execute("SELECT DISTINCT stage FROM school_stage_year WHERE school_id = 'S003'").fetchall() == [("junior",)]
