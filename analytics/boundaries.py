@@ -10,21 +10,23 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from analytics import geo, regions
+from analytics import db, geo, regions
 from analytics.errors import JunhengError
 
 CRS_CHOICES = ("wgs84", "gcj02")
 ADCODE_COLUMNS = ("adcode", "ADCODE", "code", "CODE", "gb", "GB", "区划代码")
 NAME_COLUMNS = ("name", "NAME", "名称")
 # GS(2024)1234号 (national), 川S(2023)012号 (provincial); full-width brackets too
-REVIEW_NO = re.compile(r"^(GS|[\u4e00-\u9fff]S)[(（]\d{4}[)）]\d{1,6}号$")
+REVIEW_NO = re.compile(r"^(GS|[\u4e00-\u9fff]S)[(（][0-9]{4}[)）][0-9]{1,6}号$")  # ASCII digits only
 
 
 class BoundaryError(JunhengError, ValueError):
@@ -59,6 +61,10 @@ def read_checked(path: Path, review_no: str, crs: str) -> gpd.GeoDataFrame:
     kinds = set(gdf.geometry.geom_type.dropna())
     if not kinds <= {"Polygon", "MultiPolygon"} or gdf.geometry.isna().any():
         raise BoundaryError(f"{path.name}: every row needs a Polygon or MultiPolygon; found {sorted(kinds)}")
+    empty = shapely.is_empty(gdf.geometry.values)
+    if empty.any():
+        i = int(np.flatnonzero(empty)[0])
+        raise BoundaryError(f"{path.name}: {int(empty.sum())} empty geometries, e.g. row {i + 1} (adcode {adcodes.iloc[i]})")
     invalid = ~shapely.is_valid(gdf.geometry.values)
     if invalid.any():
         i = int(np.flatnonzero(invalid)[0])
@@ -73,10 +79,32 @@ def read_checked(path: Path, review_no: str, crs: str) -> gpd.GeoDataFrame:
     if lon_lat[:, 0].min() < 70 or lon_lat[:, 2].max() > 140 or lon_lat[:, 1].min() < 0 or lon_lat[:, 3].max() > 56:
         raise BoundaryError(f"{path.name}: coordinates fall outside China (lon 70–140, lat 0–56): "
                             "is it projected? give a GeoJSON in degrees or a Shapefile with its .prj")
+    _refuse_overlaps(path, adcodes.to_numpy(), np.asarray(geoms))
     name = _column(gdf, NAME_COLUMNS)
     return gpd.GeoDataFrame({"adcode": adcodes.to_numpy(),
                              "name": gdf[name].astype(str).to_numpy() if name else adcodes.to_numpy()},
                             geometry=list(geoms), crs="EPSG:4326")
+
+
+OVERLAP_SHARE = 0.01  # counties sharing more than this share of the smaller one's area overlap
+
+
+def _refuse_overlaps(path: Path, adcodes: np.ndarray, geoms: np.ndarray) -> None:
+    """Counties are a partition: two that share real area (not just a border or a digitising
+    sliver) mean a wrong or duplicated polygon."""
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    if not len(left):
+        return
+    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    bad = np.flatnonzero(shared > OVERLAP_SHARE * smaller)
+    if len(bad):
+        i, j = left[bad[0]], right[bad[0]]
+        raise BoundaryError(f"{path.name}: {len(bad)} pair(s) of counties overlap, e.g. rows {i + 1} and {j + 1} "
+                            f"(adcodes {adcodes[i]} and {adcodes[j]}, {shared[bad[0]] / smaller[bad[0]]:.0%} of the "
+                            "smaller one): counties must not share area")
 
 
 def coverage(counties: gpd.GeoDataFrame, known: set[str]) -> dict:
@@ -108,27 +136,42 @@ def import_reviewed(path: Path, review_no: str, crs: str, known: set[str], sourc
               "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               **{k: v for k, v in report.items() if k not in ("missing", "extra")}}
     target = geo.REVIEWED_DIR
-    tmp = target.with_name(f".{target.name}.importing")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for layer, gdf in (("counties", counties), ("cities", cities), ("provinces", provinces)):
-        gdf.to_parquet(tmp / f"{layer}.parquet", compression="zstd", index=False)
-    (tmp / "REVIEW.json").write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _writing(target):
+        tmp = target.with_name(f".{target.name}.importing")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for layer, gdf in (("counties", counties), ("cities", cities), ("provinces", provinces)):
+            gdf.to_parquet(tmp / f"{layer}.parquet", compression="zstd", index=False)
+        (tmp / "REVIEW.json").write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
     geo.review.cache_clear()
     geo.load_layer.cache_clear()
     return report
 
 
+@contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """The reviewed boundaries' write lock: imports and removals take turns (two at once lost the
+    reviewed folder), through the lock file every database writer uses."""
+    try:
+        with db.locked(target):
+            yield
+    except db.DatabaseBusy as busy:
+        raise BoundaryError(str(busy)) from None
+
+
 def remove_reviewed() -> bool:
     """Go back to the built-in boundaries (and 示意图). True when there were reviewed ones."""
     existed = geo.REVIEWED_DIR.exists()
-    shutil.rmtree(geo.REVIEWED_DIR, ignore_errors=True)
+    geo.REVIEWED_DIR.parent.mkdir(parents=True, exist_ok=True)
+    with _writing(geo.REVIEWED_DIR):
+        shutil.rmtree(geo.REVIEWED_DIR, ignore_errors=True)
     geo.review.cache_clear()
     geo.load_layer.cache_clear()
     return existed

@@ -198,8 +198,6 @@ def cmd_boundaries(args: argparse.Namespace) -> None:
         print("removed the reviewed boundaries: maps are 示意图 again" if boundaries.remove_reviewed()
               else "no reviewed boundaries to remove")
         return
-    if not args.file or not args.review_no:
-        raise CliError("boundaries import needs FILE and --review-no")
     known: set[str] = set()
     if Path(args.db).exists():
         con = db.connect(args.db)
@@ -331,12 +329,16 @@ def parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_export)
 
     bd = sub.add_parser("boundaries", help="use reviewed standard boundaries (审图号) instead of the built-in sketch")
-    _db_option(bd)
-    bd.add_argument("action", choices=["import", "remove"])
-    bd.add_argument("file", type=Path, nargs="?", help="GeoJSON or Shapefile: one (Multi)Polygon per county, with adcode")
-    bd.add_argument("--review-no", help="the map's 审图号, e.g. GS(2024)1234号")
-    bd.add_argument("--crs", choices=["wgs84", "gcj02"], default="wgs84", help="coordinates of the file")
-    bd.add_argument("--source", help="how the source is named on maps (default: file name and 审图号)")
+    # import and remove as sub-commands: options may then stand before or after FILE
+    actions = bd.add_subparsers(dest="action", required=True)
+    bi = actions.add_parser("import", help="check a reviewed county layer and use it on every map")
+    _db_option(bi)
+    bi.add_argument("file", type=Path, help="GeoJSON or Shapefile: one (Multi)Polygon per county, with adcode")
+    bi.add_argument("--review-no", required=True, help="the map's 审图号, e.g. GS(2024)1234号")
+    bi.add_argument("--crs", choices=["wgs84", "gcj02"], default="wgs84", help="coordinates of the file")
+    bi.add_argument("--source", help="how the source is named on maps (default: file name and 审图号)")
+    br = actions.add_parser("remove", help="go back to the built-in boundaries (示意图)")
+    _db_option(br)
     bd.set_defaults(func=cmd_boundaries)
 
     tp = sub.add_parser("template", help="import templates: CSV and XLSX per table with a data dictionary")

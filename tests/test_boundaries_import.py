@@ -103,3 +103,58 @@ def test_the_cli_imports_reports_coverage_and_refuses_a_bad_number(reviewed_dir,
     assert main(["boundaries", "import", str(path), "--review-no", "GS(2024)1234号", "--db", str(demo_db)]) == 0
     assert "covered: 183/183" in capsys.readouterr().out
     assert main(["boundaries", "remove"]) == 0 and not reviewed_dir.exists()
+
+
+def test_a_review_number_with_other_digits_is_refused(reviewed_dir, tmp_path):
+    with pytest.raises(boundaries.BoundaryError, match="审图号"):
+        boundaries.import_reviewed(sichuan_geojson(tmp_path / "sc.geojson"), "GS(٢٠٢٤)١٢٣٤号", "wgs84", set())
+
+
+def test_an_empty_polygon_is_refused_naming_its_row(reviewed_dir, tmp_path):
+    import shapely
+
+    gdf = geo.counties("510000")[["adcode", "name", "geometry"]].iloc[:3].copy()
+    gdf.loc[gdf.index[1], "geometry"] = shapely.Polygon()
+    gdf.to_file(tmp_path / "empty.geojson", driver="GeoJSON")
+    with pytest.raises(boundaries.BoundaryError, match=r"empty geometries, e.g. row 2"):
+        boundaries.import_reviewed(tmp_path / "empty.geojson", "GS(2024)1234号", "wgs84", set())
+    assert not reviewed_dir.exists()
+
+
+def test_overlapping_counties_are_refused_naming_both(reviewed_dir, tmp_path):
+    gdf = geo.counties("510000")[["adcode", "name", "geometry"]].iloc[:3].copy()
+    gdf.loc[gdf.index[2], "geometry"] = gdf.geometry.iloc[0].buffer(0.01)  # a copy of the first, a little larger
+    gdf.to_file(tmp_path / "overlap.geojson", driver="GeoJSON")
+    with pytest.raises(boundaries.BoundaryError, match=r"overlap, e.g. rows 1 and 3"):
+        boundaries.import_reviewed(tmp_path / "overlap.geojson", "GS(2024)1234号", "wgs84", set())
+
+
+def test_the_db_option_may_stand_before_the_file(reviewed_dir, tmp_path, demo_db):
+    from analytics.cli import main
+
+    path = sichuan_geojson(tmp_path / "sc.geojson")
+    assert main(["boundaries", "import", "--db", str(demo_db), str(path), "--review-no", "GS(2024)1234号"]) == 0
+    assert main(["boundaries", "remove", "--db", str(demo_db)]) == 0 and not reviewed_dir.exists()
+
+
+def test_two_boundary_imports_at_once_take_turns_and_both_finish(reviewed_dir, tmp_path):
+    """Two imports of one machine at once lost the reviewed folder (no lock); they now take turns."""
+    import threading
+
+    files = [sichuan_geojson(tmp_path / f"sc{i}.geojson", rows=slice(0, 30)) for i in range(2)]
+    errors: list[BaseException] = []
+
+    def run(path):
+        try:
+            boundaries.import_reviewed(path, "GS(2024)1234号", "wgs84", set())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in files]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
+    assert json.loads((reviewed_dir / "REVIEW.json").read_text())["file"] in {"sc0.geojson", "sc1.geojson"}
+    assert not list(tmp_path.glob(".reviewed.*"))
