@@ -84,25 +84,39 @@ def _problem(file: str, sheet: str, row, column: str, value, zh: str, en: str) -
 # Reading files
 
 
-def _common_share(text: str) -> float:
-    """Share of the Chinese characters of a text that are in GB2312's common set (1.0 for none)."""
-    cjk = [ch for ch in text[:200_000] if "\u3400" <= ch <= "\u9fff" or "\ue000" <= ch <= "\uf8ff"]
-    if len(cjk) < 10:
+KANA = re.compile(r"[\u3040-\u30ff]")  # in GB2312, but in Chinese statistics only as Big5 read as GBK
+
+
+def _common_share(text: str, minimum: int = 10) -> float:
+    """Share of the non-ASCII characters of a text that are common in simplified Chinese text:
+    in GB2312 and not kana (1.0 when there are fewer than `minimum`)."""
+    wide = [ch for ch in text[:200_000] if ord(ch) > 0x7f]
+    if len(wide) < minimum:
         return 1.0
     common = 0
-    for ch in cjk:
+    for ch in wide:
         try:
             ch.encode("gb2312")
-            common += 1
+            common += not KANA.match(ch)
         except UnicodeEncodeError:
             pass
-    return common / len(cjk)
+    return common / len(wide)
+
+
+def _is_big5(data: bytes) -> bool:
+    try:
+        data.decode("big5")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _decode(data: bytes) -> tuple[str | None, str]:
     """The text of a CSV, strictly: UTF-8 (with or without BOM), else GB18030 when it reads as
     ordinary simplified Chinese. GB18030 decodes almost any bytes, so Big5 (or damaged) text would
-    come out as rare characters — refused ("unclear") rather than stored garbled."""
+    come out as rare characters or kana — refused ("unclear") rather than stored garbled. Bytes
+    that are valid Big5 too are judged on every character, however few (a Big5 file with English
+    headers has only a few Chinese characters, in names or ids)."""
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -111,7 +125,7 @@ def _decode(data: bytes) -> tuple[str | None, str]:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         return None, ""
-    if _common_share(text) < 0.9:
+    if _common_share(text) < 0.9 or (_is_big5(data) and _common_share(text, minimum=1) < 1.0):
         return None, "unclear"
     return text, "gb18030"
 

@@ -195,6 +195,7 @@ DAMAGED = [  # corpus file, the row named, the message (tests/corpus/make_corpus
     ("hostile_nan.csv", 2, "应为"),
     ("hostile_duplicate_header.csv", 1, "出现两次"),
     ("hostile_big5.csv", "", "可能是繁体 Big5"),
+    ("hostile_big5_few_characters.csv", "", "可能是繁体 Big5"),
     ("hostile_long_id.csv", 4, "不超过40个字符"),
     ("hostile_room_2000.csv", 2, "1–1,999"),
 ]

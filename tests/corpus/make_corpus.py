@@ -139,6 +139,13 @@ def _big5_schools() -> bytes:
     return text.encode("big5", errors="replace")
 
 
+def _big5_english_headers() -> bytes:
+    """Big5 with English headers: only a few Chinese characters (names), which GB18030 decodes
+    into other characters; a teacher-file-like id carries one too."""
+    return ("school_id,name,adcode,kind,locale,is_public,longitude,latitude\n"
+            "S甲01,錦江小學,510104,primary,urban,1,104.08,30.65\n").encode("big5")
+
+
 ROW2 = "S002,锦江第二小学,510104,小学,镇区,是,104.10,30.62"
 HOSTILE = {
     # a 2 KB workbook naming cell XFD1048576 (the reader would allocate the whole grid)
@@ -152,6 +159,7 @@ HOSTILE = {
     "hostile_nan.csv": lambda: COUNTY.replace("96%", "NaN", 1).encode(),
     "hostile_duplicate_header.csv": lambda: SCHOOLS.replace("纬度", "经度", 1).encode(),
     "hostile_big5.csv": _big5_schools,
+    "hostile_big5_few_characters.csv": _big5_english_headers,
     "hostile_long_id.csv": lambda: SCHOOLS.replace("S003,", "S" + "9" * 40 + ",").encode(),
     "hostile_room_2000.csv": lambda: FACILITIES.replace("3,100,3,95", "3,2000,3,95", 1).encode(),
     "hostile_titled.csv": lambda: ("锦江区学校名单（2024学年）\n" + SCHOOLS).encode(),
