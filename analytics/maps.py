@@ -25,7 +25,7 @@ from pydeck.bindings.json_tools import default_serialize
 from analytics import fonts, geo, raster, regions
 from analytics.balance import school_state
 from analytics.metrics import Metric
-from analytics.i18n import progress_label, stage_label, status_label, t
+from analytics.i18n import plain, progress_label, stage_label, status_label, t
 
 NATIONAL = regions.NATIONAL
 COUNTY_LAYER = "counties"
@@ -632,7 +632,7 @@ def click_point(region: str, adcode: str) -> tuple[float, float]:
 
 def caption(lang: str) -> str:
     """The line under every web map: 示意图 (or the 审图号 of reviewed boundaries) and their source."""
-    return t("map_note", lang, note=geo.map_note(lang), source=geo.boundary_source(lang))
+    return t("map_note", lang, note=geo.map_note(lang), source=plain(geo.boundary_source(lang)))
 
 
 # --------------------------------------------------------------------------------------------

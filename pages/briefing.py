@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import output, pack, reports, slides
-from analytics.i18n import t
+from analytics.i18n import plain, t
 from pages.ui import common
 
 path, version = common.shell()
@@ -15,7 +15,7 @@ view = common.view()
 region = view.county or view.region
 names = common.region_names(path, version, lang)
 
-st.title(t("briefing_title", lang, region=names.get(region, region), year=view.year))
+st.title(t("briefing_title", lang, region=plain(names.get(region, region)), year=view.year))
 st.caption(t("briefing_help", lang))
 plans = common.plans()
 plan = common.choose_plan(lang).name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import cells, charts, profile
-from analytics.i18n import method_notes, stage_label, status_label, t
+from analytics.i18n import method_notes, plain, stage_label, status_label, t
 from pages.ui import common
 
 path, version = common.shell()
@@ -26,7 +26,7 @@ if rows.empty:
     common.finish()
     st.stop()
 head = rows.iloc[0]
-st.title(t("profile_title", lang, county=head["county_name"], city=head["city_name"], year=view.year))
+st.title(t("profile_title", lang, county=plain(head["county_name"]), city=plain(head["city_name"]), year=view.year))
 context = profile.census_text(view.county, lang)
 if context:
     st.info(context, icon=":material/groups:")

@@ -8,7 +8,7 @@ from functools import partial
 import streamlit as st
 
 from analytics import cells, display, gap, maps, metrics, regions
-from analytics.i18n import t
+from analytics.i18n import plain, t
 from pages.ui import common
 
 path, version = common.shell()
@@ -44,7 +44,7 @@ def cost_layer(path: str, version: float, year: int, region: str, per_pupil: boo
 with st.spinner(t("gap_computing", lang)):  # nationally the first plan of a year takes ~10 s
     plan = plan_for(path, version, view.year)
 counties = regions.within(plan.counties, region)
-st.title(t("gap_title", lang, region=names.get(region, region), year=view.year))
+st.title(t("gap_title", lang, region=plain(names.get(region, region)), year=view.year))
 st.caption(t("gap_method", lang))
 st.caption(t("gap_costs_note", lang, note=plan.costs.note_en if lang == "en" else plan.costs.note_zh))
 
@@ -95,7 +95,7 @@ st.dataframe(display.gap_county_table(chosen, lang), hide_index=True, width="str
 
 if view.county and view.county in set(plan.counties["adcode"]):
     row = plan.counties.set_index("adcode").loc[view.county]
-    st.subheader(t("gap_county", lang, county=names.get(view.county, view.county)))
+    st.subheader(t("gap_county", lang, county=plain(names.get(view.county, view.county))))
     st.write(display.gap_needs_text(row, plan.costs, lang))
     if row["unfixable"]:
         st.warning(t("gap_unfixable", lang, items=display.criteria_named(row["unfixable"], cr, lang)))

@@ -64,7 +64,7 @@ def stop() -> None:
 
 metric = metric_defs[view.metric]
 stage = stage_label(view.stage, lang)
-st.title(t("map_title", lang, region=name_of(view.region), year=view.year, stage=stage, metric=metric.label(lang)))
+st.title(t("map_title", lang, region=plain(name_of(view.region)), year=view.year, stage=stage, metric=metric.label(lang)))
 
 top = st.columns(2, vertical_alignment="bottom")
 common.find_box(top[0])
@@ -163,7 +163,7 @@ if chart_tab.open:
             st.markdown(f"**{t('compare_title', lang, metric=label, stage=stage)}**")
             percent = bool(shown_metric and explore.is_percent(shown_metric))
             st.altair_chart(charts.compare_lines(trend, label, lang, percent), width="stretch")
-            st.caption(" ".join(notes))
+            st.caption(plain(" ".join(notes)))
         else:
             st.info(t("compare_empty", lang))
 

@@ -8,7 +8,7 @@ from functools import partial
 import streamlit as st
 
 from analytics import cells, charts, display, maps, metrics, progress, regions
-from analytics.i18n import t
+from analytics.i18n import plain, t
 from pages.ui import common
 
 path, version = common.shell()
@@ -18,11 +18,11 @@ plans = common.plans()
 names = common.region_names(path, version, lang)
 
 region = view.county or view.region
-st.title(t("progress_title", lang, region=names.get(region, region), year=view.year))
+st.title(t("progress_title", lang, region=plain(names.get(region, region)), year=view.year))
 plan = common.choose_plan(lang)
 table = common.progress_table(path, version, plan.name, view.year, lang)
 values = common.progress_values(path, version)
-st.caption(t("progress_source", lang, source=plan.source, baseline=plan.baseline_year, year=view.year))
+st.caption(t("progress_source", lang, source=plain(plan.source), baseline=plan.baseline_year, year=view.year))
 st.caption(t("progress_rule", lang))
 
 

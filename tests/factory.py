@@ -44,14 +44,14 @@ class School:
 
 
 def build(path: Path, schools: list[School], year: int = 2024, county_year: dict | None = "ok",
-          pay: float = 95000.0) -> Path:
+          pay: float = 95000.0, county_names: dict[str, str] | None = None) -> Path:
     """Write a Junheng database with the given schools (all in 锦江区 unless told otherwise)."""
     con = duckdb.connect(str(path))
     db.create_schema(con)
     con.execute("INSERT INTO metadata VALUES ('data_kind', 'synthetic'), ('notice', 'test')")
     for adcode in sorted({s.adcode for s in schools} | {"510104"}):
         con.execute("INSERT INTO regions VALUES (?, ?, ?, '成都市', '510000', '四川省', '区')",
-                    [adcode, f"测试区{adcode}", adcode[:4] + "00"])
+                    [adcode, (county_names or {}).get(adcode, f"测试区{adcode}"), adcode[:4] + "00"])
         if county_year == "ok":
             cols = ", ".join(COUNTY_YEAR_OK)
             marks = ", ".join("?" for _ in COUNTY_YEAR_OK)

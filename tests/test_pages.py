@@ -299,3 +299,23 @@ def test_map_and_profile_open_for_a_county_with_a_school_of_unknown_compliance(a
     assert not app.exception, app.exception
     texts = " ".join(df.value.to_csv() for df in app.dataframe)
     assert "数据不足" in texts  # the school's compliance column: unknown, not 不参评
+
+
+def test_markdown_and_links_in_a_county_name_show_as_typed_text(monkeypatch, tmp_path):
+    """A name from an operator's file ('![t](http://host/t.png)', a bare URL) is text in titles:
+    never an image the viewer's browser fetches, never a link."""
+    from tests.factory import School, build
+
+    name = "![t](http://host/t.png) http://host/a"
+    path = build(tmp_path / "m.duckdb", [School("a", {"primary": 200})], county_names={"510104": name})
+    monkeypatch.setenv("JUNHENG_DB", str(path))
+    for page in ("pages/county.py", "pages/gap.py", "pages/briefing.py", "pages/progress.py"):
+        app = AppTest.from_file(APP, default_timeout=120)
+        app.query_params.update({"county": "510104", "region": "510104" if page != "pages/county.py" else "510100",
+                                 "year": "2024"})
+        app.switch_page(page).run()
+        assert not app.exception, page
+        titles = [e.value for e in [*app.title, *app.subheader] if "host" in e.value]
+        assert titles, page
+        for value in titles:
+            assert "\\!\\[t\\]\\(http\\:" in value and "http://" not in value, (page, value)
