@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import math
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -123,10 +124,9 @@ def _check_option(value: Any, kind: str, where: str, name: str) -> None:
     """Raise CriteriaError unless an option has the shape its check needs."""
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     ok = {
-        "number": number and value >= 0,
+        "number": number and math.isfinite(value) and value >= 0,
         "kinds": isinstance(value, list) and all(v in SCHOOL_KINDS for v in value),
-        "stages": isinstance(value, dict) and set(value) == set(STAGES)
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()),
+        "stages": isinstance(value, dict) and set(value) == set(STAGES) and all(_finite(v) for v in value.values()),
         "column": (isinstance(value, str) and value in county_year_columns()) or (
             isinstance(value, dict) and set(value) <= set(STAGES)
             and all(isinstance(v, str) and v in county_year_columns() for v in value.values())),
@@ -141,17 +141,18 @@ def _check_option(value: Any, kind: str, where: str, name: str) -> None:
 def _per_stage(value: Any, where: str) -> dict[str, float]:
     if value is None:
         return {}
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if _finite(value) and value >= 0:
         return {s: float(value) for s in STAGES}
-    if isinstance(value, dict) and set(value) <= set(STAGES) and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()
-    ):
+    if isinstance(value, dict) and set(value) <= set(STAGES) and all(_finite(v) and v >= 0 for v in value.values()):
         return {s: float(v) for s, v in value.items()}
-    raise CriteriaError(f"{where}: expected a number or {{ primary = …, junior = … }}, got {value!r}")
+    raise CriteriaError(f"{where}: expected a finite number ≥ 0 or {{ primary = …, junior = … }}, got {value!r}")
 
 
 def load_criteria(path: str | Path | None = None) -> Criteria:
-    """Read and validate a criteria file; the default is the national method in data/."""
+    """Read and validate a criteria file; the default is the national method in data/. Every
+    problem is one CriteriaError line naming the file (and the criterion or key): a file of the
+    wrong shape (a number where a table belongs, an unhashable id, deep nesting, GBK text, a
+    folder) never escapes as a traceback."""
     path = Path(path) if path else CRITERIA_FILE
     try:
         with open(path, "rb") as fh:
@@ -160,6 +161,31 @@ def load_criteria(path: str | Path | None = None) -> Criteria:
         raise CriteriaError(f"criteria file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise CriteriaError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise CriteriaError(f"{path}: not UTF-8 text (save the file as UTF-8)") from None
+    except RecursionError:
+        raise CriteriaError(f"{path}: nested too deeply to be a criteria file") from None
+    except OSError as exc:
+        raise CriteriaError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        return _criteria(path, raw)
+    except CriteriaError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+        raise CriteriaError(f"{path}: a value has the wrong type or shape ({type(exc).__name__}: {exc})") from None
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _criteria(path: Path, raw: dict) -> Criteria:
+    """The checked Criteria of a parsed file (see load_criteria)."""
+    if not isinstance(raw.get("criterion", []), list) or not all(isinstance(e, dict) for e in raw.get("criterion", [])):
+        raise CriteriaError(f"{path}: 'criterion' must be a list of [[criterion]] tables")
+    for table in ("resource", "source"):
+        if not isinstance(raw.get(table, {}), dict):
+            raise CriteriaError(f"{path}: '{table}' must be a [{table}] table")
     known = {"id", "part", "name_zh", "name_en", "scope", "direction", "check", "stages", "unit",
              "threshold", "cv_threshold", "counted"}
     items, seen = [], set()
@@ -168,6 +194,12 @@ def load_criteria(path: str | Path | None = None) -> Criteria:
         for key in ("id", "part", "name_zh", "name_en", "scope", "direction", "check"):
             if key not in entry:
                 raise CriteriaError(f"{where}: missing field '{key}'")
+            if not isinstance(entry[key], str):
+                raise CriteriaError(f"{where}: '{key}' must be text, got {entry[key]!r}")
+        if not isinstance(entry.get("stages", []), list):
+            raise CriteriaError(f"{where}: stages must be a list such as [\"primary\", \"junior\"]")
+        if not isinstance(entry.get("counted", True), bool):
+            raise CriteriaError(f"{where}: counted must be true or false, got {entry['counted']!r}")
         if entry["id"] in seen:
             raise CriteriaError(f"{where}: duplicate id")
         seen.add(entry["id"])
@@ -221,11 +253,20 @@ def load_criteria(path: str | Path | None = None) -> Criteria:
             raise CriteriaError(f"{path}: [resource] needs '{key}'")
     weights = resource["apportion_weights"]
     if not (isinstance(weights, dict) and set(weights) == {*STAGES, "senior"} and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in weights.values())):
+            _finite(v) and v > 0 for v in weights.values())):
         raise CriteriaError(f"{path}: [resource] apportion_weights must be "
                             f"{{ primary = …, junior = …, senior = … }} with numbers > 0, got {weights!r}")
     for key in ("excluded_kinds", "senior_kinds"):
         _check_option(resource[key], "kinds", f"{path}: [resource]", key)
     for key in ("min_met", "floor_ratio", "small_teaching_point_students"):
         _check_option(resource[key], "number", f"{path}: [resource]", key)
+    if not (isinstance(resource["min_met"], int) and 0 <= resource["min_met"] <= len(RESOURCE_IDS)):
+        raise CriteriaError(f"{path}: [resource] min_met must be a whole number from 0 to {len(RESOURCE_IDS)}, "
+                            f"got {resource['min_met']!r}")
+    if not 0 < resource["floor_ratio"] <= 1:
+        raise CriteriaError(f"{path}: [resource] floor_ratio must be a share above 0 and at most 1 (0.85 = 85 %), "
+                            f"got {resource['floor_ratio']!r}")
+    for c in items:
+        if c.cv_threshold and not all(v > 0 for v in c.cv_threshold.values()):
+            raise CriteriaError(f"{path}: {c.id} cv_threshold must be above 0, got {c.cv_threshold!r}")
     return Criteria(source=raw.get("source", {}), resource=resource, items=tuple(items), path=path)

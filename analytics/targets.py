@@ -8,6 +8,7 @@ the assessment.
 from __future__ import annotations
 
 import re
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,12 +113,25 @@ def load_plan(path: str | Path) -> Plan:
         raise PlanError(f"plan file not found: {path}") from None
     except UnicodeDecodeError:
         raise PlanError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:  # a folder, no permission
+        raise PlanError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or (re.search(r"line (\d+)", str(exc)) or [None, "?"])[1]
         raise PlanError(f"{path}, line {line}: not valid TOML ({getattr(exc, 'msg', exc)})") from None
+    except RecursionError:
+        raise PlanError(f"{path}: nested too deeply to be a plan file") from None
+    try:
+        return _plan(path, text, raw)
+    except PlanError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+        raise PlanError(f"{path}: a value has the wrong type or shape ({type(exc).__name__}: {exc})") from None
 
+
+def _plan(path: Path, text: str, raw: dict) -> Plan:
+    """The checked Plan of a parsed file (see load_plan)."""
     head = raw.get("plan")
     if not isinstance(head, dict):
         raise PlanError(f"{path}, line 1: a [plan] table with name, title_zh, title_en, baseline_year is required")
@@ -165,8 +179,8 @@ def load_plan(path: str | Path) -> Plan:
         if not isinstance(year, int) or not baseline < year <= 2100:
             raise fail(f"year must be an integer after the baseline year {baseline}, got {year!r}", "year")
         value = entry["value"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise fail(f"value must be a number, got {value!r}", "value")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise fail(f"value must be a finite number, got {value!r}", "value")
         if entry["direction"] not in DIRECTIONS:
             raise fail(f"direction must be \">=\" or \"<=\", got {entry['direction']!r}", "direction")
         unit = entry.get("unit", info.unit)

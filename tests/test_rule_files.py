@@ -1,0 +1,60 @@
+"""Malformed criteria and plan files (tests/corpus/rules): every one is refused with one line
+naming the file — in the CLI with exit status 2, never a traceback — and values out of range
+(NaN, inf, negative thresholds, counted = "no", min_met 8) are refused, not computed with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analytics import criteria, targets
+from analytics.cli import main
+
+RULES = Path(__file__).parent / "corpus" / "rules"
+CRITERIA_CASES = {  # file → what the message says
+    "criteria_gbk.toml": "not UTF-8",
+    "criteria_criterion_number.toml": "list of [[criterion]] tables",
+    "criteria_id_list.toml": "'id' must be text",
+    "criteria_stages_number.toml": "stages must be a list",
+    "criteria_nan_threshold.toml": "finite number",
+    "criteria_negative_threshold.toml": "finite number ≥ 0",
+    "criteria_nan_cv.toml": "finite number",
+    "criteria_inf_weight.toml": "apportion_weights",
+    "criteria_counted_no.toml": "counted must be true or false",
+    "criteria_min_met_8.toml": "min_met must be a whole number from 0 to 7",
+    "criteria_floor_nan.toml": "floor_ratio",
+    "criteria_deep.toml": "criteria",
+}
+PLAN_CASES = {
+    "plan_phases_number.toml": "wrong type or shape",
+    "plan_value_nan.toml": "value must be a finite number",
+    "plan_deep.toml": "plan",
+    "plan_target_number.toml": "",
+}
+
+
+@pytest.mark.parametrize("name", CRITERIA_CASES)
+def test_a_malformed_criteria_file_is_refused_in_one_line_naming_it(name):
+    with pytest.raises(criteria.CriteriaError) as info:
+        criteria.load_criteria(RULES / name)
+    message = str(info.value)
+    assert name in message and CRITERIA_CASES[name] in message and "\n" not in message
+
+
+def test_a_folder_given_as_criteria_file_is_refused():
+    with pytest.raises(criteria.CriteriaError, match="cannot be read"):
+        criteria.load_criteria(RULES)
+
+
+@pytest.mark.parametrize("name", PLAN_CASES)
+def test_a_malformed_plan_file_is_refused_in_one_line_naming_it(name):
+    with pytest.raises(targets.PlanError) as info:
+        targets.load_plan(RULES / name)
+    assert name in str(info.value) and PLAN_CASES[name] in str(info.value)
+
+
+def test_the_cli_refuses_a_bad_criteria_file_with_exit_status_2(demo_db, capsys):
+    code = main(["assess", "--year", "2024", "--db", str(demo_db), "--criteria", str(RULES / "criteria_nan_threshold.toml")])
+    err = capsys.readouterr().err
+    assert code == 2 and "criteria_nan_threshold.toml" in err and "Traceback" not in err
