@@ -765,7 +765,8 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
                     clash = con.execute(f"SELECT year FROM ({_covered_rows(t, '')}) LIMIT 1").fetchall()
                     if clash:
                         year = clash[0][0]
-                        raise ImportFailed(pd.DataFrame([_problem("", "", "", "学年", year, f"{year}学年在数据库中已有这些县的数据：请选择“替换”模式",
+                        named = "、".join(s.name for s in sources if any(p.table == t for p in s.parts))
+                        raise ImportFailed(pd.DataFrame([_problem(named, "", "", "学年", year, f"{year}学年在数据库中已有这些县的数据：请选择“替换”模式",
                                                                   f"the database already has {year} for these counties: use mode 'replace'")],
                                                         columns=PROBLEM_COLUMNS))
             # copy the rows that stay, not everything then delete (that left the file twice its size)

@@ -167,6 +167,7 @@ def test_append_refuses_a_year_the_database_has(base):
     with pytest.raises(importer.ImportFailed) as info:
         importer.import_files(base, files("good_stages_gbk.csv"), mode="append")
     assert "已有" in info.value.problems.iloc[0]["problem_zh"]
+    assert info.value.problems.iloc[0]["file"] == "good_stages_gbk.csv"  # the refusal names its file
     assert digest(base) == before
 
 
