@@ -43,7 +43,7 @@ PROGRESS_COLORS = {  # 已达标 按期 滞后 严重滞后 数据不足 (RdYlBu
 }
 SEQUENTIAL = ((255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148))  # YlGnBu
 NO_DATA = (230, 230, 230)
-# School dots are not county colours: white, black and pink, each outlined in the other tone
+# School dots are not county colours: white, black, orange and pink, each outlined to stand out
 # a school's state on the county map: meets the school-compliance rule, misses it, compliance
 # unknown (an indicator without data — never drawn as a pass or a miss), or not assessed
 SCHOOL_COLORS = {"compliant": (255, 255, 255), "noncompliant": (25, 25, 25), "no_data": (230, 159, 0),
