@@ -103,7 +103,7 @@ def test_clicking_a_county_on_the_map_opens_its_profile(server):
         browser = _launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server + "/map?year=2024&region=510100")
-        page.wait_for_selector("canvas", timeout=120_000)
+        page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", timeout=120_000)
         _settle(page)
         from analytics import maps
 
@@ -138,7 +138,7 @@ def test_progress_page_draws_offline_with_no_request_leaving_the_machine(server)
         page = browser.new_page(viewport={"width": 1400, "height": 3200})
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
         page.goto(server + "/progress?plan=rectification-2024-2026&region=510000&year=2025")
-        page.wait_for_selector("canvas", timeout=120_000)
+        page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", timeout=120_000)
         page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=120_000)
         _settle(page)
         page.screenshot(path=str(ARTIFACTS / "progress.png"), full_page=True)

@@ -48,9 +48,10 @@ def wait_for_query(page, key: str, value: str, timeout: int = 60_000) -> None:
 
 
 def click_map(page, region: str, lon: float, lat: float, bounds=None, height: int = MAP_HEIGHT) -> None:
-    page.query_selector(MAP).scroll_into_view_if_needed()
+    page.wait_for_selector(MAP + " canvas", state="visible", timeout=120_000)  # drawn again after a rerun
+    page.wait_for_selector(MAP, timeout=120_000).scroll_into_view_if_needed()
     page.wait_for_timeout(500)
-    box = page.query_selector(MAP).bounding_box()
+    box = page.wait_for_selector(MAP, timeout=120_000).bounding_box()
     dx, dy = maps.screen_offset(bounds or maps.main_bounds(region), lon, lat, height)
     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
     page.mouse.move(x, y)
@@ -67,7 +68,7 @@ def open_map(p, url: str, width: int = 1920, height: int = 1080):
     browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url)
-    page.wait_for_selector("canvas", timeout=120_000)
+    page.wait_for_selector(MAP + " canvas", timeout=120_000)  # the map's own canvas: a chart's comes first on /progress
     settle(page)
     return browser, page
 
