@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import math
-import tomllib
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from analytics import tomlfile
 from analytics.errors import JunhengError
 from analytics.paths import DATA_DIR
 
@@ -154,21 +154,9 @@ def load_criteria(path: str | Path | None = None) -> Criteria:
     wrong shape (a number where a table belongs, an unhashable id, deep nesting, GBK text, a
     folder) never escapes as a traceback."""
     path = Path(path) if path else CRITERIA_FILE
+    text, raw = tomlfile.read(path, CriteriaError, "criteria")
     try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise CriteriaError(f"criteria file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CriteriaError(f"{path}: not valid TOML ({exc})") from None
-    except UnicodeDecodeError:
-        raise CriteriaError(f"{path}: not UTF-8 text (save the file as UTF-8)") from None
-    except RecursionError:
-        raise CriteriaError(f"{path}: nested too deeply to be a criteria file") from None
-    except OSError as exc:
-        raise CriteriaError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    try:
-        return _criteria(path, raw)
+        return _criteria(path, text, raw)
     except CriteriaError:
         raise
     except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
@@ -179,8 +167,17 @@ def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _criteria(path: Path, raw: dict) -> Criteria:
-    """The checked Criteria of a parsed file (see load_criteria)."""
+def _line_of_id(text: str, items: list[Criterion], cid: str, key: str) -> int:
+    """Line of a key of the criterion with this id (criteria are kept in the file's order)."""
+    return tomlfile.line_of(text, "criterion", [c.id for c in items].index(cid) + 1, key)
+
+
+def _criteria(path: Path, text: str, raw: dict) -> Criteria:
+    """The checked Criteria of a parsed file (see load_criteria); `text` gives each refusal its line."""
+
+    def res(key: str) -> str:  # where a [resource] key is
+        return f"{path}, line {tomlfile.line_of(text, 'resource', 1, key)}: [resource]"
+
     if not isinstance(raw.get("criterion", []), list) or not all(isinstance(e, dict) for e in raw.get("criterion", [])):
         raise CriteriaError(f"{path}: 'criterion' must be a list of [[criterion]] tables")
     for table in ("resource", "source"):
@@ -190,46 +187,49 @@ def _criteria(path: Path, raw: dict) -> Criteria:
              "threshold", "cv_threshold", "counted"}
     items, seen = [], set()
     for n, entry in enumerate(raw.get("criterion", []), start=1):
-        where = f"{path}: criterion #{n} ({entry.get('id', '?')})"
+        def at(key: str | None = None) -> str:  # where this criterion (or one of its keys) is
+            return f"{path}, line {tomlfile.line_of(text, 'criterion', n, key)}: criterion #{n} ({entry.get('id', '?')})"
+
+        where = at()
         for key in ("id", "part", "name_zh", "name_en", "scope", "direction", "check"):
             if key not in entry:
-                raise CriteriaError(f"{where}: missing field '{key}'")
+                raise CriteriaError(f"{at()}: missing field '{key}'")
             if not isinstance(entry[key], str):
-                raise CriteriaError(f"{where}: '{key}' must be text, got {entry[key]!r}")
+                raise CriteriaError(f"{at(key)}: '{key}' must be text, got {entry[key]!r}")
         if not isinstance(entry.get("stages", []), list):
-            raise CriteriaError(f"{where}: stages must be a list such as [\"primary\", \"junior\"]")
+            raise CriteriaError(f"{at('stages')}: stages must be a list such as [\"primary\", \"junior\"]")
         if not isinstance(entry.get("counted", True), bool):
-            raise CriteriaError(f"{where}: counted must be true or false, got {entry['counted']!r}")
+            raise CriteriaError(f"{at('counted')}: counted must be true or false, got {entry['counted']!r}")
         if entry["id"] in seen:
-            raise CriteriaError(f"{where}: duplicate id")
+            raise CriteriaError(f"{at('id')}: duplicate id")
         seen.add(entry["id"])
         if entry["part"] not in PARTS:
-            raise CriteriaError(f"{where}: part must be one of {PARTS}")
+            raise CriteriaError(f"{at('part')}: part must be one of {PARTS}")
         if entry["direction"] not in DIRECTIONS:
-            raise CriteriaError(f"{where}: direction must be one of {DIRECTIONS}")
+            raise CriteriaError(f"{at('direction')}: direction must be one of {DIRECTIONS}")
         if entry["scope"] not in ("stage", "county"):
-            raise CriteriaError(f"{where}: scope must be 'stage' or 'county'")
+            raise CriteriaError(f"{at('scope')}: scope must be 'stage' or 'county'")
         stages = tuple(entry.get("stages", STAGES))
         if not stages or not set(stages) <= set(STAGES):
-            raise CriteriaError(f"{where}: stages must be a subset of {STAGES}")
-        threshold = _per_stage(entry.get("threshold"), f"{where} threshold")
+            raise CriteriaError(f"{at('stages')}: stages must be a subset of {STAGES}")
+        threshold = _per_stage(entry.get("threshold"), f"{at('threshold')} threshold")
         if entry["direction"] in (">=", "<=") and not set(stages) <= set(threshold):
-            raise CriteriaError(f"{where}: a numeric criterion needs a threshold for {', '.join(stages)}")
+            raise CriteriaError(f"{at('threshold')}: a numeric criterion needs a threshold for {', '.join(stages)}")
         spec = CHECKS.get(entry["check"])
         if spec is None:
-            raise CriteriaError(f"{where}: unknown check {entry['check']!r}; expected one of {', '.join(CHECKS)}")
+            raise CriteriaError(f"{at('check')}: unknown check {entry['check']!r}; expected one of {', '.join(CHECKS)}")
         if entry["direction"] not in spec.directions:
-            raise CriteriaError(f"{where}: check {entry['check']!r} takes direction {' or '.join(spec.directions)}")
+            raise CriteriaError(f"{at('direction')}: check {entry['check']!r} takes direction {' or '.join(spec.directions)}")
         for name, kind in spec.options.items():
             if name not in entry:
                 raise CriteriaError(f"{where}: check {entry['check']!r} needs option '{name}'")
-            _check_option(entry[name], kind, where, name)
+            _check_option(entry[name], kind, at(name), name)
         items.append(
             Criterion(
                 id=entry["id"], part=entry["part"], name_zh=entry["name_zh"], name_en=entry["name_en"],
                 scope=entry["scope"], direction=entry["direction"], check=entry["check"], stages=stages,
                 unit=entry.get("unit", ""), threshold=threshold,
-                cv_threshold=_per_stage(entry.get("cv_threshold"), f"{where} cv_threshold"),
+                cv_threshold=_per_stage(entry.get("cv_threshold"), f"{at('cv_threshold')} cv_threshold"),
                 counted=bool(entry.get("counted", True)),
                 options={k: v for k, v in entry.items() if k not in known},
             )
@@ -241,7 +241,8 @@ def _criteria(path: Path, raw: dict) -> Criteria:
     for cid in RESOURCE_IDS:
         c = next(c for c in items if c.id == cid)
         if set(c.cv_threshold) != set(STAGES):
-            raise CriteriaError(f"{path}: {cid} needs cv_threshold for primary and junior")
+            raise CriteriaError(f"{path}, line {_line_of_id(text, items, cid, 'cv_threshold')}: "
+                                f"{cid} needs cv_threshold for primary and junior")
     for check, spec in CHECKS.items():
         if spec.needed and not any(c.check == check for c in items):
             raise CriteriaError(f"{path}: the engine needs a criterion with check = {check!r} "
@@ -250,23 +251,24 @@ def _criteria(path: Path, raw: dict) -> Criteria:
     for key in ("min_met", "floor_ratio", "small_teaching_point_students", "excluded_kinds",
                 "apportion_weights", "senior_kinds"):
         if key not in resource:
-            raise CriteriaError(f"{path}: [resource] needs '{key}'")
+            raise CriteriaError(f"{res(key)} needs '{key}'")
     weights = resource["apportion_weights"]
     if not (isinstance(weights, dict) and set(weights) == {*STAGES, "senior"} and all(
             _finite(v) and v > 0 for v in weights.values())):
-        raise CriteriaError(f"{path}: [resource] apportion_weights must be "
+        raise CriteriaError(f"{res('apportion_weights')} apportion_weights must be "
                             f"{{ primary = …, junior = …, senior = … }} with numbers > 0, got {weights!r}")
     for key in ("excluded_kinds", "senior_kinds"):
-        _check_option(resource[key], "kinds", f"{path}: [resource]", key)
+        _check_option(resource[key], "kinds", res(key), key)
     for key in ("min_met", "floor_ratio", "small_teaching_point_students"):
-        _check_option(resource[key], "number", f"{path}: [resource]", key)
+        _check_option(resource[key], "number", res(key), key)
     if not (isinstance(resource["min_met"], int) and 0 <= resource["min_met"] <= len(RESOURCE_IDS)):
-        raise CriteriaError(f"{path}: [resource] min_met must be a whole number from 0 to {len(RESOURCE_IDS)}, "
+        raise CriteriaError(f"{res('min_met')} min_met must be a whole number from 0 to {len(RESOURCE_IDS)}, "
                             f"got {resource['min_met']!r}")
     if not 0 < resource["floor_ratio"] <= 1:
-        raise CriteriaError(f"{path}: [resource] floor_ratio must be a share above 0 and at most 1 (0.85 = 85 %), "
+        raise CriteriaError(f"{res('floor_ratio')} floor_ratio must be a share above 0 and at most 1 (0.85 = 85 %), "
                             f"got {resource['floor_ratio']!r}")
     for c in items:
         if c.cv_threshold and not all(v > 0 for v in c.cv_threshold.values()):
-            raise CriteriaError(f"{path}: {c.id} cv_threshold must be above 0, got {c.cv_threshold!r}")
+            raise CriteriaError(f"{path}, line {_line_of_id(text, items, c.id, 'cv_threshold')}: "
+                                f"{c.id} cv_threshold must be above 0, got {c.cv_threshold!r}")
     return Criteria(source=raw.get("source", {}), resource=resource, items=tuple(items), path=path)

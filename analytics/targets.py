@@ -7,13 +7,12 @@ the assessment.
 
 from __future__ import annotations
 
-import re
 import math
-import tomllib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analytics import metrics
+from analytics import metrics, tomlfile
 from analytics.errors import JunhengError
 from analytics.paths import DATA_DIR
 
@@ -85,21 +84,6 @@ class Plan:
         raise KeyError(key)
 
 
-def _line_of(text: str, n: int, key: str | None = None) -> int:
-    """Line (1-based) of the n-th [[target]] table, or of `key` inside it."""
-    lines = text.splitlines()
-    headers = [i for i, line in enumerate(lines) if re.match(r"\s*\[\[\s*target\s*\]\]", line)]
-    if n > len(headers):
-        return 1
-    start = headers[n - 1]
-    end = headers[n] if n < len(headers) else len(lines)
-    if key:
-        for i in range(start, end):
-            if re.match(rf"\s*{re.escape(key)}\s*=", lines[i]):
-                return i + 1
-    return start + 1
-
-
 def _fail(path: Path, line: int, message: str) -> PlanError:
     return PlanError(f"{path}, line {line}: {message}")
 
@@ -107,21 +91,7 @@ def _fail(path: Path, line: int, message: str) -> PlanError:
 def load_plan(path: str | Path) -> Plan:
     """Read and check one plan file; every problem names the file and the line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlanError(f"plan file not found: {path}") from None
-    except UnicodeDecodeError:
-        raise PlanError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:  # a folder, no permission
-        raise PlanError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or (re.search(r"line (\d+)", str(exc)) or [None, "?"])[1]
-        raise PlanError(f"{path}, line {line}: not valid TOML ({getattr(exc, 'msg', exc)})") from None
-    except RecursionError:
-        raise PlanError(f"{path}: nested too deeply to be a plan file") from None
+    text, raw = tomlfile.read(path, PlanError, "plan")
     try:
         return _plan(path, text, raw)
     except PlanError:
@@ -135,7 +105,7 @@ def _plan(path: Path, text: str, raw: dict) -> Plan:
     head = raw.get("plan")
     if not isinstance(head, dict):
         raise PlanError(f"{path}, line 1: a [plan] table with name, title_zh, title_en, baseline_year is required")
-    head_line = next((i + 1 for i, ln in enumerate(text.splitlines()) if ln.strip() == "[plan]"), 1)
+    head_line = tomlfile.line_of(text, "plan")
     for key in ("name", "title_zh", "title_en", "baseline_year"):
         if key not in head:
             raise _fail(path, head_line, f"[plan] needs '{key}'")
@@ -156,7 +126,7 @@ def _plan(path: Path, text: str, raw: dict) -> Plan:
     targets, seen = [], {}
     for n, entry in enumerate(entries, start=1):
         def fail(message: str, key: str | None = None) -> PlanError:
-            return _fail(path, _line_of(text, n, key), f"target #{n}: {message}")
+            return _fail(path, tomlfile.line_of(text, "target", n, key), f"target #{n}: {message}")
 
         for key in ("metric", "scope", "year", "value", "direction", "label_zh", "label_en"):
             if key not in entry:

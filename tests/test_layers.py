@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "analytics"
 MODEL = ("balance", "boundaries", "calibration", "cells", "census", "criteria", "db", "demo", "dictionary", "errors",
-         "geo", "gap", "importer", "metrics", "paths", "places", "processes", "progress", "regions", "state", "targets", "templates")
+         "geo", "gap", "importer", "metrics", "paths", "places", "processes", "progress", "regions", "state", "targets", "templates", "tomlfile")
 PRESENTATION = ("charts", "display", "explore", "exports", "fonts", "maps", "output", "pack", "profile", "raster",
                 "rendering", "reports", "slides")
 SHARED = ("i18n", "cli", "__init__", "__main__")  # strings for both layers; the command line uses all

@@ -4,6 +4,7 @@ naming the file — in the CLI with exit status 2, never a traceback — and val
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,29 @@ def test_a_malformed_criteria_file_is_refused_in_one_line_naming_it(name):
         criteria.load_criteria(RULES / name)
     message = str(info.value)
     assert name in message and CRITERIA_CASES[name] in message and "\n" not in message
+
+
+KEY_LINES = {  # a refused value: the message's line is the line that sets it
+    "criteria_counted_no.toml": "counted",
+    "criteria_id_list.toml": "id",
+    "criteria_stages_number.toml": "stages",
+    "criteria_nan_threshold.toml": "threshold",
+    "criteria_nan_cv.toml": "cv_threshold",
+    "criteria_inf_weight.toml": "apportion_weights",
+    "criteria_min_met_8.toml": "min_met",
+    "criteria_floor_nan.toml": "floor_ratio",
+    "plan_value_nan.toml": "value",
+}
+
+
+@pytest.mark.parametrize("name", KEY_LINES)
+def test_a_refused_value_is_named_with_the_line_that_sets_it(name):
+    with pytest.raises((criteria.CriteriaError, targets.PlanError)) as info:
+        (criteria.load_criteria if name.startswith("criteria") else targets.load_plan)(RULES / name)
+    match = re.search(rf"{re.escape(name)}, line (\d+): ", str(info.value))
+    assert match, str(info.value)
+    line = (RULES / name).read_text(encoding="utf-8").splitlines()[int(match.group(1)) - 1]
+    assert re.match(rf"\s*{KEY_LINES[name]}\s*=", line), line
 
 
 def test_a_folder_given_as_criteria_file_is_refused():
