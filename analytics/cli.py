@@ -91,10 +91,18 @@ PROGRESS_COLUMNS = ["level", "adcode", "name", "metric", "stage", "target_year",
                     "pace_ratio", "projection", "status"]
 
 
+def _warn_refused(folder: targets.PlanFolder) -> None:
+    """A malformed file of the plans folder, said on stderr; the good plans go on."""
+    for problem in folder.problems:
+        print(f"warning: plan file refused: {problem}", file=sys.stderr)
+
+
 def cmd_progress(args: argparse.Namespace) -> None:
     if args.list_plans:
-        for name, plan in targets.load_plans().items():
+        folder = targets.read_plans()
+        for name, plan in folder.plans.items():
             print(f"{name}\t{plan.title_zh}")
+        _warn_refused(folder)
         return
     if not args.plan:
         raise CliError("give --plan NAME (or a plan file), or --list-plans")
@@ -160,8 +168,14 @@ def cmd_export(args: argparse.Namespace) -> None:
 
     _region_prefix(args.region)
     criteria = load_criteria(args.criteria)
-    plans = targets.load_plans()
-    plan = targets.find_plan(args.plan) if args.plan else next(iter(plans.values()))
+    if args.plan:
+        plan = targets.find_plan(args.plan)
+    else:
+        folder = targets.read_plans()
+        _warn_refused(folder)
+        if not folder.plans:
+            raise CliError(f"no usable plan in {targets.PLANS_DIR}: give --plan FILE")
+        plan = next(iter(folder.plans.values()))
     con = db.connect(args.db)
     available = balance.years(con)
     if args.year not in available:

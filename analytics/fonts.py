@@ -88,7 +88,7 @@ def _common_chars() -> str:
         texts += [v for entry in table.values() for v in entry.values()]
     criteria = load_criteria()
     texts += [c.name_zh for c in criteria.items] + i18n.method_notes(criteria, "zh")
-    for plan in targets.load_plans().values():
+    for plan in targets.read_plans().plans.values():
         texts += [plan.title_zh, plan.source] + [p["zh"] for p in plan.phases.values()]
         texts += [tg.label_zh for tg in plan.targets] + plan.definitions("zh")
     for layer in ("counties", "cities", "provinces"):

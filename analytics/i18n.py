@@ -225,6 +225,8 @@ STRINGS: dict[str, dict[str, str]] = {
                           "en": "Dashed lines: pass limits ({limits}); red outline ×: over the limit"},
     "no_data_short": {"zh": "缺数据", "en": "no data"},
     "input_error": {"zh": "无法继续：{detail}", "en": "Cannot go on: {detail}"},
+    "plan_refused": {"zh": "目标计划文件有误，已跳过（其余计划照常可用）：{detail}", "en": "A plan file was skipped (the other plans work as usual): {detail}"},
+    "no_plans": {"zh": "没有可用的目标计划：请改正上面列出的文件，或在 data/plans 中放入计划文件（见 README“Writing your own plan”）。", "en": "No usable target plan: fix the file(s) listed above, or put a plan file in data/plans (README \"Writing your own plan\")."},
     "tab_map": {"zh": "地图", "en": "Map"},
     "tab_table": {"zh": "表格", "en": "Table"},
     "tab_chart": {"zh": "图表", "en": "Chart"},

@@ -174,22 +174,50 @@ def plan_files(directory: str | Path | None = None) -> list[Path]:
     return sorted(Path(directory or PLANS_DIR).glob("*.toml"))
 
 
-def load_plans(directory: str | Path | None = None) -> dict[str, Plan]:
-    """Every plan of the plans folder, keyed by name (a name used twice is an error)."""
+@dataclass(frozen=True)
+class PlanFolder:
+    """The plans of a folder that can be used, and one line for each file that cannot: a bad
+    file is reported beside the good plans, never in their way."""
+
+    plans: dict[str, Plan]
+    problems: tuple[str, ...] = ()
+
+
+def read_plans(directory: str | Path | None = None) -> PlanFolder:
+    """Every plan of the plans folder, keyed by name; a malformed file, or a second file using a
+    name already taken, is a problem line naming it."""
     plans: dict[str, Plan] = {}
+    problems = []
     for f in plan_files(directory):
-        p = load_plan(f)
+        try:
+            p = load_plan(f)
+        except PlanError as exc:
+            problems.append(str(exc))
+            continue
         if p.name in plans:
-            raise PlanError(f"{f}: plan name {p.name!r} is already used by {plans[p.name].path}")
+            problems.append(f"{f}: plan name {p.name!r} is already used by {plans[p.name].path}")
+            continue
         plans[p.name] = p
-    return plans
+    return PlanFolder(plans, tuple(problems))
+
+
+def load_plans(directory: str | Path | None = None) -> dict[str, Plan]:
+    """Every plan of the plans folder, keyed by name; the first problem of the folder, if any,
+    is raised (for callers that need the folder whole, e.g. a test of the shipped plans)."""
+    folder = read_plans(directory)
+    if folder.problems:
+        raise PlanError(folder.problems[0])
+    return folder.plans
 
 
 def find_plan(name_or_path: str, directory: str | Path | None = None) -> Plan:
-    """A plan by name (from the plans folder) or by the path of a plan file."""
+    """A plan by name (from the plans folder) or by the path of a plan file. A malformed file
+    beside the named plan does not stop it; when the name is unknown, the refused files are
+    listed too (the plan may be one of them)."""
     if name_or_path.endswith(".toml") or Path(name_or_path).is_file():
         return load_plan(name_or_path)
-    plans = load_plans(directory)
-    if name_or_path not in plans:
-        raise PlanError(f"unknown plan {name_or_path!r}; known plans: {', '.join(plans) or 'none'}")
-    return plans[name_or_path]
+    folder = read_plans(directory)
+    if name_or_path not in folder.plans:
+        refused = "".join(f"; refused: {p}" for p in folder.problems)
+        raise PlanError(f"unknown plan {name_or_path!r}; known plans: {', '.join(folder.plans) or 'none'}{refused}")
+    return folder.plans[name_or_path]

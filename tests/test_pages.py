@@ -245,22 +245,58 @@ def test_the_compared_counties_are_kept_while_the_chart_tab_is_closed(app):
     assert app.multiselect(key="compare").value == ["513434", "513401"]
 
 
-def test_a_malformed_plan_file_stops_the_page_with_its_message_not_a_traceback(app, tmp_path, monkeypatch):
+@pytest.fixture
+def bad_plan_beside_the_good(tmp_path, monkeypatch):
+    """data/plans holding the shipped plans and one malformed file."""
+    import shutil
+
     import streamlit as st
 
     from analytics import targets
 
+    for f in targets.plan_files():
+        shutil.copy(f, tmp_path / f.name)
     (tmp_path / "bad.toml").write_text('name = "bad"\ntitle_zh = "坏计划"\n[[target]]\nmetric = "no_such_metric"\n',
                                        encoding="utf-8")
     monkeypatch.setattr(targets, "PLANS_DIR", tmp_path)
     st.cache_resource.clear()
+    yield tmp_path
+    st.cache_resource.clear()  # the good plans again for the next test
+
+
+def _said(elements) -> str:
+    return " ".join(e.value.replace("\\", "") for e in elements)  # Markdown-escaped on screen
+
+
+def test_a_malformed_plan_file_is_named_and_every_page_keeps_working(app, bad_plan_beside_the_good):
+    for page in ("pages/map.py", "pages/county.py", "pages/gap.py", "pages/home.py"):
+        app.switch_page(page).run()
+        assert not app.exception and not app.error, page
+        assert "bad.toml, line 1" in _said(app.sidebar.warning), page
+
+
+def test_a_malformed_plan_file_leaves_the_other_plans_on_the_progress_page(app, bad_plan_beside_the_good):
+    app.switch_page("pages/progress.py").run()
+    assert not app.exception and not app.error
+    assert "bad.toml, line 1" in _said(app.warning)
+    assert len(app.selectbox(key="plan").options) == 2  # the two shipped plans
+    assert app.dataframe  # the scorecard of a good plan
+
+
+def test_with_no_usable_plan_the_progress_page_says_what_to_do(app, tmp_path, monkeypatch):
+    import streamlit as st
+
+    from analytics import targets
+
+    (tmp_path / "bad.toml").write_text("[plan]\nname = 5\n", encoding="utf-8")
+    monkeypatch.setattr(targets, "PLANS_DIR", tmp_path)
+    st.cache_resource.clear()
     try:
-        app.switch_page("pages/map.py").run()
+        app.switch_page("pages/progress.py").run()
         assert not app.exception
-        shown = app.error[0].value.replace("\\", "")  # Markdown-escaped on screen
-        assert shown.startswith("无法继续：") and "bad.toml, line 1" in shown
+        assert "bad.toml" in _said(app.warning) and "data/plans" in _said(app.info)
     finally:
-        st.cache_resource.clear()  # the good plans again for the next test
+        st.cache_resource.clear()
 
 
 def test_the_briefing_page_shows_its_sheet_offers_every_download_and_starts_the_pack_renderer(app):

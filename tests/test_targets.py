@@ -121,3 +121,25 @@ def test_open_definitions_are_stated_with_the_plan():
     text = "\n".join(r.definitions("zh"))
     assert "R4–R7" in text and "社会捐赠 ÷ 区域全部教育经费" in text and "符合交流条件教师数" in text
     assert any("donations ÷ all education funding" in line for line in r.definitions("en"))
+
+
+def test_a_malformed_file_in_the_plans_folder_loses_only_its_own_plan(tmp_path):
+    write(tmp_path, GOOD)
+    (tmp_path / "broken.toml").write_text("[plan]\nname = 5\n", encoding="utf-8")
+    folder = targets.read_plans(tmp_path)
+    assert list(folder.plans) == ["my-plan"]
+    assert len(folder.problems) == 1 and "broken.toml" in folder.problems[0]
+    assert targets.find_plan("my-plan", tmp_path).name == "my-plan"
+    with pytest.raises(PlanError, match="refused: .*broken.toml"):
+        targets.find_plan("other", tmp_path)
+
+
+def test_the_cli_lists_the_good_plans_and_warns_of_a_refused_file(tmp_path, monkeypatch, capsys):
+    from analytics.cli import main
+
+    write(tmp_path, GOOD)
+    (tmp_path / "broken.toml").write_text("[plan]\nname = 5\n", encoding="utf-8")
+    monkeypatch.setattr(targets, "PLANS_DIR", tmp_path)
+    assert main(["progress", "--list-plans"]) in (0, None)
+    out, err = capsys.readouterr()
+    assert out.startswith("my-plan\t") and "warning: plan file refused:" in err and "broken.toml" in err

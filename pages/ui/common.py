@@ -79,14 +79,26 @@ def gaps(path: str, version: float) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False)
+def plan_folder() -> targets.PlanFolder:
+    """The plans of data/plans, and a line for each file that cannot be used."""
+    return targets.read_plans()
+
+
 def plans() -> dict[str, targets.Plan]:
-    """The plans of data/plans (a malformed file stops the page with its message)."""
-    return targets.load_plans()
+    """The usable plans of data/plans (a malformed file is skipped and reported, see shell)."""
+    return plan_folder().plans
 
 
 def choose_plan(language: str) -> targets.Plan:
-    """The plan picker (one choice shared by the progress and briefing pages)."""
-    known = plans()
+    """The plan picker (one choice shared by the progress and briefing pages). A refused plan
+    file is named above it; with no usable plan the page says what to do and stops."""
+    folder = plan_folder()
+    for problem in folder.problems:
+        st.warning(t("plan_refused", language, detail=plain(problem)), icon="⚠️")
+    if not folder.plans:
+        st.info(t("no_plans", language))
+        st.stop()
+    known = folder.plans
     st.selectbox(t("plan", language), list(known), key="plan", format_func=lambda n: known[n].title(language))
     return known[st.session_state["plan"]]
 
@@ -355,12 +367,13 @@ def _is_demo(path: Path) -> bool:
 def shell() -> tuple[str, float]:
     """Everything every page needs before its own content: returns (database path, version).
 
-    The error boundary of every page: a malformed criteria or plan file, a database that cannot
-    be read, stop the page with their one-line message, never a traceback."""
+    The error boundary of every page: a malformed criteria file, a database that cannot be read,
+    stop the page with their one-line message, never a traceback. A malformed plan file only
+    loses its own plan: the sidebar names it and every other page and plan keeps working."""
     # a local icon: a ":material/…:" page icon is fetched from Google's font CDN
     st.set_page_config(page_title="均衡 Junheng", page_icon=str(DATA_DIR / "icon.png"), layout="wide")
     try:
-        criteria(), plans()  # the inputs every page reads: a bad file is reported here, once
+        criteria()  # the rules every page reads: a bad file is reported here, once
         return _shell()
     except JunhengError as exc:
         stop_with(exc)
@@ -398,6 +411,8 @@ def _shell() -> tuple[str, float]:
         st.sidebar.page_link(page, label=t(key, lang()), icon=icon, query_params=links)
     st.sidebar.toggle(t("language"), key="lang_en")
     sidebar(path, version)
+    for problem in plan_folder().problems:
+        st.sidebar.warning(t("plan_refused", lang(), detail=plain(problem)), icon="⚠️")
     banner(path, version)
     return path, version
 
