@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,7 +45,9 @@ def read_checked(path: Path, review_no: str, crs: str) -> gpd.GeoDataFrame:
     if crs not in CRS_CHOICES:
         raise BoundaryError(f"--crs {crs!r}: expected one of {', '.join(CRS_CHOICES)}")
     try:
-        gdf = gpd.read_file(path)
+        with warnings.catch_warnings():  # the reader's notes (e.g. "several features with id = 1",
+            warnings.simplefilter("ignore")  # renumbered) are not the user's concern: rows are read by adcode
+            gdf = gpd.read_file(path)
     except Exception as exc:  # noqa: BLE001 - any reader error is a bad file for the user
         raise BoundaryError(f"{path.name}: not a readable GeoJSON or Shapefile ({exc})") from None
     code = _column(gdf, ADCODE_COLUMNS)

@@ -211,9 +211,21 @@ def _swap(tmp: Path, path: Path, backup: bool) -> Path | None:
     return kept
 
 
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The connection with DuckDB's progress bar off: it prints to stdout, where the CLI writes
+    its tables (the setting is per connection and per cursor, never global)."""
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def open_duckdb(path: str | Path = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection the project's way (see quiet): every module opens files through here."""
+    return quiet(duckdb.connect(str(path), read_only=read_only))
+
+
 def schema_columns() -> dict[str, list[str]]:
     """Every table's columns in the current data model (from schema.sql), in order."""
-    con = duckdb.connect(":memory:")
+    con = open_duckdb()
     create_schema(con)
     out: dict[str, list[str]] = {}
     for table, column in con.execute("SELECT table_name, column_name FROM duckdb_columns() "
@@ -246,7 +258,7 @@ def connect(path: str | Path, read_only: bool = True, check_version: bool = True
     path = Path(path)
     if not path.exists():
         raise DatabaseError(f"database not found: {path} (build one with `python -m analytics build-demo`)")
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = open_duckdb(path, read_only=read_only)
     present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     missing = [t for t in TABLES if t not in present]
     if missing:
@@ -280,7 +292,7 @@ def reader(path: str | Path, version: float) -> duckdb.DuckDBPyConnection:
         if held is None:
             if not Path(key).exists():
                 raise DatabaseError(f"database not found: {key} (build one with `python -m analytics build-demo`)")
-            con = duckdb.connect(":memory:")
+            con = open_duckdb()
             con.execute("ATTACH ? AS data (READ_ONLY)", [key])
             present = {r[0] for r in con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'data'").fetchall()}
@@ -294,7 +306,7 @@ def reader(path: str | Path, version: float) -> duckdb.DuckDBPyConnection:
                 con.close()
                 raise
             held = versions[version] = (con, weakref.WeakSet())
-        cursor = held[0].cursor()
+        cursor = quiet(held[0].cursor())
         held[1].add(cursor)
         for old in list(versions)[:-KEEP_VERSIONS]:  # old versions nobody reads any more
             con, cursors = versions[old]

@@ -13,7 +13,6 @@ import tomllib
 from pathlib import Path
 from typing import Callable
 
-import duckdb
 import numpy as np
 import pandas as pd
 import shapely
@@ -665,7 +664,7 @@ def _build(db_path: Path, scope: str, seed: int, years: tuple[int, ...], progres
                                                  f_cfg["maintenance_spread"]), 0.05, 0.3)
     cp["donation_share"] = np.clip(rng.lognormal(np.log(f_cfg["donation_share"]), 0.6, len(cp)), 0.002, 0.08)
 
-    with db.building(db_path, lock=False) as build, duckdb.connect(str(build.tmp)) as con:
+    with db.building(db_path, lock=False) as build, db.open_duckdb(build.tmp) as con:
         db.create_schema(con)
         con.register("regions_df", regions)
         con.execute("INSERT INTO regions SELECT * FROM regions_df")

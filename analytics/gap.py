@@ -504,7 +504,7 @@ def apply_plan(source: str | Path, target: str | Path, plan: GapPlan) -> Path:
     source, target = Path(source), Path(target)
     if source.resolve() == target.resolve():
         raise ValueError("the scenario must be written to a new file, not over its source")
-    with db.building(target, copy_of=source) as build, duckdb.connect(str(build.tmp)) as con:
+    with db.building(target, copy_of=source) as build, db.open_duckdb(build.tmp) as con:
         con.execute("BEGIN TRANSACTION")
         _apply(con, plan)
         meta = {"kind": "gap plan", "year": plan.year, "source": source.name,

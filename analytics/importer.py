@@ -725,7 +725,7 @@ def _covered_rows(table: str, keep: str) -> str:
 
 def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str, source: str | None):
     """Build the new database in tmp: the current one's rows (unless new), then the batch."""
-    con = duckdb.connect(str(tmp))
+    con = db.open_duckdb(tmp)
     try:
         db.create_schema(con)
         tables = dictionary.load()
@@ -900,7 +900,7 @@ def migrate(db_path: str | Path) -> str:
             "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database()",
             [t]).fetchall()} for t in db.TABLES}
         old.close()
-        con = duckdb.connect(str(build.tmp))
+        con = db.open_duckdb(build.tmp)
         try:
             db.create_schema(con)
             con.execute(f"ATTACH ? AS {PREVIOUS} (READ_ONLY)", [str(path)])

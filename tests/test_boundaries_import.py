@@ -158,3 +158,20 @@ def test_two_boundary_imports_at_once_take_turns_and_both_finish(reviewed_dir, t
     assert not errors
     assert json.loads((reviewed_dir / "REVIEW.json").read_text())["file"] in {"sc0.geojson", "sc1.geojson"}
     assert not list(tmp_path.glob(".reviewed.*"))
+
+
+def test_a_refused_file_says_one_line_without_the_reading_librarys_warnings(tmp_path):
+    """Two features with one GeoJSON id make the reader warn; the user reads only the refusal."""
+    import subprocess
+    import sys
+
+    feature = {"type": "Feature", "id": 1, "properties": {"adcode": "5101"},
+               "geometry": {"type": "Polygon", "coordinates": [[[104, 30], [105, 30], [105, 31], [104, 30]]]}}
+    path = tmp_path / "same_ids.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature, {**feature, "properties": {
+        "adcode": "510105"}}]}), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "analytics", "boundaries", "import", str(path), "--review-no",
+                           "GS(2024)1234号", "--db", str(tmp_path / "none.duckdb")], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == ["error: same_ids.geojson, column adcode: 1 value(s) are not 6-digit county "
+                                        "adcodes (row 1: '5101')"]

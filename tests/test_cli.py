@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
 
 import pandas as pd
 
@@ -175,3 +176,33 @@ def test_a_criteria_file_with_an_unknown_check_is_one_line_and_exit_2(demo_db, t
     code, out, err = run("assess", "--db", str(demo_db), "--year", "2024", "--criteria", str(bad))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and str(bad) in err and "unknown check 'pay'" in err
+
+
+def _progress_bar_on(con) -> bool:
+    return con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
+
+
+def test_the_connections_the_package_opens_print_no_progress_bar(demo_db):
+    """DuckDB draws its progress bar on stdout, into the CLI's CSV, once a query takes 2 s."""
+    from analytics import db
+
+    con = db.connect(demo_db)
+    cursor = db.reader(demo_db, demo_db.stat().st_mtime)
+    try:
+        assert not _progress_bar_on(con) and not _progress_bar_on(cursor) and not _progress_bar_on(db.open_duckdb())
+    finally:
+        con.close()
+        cursor.close()
+
+
+def test_no_module_opens_duckdb_but_through_the_one_quiet_opener():
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "analytics"
+    callers = []
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "connect"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "duckdb"):
+                callers.append(path.name)
+    assert callers == ["db.py"]
