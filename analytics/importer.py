@@ -135,7 +135,9 @@ def _decode(data: bytes) -> tuple[str | None, str]:
 XLSX_MAX_UNCOMPRESSED = 2 * 1024 ** 3     # bytes of XML in all
 XLSX_MAX_RATIO = 200                      # uncompressed ÷ compressed size of one member
 XLSX_MAX_COLUMNS = 200                    # the widest template table has fewer than 50 columns
-XLSX_MAX_CELLS = 20_000_000               # rows × columns of one sheet's used area
+XLSX_MAX_CELLS = 20_000_000               # rows × columns of one sheet's used area, and its cells
+XLSX_LARGE_MEMBER = 64 * 1024 ** 2        # a sheet this large must compress like real data:
+XLSX_MAX_RATIO_LARGE = 50                 # real sheets measured ~9× (300,000 teacher rows)
 _ANY_CELL_REF = re.compile(rb'\sr="[A-Z]{1,3}\d')
 _WIDE_CELL_REF = re.compile(rb'\sr="([A-Z]{2,3})\d')
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,7})"')
@@ -188,27 +190,76 @@ def xlsx_limits(data: bytes) -> tuple[str, str] | None:
     for m in members:
         if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", m.filename):
             continue
-        with z.open(m) as fh:
-            xml = fh.read()
         name = names.get(m.filename, m.filename.rsplit("/", 1)[-1])
+        if m.compress_size and m.file_size > XLSX_LARGE_MEMBER and m.file_size / m.compress_size > XLSX_MAX_RATIO_LARGE:
+            return (f"工作表 {name} 解压后 {m.file_size / 1024 ** 2:,.0f} MB，压缩比异常（{m.file_size / m.compress_size:,.0f} 倍，"
+                    f"真实数据约 10 倍）：文件可能被构造，或含大量重复内容；请删除多余的行或改用 CSV",
+                    f"sheet {name} unpacks to {m.file_size / 1024 ** 2:,.0f} MB compressed {m.file_size / m.compress_size:,.0f}× "
+                    f"(real data: about 10×): crafted, or full of repeated content; delete the stray rows or use CSV")
+        last_row, max_col, cells = _sheet_extent(z, m)
+        if max_col > XLSX_MAX_COLUMNS:
+            return (f"工作表 {name} 用到第 {max_col:,} 列（上限 {XLSX_MAX_COLUMNS} 列）：请删除多余的列或单元格",
+                    f"sheet {name} reaches column {max_col:,} (limit {XLSX_MAX_COLUMNS}): delete the stray columns or cells")
+        if max_col == 26 and last_row * max_col > XLSX_MAX_CELLS:  # narrow it down: the last letter used
+            max_col = _last_single_letter_column(z, m)
+        if max(last_row * max_col, cells) > XLSX_MAX_CELLS:
+            return (f"工作表 {name} 的使用区域过大（{last_row:,} 行 × {max_col:,} 列，{cells:,} 个单元格，上限 {XLSX_MAX_CELLS:,} 个单元格）："
+                    f"请拆分文件或改用 CSV",
+                    f"sheet {name} spans {last_row:,} rows × {max_col:,} columns, {cells:,} cells (limit {XLSX_MAX_CELLS:,} "
+                    f"cells): split it or use CSV")
+    return None
+
+
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_CHUNK = 16 * 1024 ** 2
+
+
+def _xml_chunks(z, member):
+    """A zip member's XML in pieces that end after a '>' (no tag is cut in two), so the whole
+    sheet never has to be in memory for the checks."""
+    carry = b""
+    with z.open(member) as fh:
+        while piece := fh.read(_CHUNK):
+            piece = carry + piece
+            end = piece.rfind(b">") + 1
+            carry = piece[end:] if end else piece
+            if end:
+                yield piece[:end]
+    if carry:
+        yield carry
+
+
+def _sheet_extent(z, member) -> tuple[int, int, int]:
+    """(last row number, widest column, number of cells) of a worksheet, from its XML. A cell
+    written without its r="A1" reference (allowed) still counts: the number of <c> elements
+    bounds what the reader will allocate even when the references say nothing."""
+    last_row = max_col = cells = 0
+    for xml in _xml_chunks(z, member):
+        cells += len(_CELL_TAG.findall(xml))
         # the widest column: cells of columns past Z have 2–3 letter references (rare in real
         # files, so this loop is short); without any, the sheet ends at column Z or earlier
-        max_col = 26 if _ANY_CELL_REF.search(xml) else 0
+        if max_col < 26 and _ANY_CELL_REF.search(xml):
+            max_col = 26
         for found in _WIDE_CELL_REF.finditer(xml):
             max_col = max(max_col, _column_number(found.group(1)))
             if max_col > XLSX_MAX_COLUMNS:
-                return (f"工作表 {name} 用到第 {max_col:,} 列（上限 {XLSX_MAX_COLUMNS} 列）：请删除多余的列或单元格",
-                        f"sheet {name} reaches column {max_col:,} (limit {XLSX_MAX_COLUMNS}): delete the stray columns or cells")
-        # rows come in order: the last <row r="…"> is the sheet's last row
+                return last_row, max_col, cells
+        # rows come in order: the last <row r="…"> of the piece is the sheet's last row so far
         last = max(xml.rfind(b"<row "), xml.rfind(b":row "))
         found = _ROW_REF.search(xml, max(0, last - 16)) if last >= 0 else None
-        last_row = int(found.group(1)) if found else 0
-        if max_col == 26 and last_row * max_col > XLSX_MAX_CELLS:  # narrow it down: the last letter used
-            max_col = next(n for n in range(26, 0, -1) if re.search(rb'\sr="' + bytes([64 + n]) + rb'\d', xml))
-        if last_row * max_col > XLSX_MAX_CELLS:
-            return (f"工作表 {name} 的使用区域过大（{last_row:,} 行 × {max_col:,} 列，上限 {XLSX_MAX_CELLS:,} 个单元格）：请拆分文件或改用 CSV",
-                    f"sheet {name} spans {last_row:,} rows × {max_col:,} columns (limit {XLSX_MAX_CELLS:,} cells): split it or use CSV")
-    return None
+        if found:
+            last_row = max(last_row, int(found.group(1)))
+    return last_row, max_col, cells
+
+
+def _last_single_letter_column(z, member) -> int:
+    """The last of columns A–Z any cell reference uses (a second pass, for a tall sheet only)."""
+    used = 0
+    for xml in _xml_chunks(z, member):
+        used = next((n for n in range(26, used, -1) if re.search(rb'\sr="' + bytes([64 + n]) + rb'\d', xml)), used)
+        if used == 26:
+            break
+    return used
 
 
 def _xlsx_sheets(data: bytes) -> list[tuple[str, list[list]]]:
@@ -659,14 +710,14 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
         raise ValueError("mode must be 'replace' or 'append'")
     # a symlinked database: import into the file it points to (backups and the swap happen there)
     path = Path(db_path).resolve()
-    sources, problems = [], []
-    for name, data in files:
-        src, found = read(name, data)
-        sources.append(src)
-        problems += found
-    batch = combine(sources)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(path):
+    with _lock(path):  # before reading: two imports of large files cost their memory in turn
+        sources, problems = [], []
+        for name, data in files:
+            src, found = read(name, data)
+            sources.append(src)
+            problems += found
+        batch = combine(sources)
         base = None if new or not path.exists() else db.connect(path)
         try:
             if base is not None and db.is_synthetic(base):

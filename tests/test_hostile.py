@@ -25,12 +25,18 @@ ONE_CELL_AT_THE_LAST = (CORPUS / "hostile_xfd1048576.xlsx").read_bytes()
 TALL_AND_WIDE = (CORPUS / "hostile_tall_and_wide.xlsx").read_bytes()
 
 
-def read_in_a_capped_child(tmp_path: Path, data: bytes) -> subprocess.CompletedProcess:
-    """importer.read in a child process limited to 4 GB of address space."""
+def xlsx_of(rows_xml: str) -> bytes:
+    from tests.corpus.make_corpus import xlsx
+
+    return xlsx(rows_xml)
+
+
+def read_in_a_capped_child(tmp_path: Path, data: bytes, gigabytes: int = 4) -> subprocess.CompletedProcess:
+    """importer.read in a child process limited to `gigabytes` of address space."""
     f = tmp_path / "hostile.xlsx"
     f.write_bytes(data)
     code = ("import resource, sys\n"
-            "resource.setrlimit(resource.RLIMIT_AS, (4 * 1024 ** 3, 4 * 1024 ** 3))\n"
+            f"resource.setrlimit(resource.RLIMIT_AS, ({gigabytes} * 1024 ** 3, {gigabytes} * 1024 ** 3))\n"
             "from analytics import importer\n"
             f"src, problems = importer.read('hostile.xlsx', open({str(f)!r}, 'rb').read())\n"
             "print(problems[0]['problem_zh'] if problems else 'read')\n")
@@ -58,6 +64,30 @@ def test_a_crafted_compression_ratio_is_refused():
     filler = '<row r="2"><c r="A2" t="inlineStr"><is><t>' + "x" * 5_000_000 + "</t></is></c></row>"
     problem = importer.xlsx_limits(xlsx('<row r="1"><c r="A1" t="inlineStr"><is><t>学校标识码</t></is></c></row>' + filler))
     assert problem is not None and "压缩比异常" in problem[0] and "compressed" in problem[1]
+
+
+def _rows_without_cell_references(n: int) -> str:
+    """n numbered rows of 14 cells written without their r="A1" references (allowed): the
+    references then say nothing of the sheet's width, and the XML compresses ~90×."""
+    cells = "".join(f"<c><v>{v}</v></c>" for v in range(100, 114))
+    return "".join(f'<row r="{r}">{cells}</row>' for r in range(1, n + 1))
+
+
+def test_a_large_sheet_compressed_far_beyond_real_data_is_refused_before_reading(tmp_path):
+    """~100 MB of sheet XML in ~1 MB: under the 200× ratio for any member and, its cells having
+    no references, of no measurable width, so it was read cell by cell (an 8 MB file of this
+    kind took ~158 s and ~6 GB). A sheet this large must compress like real data (~9×)."""
+    data = xlsx_of(_rows_without_cell_references(400_000))
+    assert len(data) < 1_500_000
+    run = read_in_a_capped_child(tmp_path, data, gigabytes=1)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "压缩比异常" in run.stdout and "真实数据约 10 倍" in run.stdout
+
+
+def test_cells_without_references_count_toward_the_cell_limit(monkeypatch):
+    monkeypatch.setattr(importer, "XLSX_MAX_CELLS", 1000)
+    problem = importer.xlsx_limits(xlsx_of(_rows_without_cell_references(100)))  # 1,400 cells, width unknown
+    assert problem is not None and "1,400 个单元格" in problem[0]
 
 
 def test_an_ordinary_workbook_passes_the_limits():
@@ -160,6 +190,24 @@ def test_an_import_waiting_on_a_held_lock_gives_up_naming_the_holder(tmp_path, m
         fcntl.flock(fh, fcntl.LOCK_UN)
     assert "pid 4242" in info.value.problems.iloc[0]["problem_zh"]
     assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
+
+
+def test_files_are_read_only_once_the_import_holds_the_lock(tmp_path, monkeypatch):
+    """Two imports at once take turns before reading: a large file costs its time and memory once
+    at a time, not in every waiting import."""
+    import fcntl
+
+    db_path = tmp_path / "real.duckdb"
+    importer.import_files(db_path, _good_files(), new=True)
+    monkeypatch.setenv("JUNHENG_LOCK_WAIT", "0.5")
+    read = []
+    monkeypatch.setattr(importer, "read", lambda name, data: read.append(name))
+    with open(tmp_path / "real.duckdb.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with pytest.raises(importer.ImportBusy):
+            importer.import_files(db_path, [("schools.csv", (CORPUS / "good_schools.csv").read_bytes())])
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    assert read == []
 
 
 def test_a_replace_import_does_not_grow_the_file(tmp_path):
