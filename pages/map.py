@@ -101,8 +101,7 @@ if map_tab.open:
         deck = maps.build_deck(view.region, layers, selected=view.county or None, schools=schools, height=600)
         map_col, legend_col = st.columns([4, 1])
         with map_col:
-            # the key names the view, not the year or metric: the map keeps its zoom when they change
-            key = f"map-{view.region}-{view.county}"
+            key = common.map_key("map")
             st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object",
                             key=key, height=600)
             st.caption(t("map_help", lang))

@@ -96,7 +96,7 @@ else:
         metric = metrics.Metric("progress", label, label, "progress", "high")
         data = map_layer(path, version, plan.name, view.year, map_region, chosen.key, lang)
         deck = maps.build_deck(map_region, data, selected=view.county or None, height=520)
-        key = f"progress-map-{map_region}-{chosen.key}"
+        key = common.map_key("progress-map", map_region, chosen.key)
         st.markdown(f"**{t('map_progress', lang, target=label)}**")
         st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object", key=key, height=520)
         st.html(maps.legend_html(t("col_progress", lang), maps.legend_items(metric, [], lang)))

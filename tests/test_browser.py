@@ -107,7 +107,10 @@ def test_clicking_a_county_on_the_map_opens_its_profile(server):
         _settle(page)
         from analytics import maps
 
-        box = page.query_selector("[data-testid='stDeckGlJsonChart']").bounding_box()
+        chart = page.wait_for_selector("[data-testid='stDeckGlJsonChart']", timeout=120_000)
+        chart.scroll_into_view_if_needed()  # the click lands on the map, not below the fold
+        page.wait_for_timeout(500)
+        box = chart.bounding_box()
         dx, dy = maps.screen_offset(maps.region_bounds("510100"), *maps.click_point("510100", "510112"), 600)
         page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
         page.wait_for_timeout(300)

@@ -167,6 +167,17 @@ def school_points(path: str, version: float, adcode: str, year: int, stage: str,
                                      adcode, year, stage, language)
 
 
+def map_key(name: str, *extra) -> str:
+    """A map's widget key: the map's name, the place in view and what is selected (region,
+    county, school), and `extra` (what else changes its layers). A click changes the selection,
+    so the map after it is a new widget, drawn as the same URL opened fresh: deck.gl would
+    otherwise keep the clicked object selected (every other county faded, the clicked one
+    filled black, the tooltip stuck). The year and metric are not in it: the map keeps its zoom
+    when they change."""
+    v = view()
+    return "-".join(map(str, (name, v.region, v.county, v.school, *extra)))
+
+
 def on_map_select(key: str) -> None:
     """Every map's click: drill down one level (country → province → prefecture → county), or
     select the clicked school of the selected county (see analytics.regions.drill)."""
