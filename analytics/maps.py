@@ -593,7 +593,10 @@ def region_bounds(region: str) -> tuple[float, float, float, float]:
     return tuple(gdf.total_bounds.tolist())
 
 
-def view_for(bounds: tuple[float, float, float, float], width: int = 800, height: int = 620) -> pdk.ViewState:
+DEFAULT_WIDTH = 800  # a map frame's width while the browser has not reported it
+
+
+def view_for(bounds: tuple[float, float, float, float], width: int = DEFAULT_WIDTH, height: int = 620) -> pdk.ViewState:
     """A north-up view that fits the bounds in a width × height map."""
     minx, miny, maxx, maxy = bounds
     lon_span = max(maxx - minx, 1e-3)
@@ -604,15 +607,16 @@ def view_for(bounds: tuple[float, float, float, float], width: int = 800, height
     lat_span = max(merc(maxy) - merc(miny), 1e-5)
     # deck.gl's world is 512 px wide at zoom 0
     zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 2 * math.pi / (512 * lat_span)))
-    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=round(zoom - 0.1, 2),
+    centre = math.degrees(2 * math.atan(math.exp((merc(miny) + merc(maxy)) / 2)) - math.pi / 2)  # midway on screen
+    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=centre, zoom=round(zoom - 0.1, 2),
                          pitch=0, bearing=0)
 
 
 def screen_offset(bounds: tuple[float, float, float, float], lon: float, lat: float,
-                  height: int = 620) -> tuple[float, float]:
+                  height: int = 620, width: int = DEFAULT_WIDTH) -> tuple[float, float]:
     """Pixels from the map's centre to (lon, lat) in the initial view that fits `bounds` (Web
     Mercator, as deck.gl draws it): where a browser test or benchmark clicks."""
-    view = view_for(bounds, height=height)
+    view = view_for(bounds, width=width, height=height)
     scale = 512 / (2 * math.pi) * 2 ** view.zoom
 
     def merc(lo: float, la: float) -> tuple[float, float]:
@@ -765,8 +769,10 @@ def _bitmap(layer_id: str, image: dict) -> pdk.Layer:
 
 
 def build_deck(region: str, layers: MapLayers, selected: str | None = None,
-               schools: list[dict] | None = None, height: int = 620) -> pdk.Deck:
-    """The explorer map: counties, outlines, labels, the selected county and its schools.
+               schools: list[dict] | None = None, height: int = 620, width: int | None = None) -> pdk.Deck:
+    """The explorer map: counties, outlines, labels, the selected county and its schools; its
+    first view fits a width × height frame (width: the column's measured width, DEFAULT_WIDTH
+    while it is not known).
 
     Every layer has an id and says whether it is pickable (Streamlit makes all layers pickable
     when none says); only the coarse copy and the school points are."""
@@ -807,7 +813,7 @@ def build_deck(region: str, layers: MapLayers, selected: str | None = None,
     bounds = region_bounds(selected) if selected and schools else main_bounds(region)
     return CompactDeck(
         layers=deck_layers,
-        initial_view_state=view_for(bounds, height=height),
+        initial_view_state=view_for(bounds, width=width or DEFAULT_WIDTH, height=height),
         # no basemap, and none fetched: with map_style=None Streamlit swaps in an online CARTO
         # basemap; pydeck's default-style sentinel ("__MAP_STYLE__") makes it draw none
         map_provider=None,

@@ -42,7 +42,7 @@ async def session(browser, base: str, region: str, county: str, times: dict, err
     page = await browser.new_page(viewport={"width": 1400, "height": 1000})
     # the map's own canvas: a bare "canvas" also matched the data grid of the table tab (drawn
     # hidden, and sooner) until the map page ran only its open tab
-    steps = [("map", f"{base}/map?region={region}", "[data-testid='stDeckGlJsonChart'] canvas"),
+    steps = [("map", f"{base}/map?region={region}", "[class*='-fitted'] [data-testid='stDeckGlJsonChart'] canvas"),
              ("profile", f"{base}/county?region={county[:4]}00&county={county}", "[data-testid='stMetric']"),
              ("progress", f"{base}/progress?region={region}", "[data-testid='stDataFrame']")]
     for name, url, ready in steps:

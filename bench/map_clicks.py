@@ -58,10 +58,11 @@ def main() -> None:
                 times = []
                 for _ in range(args.clicks):
                     page.goto(url + path)
-                    page.wait_for_selector("canvas", timeout=120_000)
+                    page.wait_for_selector("[class*='-fitted'] [data-testid='stDeckGlJsonChart'] canvas", timeout=120_000)
                     settle(page)
-                    box = page.query_selector("[data-testid='stDeckGlJsonChart']").bounding_box()
-                    dx, dy = maps.screen_offset(maps.main_bounds(region), *maps.click_point(region, adcode), HEIGHT)
+                    box = page.query_selector("[class*='-fitted'] [data-testid='stDeckGlJsonChart']").bounding_box()
+                    dx, dy = maps.screen_offset(maps.main_bounds(region), *maps.click_point(region, adcode), HEIGHT,
+                                                int(box["width"]) // 8 * 8)
                     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
                     page.mouse.move(x, y)
                     page.wait_for_timeout(300)

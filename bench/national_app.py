@@ -46,7 +46,7 @@ def browser_cold(db: Path) -> tuple[float, float, float]:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 started = time.perf_counter()
                 page.goto(f"{url}/map?region=000000")
-                page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", timeout=300_000)
+                page.wait_for_selector("[class*='-fitted'] [data-testid='stDeckGlJsonChart'] canvas", timeout=300_000)
                 page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=300_000)
                 times.append(time.perf_counter() - started)
                 page.close()

@@ -62,8 +62,10 @@ per_pupil = st.radio(t("gap_map_metric", lang), [False, True], horizontal=True, 
 data, breaks, metric = cost_layer(path, version, view.year, region, per_pupil, lang)
 map_col, legend_col = st.columns([5, 1])
 with map_col:
-    key = common.map_key("gap-map", region, per_pupil)
-    st.pydeck_chart(maps.build_deck(region, data, selected=view.county or None, height=560), on_select=partial(common.on_map_select, key),
+    width = common.frame_width("gap_map_width")
+    key = common.map_key("gap-map", width, region, per_pupil)
+    st.pydeck_chart(maps.build_deck(region, data, selected=view.county or None, height=560, width=width),
+                    on_select=partial(common.on_map_select, key),
                     selection_mode="single-object", key=key, height=560)
     st.caption(maps.caption(lang))
 with legend_col:

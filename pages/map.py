@@ -98,10 +98,12 @@ if map_tab.open:
         layers, breaks = county_layer(path, version, view.region, view.metric, view.year, view.stage, lang)
         schools = (common.school_points(path, version, view.county, view.year, view.stage, lang)
                    if view.county else None)
-        deck = maps.build_deck(view.region, layers, selected=view.county or None, schools=schools, height=600)
         map_col, legend_col = st.columns([4, 1])
         with map_col:
-            key = common.map_key("map")
+            width = common.frame_width("map_width")
+            deck = maps.build_deck(view.region, layers, selected=view.county or None, schools=schools, height=600,
+                                   width=width)
+            key = common.map_key("map", width)
             st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object",
                             key=key, height=600)
             st.caption(t("map_help", lang))

@@ -103,7 +103,7 @@ def test_clicking_a_county_on_the_map_opens_its_profile(server):
         browser = _launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server + "/map?year=2024&region=510100")
-        page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", timeout=120_000)
+        page.wait_for_selector("[class*='-fitted'] [data-testid='stDeckGlJsonChart'] canvas", timeout=120_000)
         _settle(page)
         from analytics import maps
 
@@ -111,7 +111,8 @@ def test_clicking_a_county_on_the_map_opens_its_profile(server):
         chart.scroll_into_view_if_needed()  # the click lands on the map, not below the fold
         page.wait_for_timeout(500)
         box = chart.bounding_box()
-        dx, dy = maps.screen_offset(maps.region_bounds("510100"), *maps.click_point("510100", "510112"), 600)
+        dx, dy = maps.screen_offset(maps.region_bounds("510100"), *maps.click_point("510100", "510112"), 600,
+                                    int(box["width"]) // 8 * 8)  # fitted to the column's width, in 8 px steps
         page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
         page.wait_for_timeout(300)
         page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)

@@ -15,7 +15,8 @@ from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-MAP = "[data-testid='stDeckGlJsonChart']"
+# a map whose first view is fitted to its column's measured width (pages/ui/common.map_key)
+MAP = "[class*='-fitted'] [data-testid='stDeckGlJsonChart']"
 MAP_HEIGHT = 600  # pages/map.py
 
 
@@ -47,12 +48,17 @@ def wait_for_query(page, key: str, value: str, timeout: int = 60_000) -> None:
     settle(page)
 
 
+def fitted_width(box: dict) -> int:
+    """The width the map's first view was fitted to: its column's, in the 8 px steps reported."""
+    return int(box["width"]) // 8 * 8
+
+
 def click_map(page, region: str, lon: float, lat: float, bounds=None, height: int = MAP_HEIGHT) -> None:
     page.wait_for_selector(MAP + " canvas", state="visible", timeout=120_000)  # drawn again after a rerun
     page.wait_for_selector(MAP, timeout=120_000).scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     box = page.wait_for_selector(MAP, timeout=120_000).bounding_box()
-    dx, dy = maps.screen_offset(bounds or maps.main_bounds(region), lon, lat, height)
+    dx, dy = maps.screen_offset(bounds or maps.main_bounds(region), lon, lat, height, fitted_width(box))
     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
     page.mouse.move(x, y)
     page.wait_for_timeout(300)
@@ -244,3 +250,40 @@ def test_a_county_clicked_on_the_gap_and_progress_maps_is_drawn_as_its_url_opene
         opened.save(ARTIFACTS / f"click_{path[1:5]}_fresh.png")
         browser.close()
     assert _changed_share(clicked, opened) < 0.02
+
+
+def _edge_share(image) -> float:
+    """Share of the map frame's outermost pixels (3 px on each side) that are drawn map, not page:
+    a map cut by its frame has its drawing running into the edge."""
+    rgb = image.convert("RGB")
+    w, h = rgb.size
+    edge = [(x, y) for x in (*range(3), *range(w - 3, w)) for y in range(0, h, 2)]
+    edge += [(x, y) for y in (*range(3), *range(h - 3, h)) for x in range(0, w, 2)]
+    return sum(1 for xy in edge if min(rgb.getpixel(xy)) < 235) / len(edge)
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1366, 768), (1920, 1080)])
+def test_the_national_province_and_prefecture_maps_fit_their_frame(server, width, height):
+    """Before: at 1024 px 37 % of the national map frame's left/right edge was map (Xinjiang,
+    Tibet, Heilongjiang and the 南海诸岛 inset cut), 8 % at 1366."""
+    from playwright.sync_api import sync_playwright
+
+    shares = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        for region in ("000000", "510000", "513400"):
+            page.goto(f"{server}/map?region={region}")
+            page.wait_for_selector(MAP + " canvas", timeout=120_000)
+            settle(page)
+            image = _map_image(page)
+            image.save(ARTIFACTS / f"fit_{region}_{width}.png")
+            shares[region] = _edge_share(image)
+            if region == "000000":  # the 南海诸岛 inset lies wholly inside the frame
+                box = page.wait_for_selector(MAP).bounding_box()
+                west, south, east, north = maps.WEB_INSET_BOX
+                for lon, lat in ((west, south), (east, north)):
+                    dx, dy = maps.screen_offset(maps.main_bounds(region), lon, lat, MAP_HEIGHT, fitted_width(box))
+                    assert abs(dx) < box["width"] / 2 and abs(dy) < box["height"] / 2, (lon, lat, dx, dy)
+        browser.close()
+    assert all(share < 0.02 for share in shares.values()), shares

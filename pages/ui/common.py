@@ -167,15 +167,34 @@ def school_points(path: str, version: float, adcode: str, year: int, stage: str,
                                      adcode, year, stage, language)
 
 
-def map_key(name: str, *extra) -> str:
+_FRAME_WIDTH = None
+
+
+def frame_width(key: str) -> int | None:
+    """The width in pixels of the column this is called in, as the browser reports it (a frame of
+    no height, pages/ui/frame_width; local files, no network). None until the first report — on
+    the first run of a page, and under AppTest, which runs no JavaScript."""
+    global _FRAME_WIDTH
+    if _FRAME_WIDTH is None:
+        import streamlit.components.v1 as components
+
+        _FRAME_WIDTH = components.declare_component("frame_width", path=str(Path(__file__).with_name("frame_width")))
+    width = _FRAME_WIDTH(known=st.session_state.get(key), key=key, default=None)
+    return int(width) if isinstance(width, (int, float)) and width > 0 else None
+
+
+def map_key(name: str, width: int | None, *extra) -> str:
     """A map's widget key: the map's name, the place in view and what is selected (region,
-    county, school), and `extra` (what else changes its layers). A click changes the selection,
-    so the map after it is a new widget, drawn as the same URL opened fresh: deck.gl would
-    otherwise keep the clicked object selected (every other county faded, the clicked one
-    filled black, the tooltip stuck). The year and metric are not in it: the map keeps its zoom
-    when they change."""
+    county, school), `extra` (what else changes its layers) and whether its first view is fitted
+    to its column's measured width ('fitted', else 'unfitted').
+
+    A click changes the selection, so the map after it is a new widget, drawn as the same URL
+    opened fresh: deck.gl would otherwise keep the clicked object selected (every other county
+    faded, the clicked one filled black, the tooltip stuck). The width's arrival draws the map
+    anew, fitted (and a browser test can wait for the '-fitted' key class). The year and metric
+    are not in it: the map keeps its zoom when they change."""
     v = view()
-    return "-".join(map(str, (name, v.region, v.county, v.school, *extra)))
+    return "-".join(map(str, (name, v.region, v.county, v.school, *extra, "fitted" if width else "unfitted")))
 
 
 def on_map_select(key: str) -> None:
