@@ -363,6 +363,16 @@ def sidebar(path: str, version: float) -> None:
                  format_func=lambda c: counties.get(c, t("no_county", language)))
 
 
+# Headline tiles shrink with the window and wrap rather than cut ("6.21…", "587,…" at 1024 px):
+# officials screenshot them on ordinary laptops. A style-only st.html takes no room on the page.
+TILE_STYLE = """<style>
+[data-testid="stMetricValue"] > div { font-size: clamp(1.1rem, 2vw, 2.25rem); white-space: normal;
+  overflow: visible; text-overflow: clip; overflow-wrap: anywhere; line-height: 1.25; }
+[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * { white-space: normal; overflow: visible;
+  text-overflow: clip; }
+</style>"""
+
+
 def banner(path: str, version: float) -> None:
     """The demo-data warning (or the imported-data note): on every page."""
     s = summary(path, version)
@@ -443,6 +453,7 @@ def _shell() -> tuple[str, float]:
     sidebar(path, version)
     for problem in plan_folder().problems:
         st.sidebar.warning(t("plan_refused", lang(), detail=plain(problem)), icon="⚠️")
+    st.html(TILE_STYLE)
     banner(path, version)
     return path, version
 
