@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 
 from analytics import balance, db, maps, metrics, output, places, progress, regions, targets
 from analytics import state as vs
@@ -167,18 +168,14 @@ def school_points(path: str, version: float, adcode: str, year: int, stage: str,
                                      adcode, year, stage, language)
 
 
-_FRAME_WIDTH = None
+# reports the width of the column it is placed in (pages/ui/frame_width: local files, no network)
+_FRAME_WIDTH = components.declare_component("frame_width", path=str(Path(__file__).with_name("frame_width")))
 
 
 def frame_width(key: str) -> int | None:
     """The width in pixels of the column this is called in, as the browser reports it (a frame of
-    no height, pages/ui/frame_width; local files, no network). None until the first report — on
-    the first run of a page, and under AppTest, which runs no JavaScript."""
-    global _FRAME_WIDTH
-    if _FRAME_WIDTH is None:
-        import streamlit.components.v1 as components
-
-        _FRAME_WIDTH = components.declare_component("frame_width", path=str(Path(__file__).with_name("frame_width")))
+    no height). None until the first report — on the first run of a page, and under AppTest,
+    which runs no JavaScript."""
     width = _FRAME_WIDTH(known=st.session_state.get(key), key=key, default=None)
     return int(width) if isinstance(width, (int, float)) and width > 0 else None
 
