@@ -124,14 +124,16 @@ def scorecard_display(card: pd.DataFrame, region: str, lang: str = "zh") -> pd.D
 
 
 def ranking_display(rank: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """A target's county ranking as shown and downloaded (keeps `status` for colouring)."""
+    """A target's county ranking as shown and downloaded (keeps `status` for colouring). The
+    progress word comes right after the name: in the page's narrow column the last columns
+    scroll out of sight at 1024–1366 px, and it is what the ranking is read for."""
     return pd.DataFrame({
         t("col_name", lang): rank["name"],
-        t("col_baseline", lang): [format_value(v, u, lang) for v, u in zip(rank["baseline"], rank["unit"])],
+        t("col_progress", lang): [progress_label(s, lang) for s in rank["status"]],
         t("col_latest", lang): [format_value(v, u, lang) for v, u in zip(rank["latest"], rank["unit"])],
         t("col_short", lang): [format_value(v, u, lang) if v and v > 0 else "—" for v, u in zip(rank["gap"], rank["unit"])],
+        t("col_baseline", lang): [format_value(v, u, lang) for v, u in zip(rank["baseline"], rank["unit"])],
         t("col_projection", lang): [format_value(v, u, lang) for v, u in zip(rank["projection"], rank["unit"])],
-        t("col_progress", lang): [progress_label(s, lang) for s in rank["status"]],
         "status": rank["status"],
         "adcode": rank["adcode"],
     })

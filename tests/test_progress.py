@@ -194,6 +194,19 @@ def test_ranking_puts_the_furthest_from_a_leq_target_first():
     assert order == ["510105", "510106", "510104"]
 
 
+def test_the_ranking_shows_the_progress_word_right_after_the_name():
+    """The ranking sits in a narrow column: at 1024–1366 px its last columns scroll out of sight,
+    and the progress word ("严重滞后") was cut to "严重" there."""
+    from analytics import display
+
+    t = target(0.30, direction="<=", metric="cv_hardware")
+    values = pd.DataFrame([{"level": "county", "adcode": "510105", "year": y, "stage": "all", "metric": "cv_hardware",
+                            "value": v} for y, v in ((2023, 0.45), (2024, 0.46))])
+    table = progress.target_progress(values, t, 2023, 2024).assign(name="锦江区")
+    shown = display.ranking_display(progress.ranking(table, t.key, "510000"), "zh")
+    assert list(shown.columns[:2]) == ["地区", "进展"] and shown.iloc[0, 1] == "严重滞后"
+
+
 # ---- metrics without data, and the five 002 targets added from DOMAIN.md §3 -------------------
 
 
