@@ -82,3 +82,12 @@ def test_the_cli_refuses_a_bad_criteria_file_with_exit_status_2(demo_db, capsys)
     code = main(["assess", "--year", "2024", "--db", str(demo_db), "--criteria", str(RULES / "criteria_nan_threshold.toml")])
     err = capsys.readouterr().err
     assert code == 2 and "criteria_nan_threshold.toml" in err and "Traceback" not in err
+
+
+def test_the_corpus_criteria_files_are_todays_national_file_with_one_mistake_each():
+    """They are made by tests/corpus/make_corpus.py from data/criteria.toml: when the national
+    file changes, rerun it, so each file still fails for its one mistake and no other."""
+    from tests.corpus.make_corpus import rule_files
+
+    stale = [name for name, data in rule_files().items() if (RULES / name).read_bytes() != data]
+    assert stale == [], "run python tests/corpus/make_corpus.py"

@@ -173,6 +173,39 @@ def hostile() -> None:
         (HERE / name).write_bytes(make())
 
 
+# Criteria files with one mistake each, made from the national file so they follow it when it
+# changes: file → (the text of data/criteria.toml to change, first occurrence, and what it becomes)
+CRITERIA = HERE.parents[1] / "data" / "criteria.toml"
+RULE_EDITS = {
+    "criteria_counted_no.toml": ('id = "R1"', 'id = "R1"\ncounted = "no"'),
+    "criteria_stages_number.toml": ('id = "R1"', 'id = "R1"\nstages = 5'),
+    "criteria_id_list.toml": ('id = "R1"', 'id = ["R1"]'),
+    "criteria_floor_nan.toml": ("floor_ratio = 0.85", "floor_ratio = nan"),
+    "criteria_inf_weight.toml": ("junior = 1.1, senior", "junior = inf, senior"),
+    "criteria_min_met_8.toml": ("min_met = 6", "min_met = 8"),
+    "criteria_nan_cv.toml": ("cv_threshold = { primary = 0.50,", "cv_threshold = { primary = nan,"),
+    "criteria_nan_threshold.toml": ("threshold = { primary = 4.2,", "threshold = { primary = nan,"),
+    "criteria_negative_threshold.toml": ("threshold = { primary = 4.2,", "threshold = { primary = -5,"),
+}
+
+
+def rule_files() -> dict[str, bytes]:
+    """The corpus's criteria files that are the national file with one mistake (GBK included)."""
+    text = CRITERIA.read_text(encoding="utf-8")
+    out = {}
+    for name, (old, new) in RULE_EDITS.items():
+        assert old in text, f"{name}: {old!r} is no longer in {CRITERIA.name}"
+        out[name] = text.replace(old, new, 1).encode("utf-8")
+    out["criteria_gbk.toml"] = text.encode("gb18030")  # GBK as Windows saves it (² needs GB18030)
+    return out
+
+
+def rules() -> None:
+    for name, data in rule_files().items():
+        (HERE / "rules" / name).write_bytes(data)
+
+
 if __name__ == "__main__":
     main()
     hostile()
+    rules()
