@@ -311,8 +311,16 @@ WITH staff AS (
            count(DISTINCT school_id) FILTER (WHERE g7_ok IS NULL) AS g7_nodata
     FROM school_indicators WHERE g7_applies GROUP BY adcode, year
 ), units AS (
+    -- every county and year some file reports, even one without pupils: its verdicts are then
+    -- unknown (数据不足), never absent from the map
     SELECT DISTINCT adcode, year FROM school_indicators
     UNION SELECT adcode, year FROM county_year WHERE year BETWEEN $first_year AND $last_year
+    UNION SELECT s.adcode, x.year FROM school_year x JOIN schools s USING (school_id)
+          WHERE x.year BETWEEN $first_year AND $last_year
+    UNION SELECT s.adcode, x.year FROM teacher_counts x JOIN schools s USING (school_id)
+          WHERE x.year BETWEEN $first_year AND $last_year
+    UNION SELECT s.adcode, x.year FROM funding x JOIN schools s USING (school_id)
+          WHERE x.year BETWEEN $first_year AND $last_year
 )
 SELECT u.adcode, u.year, cy.* EXCLUDE (adcode, year), st.* EXCLUDE (adcode, year),
        coalesce(sp.g7_fail, 0) AS g7_fail, coalesce(sp.g7_nodata, 0) AS g7_nodata
@@ -413,7 +421,7 @@ def _check_teacher_exchange(c, stage, base, std):
     backbone = base["exchanged_backbone"] / base["exchanged"].where(base["exchanged"] > 0)
     share = float(c.options["backbone_share"])
     passed = (_compare(value, ">=", std) & _compare(backbone, ">=", share)).astype("boolean")
-    pct = backbone.map(percent)
+    pct = backbone.map(percent).astype(object)  # all unknown (no teachers imported): still text
     limit = percent(share)
     return value, passed, std, _text("骨干教师占交流教师 " + pct + f"（标准 ≥ {limit}）",
                                      "backbone teachers " + pct + f" of those exchanged (standard ≥ {limit})",
@@ -942,11 +950,6 @@ def compute_gaps(con: duckdb.DuckDBPyConnection, year: int | None, cr: Criteria)
     """The urban–rural sums and ratios from the raw tables (the one implementation)."""
     sums = con.execute(URBAN_RURAL_SQL, {**year_range(year), "excluded_kinds": list(cr.resource["excluded_kinds"])}).df()
     return gap_ratios(sums)
-
-
-def years(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """School years present in the database, ascending."""
-    return [int(r[0]) for r in con.execute("SELECT DISTINCT year FROM school_stage_year ORDER BY 1").fetchall()]
 
 
 # --------------------------------------------------------------------------------------------

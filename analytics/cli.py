@@ -70,7 +70,7 @@ def cmd_info(args: argparse.Namespace) -> None:
 
 def cmd_assess(args: argparse.Namespace) -> None:
     con = db.connect(args.db)
-    available = balance.years(con)
+    available = db.years(con)
     if not available:
         raise CliError(f"{args.db} holds no school data: nothing to assess")
     if args.year not in available:
@@ -109,7 +109,7 @@ def cmd_progress(args: argparse.Namespace) -> None:
     plan = targets.find_plan(args.plan)
     criteria = load_criteria(args.criteria)
     con = db.connect(args.db)
-    available = balance.years(con)
+    available = db.years(con)
     if not available:
         raise CliError(f"{args.db} holds no school data: nothing to measure")
     if args.year is not None and args.year not in available:
@@ -135,13 +135,16 @@ def cmd_gap(args: argparse.Namespace) -> None:
     if args.region:
         _region_prefix(args.region)
     con = db.connect(args.db)
-    available = balance.years(con)
+    available = db.years(con)
     if args.year not in available:
         raise CliError(f"year {args.year} is not in {args.db}; available: {', '.join(map(str, available)) or 'none'}")
     plan = gap.make_plan(con, args.year, criteria, costs)
     con.close()
     rows = plan.stages
     counties = plan.counties
+    if rows.empty:  # counties known, but no school with pupils that year: nothing to price
+        raise CliError(f"{args.db} has no school with pupils in {args.year} (import the school-stage file): "
+                       "nothing to plan")
     if args.region:
         rows = regions.within(rows, args.region)
         counties = regions.within(counties, args.region)
@@ -177,7 +180,7 @@ def cmd_export(args: argparse.Namespace) -> None:
             raise CliError(f"no usable plan in {targets.PLANS_DIR}: give --plan FILE")
         plan = next(iter(folder.plans.values()))
     con = db.connect(args.db)
-    available = balance.years(con)
+    available = db.years(con)
     if args.year not in available:
         raise CliError(f"year {args.year} is not in {args.db}; available: {', '.join(map(str, available)) or 'none'}")
     started = time.time()

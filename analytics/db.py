@@ -34,6 +34,7 @@ TABLES = (
     "funding",
     "county_year",
 )
+YEARLY = ("school_stage_year", "school_year", "teachers", "funding", "county_year")  # tables keyed by year
 
 
 # A writer process that must stop when its owner dies (an import child, see follow_owner) never
@@ -384,8 +385,8 @@ class Summary:
     provinces: int
     counties: int
     schools: int
-    teachers_latest: int
-    students_latest: int
+    teachers_latest: int | None
+    students_latest: int | None
     years: tuple[int, ...]
     synthetic: bool
     meta: dict[str, str]
@@ -393,26 +394,34 @@ class Summary:
     def line(self) -> str:
         """One line for the CLI: what the database holds."""
         latest = self.years[-1] if self.years else "-"
+        def n(v: int | None) -> str:
+            return "unknown" if v is None else f"{v}"
         return (f"{self.provinces} provinces, {self.counties} counties, {self.schools} schools, "
-                f"{self.teachers_latest} teachers and {self.students_latest} pupils in {latest}; "
+                f"{n(self.teachers_latest)} teachers and {n(self.students_latest)} pupils in {latest}; "
                 f"years {', '.join(map(str, self.years)) or 'none'}")
 
 
+def years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """School years any yearly table holds, ascending: a year with facilities or teachers but no
+    pupils yet is still a year of the data (its verdicts unknown, never missing from the pickers)."""
+    union = "\nUNION ".join(f"SELECT DISTINCT year FROM {t}" for t in YEARLY)
+    return [int(r[0]) for r in con.execute(f"SELECT year FROM ({union}) ORDER BY 1").fetchall()]
+
+
 def summary(con: duckdb.DuckDBPyConnection) -> Summary:
-    """Counts of what is loaded: counties with schools, schools, latest-year teachers and pupils."""
-    years = tuple(
-        int(r[0]) for r in con.execute("SELECT DISTINCT year FROM school_stage_year ORDER BY year").fetchall()
-    )
-    latest = years[-1] if years else None
+    """Counts of what is loaded: counties with schools, schools, latest-year teachers and pupils
+    (None when that year has no teacher or pupil rows: unknown, not zero)."""
+    years_ = tuple(years(con))
+    latest = years_[-1] if years_ else None
     row = con.execute(
         """
-        WITH active AS (SELECT DISTINCT adcode FROM schools)
+        WITH active AS (SELECT adcode FROM schools UNION SELECT adcode FROM county_year)
         SELECT
             (SELECT count(DISTINCT r.province_adcode) FROM regions r JOIN active USING (adcode)),
             (SELECT count(*) FROM active),
             (SELECT count(*) FROM schools),
-            (SELECT count(*) FROM teachers WHERE year = $latest),
-            (SELECT coalesce(sum(students), 0) FROM school_stage_year WHERE year = $latest)
+            (SELECT nullif(count(*), 0) FROM teachers WHERE year = $latest),
+            (SELECT sum(students) FROM school_stage_year WHERE year = $latest)
         """,
         {"latest": latest},
     ).fetchone()
@@ -420,9 +429,9 @@ def summary(con: duckdb.DuckDBPyConnection) -> Summary:
         provinces=int(row[0]),
         counties=int(row[1]),
         schools=int(row[2]),
-        teachers_latest=int(row[3]),
-        students_latest=int(row[4]),
-        years=years,
+        teachers_latest=None if row[3] is None else int(row[3]),
+        students_latest=None if row[4] is None else int(row[4]),
+        years=years_,
         synthetic=is_synthetic(con),
         meta=metadata(con),
     )

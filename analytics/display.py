@@ -36,6 +36,8 @@ def format_value(value, unit: str, lang: str = "zh") -> str:
         return t("unit_yuan", lang, v=f"{v:,.0f}")
     if unit == "ratio":
         return f"{v:.1f} : 1"
+    if unit == "count":
+        return f"{v:,.0f}"
     return f"{v:.3f}"
 
 

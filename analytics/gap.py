@@ -189,7 +189,7 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
     known = rec[list(balance.INDICATORS)].notna().to_numpy()
     fpp = rec["facility_per_pupil"].to_numpy(float)  # a stage's facilities per pupil = school total × fpp
     n = len(rec)
-    stage_idx = rec["stage"].map({s: i for i, s in enumerate(STAGES)}).to_numpy()
+    stage_idx = rec["stage"].map({s: i for i, s in enumerate(STAGES)}).to_numpy(dtype=int)  # int even when empty
     std = np.array([[cr[f"R{k}"].threshold[s] for k in range(1, 8)] for s in STAGES])[stage_idx]
     cv_limit = np.array([[cr[f"R{k}"].cv_threshold[s] for k in range(1, 8)] for s in STAGES])
     floor_ratio = float(cr.resource["floor_ratio"])
@@ -222,7 +222,7 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
     ])
     groups = rec.groupby(["adcode", "stage"], sort=False).indices
     group_of = _group_numbers(groups, n)
-    group_stage = np.array([STAGES.index(stage) for _, stage in groups])
+    group_stage = np.array([STAGES.index(stage) for _, stage in groups], dtype=int)
     moves: list[tuple] = []
     hires = np.zeros((n, 3))  # backbone, pe_arts, regular
 
@@ -389,7 +389,8 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
         cvs[present, k] = group_cvs(X_after[ik, k], P[ik], group_of[ik], count)[present]
     incomplete = np.bincount(group_of, ~known.all(axis=1), minlength=count).astype(int)
     failing = np.bincount(group_of, ~(compliant & known.all(axis=1)), minlength=count) > 0
-    after = pd.DataFrame({"adcode": [adcode for adcode, _ in groups], "stage": [stage for _, stage in groups],
+    after = pd.DataFrame({"adcode": pd.Series([adcode for adcode, _ in groups], dtype=object),
+                          "stage": pd.Series([stage for _, stage in groups], dtype=object),
                           **{f"cv_r{k + 1}_after": cvs[:, k] for k in range(7)},
                           "schools_missing_data": incomplete,
                           "resource_pass_after": (incomplete == 0) & ~failing

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import re
+import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -514,6 +516,13 @@ def check(batch: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None)
             continue
         f = batch[name]
         unknown = f["school_id"].notna() & ~f["school_id"].isin(kinds.index)
+        if kinds.empty and unknown.any():  # no school anywhere yet: one line says what is missing
+            for file in f["_file"].unique():
+                problems.append(_problem(file, "", "", "学校标识码", "",
+                                         "数据库中还没有任何学校：请同时导入学校文件（schools_学校.csv 或 .xlsx），再导入本文件",
+                                         "the database has no schools yet: import the schools file "
+                                         "(schools_学校.csv or .xlsx) together with this file"))
+            continue
         add(f[unknown], "学校标识码", f.loc[unknown, "school_id"], "未知学校：学校标识码不在“学校”表或数据库中",
             "unknown school: the school id is neither in the schools file nor in the database")
         if "stage" in f:
@@ -864,7 +873,8 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
         con.execute("COMMIT")
         balance.store(con)  # the assessment, computed once here and read by every page
         con.execute("CHECKPOINT")
-        counties = len(set().union(*(cs for years in covered.values() for cs in years.values())))
+        counties = len(set().union(*(cs for years in covered.values() for cs in years.values()),
+                                   set(batch["schools"]["adcode"]) if "schools" in batch else set()))
         return rows, {t: sorted(years) for t, years in covered.items()}, counties
     finally:
         con.close()
@@ -873,6 +883,7 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
 # --------------------------------------------------------------------------------------------
 # Running an import in a child process with a memory limit
 
+LOG = logging.getLogger("junheng.import")
 IMPORT_MEMORY_GB = 8.0  # address space of the import process; JUNHENG_IMPORT_MEMORY_GB overrides
 
 
@@ -890,7 +901,7 @@ def _import_child(conn, db_path: str, files, mode: str, new: bool, source: str |
     except MemoryError:
         conn.send(("memory",))
     except Exception as exc:  # noqa: BLE001 - reported to the user as the import's failure
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("error", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
     finally:
         conn.close()
 
@@ -921,16 +932,25 @@ def import_isolated(db_path: str | Path, files: list[tuple[str, bytes]], mode: s
         return message[1]
     if message[0] == "failed":
         raise ImportFailed(message[1], message[2])
-    names = "、".join(n for n, _ in files)
-    if message[0] in ("memory", "died"):
-        why_zh = f"导入进程超出内存上限（{gb:g} GB）或异常退出（退出码 {child.exitcode}）"
-        why_en = f"the import process ran out of its memory limit ({gb:g} GB) or ended abnormally (exit code {child.exitcode})"
-    else:  # under a tight memory limit even loading a library can fail: say what limit was in force
-        why_zh = f"导入进程出错（内存上限 {gb:g} GB）：{message[1]}"
-        why_en = f"the import process failed (memory limit {gb:g} GB): {message[1]}"
-    raise ImportFailed(pd.DataFrame([_problem(names, "", "", "", "", f"{why_zh}；数据库未改动。文件可能过大或已损坏：请拆分或改用 CSV",
-                                              f"{why_en}; the database is unchanged. The file may be too large or damaged: split it or use CSV")],
-                                    columns=PROBLEM_COLUMNS))
+    raise _child_failure(message, "、".join(n for n, _ in files), gb, child.exitcode)
+
+
+def _child_failure(message: tuple, names: str, gb: float, exitcode: int | None) -> ImportFailed:
+    """The one-line problem for an import child that did not finish: a fault of the program is
+    called that (and logged in full for the maintainer), never blamed on the files' size."""
+    if message[0] == "error":  # a fault of this program, not of the files: say so, log it in full
+        LOG.error("import of %s failed inside the program:\n%s", names, message[2])
+        zh = (f"导入程序内部错误（不是文件的问题）：{message[1]}。数据库未改动。请把这条信息和服务器日志"
+              "（“import of … failed inside the program”一行）交给维护人员")
+        en = (f"internal error of the import program (not a problem of the files): {message[1]}. The database "
+              "is unchanged. Please pass this message and the server log (the line \"import of … failed inside "
+              "the program\") to the maintainer")
+    else:
+        zh = (f"导入进程超出内存上限（{gb:g} GB）或异常退出（退出码 {exitcode}）；数据库未改动。"
+              "文件可能过大或已损坏：请拆分或改用 CSV")
+        en = (f"the import process ran out of its memory limit ({gb:g} GB) or ended abnormally (exit code "
+              f"{exitcode}); the database is unchanged. The file may be too large or damaged: split it or use CSV")
+    return ImportFailed(pd.DataFrame([_problem(names, "", "", "", "", zh, en)], columns=PROBLEM_COLUMNS))
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from analytics.i18n import t
 from analytics.paths import database_path, read_only
 from pages.ui import common
 
-path, version = common.shell()
+path, version = common.shell(needs_data=False)
 lang = common.lang()
 summary = common.summary(path, version)
 

@@ -47,6 +47,10 @@ counties = regions.within(plan.counties, region)
 st.title(t("gap_title", lang, region=plain(names.get(region, region)), year=view.year))
 st.caption(t("gap_method", lang))
 st.caption(t("gap_costs_note", lang, note=plan.costs.note_en if lang == "en" else plan.costs.note_zh))
+if counties.empty:  # no school with pupils here this year: nothing to price, not a cost of zero
+    st.info(t("gap_nothing_to_plan", lang, year=view.year))
+    common.finish()
+    st.stop()
 
 total = counties[gap.TOTAL_COLUMNS].sum()
 m = st.columns(5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import balance, charts
+from analytics import balance, charts, display
 from analytics.i18n import method_notes, plain, status_label, t
 from pages.ui import common
 
@@ -19,8 +19,8 @@ st.subheader(t("loaded", lang))
 cols = st.columns(5)
 cols[0].metric(t("counties", lang), f"{summary.counties:,}")
 cols[1].metric(t("schools", lang), f"{summary.schools:,}")
-cols[2].metric(t("teachers", lang, year=latest), f"{summary.teachers_latest:,}")
-cols[3].metric(t("students", lang, year=latest), f"{summary.students_latest:,}")
+cols[2].metric(t("teachers", lang, year=latest), display.format_value(summary.teachers_latest, "count"))
+cols[3].metric(t("students", lang, year=latest), display.format_value(summary.students_latest, "count"))
 cols[4].metric(t("years", lang), f"{summary.years[0]}–{latest}" if summary.years else "—")
 
 a = common.assessment(path, version)

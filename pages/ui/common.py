@@ -370,6 +370,25 @@ TILE_STYLE = """<style>
 </style>"""
 
 
+# A "working" cue for every rerun longer than half a second (the minimal toolbar hides
+# Streamlit's own running indicator). Streamlit marks its root with the script's state; the cue is
+# that root's ::after, shown while the state is "running" after a 0.5 s delay, so quick reruns do
+# not flicker. Style only (no room on the page), no script, no network.
+WORKING_CUE = """<style>
+[data-testid="stApp"]::after { content: "{label}"; position: fixed; top: 0.55rem; right: 4.5rem;
+  z-index: 1000000; visibility: hidden; padding: 0.2rem 0.8rem; border-radius: 1rem;
+  background: #1f4e79; color: #fff; font-size: 0.85rem; pointer-events: none; }
+[data-testid="stApp"][data-test-script-state="running"]::after { visibility: visible;
+  transition: visibility 0s 0.5s; }
+</style>"""
+
+
+def working_cue() -> None:
+    """The cue's style (see WORKING_CUE) in the session's language; drawn once per run by the shell."""
+    label = t("working", lang()).replace("\\", "").replace('"', "")
+    st.html(WORKING_CUE.replace("{label}", label))
+
+
 def banner(path: str, version: float) -> None:
     """The demo-data warning (or the imported-data note): on every page."""
     s = summary(path, version)
@@ -401,8 +420,9 @@ def _is_demo(path: Path) -> bool:
         con.close()
 
 
-def shell() -> tuple[str, float]:
+def shell(needs_data: bool = True) -> tuple[str, float]:
     """Everything every page needs before its own content: returns (database path, version).
+    needs_data=False (the Data page) runs on even when the database holds no school year yet.
 
     The error boundary of every page: a malformed criteria file, a database that cannot be read,
     stop the page with their one-line message, never a traceback. A malformed plan file only
@@ -411,7 +431,7 @@ def shell() -> tuple[str, float]:
     st.set_page_config(page_title="均衡 Junheng", page_icon=str(DATA_DIR / "icon.png"), layout="wide")
     try:
         criteria()  # the rules every page reads: a bad file is reported here, once
-        return _shell()
+        return _shell(needs_data)
     except JunhengError as exc:
         stop_with(exc)
 
@@ -422,7 +442,7 @@ def stop_with(exc: Exception) -> None:
     st.stop()
 
 
-def _shell() -> tuple[str, float]:
+def _shell(needs_data: bool) -> tuple[str, float]:
     language = lang()
     db_path = database_path()
     if not db_path.exists() and read_only():
@@ -442,6 +462,10 @@ def _shell() -> tuple[str, float]:
         bar.empty()
         st.toast(t("built_db", language))
     path, version = current()
+    if not summary(path, version).years:  # schools imported, no year yet: say what to add
+        _nothing_to_assess(path, version, needs_data)
+        return path, version
+    st.session_state.pop("_no_view", None)
     init_view(path, version)
     links = vs.to_query(view())  # a page link carries the view: the next page opens on it
     for page, key, icon, _ in PAGES:
@@ -451,8 +475,25 @@ def _shell() -> tuple[str, float]:
     for problem in plan_folder().problems:
         st.sidebar.warning(t("plan_refused", lang(), detail=plain(problem)), icon="⚠️")
     st.html(TILE_STYLE)
+    working_cue()
     banner(path, version)
     return path, version
+
+
+def _nothing_to_assess(path: str, version: float, needs_data: bool) -> None:
+    """A database with schools but no school year (the school list imported first): the page
+    links, the language switch and what to import next; a page that needs a year stops here."""
+    st.session_state["_no_view"] = True
+    for page, key, icon, _ in PAGES:
+        st.sidebar.page_link(page, label=t(key, lang()), icon=icon)
+    st.sidebar.toggle(t("language"), key="lang_en")
+    working_cue()
+    banner(path, version)
+    s = summary(path, version)
+    st.info(t("nothing_to_assess", lang(), schools=f"{s.schools:,}", counties=f"{s.counties:,}"), icon="ℹ️")
+    if needs_data:
+        st.page_link("pages/data.py", label=t("page_data", lang()), icon=":material/upload_file:")
+        st.stop()
 
 
 def page_link(where, page: str, label: str, icon: str) -> None:
@@ -461,5 +502,6 @@ def page_link(where, page: str, label: str, icon: str) -> None:
 
 
 def finish() -> None:
-    """Last call of every page: the URL reflects the view."""
-    sync_url()
+    """Last call of every page: the URL reflects the view (when there is one to reflect)."""
+    if not st.session_state.get("_no_view"):
+        sync_url()
