@@ -17,6 +17,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from analytics import demo  # noqa: E402
 
 
+# Streamlit marks its root with the script's state: a page is settled when no run is going on.
+# (The minimal toolbar never shows Streamlit's status widget, so waiting for it to go waited for nothing.)
+IDLE = ("() => document.querySelector(\"[data-testid='stApp']\")"
+        "?.getAttribute('data-test-script-state') === 'notRunning'")
+
+
 def database(given: Path | None, workdir: str | Path) -> Path:
     """`given`, or a Sichuan demo database built in workdir (about 12 s)."""
     if given is not None:

@@ -5,7 +5,7 @@ per interaction and the errors.
     python bench/load.py [--db PATH] [--sessions 1 5 10 20] [--region 510000] [--county 513434]
 
 An interaction's time runs from the navigation until the page's content is drawn and Streamlit
-is idle (the status widget gone). Sessions start together; each level uses a fresh browser.
+is idle (its script no longer running). Sessions start together; each level uses a fresh browser.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from demo_db import arguments, start_server  # noqa: E402
+from demo_db import IDLE, arguments, start_server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -32,7 +32,7 @@ async def interaction(page, url: str, ready: str) -> float:
     # 20 browsers on 2 cores, loading Streamlit's scripts alone can take longer)
     await page.goto(url, timeout=TIMEOUT_MS)
     await page.wait_for_selector(ready, timeout=TIMEOUT_MS)
-    await page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=TIMEOUT_MS)
+    await page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
     if await page.locator("[data-testid='stException']").count():
         raise RuntimeError(f"an error on {url}")
     return time.perf_counter() - started

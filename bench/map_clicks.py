@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from demo_db import start_server  # noqa: E402
+from demo_db import IDLE, start_server  # noqa: E402
 
 from analytics import maps  # noqa: E402
 
@@ -36,9 +36,8 @@ VIEWS = {
 
 
 def settle(page) -> None:
-    page.wait_for_timeout(800)
-    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)
-    page.wait_for_timeout(1200)
+    """The fitted map is there (the caller waited for its canvas) and no run is going on."""
+    page.wait_for_function(IDLE, timeout=120_000)
 
 
 def main() -> None:

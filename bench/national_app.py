@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from load import ARGS, CHROMIUM  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from demo_db import arguments, start_server  # noqa: E402
+from demo_db import IDLE, arguments, start_server  # noqa: E402
 
 
 def peak_mb(pid: int) -> float:
@@ -47,7 +47,7 @@ def browser_cold(db: Path) -> tuple[float, float, float]:
                 started = time.perf_counter()
                 page.goto(f"{url}/map?region=000000")
                 page.wait_for_selector("[class*='-fitted'] [data-testid='stDeckGlJsonChart'] canvas", timeout=300_000)
-                page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=300_000)
+                page.wait_for_function(IDLE, timeout=300_000)
                 times.append(time.perf_counter() - started)
                 page.close()
             browser.close()

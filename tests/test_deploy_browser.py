@@ -12,14 +12,14 @@ import pytest
 
 from analytics import db
 from tests.factory import School, build
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, running_app
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, idle, running_app
 from tests.test_hostile import GOOD, CORPUS
 
 
 def _schools_shown(page, url: str) -> str:
     page.goto(url + "/?lang=en")
     page.wait_for_selector("[data-testid='stMetric']", timeout=120_000)
-    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)
+    idle(page)
     metric = page.locator("[data-testid='stMetric']").filter(has_text="Schools").first
     assert page.locator("[data-testid='stException']").count() == 0
     return metric.locator("[data-testid='stMetricValue']").inner_text().strip()

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import re
 import time
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import pytest
 
 from analytics import db, demo, maps
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_app
+from tests.browser import (ARTIFACTS, MAP, TIMEOUT, fitted_width, hover_until_tooltip, idle, launch, map_image,
+                           open_map, query, running_app, wait_for_query, wait_for_text)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-# a map whose first view is fitted to its column's measured width (pages/ui/common.map_key)
-MAP = "[class*='-fitted'] [data-testid='stDeckGlJsonChart']"
 MAP_HEIGHT = 600  # pages/map.py
 
 
@@ -32,51 +31,21 @@ def server(chengyu_db):
     yield from running_app(chengyu_db)
 
 
-def settle(page) -> None:
-    page.wait_for_timeout(800)
-    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)
-    page.wait_for_timeout(1200)
-
-
-def query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
-
-
-def wait_for_query(page, key: str, value: str, timeout: int = 60_000) -> None:
-    page.wait_for_function(f"() => new URLSearchParams(window.location.search).get({key!r}) === {value!r}",
-                           timeout=timeout)
-    settle(page)
-
-
-def fitted_width(box: dict) -> int:
-    """The width the map's first view was fitted to: its column's, in the 8 px steps reported."""
-    return int(box["width"]) // 8 * 8
-
-
-def click_map(page, region: str, lon: float, lat: float, bounds=None, height: int = MAP_HEIGHT) -> None:
-    page.wait_for_selector(MAP + " canvas", state="visible", timeout=120_000)  # drawn again after a rerun
-    page.wait_for_selector(MAP, timeout=120_000).scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
-    box = page.wait_for_selector(MAP, timeout=120_000).bounding_box()
+def click_map(page, region: str, lon: float, lat: float, bounds=None, height: int = MAP_HEIGHT) -> str:
+    """Click the map at (lon, lat) once deck.gl shows that place's tooltip. Returns the tooltip."""
+    page.wait_for_selector(MAP + " canvas", state="visible", timeout=TIMEOUT)  # drawn again after a rerun
+    page.wait_for_selector(MAP, timeout=TIMEOUT).scroll_into_view_if_needed()
+    box = page.wait_for_selector(MAP, timeout=TIMEOUT).bounding_box()
     dx, dy = maps.screen_offset(bounds or maps.main_bounds(region), lon, lat, height, fitted_width(box))
     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
-    page.mouse.move(x, y)
-    page.wait_for_timeout(300)
+    tip = hover_until_tooltip(page, x, y)
     page.mouse.click(x, y)
+    return tip
 
 
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"explore_{name}.png"))
-
-
-def open_map(p, url: str, width: int = 1920, height: int = 1080):
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(url)
-    page.wait_for_selector(MAP + " canvas", timeout=120_000)  # the map's own canvas: a chart's comes first on /progress
-    settle(page)
-    return browser, page
 
 
 def test_drill_down_from_the_national_map_to_a_school_and_back(server, chengyu_db):
@@ -108,14 +77,14 @@ def test_drill_down_from_the_national_map_to_a_school_and_back(server, chengyu_d
 
         page.get_by_text("查看县域画像").click()
         page.wait_for_url(re.compile(r"/county\?"), timeout=60_000)
-        settle(page)
-        assert "越西县" in page.inner_text("h1")
+        wait_for_text(page, "h1", "越西县")
         shot(page, "6_profile")
 
         page.go_back()
-        settle(page)
+        wait_for_text(page, "h1", "凉山彝族自治州")
         page.go_back()
-        settle(page)
+        page.wait_for_function("() => !new URLSearchParams(window.location.search).has('school')", timeout=60_000)
+        wait_for_text(page, "h1", "凉山彝族自治州")
         q = query(page)
         assert urlparse(page.url).path.endswith("/map")
         assert q["region"] == "513400" and q.get("county", "") in ("", "513434") and "school" not in q
@@ -130,11 +99,12 @@ def test_english_stays_on_across_pages_and_in_the_url(server):
         browser, page = open_map(p, server + "/map?region=510000")
         page.get_by_text("English", exact=True).click()
         wait_for_query(page, "lang", "en")
-        for label, path, title in [("County profile", "/county", "Please click"), ("Targets", "/progress", "Targets"),
-                                   ("Gap", "/gap", "Gap"), ("Home", "/home", "County"), ("Map", "/map", "Sichuan")]:
+        for label, path, text in [("County profile", "/county", "Click a county on the map"),
+                                  ("Targets", "/progress", "Progress:"), ("Gap", "/gap", "What it takes to pass"),
+                                  ("Home", "/home", "County quality-balanced"), ("Map", "/map", "Status")]:
             page.get_by_role("link", name=re.compile(label)).first.click()
             page.wait_for_url(re.compile(path), timeout=60_000)
-            settle(page)
+            wait_for_text(page, "[data-testid='stMain']", text)
             assert query(page).get("lang") == "en", path
             assert "演示数据" not in page.inner_text("[data-testid='stSidebar']"), path
         shot(page, "english")
@@ -149,8 +119,7 @@ def test_the_search_box_finds_yuexi(server, typed):
         browser, page = open_map(p, server + "/map?region=510000")
         box = page.get_by_role("textbox", name="查找地区")
         box.fill(typed)
-        box.press("Enter")
-        settle(page)
+        box.press("Enter")  # the click below waits for the button the search brings
         page.get_by_role("button", name="越西县 · 凉山彝族自治州").click()
         wait_for_query(page, "county", "513434")
         assert query(page)["region"] == "513400"
@@ -171,8 +140,8 @@ def test_the_play_button_steps_through_every_year(server):
             seen |= set(re.findall(r"(20\d\d)年", page.inner_text("h1")))
             if query(page).get("year") == "2026" and page.get_by_role("button", name="播放").count():
                 break
-            page.wait_for_timeout(100)
-        settle(page)
+            page.wait_for_timeout(100)  # polling the title while the years play, not a wait for a result
+        idle(page)
         shot(page, "played")
         final = query(page)["year"]
         browser.close()
@@ -186,11 +155,10 @@ def test_a_table_row_click_selects_its_county(server):
     with sync_playwright() as p:
         browser, page = open_map(p, server + "/map?region=513400&year=2026")
         page.get_by_role("tab", name="表格").click()
-        settle(page)
-        grid = page.query_selector("[data-testid='stDataFrame']").bounding_box()
+        grid = page.wait_for_selector("[data-testid='stDataFrame']", timeout=TIMEOUT).bounding_box()
         page.mouse.click(grid["x"] + 12, grid["y"] + 35 + 17)  # first row's selection cell
         page.wait_for_function("() => window.location.search.includes('county=')", timeout=60_000)
-        settle(page)
+        idle(page)
         shot(page, "table_selected")
         county = query(page)["county"]
         browser.close()
@@ -210,19 +178,6 @@ def test_the_gap_and_progress_maps_drill_down_from_the_province_too(server, path
         browser.close()
 
 
-def _map_image(page):
-    import io
-
-    from PIL import Image
-
-    page.mouse.move(1, 1)  # off the map: a tooltip still there after this is a stuck one
-    page.wait_for_selector(MAP + " canvas", state="visible", timeout=120_000)
-    element = page.wait_for_selector(MAP, timeout=120_000)
-    element.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)  # deck.gl draws on the next animation frames
-    return Image.open(io.BytesIO(element.screenshot())).convert("RGB")
-
-
 def _changed_share(a, b) -> float:
     from PIL import ImageChops
 
@@ -240,12 +195,12 @@ def test_a_county_clicked_on_the_gap_and_progress_maps_is_drawn_as_its_url_opene
         browser, page = open_map(p, server + path, width=1366, height=768)
         click_map(page, "513400", *maps.click_point("513400", "513434"), height=height)
         wait_for_query(page, "county", "513434")
-        clicked = _map_image(page)
+        clicked = map_image(page)
         fresh = browser.new_page(viewport={"width": 1366, "height": 768})
         fresh.goto(page.url)
-        fresh.wait_for_selector(MAP + " canvas", timeout=120_000)
-        settle(fresh)
-        opened = _map_image(fresh)
+        fresh.wait_for_selector(MAP + " canvas", timeout=TIMEOUT)
+        idle(fresh)
+        opened = map_image(fresh)
         clicked.save(ARTIFACTS / f"click_{path[1:5]}_after.png")
         opened.save(ARTIFACTS / f"click_{path[1:5]}_fresh.png")
         browser.close()
@@ -270,13 +225,13 @@ def test_the_national_province_and_prefecture_maps_fit_their_frame(server, width
 
     shares = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": width, "height": height})
         for region in ("000000", "510000", "513400"):
             page.goto(f"{server}/map?region={region}")
-            page.wait_for_selector(MAP + " canvas", timeout=120_000)
-            settle(page)
-            image = _map_image(page)
+            page.wait_for_selector(MAP + " canvas", timeout=TIMEOUT)
+            idle(page)
+            image = map_image(page)
             image.save(ARTIFACTS / f"fit_{region}_{width}.png")
             shares[region] = _edge_share(image)
             if region == "000000":  # the 南海诸岛 inset lies wholly inside the frame
@@ -295,14 +250,51 @@ def test_no_headline_tile_is_cut_short_at_1024(server):
 
     cut = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1024, "height": 768})
         for path in ("/home", "/gap?region=513400", "/gap?region=513400&lang=en"):
             page.goto(server + path)
-            page.wait_for_selector("[data-testid='stMetricValue']", timeout=120_000)
-            settle(page)
+            page.wait_for_selector("[data-testid='stMetricValue']", timeout=TIMEOUT)
+            idle(page)
             cut[path] = page.evaluate("""() => [...document.querySelectorAll(
                 '[data-testid=stMetricValue] > div, [data-testid=stMetricLabel] p')]
                 .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
         browser.close()
     assert cut == {path: [] for path in cut}
+
+
+CUE_WATCH = """
+window.__cue = [];
+setInterval(() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app) return;
+  const after = getComputedStyle(app, '::after');
+  const shown = after.content !== 'none' && after.visibility === 'visible';
+  const state = app.getAttribute('data-test-script-state');
+  const last = window.__cue[window.__cue.length - 1];
+  if (!last || last[0] !== state || last[1] !== shown) window.__cue.push([state, shown, after.content]);
+}, 50);
+"""
+
+
+@pytest.mark.parametrize("lang, label, year", [("zh", "正在计算…", 2023), ("en", "Working…", 2024)])
+def test_a_long_run_shows_the_working_cue_and_an_idle_page_does_not(server, lang, label, year):
+    """The minimal toolbar hides Streamlit's own running indicator: before, a 2–9 s wait showed
+    nothing at all. The first gap plan of a year (no other test asks for these years) is such a
+    wait: the cue shows during it, and only while the script runs."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.add_init_script(CUE_WATCH)
+        page.goto(f"{server}/gap?region=000000&year={year}&lang={lang}")
+        page.wait_for_selector(MAP + " canvas", timeout=TIMEOUT)
+        idle(page)
+        page.wait_for_function("() => window.__cue.length && window.__cue[window.__cue.length - 1][0] === 'notRunning'"
+                               " && !window.__cue[window.__cue.length - 1][1]", timeout=10_000)
+        seen = page.evaluate("() => window.__cue")
+        browser.close()
+    shown = [s for s in seen if s[1]]
+    assert shown and all(state == "running" for state, _, _ in shown), seen
+    assert shown[0][2] == f'"{label}"'
