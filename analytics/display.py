@@ -186,6 +186,16 @@ def criteria_named(codes: str, criteria, lang: str = "zh") -> str:
                                     for c in codes.split(","))
 
 
+def criteria_key(lists, criteria, lang: str = "zh") -> str:
+    """The key to the criterion codes that appear in some lists of codes ('R5·primary, G14'):
+    each code once, in the criteria file's order, with its name — shown under a table of codes."""
+    used = {code.partition("·")[0] for codes in lists if isinstance(codes, str) and codes
+            for code in codes.replace(",", ", ").split(", ") if code.strip()}
+    used = {c.strip() for c in used}
+    named = [f"{c.id} {c.name_en if lang == 'en' else c.name_zh}" for c in criteria.items if c.id in used]
+    return t("criteria_key", lang, items=t("list_sep", lang).join(named)) if named else ""
+
+
 def _figure(v: float) -> str:
     """Three significant figures (2.11, 23.1, 231, 2,310): short enough for a metric tile."""
     return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}" if abs(v) < 100 else f"{v:,.0f}"

@@ -35,13 +35,16 @@ def county_rows(a: Assessment, adcode: str, year: int) -> pd.DataFrame:
     return c[(c["adcode"] == adcode) & (c["year"] == year)].reset_index(drop=True)
 
 
+SCHOOL_COUNT_UNIT = "所不达标"  # the criteria file's unit of a count of failing schools (RS, G3–G7, Q4)
+
+
 def format_value(value: float, unit: str, criterion: str = "") -> str:
     """A criterion value as officials write it: shares in %, school counts whole, CVs to 3 places."""
     if value is None or pd.isna(value):
         return "—"
     if unit == "%":
         return f"{value * 100:.1f}%"
-    if unit == "所不达标":
+    if unit == SCHOOL_COUNT_UNIT:
         return f"{value:.0f}"
     if criterion in RESOURCE_IDS:
         return f"{value:.3f}"
@@ -109,16 +112,24 @@ def failing_criteria(a: Assessment, adcode: str, year: int, stage: str, lang: st
             if len(s) > 8:
                 missing += f" …（{len(s)}）"
         value, standard = format_pair(row.value, row.standard, row.unit, row.criterion)
+        gap = format_gap(row.gap, row.unit, row.criterion)
+        detail = row.detail_en if lang == "en" else row.detail
         if row.direction in ("is_true", "is_false") and pd.notna(row.value):
             value = t("yes", lang) if row.value else t("no", lang)
+        if row.unit == SCHOOL_COUNT_UNIT and pd.notna(row.value):  # a count of schools, said as one
+            value, standard = t("n_schools_failing", lang, n=value), t("n_schools", lang, n=standard)
+            gap = t("n_schools", lang, n=gap)
+            extra = t("schools_failing_detail", lang, n=format_value(row.value, row.unit),
+                      std=format_value(row.standard, row.unit))
+            detail = f"{extra}；{detail}" if detail and lang == "zh" else f"{extra}; {detail}" if detail else extra
         rows.append({
             "criterion": row.criterion,
             t("col_criterion", lang): f"{row.criterion} " + (row.name_en if lang == "en" else row.name_zh),
             t("col_stage", lang): "" if row.stage == "county" else stage_label(row.stage, lang),
             t("col_value", lang): value,
             t("col_standard", lang): standard,
-            t("col_gap", lang): format_gap(row.gap, row.unit, row.criterion),
-            t("col_detail", lang): row.detail_en if lang == "en" else row.detail,
+            t("col_gap", lang): gap,
+            t("col_detail", lang): detail,
             t("col_schools_missing", lang): missing,
         })
     return pd.DataFrame(rows)
@@ -271,12 +282,13 @@ def neighbour_comparison(a: Assessment, adcode: str, year: int, stage: str, lang
     return out.sort_values(["_self", t("col_failed", lang)]).drop(columns="_self").reset_index(drop=True)
 
 
-def style_school_table(table: pd.DataFrame):
-    """Highlight each R value below its standard (pale red) and below 85 % of it (red)."""
+def style_school_table(table: pd.DataFrame, floor_ratio: float):
+    """Highlight each R value below its standard (pale red) and below the criteria file's floor
+    (floor_ratio of the standard: red), so the colours follow a province's own rule."""
 
     def colour(col: pd.Series) -> list[str]:
         ratio = table[f"ratio_{col.name.lower()}"]
-        return ["background-color: #f4a582" if r < 0.85 else "background-color: #fddbc7" if r < 1 else ""
+        return ["background-color: #f4a582" if r < floor_ratio else "background-color: #fddbc7" if r < 1 else ""
                 for r in ratio.fillna(1)]
 
     return table.style.apply(colour, subset=[f"R{i}" for i in range(1, 8)]).format(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import cells, charts, profile
-from analytics.i18n import method_notes, plain, stage_label, status_label, t
+from analytics.i18n import method_notes, percent, plain, stage_label, status_label, t
 from pages.ui import common
 
 path, version = common.shell()
@@ -49,9 +49,8 @@ failing = profile.failing_criteria(a, view.county, view.year, view.stage, lang)
 if failing.empty:  # green only when nothing is missing either: "no known failure" is not a pass
     (st.success if int(rows[rows["stage"] == view.stage].iloc[0]["missing"]) == 0 else st.info)(t("all_pass", lang))
 else:
-    st.dataframe(failing.drop(columns="criterion"), hide_index=True, width="stretch",
-                 column_config={t("col_criterion", lang): st.column_config.TextColumn(width="large"),
-                                t("col_schools_missing", lang): st.column_config.TextColumn(width="large")})
+    # a static table: criterion names and school lists wrap in full at any width (a grid cuts them)
+    st.table(failing.drop(columns="criterion"), hide_index=True)
     download(failing, "failing", "dl_failing")
 
 st.subheader(t("completeness", lang) + f" · {stage_label(view.stage, lang)}")
@@ -101,8 +100,10 @@ with d2:
 
 st.subheader(t("school_table", lang))
 schools = profile.school_table(a, view.county, view.year, view.stage, lang)
-st.dataframe(profile.style_school_table(schools), hide_index=True, width="stretch",
+floor = float(a.criteria.resource["floor_ratio"])
+st.dataframe(profile.style_school_table(schools, floor), hide_index=True, width="stretch",
              column_config={"school_id": None, **{f"ratio_r{i}": None for i in range(1, 8)}})
+st.caption(t("school_table_colours", lang, floor=percent(floor)))
 download(schools, "schools", "dl_schools")
 
 for note in method_notes(a.criteria, lang):

@@ -8,7 +8,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import cells, charts, explore, maps, metrics, regions
+from analytics import cells, charts, display, explore, maps, metrics, regions
 from analytics.i18n import plain, stage_label, t
 from pages.ui import common
 
@@ -134,13 +134,18 @@ if table_tab.open:
                          format=explore.number_format(metric if metric.kind != "status" else metric_defs["failed"]))},
                      key=table_key, on_select=partial(on_row_select, table_key),
                      selection_mode="single-row")
+        key_line = display.criteria_key([*table[t("col_failed_criteria", lang)], *table[t("col_missing_criteria", lang)]],
+                                        common.criteria(), lang)
+        if key_line:  # every code in the table with its name, on screen and in the downloads
+            st.caption(key_line)
+        table_notes = [*notes, key_line] if key_line else notes
         title = t("view_title", lang, region=name_of(view.region), year=view.year, stage=stage,
                   metric=metric.label(lang))
         stem = f"map_view_{view.region}_{view.year}_{view.metric}"
         d1, d2, _ = st.columns([1, 1, 4])
-        d1.download_button(t("download_csv", lang), partial(cells.csv_bytes, table.drop(columns=["adcode"]), notes),
+        d1.download_button(t("download_csv", lang), partial(cells.csv_bytes, table.drop(columns=["adcode"]), table_notes),
                            file_name=stem + ".csv", mime="text/csv", key="dl_view_csv", on_click="ignore")
-        d2.download_button(t("download_xlsx", lang), partial(explore.xlsx_bytes, table, title, notes),
+        d2.download_button(t("download_xlsx", lang), partial(explore.xlsx_bytes, table, title, table_notes),
                            file_name=stem + ".xlsx", key="dl_view_xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -55,8 +55,16 @@ def download(frame, name: str, key: str) -> None:
 
 st.subheader(t("scorecard", lang))
 card = display.scorecard_display(progress.scorecard(table, plan, region), region, lang)
+# the target's name and its progress word stay in view, in full, while the figures scroll sideways
+# (ten columns never fit beside the sidebar at 1024–1366 px; a static table squeezed the names)
 st.dataframe(display.style_progress(card, lang), hide_index=True, width="stretch", height=38 + 35 * len(card),
-             column_config={"status": None, t("col_target", lang): st.column_config.TextColumn(width="medium")})
+             column_config={"status": None,
+                            t("col_target", lang): st.column_config.TextColumn(width="large", pinned=True),
+                            t("col_progress", lang): st.column_config.TextColumn(pinned=True),
+                            **{t(k, lang): st.column_config.TextColumn(width="medium")
+                               for k in ("col_latest", "col_target_value", "col_baseline", "col_projection",
+                                         "col_required_pace", "col_observed_pace", "col_measured_at")},
+                            t("col_county_statuses", lang): st.column_config.TextColumn(width="large")})
 download(regions.within(table, region), "progress", "dl_progress")
 with st.expander(t("definitions", lang), expanded=True):
     for line in plan.definitions(lang):

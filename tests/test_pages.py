@@ -355,3 +355,38 @@ def test_markdown_and_links_in_a_county_name_show_as_typed_text(monkeypatch, tmp
         assert titles, page
         for value in titles:
             assert "\\!\\[t\\]\\(http\\:" in value and "http://" not in value, (page, value)
+
+
+def test_the_map_table_names_every_criterion_code_it_shows(app):
+    """Before: 'R5·小学, G14·初中' with no key anywhere."""
+    app.query_params.update({"region": "513400", "year": "2026"})
+    app.switch_page("pages/map.py").run()
+    app.session_state["map_tab"] = "表格"
+    app.run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    shown = {c.split("·")[0] for cell in table["未达标指标"] for c in cell.split(", ") if c}
+    key = next(c.value for c in app.caption if c.value.startswith("指标代码："))
+    assert shown and all(f"{code} " in key for code in shown)
+    assert "RS 每所学校" in key or "RS" not in shown
+
+
+def test_the_profile_failing_criteria_are_a_table_that_wraps_every_name_in_full(app):
+    """Before: a grid cut "RS 每所学校…" and the school list at 1024–1920 px."""
+    app.query_params.update({"county": "513434", "region": "513400", "year": "2026"})
+    app.switch_page("pages/county.py").run()
+    assert not app.exception
+    table = app.table[0].value
+    assert any(name.startswith("RS 每所学校至少6项指标达标") for name in table["指标"])
+
+
+def test_the_scorecard_keeps_each_target_name_and_its_progress_in_view(app):
+    """Before: target names cut at 1366 ('农村学校生均教学仪器值达城镇…'), figures scrolled them away."""
+    import json
+
+    app.query_params.update({"region": "510000", "plan": "rectification-2024-2026"})
+    app.switch_page("pages/progress.py").run()
+    assert not app.exception
+    columns = json.loads(app.dataframe[0].proto.columns)
+    assert columns["目标"]["pinned"] and columns["目标"]["width"] == "large"
+    assert columns["进展"]["pinned"]

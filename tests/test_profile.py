@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics import balance, db, profile
+from analytics.criteria import load_criteria
 from tests.factory import GOOD, School, build
 
 
@@ -25,8 +26,36 @@ def test_failing_criteria_name_the_schools_that_miss(tmp_path):
     ]))
     f = profile.failing_criteria(a, "510104", 2024, "primary").set_index("criterion")
     assert f.loc["RS", "未达标学校"] == "学校c"
-    assert f.loc["RS", "实际值"] == "1" and f.loc["RS", "标准"] == "0"
+    assert f.loc["RS", "实际值"] == "1 所不达标" and f.loc["RS", "标准"] == "0 所"
     assert f.loc["G5", "未达标学校"] == "学校d"
+
+
+def test_a_count_of_failing_schools_is_said_as_one_in_both_languages(tmp_path):
+    """Before: RS read '实际值 11 / 标准 0 / 差距 11' with no word of what was counted."""
+    low = list(GOOD["primary"])
+    low[3], low[5] = 4.0, 1900.0
+    a = assess(build(tmp_path / "a.duckdb", [School("a", {"primary": 100}),
+                                             School("c", {"primary": 100}, {"primary": tuple(low)})]))
+    zh = profile.failing_criteria(a, "510104", 2024, "primary", "zh").set_index("criterion")
+    en = profile.failing_criteria(a, "510104", 2024, "primary", "en").set_index("criterion")
+    assert zh.loc["RS", "说明"] == "不达标学校数 1 所（标准：0 所）"
+    assert zh.loc["RS", "差距"] == "1 所"
+    assert (en.loc["RS", "Value"], en.loc["RS", "Standard"]) == ("1 failing", "0")
+    assert en.loc["RS", "Detail"] == "1 school(s) fail (standard: 0)"
+
+
+@pytest.mark.parametrize("floor, red", [(0.85, False), (0.9, True)])
+def test_the_school_table_marks_the_floor_the_criteria_file_sets(tmp_path, floor, red):
+    """A value at 88 % of its standard is under a province's 90 % floor, not under the nation's 85 %."""
+    low = list(GOOD["primary"])
+    low[3] = load_criteria()["R4"].threshold["primary"] * 0.88
+    a = assess(build(tmp_path / "a.duckdb", [School("a", {"primary": 100}, {"primary": tuple(low)})]))
+    table = profile.school_table(a, "510104", 2024, "primary")
+    css = profile.style_school_table(table, floor).to_html()
+    if red:
+        assert "#f4a582" in css
+    else:
+        assert "#f4a582" not in css and "#fddbc7" in css
 
 
 def test_school_table_puts_non_compliant_schools_first(tmp_path):
