@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from analytics import criteria as criteria_module
 from analytics import db, regions
-from analytics.criteria import RESOURCE_IDS, STAGES, Criteria, Criterion, load_criteria
+from analytics.criteria import RESOURCE_IDS, STAGES, Criteria, Criterion, load_criteria, teacher_rules
 from analytics.i18n import percent
 
 # DOMAIN.md §2.6, in legend order: 达标, 差1–2项, 数据不足, 差3项及以上, 不予认定
@@ -110,12 +110,12 @@ def weighted_cv_query(table: str, keys: Sequence[str] = ("g",), values: Sequence
 
 TEACHER_SQL = """
 -- every figure the assessment takes from the teacher rows, per school, year and stage, in one
--- pass over the biggest table (the school indicators and the county-wide criteria add them up)
+-- pass over the biggest table (the school indicators and the county-wide criteria add them up);
+-- {degree}, {backbone}, {pe_arts}: the criteria file's teacher conditions (criteria.teacher_rules)
 SELECT school_id, year, stage::VARCHAR AS stage,
-       count(*) FILTER (WHERE full_time AND (degree IN ('bachelor', 'postgraduate')
-                                        OR (stage = 'primary' AND degree = 'associate'))) AS teachers_degree,
-       count(*) FILTER (WHERE full_time AND backbone <> 'none') AS teachers_backbone,
-       count(*) FILTER (WHERE full_time AND subject IN ('pe', 'music', 'art')) AS teachers_pe_arts,
+       count(*) FILTER (WHERE full_time AND {degree}) AS teachers_degree,
+       count(*) FILTER (WHERE full_time AND {backbone}) AS teachers_backbone,
+       count(*) FILTER (WHERE full_time AND {pe_arts}) AS teachers_pe_arts,
        count(*) FILTER (WHERE full_time) AS teachers_full_time,
        sum(annual_pay_yuan) FILTER (WHERE full_time) AS pay_full_time,
        count(*) FILTER (WHERE full_time AND training_hours_5y >= $hours) AS teachers_hours_met,
@@ -123,7 +123,7 @@ SELECT school_id, year, stage::VARCHAR AS stage,
        count(*) FILTER (WHERE full_time AND training_hours_year > 0) AS teachers_trained_year,
        count(*) FILTER (WHERE exchange_eligible) AS exchange_eligible,
        count(*) FILTER (WHERE exchanged) AS exchanged,
-       count(*) FILTER (WHERE exchanged AND backbone <> 'none') AS exchanged_backbone
+       count(*) FILTER (WHERE exchanged AND {backbone}) AS exchanged_backbone
 FROM teachers
 WHERE year BETWEEN $first_year AND $last_year
 GROUP BY school_id, year, stage
@@ -603,7 +603,9 @@ def compute(con: duckdb.DuckDBPyConnection, year: int | None, cr: Criteria) -> A
     params = _parameters(cr, year)
     hours = float(cr.by_check("training_hours").options["hours"])
     con.register("resource_standards", _standards_frame(cr))
-    con.register("teacher_counts", con.sql(TEACHER_SQL, params={**year_range(year), "hours": hours}).to_arrow_table())
+    rules = teacher_rules(cr)
+    sql = TEACHER_SQL.format(degree=rules.degree, backbone=rules.backbone, pe_arts=rules.pe_arts)
+    con.register("teacher_counts", con.sql(sql, params={**year_range(year), "hours": hours}).to_arrow_table())
     indicators = con.sql(SCHOOL_SQL, params=params).to_arrow_table()
     con.register("school_indicators", indicators)
     stage_frame = db.frame(con, COUNTY_SQL)

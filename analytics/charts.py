@@ -257,7 +257,7 @@ def static_map(shapes: str, outlines: str, centre_lon: float, labels: pd.DataFra
     lines = alt.Chart(alt.Data(name=outlines)).mark_geoshape(filled=False, stroke="#333", strokeWidth=1.2).project(
         **projection)
     size = alt.Size("size:Q", scale=None, legend=None) if "size" in labels else alt.value(12)
-    halo = alt.Chart(labels).mark_text(stroke="white", strokeWidth=3, strokeOpacity=0.85).encode(
+    halo = alt.Chart(labels).mark_text(stroke="white", strokeWidth=3, strokeOpacity=0.8).encode(
         longitude="lon:Q", latitude="lat:Q", text="text:N", size=size).project(**projection)
     text = alt.Chart(labels).mark_text(color="#222").encode(
         longitude="lon:Q", latitude="lat:Q", text="text:N", size=size).project(**projection)
@@ -382,7 +382,7 @@ def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], nam
     target name longer than `name_width` wraps onto a second line (never cut); its row grows."""
     data = card.reset_index(drop=True).assign(fill=lambda d: d["status"].map(colours).fillna("#cccccc"))
     x_latest, x_goal, x_status = name_width, name_width + 100, name_width + 240
-    width = name_width + 360
+    width = x_status + 120  # the status word's column
     names = [_cell_lines(s, name_width - 6, 11.5) for s in data["target"]]
     data["target"] = ["\n".join(lines) for lines in names]
     data["top"] = np.cumsum([0] + [len(lines) * row_height for lines in names[:-1]])

@@ -68,6 +68,63 @@ class CriteriaError(JunhengError, ValueError):
     """A criteria file that cannot be used, with the file and the criterion named."""
 
 
+# The [resource] keys that say which teachers R1–R3 count, and the teachers column each names
+# codes of (the data dictionary's allowed values)
+TEACHER_RULES = {"teacher_degrees": "degree", "backbone_levels": "backbone", "pe_arts_subjects": "subject"}
+
+
+def _teacher_codes(column: str) -> tuple[str, ...]:
+    from analytics import dictionary
+
+    return dictionary.load()["teachers"].column(column).values
+
+
+def _check_teacher_rules(resource: dict, res) -> None:
+    """teacher_degrees per stage, backbone_levels and pe_arts_subjects: non-empty lists of the
+    data dictionary's codes (they are written into the assessment's SQL, so nothing else passes)."""
+    for key, column in TEACHER_RULES.items():
+        value = resource[key]
+        lists = value if key == "teacher_degrees" else {"": value}
+        if key == "teacher_degrees" and not (isinstance(value, dict) and set(value) == set(STAGES)):
+            raise CriteriaError(f"{res(key)} {key} must be {{ primary = [...], junior = [...] }}, got {value!r}")
+        allowed = _teacher_codes(column)
+        for codes in lists.values():
+            if not (isinstance(codes, list) and codes and all(isinstance(c, str) and c in allowed for c in codes)):
+                raise CriteriaError(f"{res(key)} {key} must list codes of the teachers' {column} column "
+                                    f"({', '.join(allowed)}), got {value!r}")
+
+
+@dataclass(frozen=True)
+class TeacherRules:
+    """Which full-time teachers R1–R3 count, as SQL conditions over a teachers row (stage, degree,
+    backbone, subject) — the one place they are built — and what a planned hire is given."""
+
+    degree: str
+    backbone: str
+    pe_arts: str
+    hire_degree: str
+    hire_backbone: str
+    hire_subject: str
+
+
+def _sql_list(codes) -> str:
+    return ", ".join(f"'{c}'" for c in codes)  # codes checked against the dictionary when loaded
+
+
+def teacher_rules(cr: "Criteria") -> TeacherRules:
+    """The teacher conditions of a criteria file (see TeacherRules)."""
+    degrees = cr.resource["teacher_degrees"]
+    levels, subjects = cr.resource["backbone_levels"], cr.resource["pe_arts_subjects"]
+    by_stage = " OR ".join(f"(stage = '{s}' AND degree IN ({_sql_list(degrees[s])}))" for s in STAGES)
+    order = _teacher_codes("degree")
+    every_stage = [d for d in order if all(d in degrees[s] for s in STAGES)]  # counts wherever hired
+    lowest = every_stage or [d for d in order if any(d in degrees[s] for s in STAGES)]
+    return TeacherRules(
+        degree=f"({by_stage})", backbone=f"(backbone IN ({_sql_list(levels)}))",
+        pe_arts=f"(subject IN ({_sql_list(subjects)}))", hire_degree=lowest[0],
+        hire_backbone=next(b for b in _teacher_codes("backbone") if b in levels), hire_subject=subjects[0])
+
+
 @dataclass(frozen=True)
 class Criterion:
     """One criterion of the official method, with its thresholds per stage."""
@@ -249,9 +306,10 @@ def _criteria(path: Path, text: str, raw: dict) -> Criteria:
                                 f"(set counted = false to report it without counting it)")
     resource = raw.get("resource", {})
     for key in ("min_met", "floor_ratio", "small_teaching_point_students", "excluded_kinds",
-                "apportion_weights", "senior_kinds"):
+                "apportion_weights", "senior_kinds", *TEACHER_RULES):
         if key not in resource:
             raise CriteriaError(f"{res(key)} needs '{key}'")
+    _check_teacher_rules(resource, res)
     weights = resource["apportion_weights"]
     if not (isinstance(weights, dict) and set(weights) == {*STAGES, "senior"} and all(
             _finite(v) and v > 0 for v in weights.values())):

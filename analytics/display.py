@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 
-from analytics import cells, dictionary, gap, i18n, maps, progress, regions, reports
+from analytics import cells, dictionary, gap, i18n, maps, places, progress, regions, reports
 from analytics.i18n import level_label, progress_label, stage_label, status_label, t
 from analytics.targets import Plan, Target
 
@@ -267,6 +267,9 @@ def _gap_columns(frame: pd.DataFrame, columns: dict[str, dict[str, str]], lang: 
         out["stage"] = out["stage"].map(lambda s: stage_label(s, lang))
     if "would_pass" in out:
         out["would_pass"] = out["would_pass"].map({True: t("yes", lang), False: t("no", lang)})
+    for col in ("county_name", "city_name"):
+        if col in out:
+            out[col] = out[col].map(lambda n: places.display_name(n, lang))
     return out.rename(columns={c: v[lang] for c, v in columns.items()})
 
 

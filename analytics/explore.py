@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import maps, metrics, regions
+from analytics import maps, metrics, places, regions
 from analytics.i18n import criteria_list, status_label, t
 
 MAX_COMPARED = 8  # counties on one comparison chart (more lines cannot be told apart)
@@ -40,8 +40,8 @@ def view_table(values: pd.DataFrame, metric: metrics.Metric, region: str, lang: 
         label, value = t("col_failed", lang), v["failed"]
     out = pd.DataFrame({
         "adcode": v["adcode"],
-        t("col_county", lang): v["county_name"],
-        t("col_city", lang): v["city_name"],
+        t("col_county", lang): v["county_name"].map(lambda n: places.display_name(n, lang)),
+        t("col_city", lang): v["city_name"].map(lambda n: places.display_name(n, lang)),
         label: value,
         t("col_status", lang): v["status"].map(lambda s: status_label(s, lang)),
         t("col_failed_criteria", lang): v["failed_criteria"].map(lambda c: criteria_list(c, lang)),

@@ -114,7 +114,7 @@ def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteri
         shapes, outlines = maps.national_main(shapes), maps.national_main(outlines)
         main_line = maps.maritime_line().clip(shapely.box(*maps.main_bounds(map_region)))
         outlines = pd.concat([outlines, main_line[["geometry"]]])  # the dash east of Taiwan
-    placed = maps.place_labels(list(maps.label_records(map_region)), maps.main_bounds(map_region), width, height)
+    placed = maps.place_labels(list(maps.label_records(map_region, lang)), maps.main_bounds(map_region), width, height)
     labels = pd.DataFrame([{"text": r["text"], "lon": r["position"][0], "lat": r["position"][1], "size": r["size"]}
                            for r in placed if r["position"][1] >= maps.main_bounds(map_region)[1]],
                           columns=["text", "lon", "lat", "size"])

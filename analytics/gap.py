@@ -2,10 +2,11 @@
 (DOMAIN.md §2.1) to pass, and what it costs.
 
 For one year, per school and stage, it plans the additions that make every school compliant
-(6 of 7 standards, the 7th at ≥ 85 %) and every difference coefficient fall within its limit:
+(nationally 6 of 7 standards, the 7th at ≥ 85 %: the criteria file's min_met and floor_ratio) and
+every difference coefficient fall within its limit:
 
-1. Targets: a school's missing standards are raised to the standard, except the one that is
-   dearest to fix, which is raised only to 85 % (the method allows one such miss).
+1. Targets: a school's missing standards are raised to the standard, except the 7 − min_met that
+   are dearest to fix, which are raised only to the floor (the misses the method allows).
 2. Levelling: where a CV is still above its limit, the lowest schools are raised to a common
    floor L, the smallest L that brings the CV within the limit (raising the bottom lowers both
    the spread and, relative to it, the CV) — the lowest schools come first.
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import balance, db
-from analytics.criteria import STAGES, Criteria, load_criteria
+from analytics.criteria import STAGES, Criteria, load_criteria, teacher_rules
 from analytics.errors import JunhengError
 from analytics.paths import DATA_DIR
 
@@ -102,16 +103,18 @@ class GapPlan:
     counties: pd.DataFrame   # one row per county: both stages, would it pass if funded
     moves: pd.DataFrame      # teacher rotations: county, stage, from, to, type, n
     costs: UnitCosts
+    criteria: Criteria       # the rules it was made under (teacher conditions, hours, floors)
 
 
 # --------------------------------------------------------------------------------------------
 # Inputs
 
+# {degree}, {backbone}, {pe_arts}: the criteria file's teacher conditions (criteria.teacher_rules)
 TEACHER_TYPES_SQL = """
 SELECT school_id, stage::VARCHAR AS stage,
-       (degree IN ('bachelor', 'postgraduate') OR (stage = 'primary' AND degree = 'associate'))::INT AS d,
-       (backbone <> 'none')::INT AS b,
-       (subject IN ('pe', 'music', 'art'))::INT AS p,
+       {degree}::INT AS d,
+       {backbone}::INT AS b,
+       {pe_arts}::INT AS p,
        count(*) AS n
 FROM teachers
 WHERE year = $year AND full_time
@@ -193,10 +196,13 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
     std = np.array([[cr[f"R{k}"].threshold[s] for k in range(1, 8)] for s in STAGES])[stage_idx]
     cv_limit = np.array([[cr[f"R{k}"].cv_threshold[s] for k in range(1, 8)] for s in STAGES])
     floor_ratio = float(cr.resource["floor_ratio"])
+    spares = max(0, len(balance.INDICATORS) - int(cr.resource["min_met"]))  # standards a school may miss
     P = rec["students"].to_numpy(float)
 
     # teacher type counts per record: (n, 8)
-    tt = con.execute(TEACHER_TYPES_SQL, {"year": year}).df()
+    rules = teacher_rules(cr)
+    tt = con.execute(TEACHER_TYPES_SQL.format(degree=rules.degree, backbone=rules.backbone, pe_arts=rules.pe_arts),
+                     {"year": year}).df()
     tt["t"] = [TYPES.index((d, b, p)) for d, b, p in zip(tt["d"], tt["b"], tt["p"])]
     wide = tt.pivot_table(index=["school_id", "stage"], columns="t", values="n", aggfunc="sum", fill_value=0)
     wide = wide.reindex(columns=range(len(TYPES)), fill_value=0)
@@ -234,13 +240,14 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
 
     for pass_no in range(MAX_PASSES):
         X = np.where(known, values(), std)  # unknown: treated as met, so nothing is planned for it
-        # 1. targets: the dearest missing standard only to the 85 % floor
+        # 1. targets: every missing standard met, except the dearest (7 − min_met) of them, which
+        # are raised only to the floor (the criteria file's min_met and floor_ratio)
         miss = X < std * (1 - 1e-12)
         saving = np.where(miss, (np.clip(std - X, 0, None) - np.clip(floor_ratio * std - X, 0, None)) * unit, -np.inf)
-        spare = np.argmax(saving, axis=1)
         T = np.where(miss, std, X)
-        rows = np.flatnonzero(miss.any(axis=1))
-        T[rows, spare[rows]] = np.maximum(X[rows, spare[rows]], floor_ratio * std[rows, spare[rows]])
+        for spare in np.argsort(-saving, axis=1, kind="stable")[:, :spares].T:  # dearest first
+            rows = np.flatnonzero(miss[np.arange(n), spare])
+            T[rows, spare[rows]] = np.maximum(X[rows, spare[rows]], floor_ratio * std[rows, spare[rows]])
         # 2. levelling the lowest schools where a CV stays above its limit
         floor = np.zeros_like(X)
         for k in range(7):
@@ -440,7 +447,7 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
     per_county["would_pass"] = would_pass(per_county)
     per_county["cost_per_pupil"] = per_county["cost_yuan"] / per_county["students"]
     return GapPlan(year=year, records=out, stages=stages.reset_index(drop=True),
-                   counties=per_county.reset_index(drop=True), moves=mv, costs=uc)
+                   counties=per_county.reset_index(drop=True), moves=mv, costs=uc, criteria=cr)
 
 
 def _criteria_lists(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -534,11 +541,11 @@ def _apply(con: duckdb.DuckDBPyConnection, plan: GapPlan) -> None:
     """, {"year": year})
 
     # rotations: pick the teachers of the right kind at the sending school, lowest ids first
+    rules = teacher_rules(plan.criteria)
     if not plan.moves.empty:
-        pool = con.execute("""
+        pool = con.execute(f"""
             SELECT teacher_id, school_id, stage::VARCHAR AS stage,
-                   (degree IN ('bachelor', 'postgraduate') OR (stage = 'primary' AND degree = 'associate'))::INT AS d,
-                   (backbone <> 'none')::INT AS b, (subject IN ('pe', 'music', 'art'))::INT AS p
+                   {rules.degree}::INT AS d, {rules.backbone}::INT AS b, {rules.pe_arts}::INT AS p
             FROM teachers WHERE year = $year AND full_time
               AND school_id IN (SELECT unnest($schools::VARCHAR[]))
             ORDER BY teacher_id
@@ -568,18 +575,22 @@ def _apply(con: duckdb.DuckDBPyConnection, plan: GapPlan) -> None:
             for _ in range(int(round(count))):
                 i += 1
                 rows.append((f"PLAN{year}-{tag}-{i:04d}", rr.school_id, rr.adcode, rr.stage,
-                             "county" if kind == "backbone" else "none", "pe" if kind == "pe_arts" else "other"))
+                             rules.hire_backbone if kind == "backbone" else "none",
+                             rules.hire_subject if kind == "pe_arts" else "other"))
     if rows:
+        # a new hire counts for what the criteria file counts: its degree, backbone level, subject,
+        # and the training hours of its training criterion
         new = pd.DataFrame(rows, columns=["teacher_id", "school_id", "adcode", "stage", "backbone", "subject"])
         con.register("plan_hires", new)
         con.execute("""
             INSERT INTO teachers
-            SELECT h.teacher_id, $year, h.school_id, h.stage, 'bachelor', h.backbone, h.subject,
-                   TRUE, TRUE, FALSE, FALSE, 360, 72, coalesce(p.pay, 0)
+            SELECT h.teacher_id, $year, h.school_id, h.stage, $degree, h.backbone, h.subject,
+                   TRUE, TRUE, FALSE, FALSE, $hours, 72, coalesce(p.pay, 0)
             FROM plan_hires h
             LEFT JOIN (SELECT s.adcode, avg(t.annual_pay_yuan) AS pay FROM teachers t JOIN schools s USING (school_id)
                        WHERE t.year = $year AND t.full_time GROUP BY s.adcode) p USING (adcode)
-        """, {"year": year})
+        """, {"year": year, "degree": rules.hire_degree,
+              "hours": float(plan.criteria.by_check("training_hours").options["hours"])})
 
 
 # --------------------------------------------------------------------------------------------

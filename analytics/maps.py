@@ -22,14 +22,15 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from analytics import fonts, geo, raster, regions
+from analytics import fonts, geo, places, raster, regions
 from analytics.balance import school_state
 from analytics.metrics import Metric
-from analytics.i18n import plain, progress_label, stage_label, status_label, t
+from analytics.i18n import kind_label, plain, progress_label, stage_label, status_label, t
 
 NATIONAL = regions.NATIONAL
 COUNTY_LAYER = "counties"
 SCHOOL_LAYER = "schools"
+FULL_CIRCLE = math.degrees(2 * math.pi)  # longitude round the world: a zoom-0 Web Mercator tile spans it
 STATUS_COLORS = {  # colour-blind-safe (ColorBrewer RdYlBu ends, neutral grey, dark purple)
     "pass": (44, 123, 182),
     "near": (253, 174, 97),
@@ -174,12 +175,14 @@ def legend_items(metric: Metric, breaks: list[float], lang: str,
                  stage: str = "all") -> list[tuple[tuple[int, int, int] | None, str]]:
     """(colour, label) pairs in reading order, with a no-data entry; a None colour is a note
     (which way is worse, where the pass limit lies)."""
+    # places outside the data (a province not imported) are drawn NO_DATA on every map: named too
     if metric.kind == "status":
-        return [(STATUS_COLORS[s], status_label(s, lang)) for s in STATUS_COLORS]
+        return [*((STATUS_COLORS[s], status_label(s, lang)) for s in STATUS_COLORS), (NO_DATA, t("legend_no_data", lang))]
     if metric.kind == "progress":
-        return [(PROGRESS_COLORS[s], progress_label(s, lang)) for s in PROGRESS_COLORS]
+        return [*((PROGRESS_COLORS[s], progress_label(s, lang)) for s in PROGRESS_COLORS),
+                (NO_DATA, t("legend_no_data", lang))]
     if metric.kind == "change":
-        return [(CHANGE_COLORS[s], t(f"change_{s}", lang)) for s in CHANGE_COLORS]
+        return [*((CHANGE_COLORS[s], t(f"change_{s}", lang)) for s in CHANGE_COLORS), (NO_DATA, t("legend_no_data", lang))]
     if metric.kind == "diverging":
         palette = DIVERGING
     else:
@@ -332,7 +335,7 @@ def pixel_area(region: str, width: int = 800, height: int = 620) -> float:
     nationally half the county parts are islets smaller than a pixel."""
     bounds = main_bounds(region)
     view = view_for(bounds, width=width, height=height)
-    degrees = 360 / (512 * 2 ** view.zoom)
+    degrees = FULL_CIRCLE / (512 * 2 ** view.zoom)
     return degrees * degrees * math.cos(math.radians((bounds[1] + bounds[3]) / 2))
 
 
@@ -453,7 +456,7 @@ def raster_frame() -> raster.Frame:
     west, south, east, north = main_bounds(NATIONAL)
     bounds = (west, min(south, WEB_INSET_BOX[1]), max(east, WEB_INSET_BOX[2]), max(north, WEB_INSET_BOX[3]))
     zoom = view_for(main_bounds(NATIONAL)).zoom
-    return raster.Frame.fit(bounds, round(RASTER_SCALE * 512 * 2 ** zoom * (bounds[2] - bounds[0]) / 360))
+    return raster.Frame.fit(bounds, round(RASTER_SCALE * 512 * 2 ** zoom * (bounds[2] - bounds[0]) / FULL_CIRCLE))
 
 
 def _national_raster() -> raster.CountyRaster:
@@ -500,22 +503,23 @@ def national_raster() -> raster.CountyRaster:
 LABEL_PIXELS = 13  # label text on the web map, in screen pixels
 
 
-@lru_cache(maxsize=4)
-def national_labels(height: int = 620) -> tuple[dict, ...]:
+@lru_cache(maxsize=8)
+def national_labels(height: int = 620, lang: str = "zh") -> tuple[dict, ...]:
     """The national map's labels: provinces that fit without overlapping (drill down for more),
     and the inset's title."""
-    labels = place_labels(list(label_records(NATIONAL)), main_bounds(NATIONAL), 800, height, sizes=(LABEL_PIXELS,))
+    labels = place_labels(list(label_records(NATIONAL, lang)), main_bounds(NATIONAL), 800, height,
+                          sizes=(LABEL_PIXELS,))
     inset_title = [(WEB_INSET_BOX[0] + WEB_INSET_BOX[2]) / 2, WEB_INSET_BOX[1] + 0.8]
-    labels.append({"text": "南海诸岛", "position": inset_title})
+    labels.append({"text": t("inset_scs", lang), "position": inset_title})
     return tuple(labels)
 
 
-@lru_cache(maxsize=4)
-def national_labels_image(height: int = 620) -> dict:
+@lru_cache(maxsize=8)
+def national_labels_image(height: int = 620, lang: str = "zh") -> dict:
     """The national labels drawn as one transparent image over the map (data URL and bounds): a
     software-rendered browser takes about a second to lay out a text layer of Chinese labels."""
     frame = national_raster().frame
-    png = raster.label_image(frame, [(rec["text"], *rec["position"]) for rec in national_labels(height)],
+    png = raster.label_image(frame, [(rec["text"], *rec["position"]) for rec in national_labels(height, lang)],
                              str(fonts.font_file()), fonts.SC_INDEX, LABEL_PIXELS * RASTER_SCALE)
     return {"url": raster.data_url(png), "bounds": list(frame.bounds)}
 
@@ -547,14 +551,15 @@ def outline_records(region: str) -> tuple[dict, ...]:
 
 
 @lru_cache(maxsize=64)
-def label_records(region: str) -> tuple[dict, ...]:
-    """Chinese place labels: cities on a province map, counties on a city map, provinces nationally;
-    each with the area of its unit (larger places are labelled first when labels collide)."""
+def label_records(region: str, lang: str = "zh") -> tuple[dict, ...]:
+    """Place labels in the reader's language (English: the proper name, "Yuexi"): cities on a
+    province map, counties on a city map, provinces nationally; each with the area of its unit
+    (larger places are labelled first when labels collide)."""
     gdf = upper_level(region) if regions.kind(region) in ("national", "province") else region_counties(region)
     points = shapely.point_on_surface(gdf.geometry.values)
     area = shapely.area(gdf.geometry.values)
-    return tuple({"text": n, "position": [round(p.x, PRECISION), round(p.y, PRECISION)], "area": float(a)}
-                 for n, p, a in zip(gdf["name"], points, area))
+    return tuple({"text": places.label_name(n, lang), "position": [round(p.x, PRECISION), round(p.y, PRECISION)],
+                  "area": float(a)} for n, p, a in zip(gdf["name"], points, area))
 
 
 def place_labels(labels: list[dict], bounds: tuple[float, float, float, float], width: float, height: float,
@@ -606,7 +611,7 @@ def view_for(bounds: tuple[float, float, float, float], width: int = DEFAULT_WID
 
     lat_span = max(merc(maxy) - merc(miny), 1e-5)
     # deck.gl's world is 512 px wide at zoom 0
-    zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 2 * math.pi / (512 * lat_span)))
+    zoom = min(math.log2(width * FULL_CIRCLE / (512 * lon_span)), math.log2(height * 2 * math.pi / (512 * lat_span)))
     centre = math.degrees(2 * math.atan(math.exp((merc(miny) + merc(maxy)) / 2)) - math.pi / 2)  # midway on screen
     return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=centre, zoom=round(zoom - 0.1, 2),
                          pitch=0, bearing=0)
@@ -719,7 +724,8 @@ def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
     else:
         for code, row in v.iterrows():
             lines[code] = list(row["tip"]) if "tip" in v.columns else _county_lines(row, metric, lang)
-    pick = [{**rec, **_tip(rec["name"], rec["sub"], lines.get(rec["adcode"], [t("tip_no_data", lang)]))}
+    pick = [{**rec, **_tip(places.display_name(rec["name"], lang), places.display_name(rec["sub"], lang),
+                           lines.get(rec["adcode"], [t("tip_no_data", lang)]))}
             for rec in pick_records(region)]
     return MapLayers(fill, pick, image), breaks
 
@@ -749,7 +755,7 @@ def school_data(schools: pd.DataFrame, lang: str) -> list[dict]:
             second = t("tip_standards_known", lang).format(met=int(met[i]), missing=int(missing[i]))
         else:
             second = f"{t('tip_standards_met', lang)}：{int(met[i])}/7"
-        lines = [f"{row.kind} · {stage_label(row.stage, lang)} · {t('tip_students', lang)} {int(row.students):,}",
+        lines = [f"{kind_label(row.kind, lang)} · {stage_label(row.stage, lang)} · {t('tip_students', lang)} {int(row.students):,}",
                  second]
         out.append({
             "school_id": row.school_id,
@@ -769,7 +775,8 @@ def _bitmap(layer_id: str, image: dict) -> pdk.Layer:
 
 
 def build_deck(region: str, layers: MapLayers, selected: str | None = None,
-               schools: list[dict] | None = None, height: int = 620, width: int | None = None) -> pdk.Deck:
+               schools: list[dict] | None = None, height: int = 620, width: int | None = None,
+               lang: str = "zh") -> pdk.Deck:
     """The explorer map: counties, outlines, labels, the selected county and its schools; its
     first view fits a width × height frame (width: the column's measured width, DEFAULT_WIDTH
     while it is not known).
@@ -801,10 +808,10 @@ def build_deck(region: str, layers: MapLayers, selected: str | None = None,
                                      get_line_color="line", stroked=True, line_width_min_pixels=1.2,
                                      pickable=True, opacity=0.9))
     if layers.image:  # the whole country: its labels are an image too
-        deck_layers.append(_bitmap("labels", national_labels_image(height)))
+        deck_layers.append(_bitmap("labels", national_labels_image(height, lang)))
     else:
         deck_layers.append(pdk.Layer(
-            "TextLayer", id="labels", data=list(label_records(region)), get_position="position", get_text="text",
+            "TextLayer", id="labels", data=list(label_records(region, lang)), get_position="position", get_text="text",
             get_size=LABEL_PIXELS, size_units='"pixels"', get_color=[30, 30, 30], get_text_anchor='"middle"',
             get_alignment_baseline='"center"', character_set='"auto"',
             font_family='"Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"',

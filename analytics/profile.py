@@ -7,10 +7,10 @@ from functools import lru_cache
 import pandas as pd
 import shapely
 
-from analytics import census, geo
+from analytics import census, geo, places
 from analytics.balance import OVERALL, RESOURCE_IDS, SCHOOL_STATES, Assessment, school_state
 from analytics.criteria import STAGES
-from analytics.i18n import locale_label, percent, stage_label, status_label, t
+from analytics.i18n import kind_label, locale_label, percent, stage_label, status_label, t
 
 
 def census_text(adcode: str, lang: str = "zh") -> str | None:
@@ -194,7 +194,7 @@ def school_table(a: Assessment, adcode: str, year: int, stage: str, lang: str = 
     out = pd.DataFrame({
         "school_id": s["school_id"],
         t("col_school", lang): s["name"],
-        t("col_kind", lang): s["kind"],
+        t("col_kind", lang): s["kind"].map(lambda k: kind_label(k, lang)),
         t("col_stage", lang): s["stage"].map(lambda x: stage_label(x, lang)),
         t("col_locale", lang): s["locale"].map(lambda x: locale_label(x, lang)),
         t("col_students", lang): s["students"],
@@ -272,7 +272,7 @@ def neighbour_comparison(a: Assessment, adcode: str, year: int, stage: str, lang
     c = c[(c["year"] == year) & (c["stage"] == stage) & c["adcode"].isin(codes)]
     out = pd.DataFrame({
         "adcode": c["adcode"],
-        t("col_county", lang): c["county_name"],
+        t("col_county", lang): c["county_name"].map(lambda n: places.display_name(n, lang)),
         t("col_status", lang): c["status"].map(lambda s: status_label(s, lang)),
         t("col_failed", lang): c["failed"],
         t("col_cv_composite", lang): c["cv_composite"].round(3),

@@ -12,7 +12,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import balance, regions
+from analytics import balance, places, regions
 from analytics.balance import OVERALL, Assessment, gap_ratios
 from analytics.criteria import STAGES
 from analytics.targets import LEVELS, METRICS, Plan, Target
@@ -76,9 +76,8 @@ def region_names(a: Assessment, lang: str = "zh") -> dict[str, str]:
     """Adcode → name for every county, city, province (and the country) of the assessment."""
     r = regions_of(a)
     names = {NATIONAL: t("all_regions", lang)}
-    names.update(zip(r["province_adcode"], r["province_name"]))
-    names.update(zip(r["city_adcode"], r["city_name"]))
-    names.update(zip(r["adcode"], r["county_name"]))
+    for code, name in (("province_adcode", "province_name"), ("city_adcode", "city_name"), ("adcode", "county_name")):
+        names.update(zip(r[code], (places.display_name(n, lang) for n in r[name])))
     return names
 
 

@@ -128,12 +128,15 @@ def label_image(frame: Frame, labels: Iterable[tuple[str, float, float]], font: 
                 pad: tuple[int, int] = (6, 2), colour: Sequence[int] = (30, 30, 30),
                 background: Sequence[int] = (255, 255, 255, 190)) -> bytes:
     """Labels (text, lon, lat) centred on their places, each on a translucent box, as a
-    transparent PNG over the frame (the font: a file and its index in a collection)."""
+    transparent PNG over the frame (the font: a file and its index in a collection). A label
+    that would run over the frame's side is moved in, never cut."""
     image = Image.new("RGBA", (frame.width, frame.height), (0, 0, 0, 0))
     pen = ImageDraw.Draw(image)
     face = ImageFont.truetype(font, size, index=index)
     for text, lon, lat in labels:
         x, y = frame.pixels([lon, lat])[0]
+        left, top, right, bottom = pen.textbbox((x, y), text, font=face, anchor="mm")
+        x += max(0, pad[0] + 1 - left) - max(0, right + pad[0] - (frame.width - 2))  # 1 px clear of the side
         left, top, right, bottom = pen.textbbox((x, y), text, font=face, anchor="mm")
         pen.rectangle((left - pad[0], top - pad[1], right + pad[0], bottom + pad[1]), fill=tuple(background))
         pen.text((x, y), text, font=face, fill=tuple(colour), anchor="mm")

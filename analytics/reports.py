@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from analytics import balance, cells, progress, regions
 from analytics.criteria import STAGES, Criteria, Criterion
-from analytics.i18n import method_notes, stage_label, t
+from analytics.i18n import compliance_rule, method_notes, stage_label, t
 from analytics.output import Context
 
 THIN = Side(style="thin", color="000000")
@@ -189,7 +189,7 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
     """学校达标情况表: every assessed school and stage with R1–R7, standards met and the verdict."""
     ncols = 4 + 7 + 3
     _title(ws, f"{name}义务教育学校资源配置达标情况表（{year}学年）",
-           f"标准：每所学校至少6项指标达到标准、其余项不低于标准的85%；学年：{year}—{year + 1}", ncols)
+           f"标准：{compliance_rule(criteria, 'zh')}；学年：{year}—{year + 1}", ncols)
     for c, text in enumerate(["县（区）", "学校名称", "学段", "在校生数（人）"], start=1):
         _header(ws, 3, c, text, rows=2)
     for i in range(1, 8):

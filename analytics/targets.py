@@ -157,7 +157,7 @@ def _plan(path: Path, text: str, raw: dict) -> Plan:
         if unit not in UNITS:
             raise fail(f"unit must be one of {UNITS}, got {unit!r}", "unit")
         if unit in ("%", "pp") and not -1 <= value <= 1.5:
-            raise fail(f"shares are fractions (0.85 = 85 %), got {value!r}", "value")
+            raise fail(f"shares are fractions (0.6 = 60 %), got {value!r}", "value")
         t = Target(metric=info.id, scope=entry["scope"], stage=stage, year=year, value=float(value),
                    direction=entry["direction"], unit=unit, label_zh=str(entry["label_zh"]),
                    label_en=str(entry["label_en"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import cells, charts, profile
+from analytics import cells, charts, places, profile
 from analytics.i18n import method_notes, percent, plain, stage_label, status_label, t
 from pages.ui import common
 
@@ -26,7 +26,8 @@ if rows.empty:
     common.finish()
     st.stop()
 head = rows.iloc[0]
-st.title(t("profile_title", lang, county=plain(head["county_name"]), city=plain(head["city_name"]), year=view.year))
+st.title(t("profile_title", lang, county=plain(places.title_name(head["county_name"], lang)),
+           city=plain(places.display_name(head["city_name"], lang)), year=view.year))
 context = profile.census_text(view.county, lang)
 if context:
     st.info(context, icon=":material/groups:")
@@ -42,7 +43,7 @@ cols = st.columns(3)
 for col, (_, row) in zip(cols, rows.iterrows()):
     col.metric(stage_label(row["stage"], lang), status_label(row["status"], lang))
     col.caption(t("tip_known", lang, failed=int(row["failed"]), missing=int(row["missing"]))
-                + f" · {t('col_noncompliant', lang)}：{row['noncompliant_schools']}")
+                + " · " + t("labelled", lang, label=t("col_noncompliant", lang), text=row["noncompliant_schools"]))
 
 st.subheader(t("failing", lang) + f" · {stage_label(view.stage, lang)}")
 failing = profile.failing_criteria(a, view.county, view.year, view.stage, lang)

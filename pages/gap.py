@@ -8,7 +8,7 @@ from functools import partial
 import streamlit as st
 
 from analytics import cells, display, gap, maps, metrics, regions
-from analytics.i18n import plain, t
+from analytics.i18n import gap_spare, plain, t
 from pages.ui import common
 
 path, version = common.shell()
@@ -45,8 +45,8 @@ with st.spinner(t("gap_computing", lang)):  # nationally the first plan of a yea
     plan = plan_for(path, version, view.year)
 counties = regions.within(plan.counties, region)
 st.title(t("gap_title", lang, region=plain(names.get(region, region)), year=view.year))
-st.caption(t("gap_method", lang))
-st.caption(t("gap_costs_note", lang, note=plan.costs.note_en if lang == "en" else plan.costs.note_zh))
+st.caption(t("gap_method", lang, spare=gap_spare(cr, lang)))
+st.caption(plan.costs.note_en if lang == "en" else plan.costs.note_zh)  # the note names itself ("单位成本为…")
 if counties.empty:  # no school with pupils here this year: nothing to price, not a cost of zero
     st.info(t("gap_nothing_to_plan", lang, year=view.year))
     common.finish()
@@ -68,7 +68,7 @@ map_col, legend_col = st.columns([5, 1])
 with map_col:
     width = common.frame_width("gap_map_width")
     key = common.map_key("gap-map", width, region, per_pupil)
-    st.pydeck_chart(maps.build_deck(region, data, selected=view.county or None, height=560, width=width),
+    st.pydeck_chart(maps.build_deck(region, data, selected=view.county or None, height=560, width=width, lang=lang),
                     on_select=partial(common.on_map_select, key),
                     selection_mode="single-object", key=key, height=560)
     st.caption(maps.caption(lang))

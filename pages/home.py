@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import balance, charts, display
+from analytics import balance, charts, display, places
 from analytics.i18n import method_notes, plain, status_label, t
 from pages.ui import common
 
@@ -33,6 +33,7 @@ for col, status in zip(status_cols, balance.STATUSES):
 left, right = st.columns([3, 2])
 with left:
     by_city = balance.rollup(rows, "city")[["name", "counties", "pass", "pass_share"]]
+    by_city["name"] = by_city["name"].map(lambda n: places.display_name(n, lang))
     st.caption(t("by_city", lang))
     st.dataframe(
         by_city.rename(columns={"name": t("col_city", lang), "counties": t("col_counties", lang),
@@ -48,7 +49,7 @@ with right:
 
 for note in method_notes(a.criteria, lang):
     st.caption(note)
-source = t("synthetic_banner", lang) if summary.synthetic else summary.meta.get("source", "")
-st.caption(t("source_line", lang, source=plain(source)) + f" · {t('database', lang)}: {plain(path.rsplit('/', 1)[-1])}")
+source = common.export_context(path, version, lang).source_line()  # the one wording, as every export has it
+st.caption(plain(source) + f" · {t('database', lang)}: {plain(path.rsplit('/', 1)[-1])}")
 
 common.finish()

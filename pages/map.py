@@ -8,7 +8,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import cells, charts, display, explore, maps, metrics, regions
+from analytics import cells, charts, display, explore, maps, metrics, places, regions
 from analytics.i18n import plain, stage_label, t
 from pages.ui import common
 
@@ -43,7 +43,8 @@ def view_table(path: str, version: float, region: str, metric: str, year: int, s
 
 
 def name_of(code: str) -> str:
-    return t("national", lang) if options.get(code) == "national" else options.get(code, "").strip()
+    """A region's name in titles (English with the Chinese beside it)."""
+    return t("national", lang) if options.get(code) == "national" else places.title_name(options.get(code, "").strip(), lang)
 
 
 def on_row_select(key: str) -> None:
@@ -85,7 +86,8 @@ if len(years) > 1:
     else:
         row[0].button(t("play", lang), icon=":material/play_arrow:", on_click=play, key="play")
     ss["map_year"] = view.year
-    row[1].select_slider(t("map_year", lang), years, key="map_year",
+    # the slider shows only the chosen year: the label gives the range it spans
+    row[1].select_slider(t("map_year_range", lang, first=years[0], last=years[-1]), years, key="map_year",
                          on_change=lambda: ss.update(year=ss["map_year"], _playing=False))
 
 # only the open tab runs (a rerun when another is chosen): the first national page then sends the
@@ -102,7 +104,7 @@ if map_tab.open:
         with map_col:
             width = common.frame_width("map_width")
             deck = maps.build_deck(view.region, layers, selected=view.county or None, schools=schools, height=600,
-                                   width=width)
+                                   width=width, lang=lang)
             key = common.map_key("map", width)
             st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object",
                             key=key, height=600)
@@ -152,7 +154,8 @@ if table_tab.open:
 if chart_tab.open:
     with chart_tab:
         names = common.county_names(path, version)
-        labels = dict(zip(names["adcode"], names["county_name"] + " · " + names["city_name"]))  # 2,875 nationally
+        labels = {code: f"{places.display_name(county, lang)} · {places.display_name(city, lang)}"  # 2,875 nationally
+                  for code, county, city in zip(names["adcode"], names["county_name"], names["city_name"])}
         if "compare" not in ss:  # the counties picked before (kept while the tab was closed), else the
             # selected county and the worst of the table
             ss["compare"] = ss.get("_compared") or list(dict.fromkeys(

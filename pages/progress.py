@@ -104,7 +104,7 @@ else:
         metric = metrics.Metric("progress", label, label, "progress", "high")
         data = map_layer(path, version, plan.name, view.year, map_region, chosen.key, lang)
         width = common.frame_width("progress_map_width")
-        deck = maps.build_deck(map_region, data, selected=view.county or None, height=520, width=width)
+        deck = maps.build_deck(map_region, data, selected=view.county or None, height=520, width=width, lang=lang)
         key = common.map_key("progress-map", width, map_region, chosen.key)
         st.markdown(f"**{t('map_progress', lang, target=label)}**")
         st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object", key=key, height=520)

@@ -329,3 +329,26 @@ def test_every_demo_county_year_with_a_school_of_unknown_compliance_draws_its_sc
             assert points or stage != "all"
             states |= {tuple(p["fill"]) for p in points}
         assert maps.SCHOOL_COLORS["no_data"] in states
+
+
+def test_a_label_at_the_frames_side_is_moved_in_not_cut():
+    """The English inset title ('South China Sea islands (南海诸岛)') ran over the map's right edge."""
+    import io
+
+    from PIL import Image
+
+    from analytics import fonts, raster
+
+    frame = raster.Frame.fit((100.0, 20.0, 110.0, 30.0), 200)
+    png = raster.label_image(frame, [("South China Sea islands", 109.9, 25.0), ("Left edge", 100.0, 22.0)],
+                             str(fonts.font_file()), fonts.SC_INDEX, 13)
+    alpha = Image.open(io.BytesIO(png)).getchannel("A")
+    columns = [x for x in range(frame.width) if any(alpha.getpixel((x, y)) for y in range(frame.height))]
+    assert columns[0] > 0 and columns[-1] < frame.width - 1
+
+
+@pytest.mark.parametrize("metric", ["status", "change_status"])
+def test_places_outside_the_data_have_a_legend_entry_on_class_maps(metric):
+    """Before: provinces without data were grey on the national status map, with no legend entry."""
+    m = metrics.map_metrics(load_criteria())[metric]
+    assert (maps.NO_DATA, "无数据") in maps.legend_items(m, [], "zh")

@@ -47,7 +47,7 @@ def test_profile_shows_status_and_failing_criteria_from_the_url(app):
     assert not app.exception
     assert app.title[0].value == "西昌市（凉山彝族自治州）2024年"
     assert [m.label for m in app.metric[:3]] == ["小学", "初中", "全部"]
-    texts = " ".join(str(df.value.to_csv()) for df in app.dataframe)
+    texts = " ".join(str(table.value.to_csv()) for table in app.table)
     assert "RS 每所学校至少6项指标达标" in texts  # failing criteria table
 
 
@@ -390,3 +390,25 @@ def test_the_scorecard_keeps_each_target_name_and_its_progress_in_view(app):
     columns = json.loads(app.dataframe[0].proto.columns)
     assert columns["目标"]["pinned"] and columns["目标"]["width"] == "large"
     assert columns["进展"]["pinned"]
+
+
+def test_english_mode_names_places_in_english_with_the_chinese_beside(app):
+    """Before: '四川省 2026 · All · Status' and Chinese pickers in English mode."""
+    app.query_params.update({"region": "513400", "lang": "en"})
+    app.switch_page("pages/map.py").run()
+    assert not app.exception
+    assert app.title[0].value.startswith("Liangshan Yi Autonomous Prefecture \\(凉山彝族自治州\\) 2026")  # plain(): escaped
+    region = app.selectbox(key="region")
+    assert "Sichuan Province" in region.options and "　Liangshan Yi Autonomous Prefecture" in region.options
+    assert "Yuexi County" in app.selectbox(key="county").options
+    app.session_state["map_tab"] = "Table"
+    app.run()
+    table = app.dataframe[0].value
+    assert "Yuexi County" in set(table["County"]) and set(table["Prefecture"]) == {"Liangshan Yi Autonomous Prefecture"}
+
+
+def test_english_map_labels_and_tooltips_are_in_english():
+    from analytics import maps
+
+    labels = {rec["text"] for rec in maps.label_records("513400", "en")}
+    assert {"Yuexi", "Xichang"} <= labels and not any("县" in text for text in labels)

@@ -48,3 +48,35 @@ def test_a_found_county_opens_on_its_prefecture_map():
     assert places.view_of("513434") == ("513400", "513434")
     assert places.view_of("513400") == ("513400", "")
     assert places.view_of("510000") == ("510000", "")
+
+
+@pytest.mark.parametrize("name, english", [
+    ("越西县", "Yuexi County"),
+    ("凉山彝族自治州", "Liangshan Yi Autonomous Prefecture"),
+    ("四川省", "Sichuan Province"),
+    ("西昌市", "Xichang City"),
+    ("长宁县", "Changning County"),          # 长 read cháng in place names
+    ("郫都区", "Pidu District"),             # 都 read dū
+    ("西安市", "Xi'an City"),                # apostrophe before a syllable starting with a vowel
+    ("阿坝藏族羌族自治州", "Aba Tibetan and Qiang Autonomous Prefecture"),
+    ("双江拉祜族佤族布朗族傣族自治县", "Shuangjiang Lahu, Va, Blang and Dai Autonomous County"),
+    ("新疆维吾尔自治区", "Xinjiang Uygur Autonomous Region"),
+    ("北京市", "Beijing"),                   # an exception of data/place_names.toml
+    ("内蒙古自治区", "Inner Mongolia Autonomous Region"),
+])
+def test_a_place_has_its_english_name(name, english):
+    assert places.english_name(name) == english
+
+
+def test_english_map_labels_are_the_proper_name_and_chinese_passes_through():
+    assert places.label_name("凉山彝族自治州", "en") == "Liangshan"
+    assert places.label_name("内蒙古自治区", "en") == "Inner Mongolia"
+    assert places.label_name("凉山彝族自治州", "zh") == "凉山彝族自治州"
+    assert places.title_name("越西县", "en") == "Yuexi County (越西县)"
+    assert places.display_name("越西县", "zh") == "越西县"
+
+
+def test_pinyin_inside_a_name_matches_only_from_a_syllable():
+    """Before: 'yuexi' also found 安岳县 (an-yue-xian: 'yuexi' across the syllables yue|xian)."""
+    assert "安岳县" not in names(places.find(SICHUAN, "yuexi"))
+    assert "凉山彝族自治州" in names(places.find(SICHUAN, "shanyi"))  # from a syllable inside the name

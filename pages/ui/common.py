@@ -351,13 +351,15 @@ def sidebar(path: str, version: float) -> None:
     sb.radio(t("stage", language), ["all", "primary", "junior"], key="stage", horizontal=True,
              format_func=lambda x: stage_label(x, language))
     options = region_options(path, version)
+    names = region_names(path, version, language)  # in the reader's language
     sb.selectbox(t("region", language), list(options), key="region", on_change=_on_region_change,
-                 format_func=lambda c: t("national", language) if options[c] == "national" else options[c])
+                 format_func=lambda c: t("national", language) if options[c] == "national"
+                 else ("　" if options[c].startswith("　") else "") + names.get(c, options[c].strip()))
     counties = counties_in(path, version, st.session_state["region"])
     if st.session_state.get("county") and st.session_state["county"] not in counties:
         counties = {**counties, **counties_in(path, version, regions.city_of(st.session_state["county"]))}
     sb.selectbox(t("county", language), ["", *counties], key="county", on_change=_on_county_change,
-                 format_func=lambda c: counties.get(c, t("no_county", language)))
+                 format_func=lambda c: names.get(c, counties[c]) if c in counties else t("no_county", language))
 
 
 # Headline tiles shrink with the window and wrap rather than cut ("6.21…", "587,…" at 1024 px):
