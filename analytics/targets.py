@@ -67,6 +67,11 @@ class Plan:
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_zh
 
+    def source_named(self, lang: str) -> str:
+        """The plan's document as cited: in English its English title with the Chinese document
+        name beside it, so a reader can find the original."""
+        return f"{self.title_en} ({self.source})" if lang == "en" else self.source
+
     def definitions(self, lang: str = "zh") -> list[str]:
         """'metric: how it is measured' for the plan's metrics whose definition the seeds leave
         open (DOMAIN.md §3): shown next to the scorecard and in the exports' notes."""

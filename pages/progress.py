@@ -22,7 +22,7 @@ st.title(t("progress_title", lang, region=plain(names.get(region, region)), year
 plan = common.choose_plan(lang)
 table = common.progress_table(path, version, plan.name, view.year, lang)
 values = common.progress_values(path, version)
-st.caption(t("progress_source", lang, source=plain(plan.source), baseline=plan.baseline_year, year=view.year))
+st.caption(t("progress_source", lang, source=plain(plan.source_named(lang)), baseline=plan.baseline_year, year=view.year))
 st.caption(t("progress_rule", lang))
 
 

@@ -298,3 +298,14 @@ def test_a_long_run_shows_the_working_cue_and_an_idle_page_does_not(server, lang
     shown = [s for s in seen if s[1]]
     assert shown and all(state == "running" for state, _, _ in shown), seen
     assert shown[0][2] == f'"{label}"'
+
+
+def test_at_1366_by_768_the_province_map_starts_on_screen(server):
+    """Before: 6 rem of blank above the banner put the map's top at about 560 px of 768."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = open_map(p, server + "/map?region=510000", width=1366, height=768)
+        top = page.wait_for_selector(MAP, timeout=TIMEOUT).bounding_box()["y"]
+        browser.close()
+    assert top < 768 - 250, top  # at least 250 px of the map in the first screen

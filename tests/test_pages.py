@@ -412,3 +412,39 @@ def test_english_map_labels_and_tooltips_are_in_english():
 
     labels = {rec["text"] for rec in maps.label_records("513400", "en")}
     assert {"Yuexi", "Xichang"} <= labels and not any("县" in text for text in labels)
+
+
+ENGLISH_PAGES = {"pages/home.py": {}, "pages/map.py": {"region": "513400"},
+                 "pages/county.py": {"county": "513434", "region": "513400"}, "pages/progress.py": {"region": "513400"},
+                 "pages/gap.py": {"region": "513400", "county": "513434"}, "pages/briefing.py": {"region": "513400"},
+                 "pages/data.py": {}}
+
+
+def _shown_text(app) -> list[str]:
+    texts = []
+    for kind in ("title", "subheader", "caption", "markdown", "info", "warning", "success", "metric", "button",
+                 "selectbox", "radio", "toggle"):
+        for element in getattr(app, kind):
+            texts += [v for v in (getattr(element, "value", None), getattr(element, "label", None)) if isinstance(v, str)]
+    for frame in [*(d.value for d in app.dataframe), *(t.value for t in app.table)]:
+        texts += [str(c) for c in frame.columns]
+        texts += [str(v) for c in frame.columns if frame[c].dtype == object for v in frame[c].head(20)]
+    return texts
+
+
+@pytest.mark.parametrize("page", ENGLISH_PAGES)
+def test_english_mode_is_english_with_chinese_only_beside_a_name(app, page):
+    """Before: Chinese place names, school kinds, '1 criteria', full-width colons in English text.
+    Chinese stays only in brackets beside its English (names, the map note, a plan's document)
+    and in school names, which are data."""
+    import re
+
+    app.query_params.update({**ENGLISH_PAGES[page], "lang": "en"})
+    app.switch_page(page).run()
+    assert not app.exception
+    schools = "|".join(re.escape(n) for n in ("小学", "中学", "学校", "教学点"))
+    for text in _shown_text(app):
+        bare = re.sub(r"\\?\([^()]*\\?\)", "", text)                       # (中文) beside its English
+        bare = re.sub(rf"[\u4e00-\u9fff\d]+(?:{schools})[^、,;]*", "", bare)  # school names (data)
+        assert not re.search(r"[\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]", bare), (page, text)
+        assert not re.search(r"\b1 (criteria|counties|schools)\b", bare), (page, text)

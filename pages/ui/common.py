@@ -363,8 +363,11 @@ def sidebar(path: str, version: float) -> None:
 
 
 # Headline tiles shrink with the window and wrap rather than cut ("6.21…", "587,…" at 1024 px):
-# officials screenshot them on ordinary laptops. A style-only st.html takes no room on the page.
-TILE_STYLE = """<style>
+# officials screenshot them on ordinary laptops. The page starts higher than Streamlit's default
+# (6 rem of blank above the banner), so a map's top is on screen at 1366×768. A style-only st.html
+# takes no room on the page.
+PAGE_STYLE = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3rem; }
 [data-testid="stMetricValue"] > div { font-size: clamp(1.1rem, 2vw, 2.25rem); white-space: normal;
   overflow: visible; text-overflow: clip; overflow-wrap: anywhere; line-height: 1.25; }
 [data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * { white-space: normal; overflow: visible;
@@ -476,7 +479,7 @@ def _shell(needs_data: bool) -> tuple[str, float]:
     sidebar(path, version)
     for problem in plan_folder().problems:
         st.sidebar.warning(t("plan_refused", lang(), detail=plain(problem)), icon="⚠️")
-    st.html(TILE_STYLE)
+    st.html(PAGE_STYLE)
     working_cue()
     banner(path, version)
     return path, version
