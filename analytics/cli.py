@@ -191,7 +191,11 @@ def cmd_export(args: argparse.Namespace) -> None:
     values = progress.metric_values(con, a, gaps)
     names = progress.region_names(a, args.lang)
     table = progress.progress(values, plan, args.year, names)
-    ctx = output.context_from(db.metadata(con), db.is_synthetic(con), args.lang)
+    rules = ""  # another criteria file: every exported file names it
+    if getattr(args, "criteria", None):
+        source = criteria.source
+        rules = str(source.get("title_en" if args.lang == "en" else "title") or Path(args.criteria).stem)
+    ctx = output.context_from(db.metadata(con), db.is_synthetic(con), args.lang, rules=rules)
     con.close()
     if args.format == "pptx":
         deck = slides.deck(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage, ctx)

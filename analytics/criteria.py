@@ -14,6 +14,8 @@ from analytics.errors import JunhengError
 from analytics.paths import DATA_DIR
 
 CRITERIA_FILE = DATA_DIR / "criteria.toml"
+RULES_DIR = DATA_DIR / "criteria"  # other rule sets (a province's): one criteria file each
+NATIONAL_RULES = "national"        # the id of CRITERIA_FILE among the rule sets
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 STAGES = ("primary", "junior")
 PARTS = ("resource", "guarantee", "quality", "recognition", "veto")
@@ -330,3 +332,45 @@ def _criteria(path: Path, text: str, raw: dict) -> Criteria:
             raise CriteriaError(f"{path}, line {_line_of_id(text, items, c.id, 'cv_threshold')}: "
                                 f"{c.id} cv_threshold must be above 0, got {c.cv_threshold!r}")
     return Criteria(source=raw.get("source", {}), resource=resource, items=tuple(items), path=path)
+
+
+# --------------------------------------------------------------------------------------------
+# Rule sets: the national file and the files of the rules folder, side by side
+
+
+@dataclass(frozen=True)
+class RuleSets:
+    """The usable rule sets by id (national first, then each file's stem) and a line for each
+    file that cannot be used (it is left out; the others stay usable)."""
+
+    sets: dict[str, Criteria]
+    problems: tuple[str, ...] = ()
+
+    def title(self, rules: str, lang: str = "zh") -> str:
+        """A rule set as its file names it ([source] title / title_en), else its id."""
+        source = self.sets[rules].source
+        return str(source.get("title_en" if lang == "en" else "title") or source.get("title") or rules)
+
+
+def rules_dir() -> Path:
+    """The folder of other rule sets: JUNHENG_CRITERIA_DIR, else data/criteria."""
+    import os
+
+    return Path(os.environ.get("JUNHENG_CRITERIA_DIR") or RULES_DIR)
+
+
+def read_rule_sets(directory: str | Path | None = None) -> RuleSets:
+    """The national rules (a bad national file raises: nothing can be assessed without it) and
+    every *.toml of the rules folder; a bad file there is one problem line naming its key and
+    line, and the app keeps the rules it has."""
+    sets = {NATIONAL_RULES: load_criteria()}
+    problems = []
+    for path in sorted(Path(directory or rules_dir()).glob("*.toml")):
+        if path.stem == NATIONAL_RULES:
+            problems.append(f"{path}: the name 'national' is the national rules' own; rename the file")
+            continue
+        try:
+            sets[path.stem] = load_criteria(path)
+        except CriteriaError as exc:
+            problems.append(str(exc))
+    return RuleSets(sets, tuple(problems))

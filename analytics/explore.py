@@ -47,6 +47,10 @@ def view_table(values: pd.DataFrame, metric: metrics.Metric, region: str, lang: 
         t("col_failed_criteria", lang): v["failed_criteria"].map(lambda c: criteria_list(c, lang)),
         t("col_missing_criteria", lang): v["missing_criteria"].map(lambda c: criteria_list(c, lang)),
     })
+    if "rules_difference" in v:  # the rule sets compared: their status and what they judge differently
+        out.insert(4, t("col_status_national", lang), v["status_national"].map(
+            lambda s: status_label(s, lang) if isinstance(s, str) else "—").to_numpy())
+        out[t("col_rules_difference", lang)] = v["rules_difference"].map(lambda c: criteria_list(c, lang)).to_numpy()
     severity = v["status"].map({s: i for i, s in enumerate(("vetoed", "far", "incomplete", "near", "pass"))})
     worse = -v["value"] if metric.better == "low" else v["value"]  # smaller sorts first: worst first
     if metric.kind == "status":

@@ -71,6 +71,7 @@ class CompactDeck(pdk.Deck):
 
 
 CHANGE_METRICS = ("change_status", "change_cv")
+RULES_METRIC = "change_rules"  # a county's status under the chosen rules beside the national rules
 STATUS_SEVERITY = {"pass": 0, "near": 1, "far": 2, "vetoed": 3}  # 数据不足 has no place: not comparable
 CHANGE_COLORS = {"better": (33, 102, 172), "same": (224, 224, 210), "worse": (178, 24, 43),
                  "not_comparable": (189, 189, 189)}
@@ -86,6 +87,29 @@ def status_change(before: pd.Series, after: pd.Series) -> pd.Series:
 
 
 GAP_METRICS = ("funding_gap", "rural_equipment_ratio", "bachelor_share_gap")
+
+
+def rules_change_values(counties: pd.DataFrame, national: pd.DataFrame, year: int, stage: str) -> pd.DataFrame:
+    """metric_values of RULES_METRIC: each county's status under the chosen rules (counties)
+    against the national rules' (national): better / same / worse / not comparable, the national
+    status, and the criteria judged differently (failing or without data under one set only)."""
+    out = metric_values(counties, None, "status", year, stage)
+    nat = national[(national["year"] == year) & (national["stage"] == stage)].set_index("adcode")
+    before = out["adcode"].map(nat["status"])
+    out["change"] = status_change(before, out["status"]).to_numpy()
+    out["value"] = out["change"].map({"better": -1.0, "same": 0.0, "worse": 1.0})
+    out["status_national"] = before.to_numpy()
+
+    def codes(text) -> set[str]:
+        return {c for c in str(text).split(", ") if c} if isinstance(text, str) else set()
+
+    differ = []
+    for row, code in zip(out.itertuples(index=False), out["adcode"]):
+        here = codes(row.failed_criteria) | codes(row.missing_criteria)
+        there = codes(nat["failed_criteria"].get(code)) | codes(nat["missing_criteria"].get(code))
+        differ.append(", ".join(sorted(here ^ there)))
+    out["rules_difference"] = differ
+    return out
 
 
 def metric_values(counties: pd.DataFrame, gaps: pd.DataFrame | None, metric: str, year: int,
@@ -700,8 +724,10 @@ def _province_lines(rows: pd.DataFrame, metric: Metric, lang: str) -> list[str]:
 
 
 def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
-                breaks: list[float] | None = None, stage: str = "all") -> tuple[MapLayers, list[float]]:
-    """The region's county shapes coloured by the metric, and the clickable copy with tooltips.
+                breaks: list[float] | None = None, stage: str = "all",
+                note: str = "") -> tuple[MapLayers, list[float]]:
+    """The region's county shapes coloured by the metric, and the clickable copy with tooltips
+    (each ending with `note`, e.g. the rule set in use when it is not the national one).
 
     values: adcode, status, value, and either failed (assessment) or tip (the tooltip lines).
     On the national map a click and a tooltip are per province, elsewhere per county."""
@@ -724,6 +750,8 @@ def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
     else:
         for code, row in v.iterrows():
             lines[code] = list(row["tip"]) if "tip" in v.columns else _county_lines(row, metric, lang)
+    if note:
+        lines = {code: [*tip, note] for code, tip in lines.items()}
     pick = [{**rec, **_tip(places.display_name(rec["name"], lang), places.display_name(rec["sub"], lang),
                            lines.get(rec["adcode"], [t("tip_no_data", lang)]))}
             for rec in pick_records(region)]

@@ -24,6 +24,7 @@ class Context:
     source: str             # 数据来源
     synthetic: bool
     lang: str = "zh"
+    rules: str = ""         # the rule set's title when it is not the national one (then named)
 
     @property
     def mark(self) -> str | None:
@@ -31,6 +32,8 @@ class Context:
 
     def source_line(self, with_boundaries: bool = True) -> str:
         line = t("source_data", self.lang, source=self.source)
+        if self.rules:  # every export under another rule set says which
+            line = t("source_rules", self.lang, line=line, rules=self.rules)
         if with_boundaries:
             line = t("source_boundaries", self.lang, line=line, boundaries=geo.boundary_source(self.lang))
         return line
@@ -42,13 +45,13 @@ def table_notes(ctx: Context) -> list[str]:
     return [source] + ([ctx.mark] if ctx.mark and ctx.mark not in source else [])
 
 
-def context_from(meta: dict[str, str], synthetic: bool, lang: str = "zh") -> Context:
-    """The export context from the database's metadata."""
+def context_from(meta: dict[str, str], synthetic: bool, lang: str = "zh", rules: str = "") -> Context:
+    """The export context from the database's metadata (and the rule set's title, if not national)."""
     if synthetic:  # the one wording of the demo notice, in the export's language
         source = t("synthetic_banner", lang)
     else:
         source = meta.get("source") or t("imported_banner", lang)
-    return Context(source=source.rstrip("。."), synthetic=synthetic, lang=lang)
+    return Context(source=source.rstrip("。."), synthetic=synthetic, lang=lang, rules=rules)
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:

@@ -11,7 +11,8 @@ from typing import Iterable, Mapping
 from analytics import regions as regions_
 
 STAGES = ("primary", "junior", "all")
-KEYS = ("year", "stage", "region", "county", "metric", "school", "plan", "lang")
+KEYS = ("year", "stage", "region", "county", "metric", "school", "plan", "lang", "rules")
+DEFAULT_RULES = "national"  # criteria.NATIONAL_RULES: left out of the URL
 LANGS = ("zh", "en")
 
 
@@ -27,11 +28,12 @@ class ViewState:
     school: str = ""
     plan: str = ""
     lang: str = "zh"
+    rules: str = DEFAULT_RULES  # the rule set (criteria file) in use
 
 
 def from_query(params: Mapping[str, str], *, years: Iterable[int], regions: Iterable[str],
                counties: Iterable[str], metrics: Iterable[str], default_region: str,
-               plans: Iterable[str] = ()) -> ViewState:
+               plans: Iterable[str] = (), rules: Iterable[str] = (DEFAULT_RULES,)) -> ViewState:
     """A valid state from URL parameters: unknown or malformed values fall back to defaults."""
     years = sorted(int(y) for y in years)
     regions, counties, metrics = set(regions), set(counties), set(metrics)
@@ -55,10 +57,13 @@ def from_query(params: Mapping[str, str], *, years: Iterable[int], regions: Iter
     plan = plan if plan in plans else (plans[0] if plans else "")
     lang = params.get("lang", "zh")
     lang = lang if lang in LANGS else "zh"
+    rule_set = params.get("rules", DEFAULT_RULES)
+    rule_set = rule_set if rule_set in set(rules) else DEFAULT_RULES
     return ViewState(year=year, stage=stage, region=region, county=county, metric=metric, school=school,
-                     plan=plan, lang=lang)
+                     plan=plan, lang=lang, rules=rule_set)
 
 
 def to_query(state: ViewState) -> dict[str, str]:
-    """The URL parameters of a state (empty values and the default language left out)."""
-    return {k: str(v) for k, v in asdict(state).items() if v not in ("", None) and (k, v) != ("lang", "zh")}
+    """The URL parameters of a state (empty values, the default language and rules left out)."""
+    return {k: str(v) for k, v in asdict(state).items()
+            if v not in ("", None) and (k, v) not in (("lang", "zh"), ("rules", DEFAULT_RULES))}

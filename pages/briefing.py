@@ -22,47 +22,52 @@ plan = common.choose_plan(lang).name
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def pack_files(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str) -> dict[str, bytes]:
-    """Every file of the briefing (several seconds: rendered once per view)."""
-    a = common.assessment(path, version)
-    return pack.briefing_pack(a, common.gaps(path, version), common.criteria(), common.progress_values(path, version),
-                                 common.progress_table(path, version, plan, year, language), plans[plan], region, year,
-                                 stage, common.export_context(path, version, language),
-                                 common.region_names(path, version, language))
+def pack_files(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str,
+               rules: str) -> dict[str, bytes]:
+    """Every file of the briefing under a rule set (several seconds: rendered once per view)."""
+    a = common.assessment(path, version, rules)
+    return pack.briefing_pack(a, common.gaps(path, version, rules), common.criteria(rules),
+                              common.progress_values(path, version, rules),
+                              common.progress_table(path, version, plan, year, language, rules), plans[plan], region,
+                              year, stage, common.export_context(path, version, language, rules),
+                              common.region_names(path, version, language))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def tables(path: str, version: float, region: str, year: int, language: str) -> bytes:
-    return reports.workbook(common.assessment(path, version), common.criteria(), region, year,
-                            common.export_context(path, version, language))
+def tables(path: str, version: float, region: str, year: int, language: str, rules: str) -> bytes:
+    return reports.workbook(common.assessment(path, version, rules), common.criteria(rules), region, year,
+                            common.export_context(path, version, language, rules))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def slide_deck(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str) -> bytes:
-    return slides.deck(common.assessment(path, version), common.gaps(path, version), common.criteria(),
-                       common.progress_values(path, version), common.progress_table(path, version, plan, year, language),
-                       plans[plan], region, year, stage, common.export_context(path, version, language))
+def slide_deck(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str,
+               rules: str) -> bytes:
+    return slides.deck(common.assessment(path, version, rules), common.gaps(path, version, rules), common.criteria(rules),
+                       common.progress_values(path, version, rules),
+                       common.progress_table(path, version, plan, year, language, rules),
+                       plans[plan], region, year, stage, common.export_context(path, version, language, rules))
 
 
 def zip_pack() -> bytes:
-    return output.zip_bytes(pack_files(path, version, region, view.year, view.stage, plan, lang))
+    return output.zip_bytes(pack_files(path, version, region, view.year, view.stage, plan, lang, view.rules))
 
 
 pack.prepare()  # the pack's rendering process warms up while the sheet below is drawn
 stem = f"{region}_{view.year}"
 with st.spinner(t("building_sheet", lang)):
-    sheet_png = common.export_bytes(path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "png2")
+    sheet_png = common.export_bytes(path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "png2",
+                                    view.rules)
 cols = st.columns(3) + st.columns(2)  # two rows: nothing cut on a 1024-pixel screen
 cols[0].download_button(t("briefing_sheet_pdf", lang), lambda: common.export_bytes(
-    path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "pdf"),
+    path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "pdf", view.rules),
     file_name=f"{stem}_briefing.pdf", mime=output.MIME["pdf"], key="dl_sheet_pdf", on_click="ignore",
     type="primary")
 cols[1].download_button(t("briefing_sheet_png", lang), sheet_png, file_name=f"{stem}_briefing@2x.png",
                         mime="image/png", key="dl_sheet_png", on_click="ignore")
-cols[3].download_button(t("briefing_tables", lang), lambda: tables(path, version, region, view.year, lang),
+cols[3].download_button(t("briefing_tables", lang), lambda: tables(path, version, region, view.year, lang, view.rules),
                         file_name=f"{stem}_tables.xlsx", mime=output.MIME["xlsx"], key="dl_tables",
                         on_click="ignore", help=t("briefing_tables_help", lang))
-cols[2].download_button(t("export_pptx", lang), lambda: slide_deck(path, version, region, view.year, view.stage, plan, lang),
+cols[2].download_button(t("export_pptx", lang), lambda: slide_deck(path, version, region, view.year, view.stage, plan, lang, view.rules),
                         file_name=f"{stem}_slides.pptx", mime=output.MIME["pptx"], key="dl_pptx", on_click="ignore")
 cols[4].download_button(t("briefing_zip", lang), zip_pack, file_name=f"{stem}_briefing.zip", mime=output.MIME["zip"],
                         key="dl_zip", on_click="ignore", help=t("briefing_zip_help", lang))

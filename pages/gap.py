@@ -20,14 +20,14 @@ cr = common.criteria()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def plan_for(path: str, version: float, year: int) -> gap.GapPlan:
+def plan_for(path: str, version: float, year: int, rules: str) -> gap.GapPlan:
     """The plan for one year (every county of the database)."""
-    return gap.make_plan(common.cursor(path, version), year, common.criteria(), gap.load_costs())
+    return gap.make_plan(common.cursor(path, version), year, common.criteria(rules), gap.load_costs())
 
 
 @st.cache_data(show_spinner=False, max_entries=50)
-def cost_layer(path: str, version: float, year: int, region: str, per_pupil: bool, language: str):
-    counties = regions.within(plan_for(path, version, year).counties, region)
+def cost_layer(path: str, version: float, year: int, region: str, per_pupil: bool, language: str, rules: str):
+    counties = regions.within(plan_for(path, version, year, rules).counties, region)
     column = "cost_per_pupil" if per_pupil else "cost_yuan"
     label = t("gap_cost_per_pupil" if per_pupil else "gap_cost", language)
     metric = metrics.Metric(column, label, label, "continuous", "low", "{:,.0f}")
@@ -42,7 +42,7 @@ def cost_layer(path: str, version: float, year: int, region: str, per_pupil: boo
 
 
 with st.spinner(t("gap_computing", lang)):  # nationally the first plan of a year takes ~10 s
-    plan = plan_for(path, version, view.year)
+    plan = plan_for(path, version, view.year, view.rules)
 counties = regions.within(plan.counties, region)
 st.title(t("gap_title", lang, region=plain(names.get(region, region)), year=view.year))
 st.caption(t("gap_method", lang, spare=gap_spare(cr, lang)))
@@ -63,7 +63,7 @@ m[4].metric(t("gap_pass_funded", lang), f"{int(counties['would_pass'].sum())} / 
 
 per_pupil = st.radio(t("gap_map_metric", lang), [False, True], horizontal=True, key="gap_per_pupil",
                      format_func=lambda p: t("gap_cost_per_pupil" if p else "gap_cost", lang))
-data, breaks, metric = cost_layer(path, version, view.year, region, per_pupil, lang)
+data, breaks, metric = cost_layer(path, version, view.year, region, per_pupil, lang, view.rules)
 map_col, legend_col = st.columns([5, 1])
 with map_col:
     width = common.frame_width("gap_map_width")

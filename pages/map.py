@@ -9,6 +9,7 @@ from functools import partial
 import streamlit as st
 
 from analytics import cells, charts, display, explore, maps, metrics, places, regions
+from analytics.criteria import NATIONAL_RULES
 from analytics.i18n import plain, stage_label, t
 from pages.ui import common
 
@@ -26,20 +27,29 @@ years = list(common.summary(path, version).years)
 
 # shared, read-only results (cache_resource: no copy per run; a national layer is megabytes)
 @st.cache_resource(show_spinner=False, max_entries=64)
-def values_for(path: str, version: float, metric: str, year: int, stage: str):
-    return maps.metric_values(common.assessment(path, version).counties,
-                              common.gaps(path, version) if metric in maps.GAP_METRICS else None, metric, year, stage)
+def values_for(path: str, version: float, metric: str, year: int, stage: str, rules: str):
+    if metric == maps.RULES_METRIC:  # the status under these rules beside the national rules'
+        return maps.rules_change_values(common.assessment(path, version, rules).counties,
+                                        common.assessment(path, version, NATIONAL_RULES).counties, year, stage)
+    return maps.metric_values(common.assessment(path, version, rules).counties,
+                              common.gaps(path, version, rules) if metric in maps.GAP_METRICS else None, metric, year,
+                              stage)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def county_layer(path: str, version: float, region: str, metric: str, year: int, stage: str, language: str):
-    return maps.county_data(region, values_for(path, version, metric, year, stage), metric_defs[metric], language,
-                            stage=stage)
+def county_layer(path: str, version: float, region: str, metric: str, year: int, stage: str, language: str,
+                 rules: str):
+    note = "" if rules == NATIONAL_RULES else t("labelled", language, label=t("rules", language),
+                                                 text=common.rule_sets().title(rules, language))
+    return maps.county_data(region, values_for(path, version, metric, year, stage, rules), metric_defs[metric],
+                            language, stage=stage, note=note)
 
 
 @st.cache_data(show_spinner=False)
-def view_table(path: str, version: float, region: str, metric: str, year: int, stage: str, language: str):
-    return explore.view_table(values_for(path, version, metric, year, stage), metric_defs[metric], region, language)
+def view_table(path: str, version: float, region: str, metric: str, year: int, stage: str, language: str,
+               rules: str):
+    return explore.view_table(values_for(path, version, metric, year, stage, rules), metric_defs[metric], region,
+                              language)
 
 
 def name_of(code: str) -> str:
@@ -63,6 +73,11 @@ def stop() -> None:
     ss["_playing"] = False
 
 
+if view.rules == NATIONAL_RULES:  # comparing the national rules with themselves says nothing
+    metric_defs = {k: m for k, m in metric_defs.items() if k != maps.RULES_METRIC}
+    if ss.get("metric") not in metric_defs:
+        ss["metric"] = "status"
+        view = common.view()
 metric = metric_defs[view.metric]
 stage = stage_label(view.stage, lang)
 st.title(t("map_title", lang, region=plain(name_of(view.region)), year=view.year, stage=stage, metric=metric.label(lang)))
@@ -97,8 +112,8 @@ map_tab, table_tab, chart_tab = st.tabs([t("tab_map", lang), t("tab_table", lang
 
 if map_tab.open:
     with map_tab:
-        layers, breaks = county_layer(path, version, view.region, view.metric, view.year, view.stage, lang)
-        schools = (common.school_points(path, version, view.county, view.year, view.stage, lang)
+        layers, breaks = county_layer(path, version, view.region, view.metric, view.year, view.stage, lang, view.rules)
+        schools = (common.school_points(path, version, view.county, view.year, view.stage, lang, view.rules)
                    if view.county else None)
         map_col, legend_col = st.columns([4, 1])
         with map_col:
@@ -122,7 +137,7 @@ if map_tab.open:
                 st.markdown("  \n".join(plain(chosen[0][k]) for k in ("name", "sub", "l1", "l2")))  # data text: plain
 
 if table_tab.open or chart_tab.open:
-    table = view_table(path, version, view.region, view.metric, view.year, view.stage, lang)
+    table = view_table(path, version, view.region, view.metric, view.year, view.stage, lang, view.rules)
     notes = common.export_notes(path, version, lang)
 
 if table_tab.open:

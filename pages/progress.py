@@ -28,20 +28,20 @@ st.caption(t("progress_rule", lang))
 
 @st.cache_data(show_spinner=False, max_entries=500)
 def chart_spec(path: str, version: float, plan_name: str, year: int, region: str, metric: str, stage: str,
-               language: str) -> dict:
+               language: str, rules: str) -> dict:
     """One trajectory chart as a Vega-Lite spec (building Altair charts is the slow part)."""
-    return charts.target_chart(common.progress_values(path, version),
-                               common.progress_table(path, version, plan_name, year, language), plans[plan_name],
+    return charts.target_chart(common.progress_values(path, version, rules),
+                               common.progress_table(path, version, plan_name, year, language, rules), plans[plan_name],
                                metric, stage, region, year, common.region_names(path, version, language),
                                language).to_dict()
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
 def map_layer(path: str, version: float, plan_name: str, year: int, region: str, target_key: str,
-              language: str) -> list[dict]:
+              language: str, rules: str) -> list[dict]:
     """Polygon records of the region's counties coloured by their progress on one target."""
     target = plans[plan_name].target(target_key)
-    table = common.progress_table(path, version, plan_name, year, language)
+    table = common.progress_table(path, version, plan_name, year, language, rules)
     metric = metrics.Metric("progress", "", "", "progress", "high")
     data, _ = maps.county_data(region, display.progress_map_values(table, target_key, region, target.unit, language),
                                metric, language)
@@ -77,7 +77,7 @@ groups = list(dict.fromkeys((tg.metric, tg.stage) for tg in plan.targets))
 cols = st.columns(2)
 for i, (metric, stage) in enumerate(groups):
     with cols[i % 2]:
-        st.vega_lite_chart(chart_spec(path, version, plan.name, view.year, region, metric, stage, lang),
+        st.vega_lite_chart(chart_spec(path, version, plan.name, view.year, region, metric, stage, lang, view.rules),
                            width="stretch")
         common.export_menu("progress", region, metric=f"{metric}:{stage}", plan=plan.name, key=f"exp_{metric}_{stage}")
 
@@ -102,7 +102,7 @@ else:
     with right:
         label = display.format_target_label(chosen, lang)
         metric = metrics.Metric("progress", label, label, "progress", "high")
-        data = map_layer(path, version, plan.name, view.year, map_region, chosen.key, lang)
+        data = map_layer(path, version, plan.name, view.year, map_region, chosen.key, lang, view.rules)
         width = common.frame_width("progress_map_width")
         deck = maps.build_deck(map_region, data, selected=view.county or None, height=520, width=width, lang=lang)
         key = common.map_key("progress-map", width, map_region, chosen.key)

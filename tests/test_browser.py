@@ -79,3 +79,35 @@ def test_progress_page_draws_offline_with_no_request_leaving_the_machine(server)
     assert "严重滞后" in text
     assert charts >= 10
     assert outside == []
+
+
+def _choose(page, label: str, typed: str, option: str) -> None:
+    """Pick an option of a selectbox as a user does: type into it, click the option it offers."""
+    combo = page.get_by_role("combobox", name=label)
+    combo.click()
+    combo.fill(typed)
+    page.get_by_role("option", name=option).click()
+
+
+def test_choosing_a_rule_set_in_the_app_changes_the_map_and_the_comparison_shows_who_changes(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser, page = open_map(p, server + "/map?region=510000", 1366, 768)
+        _choose(page, "评估标准", "全部教学点", "教督〔2017〕6号，全部教学点计入资源配置指标（国家文本）")
+        wait_for_query(page, "rules", "all-teaching-points")
+        wait_for_text(page, "[data-testid='stMain']", "评估标准：教督〔2017〕6号，全部教学点计入")
+        _choose(page, "着色指标", "国家标准", "所选评估标准与国家标准：评估状态")
+        wait_for_query(page, "metric", "change_rules")
+        page.wait_for_selector(MAP + " canvas", timeout=TIMEOUT)
+        idle(page)
+        page.screenshot(path=str(ARTIFACTS / "rules_compared.png"))
+        title = page.inner_text("h1")
+        page.get_by_role("tab", name="表格").click()
+        grid = page.wait_for_selector("[data-testid='stDataFrame']", timeout=TIMEOUT)
+        idle(page)
+        shown = page.inner_text("[data-testid='stMain']")
+        browser.close()
+    assert "所选评估标准与国家标准" in title
+    assert grid is not None and "指标代码" in shown

@@ -16,7 +16,7 @@ import streamlit.components.v1 as components
 
 from analytics import balance, db, maps, metrics, output, places, progress, regions, targets
 from analytics import state as vs
-from analytics.criteria import Criteria, load_criteria
+from analytics.criteria import CRITERIA_FILE, NATIONAL_RULES, Criteria, RuleSets, read_rule_sets, rules_dir
 from analytics.errors import JunhengError
 from analytics.i18n import plain, stage_label, t
 from analytics.paths import DATA_DIR, database_path, read_only
@@ -51,9 +51,29 @@ def cursor(path: str, version: float):
     return db.reader(path, version)
 
 
-@st.cache_resource(show_spinner=False)
-def criteria() -> Criteria:
-    return load_criteria()
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _rule_sets(folder: str, stamp: tuple) -> RuleSets:
+    return read_rule_sets(folder)
+
+
+def rule_sets() -> RuleSets:
+    """The national rules and those of the rules folder (a bad file there is left out, named);
+    read again when a file there is added, changed or removed (keyed by their times)."""
+    folder = rules_dir()
+    stamp = tuple((f.name, f.stat().st_mtime) for f in [CRITERIA_FILE, *sorted(folder.glob("*.toml"))] if f.exists())
+    return _rule_sets(str(folder), stamp)
+
+
+def rules_in_use() -> str:
+    """The id of the session's rule set (the URL's `rules`, else the national rules)."""
+    chosen = st.session_state.get("rules", NATIONAL_RULES)
+    return chosen if chosen in rule_sets().sets else NATIONAL_RULES
+
+
+def criteria(rules: str | None = None) -> Criteria:
+    """The criteria of a rule set (default: the session's). Functions cached per database version
+    take the rule set as an argument and pass it here: the cache must know which rules it holds."""
+    return rule_sets().sets[rules or rules_in_use()]
 
 
 @st.cache_data(show_spinner=False)
@@ -61,22 +81,33 @@ def summary(path: str, version: float) -> db.Summary:
     return db.summary(cursor(path, version))
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def assessment(path: str, version: float) -> balance.Assessment:
-    """All years assessed once per database version (shared, treat as read-only). The school rows
-    are read when a page first needs them, through the cursor the assessment keeps."""
-    return balance.assess(cursor(path, version), None, criteria(), lazy=True)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _assessment(path: str, version: float, rules: str) -> balance.Assessment:
+    return balance.assess(cursor(path, version), None, criteria(rules), lazy=True)
+
+
+def assessment(path: str, version: float, rules: str | None = None) -> balance.Assessment:
+    """All years assessed once per database version and rule set (shared, treat as read-only):
+    the national rules' is stored with the data, another set's is computed on first use. The
+    school rows are read when a page first needs them, through the cursor the assessment keeps."""
+    return _assessment(path, version, rules or rules_in_use())
 
 
 @st.cache_data(show_spinner=False)
 def region_names(path: str, version: float, language: str) -> dict[str, str]:
-    """Adcode → name of every county, prefecture and province (and the country)."""
-    return progress.region_names(assessment(path, version), language)
+    """Adcode → name of every county, prefecture and province (and the country): the same under
+    every rule set."""
+    return progress.region_names(assessment(path, version, NATIONAL_RULES), language)
 
 
 @st.cache_data(show_spinner=False)
-def gaps(path: str, version: float) -> pd.DataFrame:
-    return balance.urban_rural_gaps(cursor(path, version), None, criteria())
+def _gaps(path: str, version: float, rules: str) -> pd.DataFrame:
+    return balance.urban_rural_gaps(cursor(path, version), None, criteria(rules))
+
+
+def gaps(path: str, version: float, rules: str | None = None) -> pd.DataFrame:
+    """Urban–rural gaps per county and year (the rule set's excluded school kinds)."""
+    return _gaps(path, version, rules or rules_in_use())
 
 
 @st.cache_resource(show_spinner=False)
@@ -105,21 +136,33 @@ def choose_plan(language: str) -> targets.Plan:
 
 
 @st.cache_data(show_spinner=False)
-def progress_values(path: str, version: float) -> pd.DataFrame:
-    """Every plan metric per region, year and stage (long format)."""
-    return progress.metric_values(cursor(path, version), assessment(path, version), gaps(path, version))
+def _progress_values(path: str, version: float, rules: str) -> pd.DataFrame:
+    return progress.metric_values(cursor(path, version), assessment(path, version, rules), gaps(path, version, rules))
+
+
+def progress_values(path: str, version: float, rules: str | None = None) -> pd.DataFrame:
+    """Every plan metric per region, year and stage (long format), under a rule set."""
+    return _progress_values(path, version, rules or rules_in_use())
 
 
 @st.cache_data(show_spinner=False)
-def progress_table(path: str, version: float, plan: str, as_of: int, language: str) -> pd.DataFrame:
-    """Every region × target of a plan, classified as of a year."""
-    return progress.progress(progress_values(path, version), plans()[plan], as_of,
+def _progress_table(path: str, version: float, plan: str, as_of: int, language: str, rules: str) -> pd.DataFrame:
+    return progress.progress(progress_values(path, version, rules), plans()[plan], as_of,
                              region_names(path, version, language))
 
 
-def export_context(path: str, version: float, language: str) -> output.Context:
+def progress_table(path: str, version: float, plan: str, as_of: int, language: str,
+                   rules: str | None = None) -> pd.DataFrame:
+    """Every region × target of a plan, classified as of a year, under a rule set."""
+    return _progress_table(path, version, plan, as_of, language, rules or rules_in_use())
+
+
+def export_context(path: str, version: float, language: str, rules: str | None = None) -> output.Context:
+    """What every export states: source, demo mark, and the rule set when it is not the national one."""
     s = summary(path, version)
-    return output.context_from(s.meta, s.synthetic, language)
+    chosen = rules or rules_in_use()
+    named = rule_sets().title(chosen, language) if chosen != NATIONAL_RULES else ""
+    return output.context_from(s.meta, s.synthetic, language, rules=named)
 
 
 def export_notes(path: str, version: float, language: str) -> list[str]:
@@ -129,15 +172,15 @@ def export_notes(path: str, version: float, language: str) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def export_bytes(path: str, version: float, kind: str, region: str, year: int, stage: str, metric: str,
-                 plan: str, language: str, fmt: str) -> bytes:
-    """One exported figure in one format (rendered server-side; cached)."""
+                 plan: str, language: str, fmt: str, rules: str) -> bytes:
+    """One exported figure in one format under a rule set (rendered server-side; cached)."""
     from analytics import exports
 
     chosen = plans().get(plan) if plan else None
-    fig = exports.figure(kind, assessment(path, version), gaps(path, version), criteria(),
-                         export_context(path, version, language), region=region, year=year, stage=stage,
-                         metric=metric, plan=chosen, values=progress_values(path, version) if chosen else None,
-                         table=progress_table(path, version, plan, year, language) if chosen else None,
+    fig = exports.figure(kind, assessment(path, version, rules), gaps(path, version, rules), criteria(rules),
+                         export_context(path, version, language, rules), region=region, year=year, stage=stage,
+                         metric=metric, plan=chosen, values=progress_values(path, version, rules) if chosen else None,
+                         table=progress_table(path, version, plan, year, language, rules) if chosen else None,
                          names=region_names(path, version, language))
     return exports.render(fig, fmt)
 
@@ -156,16 +199,18 @@ def export_menu(kind: str, region: str, *, metric: str = "status", key: str, pla
         for fmt in exports.FORMATS:
             st.download_button(
                 t(f"export_{fmt}", language),
-                partial(export_bytes, path, version, kind, region, v.year, v.stage, metric, plan, language, fmt),
+                partial(export_bytes, path, version, kind, region, v.year, v.stage, metric, plan, language, fmt,
+                        rules_in_use()),
                 file_name=stem + exports.EXTENSION[fmt], mime=output.MIME[fmt], key=f"{key}_{fmt}",
                 on_click="ignore")
 
 
 @st.cache_data(show_spinner=False)
-def school_points(path: str, version: float, adcode: str, year: int, stage: str, language: str) -> list[dict]:
-    """Map points of one county's schools (locations joined to their indicators)."""
-    return maps.county_school_points(assessment(path, version).schools, db.school_locations(cursor(path, version), adcode),
-                                     adcode, year, stage, language)
+def school_points(path: str, version: float, adcode: str, year: int, stage: str, language: str,
+                  rules: str) -> list[dict]:
+    """Map points of one county's schools (locations joined to their indicators, under a rule set)."""
+    return maps.county_school_points(assessment(path, version, rules).schools,
+                                     db.school_locations(cursor(path, version), adcode), adcode, year, stage, language)
 
 
 # reports the width of the column it is placed in (pages/ui/frame_width: local files, no network)
@@ -214,7 +259,7 @@ def on_map_select(key: str) -> None:
 @st.cache_data(show_spinner=False)
 def region_options(path: str, version: float) -> dict[str, str]:
     """Region picker entries in order: provinces of the data, each followed by its cities."""
-    c = assessment(path, version).counties[["province_adcode", "province_name", "city_adcode", "city_name"]]
+    c = assessment(path, version, NATIONAL_RULES).counties[["province_adcode", "province_name", "city_adcode", "city_name"]]
     c = c.drop_duplicates().sort_values("city_adcode")
     out: dict[str, str] = {}
     if c["province_adcode"].nunique() > 1:
@@ -228,7 +273,7 @@ def region_options(path: str, version: float) -> dict[str, str]:
 
 @st.cache_data(show_spinner=False)
 def county_names(path: str, version: float) -> pd.DataFrame:
-    c = assessment(path, version).counties
+    c = assessment(path, version, NATIONAL_RULES).counties
     return c[["adcode", "county_name", "city_adcode", "city_name", "province_adcode", "province_name"]].drop_duplicates(
         "adcode")
 
@@ -280,7 +325,7 @@ def find_box(where) -> None:
 # ---- view state ----------------------------------------------------------------------------------
 
 
-WIDGET_KEYS = ("year", "stage", "region", "county", "metric", "school", "plan", "lang_en")
+WIDGET_KEYS = ("year", "stage", "region", "county", "metric", "school", "plan", "lang_en", "rules")
 
 
 def init_view(path: str, version: float) -> None:
@@ -305,8 +350,9 @@ def init_view(path: str, version: float) -> None:
     options = region_options(path, version)
     default_region = next(iter(options))
     view = vs.from_query(query, years=s.years, regions=options, counties=county_names(path, version)["adcode"],
-                         metrics=metrics.map_metrics(criteria()), default_region=default_region, plans=plans())
-    for key in ("year", "stage", "region", "county", "metric", "school", "plan"):
+                         metrics=metrics.map_metrics(criteria(NATIONAL_RULES)), default_region=default_region,
+                         plans=plans(), rules=rule_sets().sets)
+    for key in ("year", "stage", "region", "county", "metric", "school", "plan", "rules"):
         ss[key] = getattr(view, key)
     ss["lang_en"] = view.lang == "en"
     ss["_url"] = query
@@ -317,7 +363,7 @@ def view() -> vs.ViewState:
     ss = st.session_state
     return vs.ViewState(year=int(ss["year"]), stage=ss.get("stage", "all"), region=ss["region"],
                         county=ss.get("county", ""), metric=ss.get("metric", "status"), school=ss.get("school", ""),
-                        plan=ss.get("plan", ""), lang=lang())
+                        plan=ss.get("plan", ""), lang=lang(), rules=rules_in_use())
 
 
 def sync_url() -> None:
@@ -360,6 +406,11 @@ def sidebar(path: str, version: float) -> None:
         counties = {**counties, **counties_in(path, version, regions.city_of(st.session_state["county"]))}
     sb.selectbox(t("county", language), ["", *counties], key="county", on_change=_on_county_change,
                  format_func=lambda c: names.get(c, counties[c]) if c in counties else t("no_county", language))
+    sets = rule_sets()
+    sb.selectbox(t("rules", language), list(sets.sets), key="rules",
+                 format_func=lambda r: t("rules_national", language) if r == NATIONAL_RULES else sets.title(r, language))
+    for problem in sets.problems:  # a bad rule file is left out, named; the rules in use stay
+        sb.warning(t("rules_refused", language, detail=plain(problem)), icon="⚠️")
 
 
 # Headline tiles shrink with the window and wrap rather than cut ("6.21…", "587,…" at 1024 px):
@@ -401,6 +452,8 @@ def banner(path: str, version: float) -> None:
         st.warning(t("synthetic_banner", lang()), icon="⚠️")
     else:
         st.info(t("imported_banner", lang()))
+    if rules_in_use() != NATIONAL_RULES:  # every page says which rules its verdicts follow
+        st.info(t("rules_banner", lang(), rules=plain(rule_sets().title(rules_in_use(), lang()))), icon=":material/rule:")
     gone = st.session_state.pop("_year_gone", None)
     if gone:
         st.warning(t("year_gone", lang(), old=gone[0], new=gone[1]))
