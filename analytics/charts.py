@@ -80,7 +80,10 @@ def wrap_lines(lines: list[str], width: int) -> list[str]:
     return out
 
 
-def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top") -> alt.LayerChart:
+CV_TITLE_WIDTH = 24  # characters of the CV chart's title lines (see wrap_lines)
+
+
+def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top", wrap: int | None = CV_TITLE_WIDTH) -> alt.LayerChart:
     """The 7 difference coefficients, one bar per stage (coloured and named in the legend), the
     stages' limits as labelled dashed lines; a failing bar is outlined and labelled in red, a CV
     without a verdict (a school lacks the data) is marked 缺数据, never drawn as a pass."""
@@ -123,8 +126,13 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top") -> alt.Laye
         x="standard:Q", color=alt.Color("stage_label:N", scale=scale, legend=None))
     sub = t("limits_sep", lang).join(f"{n} ≤ {v:.2f}" for n, v in zip(limits["stage_label"], limits["standard"]))
     subtitle = t("cv_chart_subtitle", lang, limits=sub)
+    # wrapped to `wrap` characters, never cut: the profile shows it in half a column (about 270 px
+    # at 1024 px); a sheet laid out for its page passes None
+    title, subtitle = t("cv_chart", lang), subtitle
+    if wrap:
+        title, subtitle = wrap_lines([title], wrap), wrap_lines([subtitle], wrap)
     return themed(alt.layer(bars, labels, rule).properties(
-        height=alt.Step(20), title=alt.TitleParams(t("cv_chart", lang), subtitle=subtitle, anchor="start")))
+        height=alt.Step(20), title=alt.TitleParams(title, subtitle=subtitle, anchor="start")))
 
 
 def trend_lines(trend: pd.DataFrame, lang: str = "zh") -> tuple[alt.Chart, alt.Chart]:

@@ -157,7 +157,20 @@ def test_cv_bars_name_each_stage_in_a_legend_and_state_the_limits():
                        "standard": [0.5, 0.45], "passed": [False, True]})
     spec = charts.cv_bars(cv).to_dict()
     assert spec["layer"][0]["encoding"]["color"]["legend"] is not None
-    assert "小学 ≤ 0.50" in spec["title"]["subtitle"] and "初中 ≤ 0.45" in spec["title"]["subtitle"]
+    subtitle = "".join(spec["title"]["subtitle"])
+    assert "小学 ≤ 0.50" in subtitle and "初中 ≤ 0.45" in subtitle
     label = next(iter(spec["datasets"].values()))[0]["indicator"]
     assert label.replace("\n", "") == "R3 每百名学生拥有体育、艺术（美术、音乐）专任教师数"
     assert any(layer["mark"]["type"] == "rule" for layer in spec["layer"])
+
+
+def test_the_cv_chart_title_wraps_in_a_half_column_instead_of_being_cut():
+    """Before: 'Inter-school difference coeffi…' in the profile's half column at 1024 px."""
+    from analytics import charts
+
+    cv = pd.DataFrame({"criterion": ["R1"], "stage": ["primary"], "value": [0.3], "name_zh": ["x"],
+                       "name_en": ["Teachers above the required degree per 100 pupils"], "standard": [0.5],
+                       "passed": [True]})
+    title = charts.cv_bars(cv, "en").to_dict()["title"]
+    assert " ".join(title["text"]) == "Inter-school difference coefficients vs standard"
+    assert all(len(line) <= charts.CV_TITLE_WIDTH for line in [*title["text"], *title["subtitle"]])
