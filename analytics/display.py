@@ -186,13 +186,18 @@ def criteria_named(codes: str, criteria, lang: str = "zh") -> str:
                                     for c in codes.split(","))
 
 
-def criteria_key(lists, criteria, lang: str = "zh") -> str:
-    """The key to the criterion codes that appear in some lists of codes ('R5·primary, G14'):
-    each code once, in the criteria file's order, with its name — shown under a table of codes."""
-    used = {code.partition("·")[0] for codes in lists if isinstance(codes, str) and codes
+def criteria_used(lists, criteria) -> list:
+    """The criteria whose codes appear in some lists of codes ('R5·primary, G14'), each once, in
+    the criteria file's order."""
+    used = {code.partition("·")[0].strip() for codes in lists if isinstance(codes, str) and codes
             for code in codes.replace(",", ", ").split(", ") if code.strip()}
-    used = {c.strip() for c in used}
-    named = [f"{c.id} {c.name_en if lang == 'en' else c.name_zh}" for c in criteria.items if c.id in used]
+    return [c for c in criteria.items if c.id in used]
+
+
+def criteria_key(lists, criteria, lang: str = "zh") -> str:
+    """The key to the criterion codes of some lists of codes: each with its name, in one line —
+    shown under a table of codes."""
+    named = [f"{c.id} {c.name_en if lang == 'en' else c.name_zh}" for c in criteria_used(lists, criteria)]
     return t("criteria_key", lang, items=t("list_sep", lang).join(named)) if named else ""
 
 

@@ -110,6 +110,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "building_sheet": {"zh": "正在生成简报…", "en": "Making the briefing…"},
     "working": {"zh": "正在计算…", "en": "Working…"},
     "school_table_colours": {"zh": "浅红：低于标准；深红：低于标准的 {floor}（本规则的底线）。", "en": "Pale red: below the standard; red: below {floor} of it (the rules' floor)."},
+    "slides_criteria_key": {"zh": "指标代码说明", "en": "Criterion codes"},
     "criteria_key": {"zh": "指标代码：{items}", "en": "Criterion codes: {items}"},
     "n_schools_failing": {"zh": "{n} 所不达标", "en": "{n} failing"},
     "n_schools": {"zh": "{n} 所", "en": "{n}"},

@@ -14,7 +14,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from analytics import balance, explore, exports, geo, maps, metrics, output, profile, regions
+from analytics import balance, display, explore, exports, geo, maps, metrics, output, profile, regions
 from analytics.criteria import Criteria
 from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
 from analytics.targets import Plan
@@ -136,6 +136,16 @@ def deck(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: 
         rows = rows[rows[t("col_status", lang)] != status_label("pass", lang)].drop(columns=["adcode"])
         slide = _slide(prs, t("slides_not_passing", lang, n=len(rows)), footer, notes)
         _table(slide, rows, [1.6, 1.9, 1.0, 1.4, 4.6, 1.8], size=9, lang=lang)
+        # the codes of that table, each with its name (a deck is read without the app beside it)
+        used = display.criteria_used([*rows[t("col_failed_criteria", lang)], *rows[t("col_missing_criteria", lang)]],
+                                     criteria)
+        if used:
+            lines = [f"{c.id}  {c.name_en if lang == 'en' else c.name_zh}" for c in used]
+            key = _slide(prs, t("slides_criteria_key", lang), footer, notes)
+            half = (len(lines) + 1) // 2  # two columns of names
+            for i, part in enumerate((lines[:half], lines[half:])):
+                _text(key, Inches(0.5) + i * (WIDE - Inches(1.0)) / 2, Inches(1.2), (WIDE - Inches(1.2)) / 2,
+                      Inches(5.2), part, 12)
 
     buf = io.BytesIO()
     prs.save(buf)

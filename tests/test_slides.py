@@ -31,6 +31,18 @@ def test_a_province_deck_has_six_titled_slides(made):
     assert titles[:3] == ["四川省义务教育优质均衡发展简报", "四川省 2026年 评估状态", "目标一览"]
     assert titles[3:5] == ["各县（区）评估状态", "重点目标进展"]
     assert titles[5].startswith("未达标县（区）（")
+    assert titles[6] == "指标代码说明"  # every code of that table with its name
+
+
+def test_the_key_slide_names_every_code_of_the_not_passing_table(made):
+    import re
+
+    prs = Presentation(io.BytesIO(made["510000"]))
+    table = next(s.table for s in prs.slides[5].shapes if s.has_table)
+    codes = {code for row in list(table.rows)[1:] for cell in row.cells
+             for code in re.findall(r"\b(RS|[RGQSV]\d{1,2})\b", cell.text)}
+    key = " ".join(s.text_frame.text for s in prs.slides[6].shapes if s.has_text_frame)
+    assert codes and all(f"{code}  " in key for code in codes), (codes, key)
 
 
 def test_a_county_deck_ends_with_its_failing_criteria(made):
