@@ -273,7 +273,8 @@ def test_cli_export_pptx_writes_only_the_deck(demo_db, tmp_path):
     assert main(["export", "--db", str(demo_db), "--region", "510000", "--year", "2026", "--out", str(out),
                  "--format", "pptx"]) == 0
     assert [p.name for p in out.iterdir()] == ["510000_2026_slides.pptx"]
-    assert len(slides.titles((out / "510000_2026_slides.pptx").read_bytes())) == 6
+    titles = slides.titles((out / "510000_2026_slides.pptx").read_bytes())
+    assert len(titles) == 7 and titles[-1] == "指标代码说明"  # six slides and the key to the codes
 
 
 def test_official_school_table_shows_missing_data_as_missing(tmp_path):

@@ -1,4 +1,5 @@
-"""The briefing as a 16:9 slide deck: six slides with their titles, text as text, notes sourced."""
+"""The briefing as a 16:9 slide deck: six slides with their titles (a province's deck a seventh,
+the key to the criterion codes), text as text, notes sourced."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def made(demo_db):
             for region in ("510000", "513434")}
 
 
-def test_a_province_deck_has_six_titled_slides(made):
+def test_a_province_deck_has_six_titled_slides_and_the_key_to_its_codes(made):
     titles = slides.titles(made["510000"])
     assert titles[:3] == ["四川省义务教育优质均衡发展简报", "四川省 2026年 评估状态", "目标一览"]
     assert titles[3:5] == ["各县（区）评估状态", "重点目标进展"]
