@@ -58,8 +58,9 @@ def name_of(code: str) -> str:
 
 
 def on_row_select(key: str) -> None:
-    """A clicked table row selects its county (on its prefecture's map)."""
-    rows = ss[key]["selection"]["rows"]
+    """A clicked row — its checkbox or any of its cells — selects its county (on its prefecture's map)."""
+    selection = ss[key]["selection"]
+    rows = list(selection.get("rows") or []) or [cell[0] for cell in selection.get("cells") or []]
     if rows:
         common.go_to(ss["_table_adcodes"][rows[0]])
 
@@ -150,7 +151,7 @@ if table_tab.open:
                      column_config={"adcode": None, table.columns[3]: st.column_config.NumberColumn(
                          format=explore.number_format(metric if metric.kind != "status" else metric_defs["failed"]))},
                      key=table_key, on_select=partial(on_row_select, table_key),
-                     selection_mode="single-row")
+                     selection_mode=["single-row", "single-cell"])
         key_line = display.criteria_key([*table[t("col_failed_criteria", lang)], *table[t("col_missing_criteria", lang)]],
                                         common.criteria(), lang)
         if key_line:  # every code in the table with its name, on screen and in the downloads

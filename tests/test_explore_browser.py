@@ -149,14 +149,17 @@ def test_the_play_button_steps_through_every_year(server):
     assert final == "2026"
 
 
-def test_a_table_row_click_selects_its_county(server):
+@pytest.mark.parametrize("where", ["checkbox", "name"])
+def test_a_table_row_click_selects_its_county(server, where):
+    """Before: only the row's checkbox selected it; a click on the county's name did nothing."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser, page = open_map(p, server + "/map?region=513400&year=2026")
         page.get_by_role("tab", name="表格").click()
         grid = page.wait_for_selector("[data-testid='stDataFrame']", timeout=TIMEOUT).bounding_box()
-        page.mouse.click(grid["x"] + 12, grid["y"] + 35 + 17)  # first row's selection cell
+        x = grid["x"] + (12 if where == "checkbox" else 80)  # the selection cell, or the name cell
+        page.mouse.click(x, grid["y"] + 35 + 17)  # the first row
         page.wait_for_function("() => window.location.search.includes('county=')", timeout=60_000)
         idle(page)
         shot(page, "table_selected")
