@@ -80,10 +80,15 @@ def wrap_lines(lines: list[str], width: int) -> list[str]:
     return out
 
 
-CV_TITLE_WIDTH = 24  # characters of the CV chart's title lines (see wrap_lines)
+def cv_titles(cv: pd.DataFrame, lang: str = "zh") -> tuple[str, str]:
+    """The CV chart's title and its subtitle (each stage's limit): a page writes them as text
+    above the chart, where they wrap to the column's width (a chart's title cannot)."""
+    limits = cv.drop_duplicates("stage")[["stage", "standard"]].dropna()
+    sub = t("limits_sep", lang).join(f"{stage_label(s, lang)} ≤ {v:.2f}" for s, v in zip(limits["stage"], limits["standard"]))
+    return t("cv_chart", lang), t("cv_chart_subtitle", lang, limits=sub)
 
 
-def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top", wrap: int | None = CV_TITLE_WIDTH) -> alt.LayerChart:
+def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top", titled: bool = True) -> alt.LayerChart:
     """The 7 difference coefficients, one bar per stage (coloured and named in the legend), the
     stages' limits as labelled dashed lines; a failing bar is outlined and labelled in red, a CV
     without a verdict (a school lacks the data) is marked 缺数据, never drawn as a pass."""
@@ -124,15 +129,11 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top", wrap: int |
     limits = data.drop_duplicates("stage")[["stage_label", "standard"]].dropna()
     rule = alt.Chart(limits).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
         x="standard:Q", color=alt.Color("stage_label:N", scale=scale, legend=None))
-    sub = t("limits_sep", lang).join(f"{n} ≤ {v:.2f}" for n, v in zip(limits["stage_label"], limits["standard"]))
-    subtitle = t("cv_chart_subtitle", lang, limits=sub)
-    # wrapped to `wrap` characters, never cut: the profile shows it in half a column (about 270 px
-    # at 1024 px); a sheet laid out for its page passes None
-    title, subtitle = t("cv_chart", lang), subtitle
-    if wrap:
-        title, subtitle = wrap_lines([title], wrap), wrap_lines([subtitle], wrap)
-    return themed(alt.layer(bars, labels, rule).properties(
-        height=alt.Step(20), title=alt.TitleParams(title, subtitle=subtitle, anchor="start")))
+    chart = alt.layer(bars, labels, rule).properties(height=alt.Step(20))
+    if titled:  # a sheet's figure; a page writes cv_titles above the chart instead
+        title, subtitle = cv_titles(cv, lang)
+        chart = chart.properties(title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
+    return themed(chart)
 
 
 def trend_lines(trend: pd.DataFrame, lang: str = "zh") -> tuple[alt.Chart, alt.Chart]:

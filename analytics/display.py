@@ -153,16 +153,36 @@ def progress_map_values(table: pd.DataFrame, target_key: str, region: str, unit:
                          "value": rows["latest"].to_numpy(), "tip": tips})
 
 
+# the scorecard's columns that fit beside the sidebar at 1024 px in a static table whose text
+# wraps (the page shows the rest under "all figures"; the CSV has every column)
+SCORECARD_SHORT = ("col_target", "col_progress", "col_latest", "col_target_value", "col_projection")
+
+
+def scorecard_short(card: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The scorecard's essential columns (target, progress word, latest, target, projection)."""
+    return card[[t(k, lang) for k in SCORECARD_SHORT] + ["status"]]
+
+
 def style_progress(frame: pd.DataFrame, lang: str = "zh"):
-    """Colour a display table's progress column by its status (pandas Styler)."""
+    """A display table without its `status` column, the progress column coloured by that status
+    (pandas Styler)."""
     column = t("col_progress", lang)
+    status = frame["status"]
 
     def paint(row: pd.Series) -> list[str]:
-        r, g, b = maps.PROGRESS_COLORS.get(row["status"], (200, 200, 200))
-        ink = "#fff" if row["status"] in ("achieved", "off_track") else "#222"
+        r, g, b = maps.PROGRESS_COLORS.get(status[row.name], (200, 200, 200))
+        ink = "#fff" if status[row.name] in ("achieved", "off_track") else "#222"
         return [f"background-color: rgb({r},{g},{b}); color: {ink}" if c == column else "" for c in row.index]
 
-    return frame.style.apply(paint, axis=1)
+    return frame.drop(columns="status").style.apply(paint, axis=1)
+
+
+def without_blank_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as a page shows it: a column with nothing in any row is left out (the failing
+    criteria's 说明 holds text for RS only; an empty column costs a narrow page its width)."""
+    blank = [c for c in frame.columns if frame[c].map(lambda v: v is None or (isinstance(v, float) and pd.isna(v))
+                                                      or (isinstance(v, str) and not v.strip())).all()]
+    return frame.drop(columns=blank)
 
 
 def format_target_label(target: Target, lang: str = "zh") -> str:

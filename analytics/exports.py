@@ -235,7 +235,7 @@ def key_charts(a: balance.Assessment, values: pd.DataFrame, table: pd.DataFrame,
     sized = {"height": height} if height else {}
     if regions.kind(region) == "county":
         left = charts.bare(charts.cv_bars(profile.cv_table(a, region, year, stage), lang,
-                                          legend="bottom" if height else "top", wrap=None)).properties(width=width)
+                                          legend="bottom" if height else "top")).properties(width=width)
         key = next((tg for tg in plan.targets if progress.has_counties(tg)), plan.targets[0])
     else:
         c = regions.within(a.counties, region)

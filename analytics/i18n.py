@@ -126,6 +126,7 @@ STRINGS: dict[str, dict[str, str]] = {
                       "en": "Classification: required pace = (target − baseline)/(target year − baseline year), observed pace = (latest − baseline)/(latest year − baseline year), r = observed/required. Achieved: the latest value meets the target; on track: r ≥ 1; at risk: 0.5 ≤ r < 1; off track: r < 0.5 or moving away; no data: fewer than two years."},
     "urban_rural_note": {"zh": "城镇 = 城区 + 镇区；乡村按国家统计城乡划分代码；特殊教育学校不计。", "en": "Urban = urban + town areas; rural by the national urban–rural code; special-education schools left out."},
     "scorecard": {"zh": "目标一览", "en": "Scorecard"},
+    "all_figures": {"zh": "全部数字（基线、所需与实际速度、测算层级）", "en": "All figures (baseline, paces, level measured)"},
     "trajectories": {"zh": "进展轨迹", "en": "Trajectories"},
     "trajectory_help": {"zh": "粗线：所选地区；细灰线：全省各县（区）（省级指标为各市州）；红色虚线：从基线到目标的所需路径；菱形：目标；点线：线性预测。",
                         "en": "Thick line: the selected region; faint lines: the province's counties (prefectures for province-level metrics); red dashes: the required path from the baseline; diamonds: targets; dotted: linear projection."},

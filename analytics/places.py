@@ -97,7 +97,7 @@ class PlaceNamesError(JunhengError, ValueError):
 @lru_cache(maxsize=1)
 def _name_rules() -> dict:
     _, rules = tomlfile.read(NAMES_FILE, PlaceNamesError, "place names")
-    for key in ("readings", "names", "levels", "peoples"):
+    for key in ("readings", "names", "levels", "short_levels", "peoples"):
         if not isinstance(rules.get(key), dict):
             raise PlaceNamesError(f"{NAMES_FILE}: needs a [{key}] table")
     return rules
@@ -161,6 +161,26 @@ def english_label(name: str) -> str:
         return full[: len(full) - len(level)].strip() if level else full
     proper = full.split(" ", 1)[0]
     return proper or full
+
+
+@lru_cache(maxsize=8192)
+def short_name(name: str) -> str:
+    """A place's English name where room is short (a sidebar picker shows about 28 letters): the
+    proper name and a short level word — 凉山彝族自治州 → Liangshan Prefecture, 木里藏族自治县 →
+    Muli County, 新疆维吾尔自治区 → Xinjiang; titles give the full name."""
+    rules = _name_rules()
+    full, label = english_name(name), english_label(name)
+    if label == full:  # a name with no level word (Beijing, Hong Kong SAR)
+        return full
+    level = next((lv for lv in sorted(rules["levels"], key=len, reverse=True)
+                  if name.endswith(lv) and len(name) > len(lv)), "")
+    word = rules["short_levels"].get(level, rules["levels"].get(level, ""))
+    return f"{label} {word}".strip()
+
+
+def picker_name(name: str, lang: str) -> str:
+    """A place's name in a picker in the reader's language (Chinese names are short already)."""
+    return short_name(name) if lang == "en" and isinstance(name, str) and name else name
 
 
 def label_name(name: str, lang: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import cells, charts, places, profile
+from analytics import cells, charts, display, places, profile
 from analytics.i18n import method_notes, percent, plain, stage_label, status_label, t
 from pages.ui import common
 
@@ -51,7 +51,7 @@ if failing.empty:  # green only when nothing is missing either: "no known failur
     (st.success if int(rows[rows["stage"] == view.stage].iloc[0]["missing"]) == 0 else st.info)(t("all_pass", lang))
 else:
     # a static table: criterion names and school lists wrap in full at any width (a grid cuts them)
-    st.table(failing.drop(columns="criterion"), hide_index=True)
+    st.table(display.without_blank_columns(failing.drop(columns="criterion")), hide_index=True)
     download(failing, "failing", "dl_failing")
 
 st.subheader(t("completeness", lang) + f" · {stage_label(view.stage, lang)}")
@@ -72,7 +72,10 @@ if not lacking.empty:
 left, right = st.columns([1, 1])
 with left:
     cv = profile.cv_table(a, view.county, view.year, view.stage)
-    st.altair_chart(charts.cv_bars(cv, lang), width="stretch")
+    title, subtitle = charts.cv_titles(cv, lang)  # as text: it wraps to the column at any width
+    st.subheader(plain(title))
+    st.caption(plain(subtitle))
+    st.altair_chart(charts.cv_bars(cv, lang, titled=False), width="stretch")
     d1, d2 = st.columns(2)
     with d1:
         download(cv, "cv", "dl_cv")

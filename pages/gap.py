@@ -3,7 +3,6 @@ which counties a budget would bring to 达标."""
 
 from __future__ import annotations
 
-from functools import partial
 
 import streamlit as st
 
@@ -66,11 +65,8 @@ per_pupil = st.radio(t("gap_map_metric", lang), [False, True], horizontal=True, 
 data, breaks, metric = cost_layer(path, version, view.year, region, per_pupil, lang, view.rules)
 map_col, legend_col = st.columns([5, 1])
 with map_col:
-    width = common.frame_width("gap_map_width")
-    key = common.map_key("gap-map", width, region, per_pupil)
-    st.pydeck_chart(maps.build_deck(region, data, selected=view.county or None, height=560, width=width, lang=lang),
-                    on_select=partial(common.on_map_select, key),
-                    selection_mode="single-object", key=key, height=560)
+    common.fitted_map("gap_map", 560, lambda width: maps.build_deck(
+        region, data, selected=view.county or None, height=560, width=width, lang=lang), region, per_pupil)
     st.caption(maps.caption(lang))
 with legend_col:
     st.html(maps.legend_html(metric.label(lang), display.cost_legend(metric, breaks, lang)))

@@ -118,12 +118,9 @@ if map_tab.open:
                    if view.county else None)
         map_col, legend_col = st.columns([4, 1])
         with map_col:
-            width = common.frame_width("map_width")
-            deck = maps.build_deck(view.region, layers, selected=view.county or None, schools=schools, height=600,
-                                   width=width, lang=lang)
-            key = common.map_key("map", width)
-            st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object",
-                            key=key, height=600)
+            common.fitted_map("map", 600, lambda width: maps.build_deck(
+                view.region, layers, selected=view.county or None, schools=schools, height=600, width=width,
+                lang=lang))
             st.caption(t("map_help", lang))
             st.caption(maps.caption(lang))
         with legend_col:

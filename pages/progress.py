@@ -3,7 +3,6 @@ the counties ranked by distance to one target and a map of their progress."""
 
 from __future__ import annotations
 
-from functools import partial
 
 import streamlit as st
 
@@ -55,16 +54,13 @@ def download(frame, name: str, key: str) -> None:
 
 st.subheader(t("scorecard", lang))
 card = display.scorecard_display(progress.scorecard(table, plan, region), region, lang)
-# the target's name and its progress word stay in view, in full, while the figures scroll sideways
-# (ten columns never fit beside the sidebar at 1024–1366 px; a static table squeezed the names)
-st.dataframe(display.style_progress(card, lang), hide_index=True, width="stretch", height=38 + 35 * len(card),
-             column_config={"status": None,
-                            t("col_target", lang): st.column_config.TextColumn(width="large", pinned=True),
-                            t("col_progress", lang): st.column_config.TextColumn(pinned=True),
-                            **{t(k, lang): st.column_config.TextColumn(width="medium")
-                               for k in ("col_latest", "col_target_value", "col_baseline", "col_projection",
-                                         "col_required_pace", "col_observed_pace", "col_measured_at")},
-                            t("col_county_statuses", lang): st.column_config.TextColumn(width="large")})
+# a static table of the essential columns: target names wrap in full at any width (a grid cuts
+# them at 1024–1366 px beside the sidebar); every figure in the grid below and in the CSV
+st.table(display.style_progress(display.scorecard_short(card, lang), lang), hide_index=True)
+with st.expander(t("all_figures", lang)):
+    st.dataframe(display.style_progress(card, lang), hide_index=True, width="stretch", height=38 + 35 * len(card),
+                 column_config={t("col_target", lang): st.column_config.TextColumn(width="large", pinned=True),
+                                t("col_progress", lang): st.column_config.TextColumn(pinned=True)})
 download(regions.within(table, region), "progress", "dl_progress")
 with st.expander(t("definitions", lang), expanded=True):
     for line in plan.definitions(lang):
@@ -97,17 +93,15 @@ else:
     with left:
         shown = display.ranking_display(rank, lang)
         st.dataframe(display.style_progress(shown, lang), hide_index=True, width="stretch", height=560,
-                     column_config={"status": None, "adcode": None})
+                     column_config={"adcode": None})
         download(rank, f"ranking_{chosen.key}", "dl_ranking")
     with right:
         label = display.format_target_label(chosen, lang)
         metric = metrics.Metric("progress", label, label, "progress", "high")
         data = map_layer(path, version, plan.name, view.year, map_region, chosen.key, lang, view.rules)
-        width = common.frame_width("progress_map_width")
-        deck = maps.build_deck(map_region, data, selected=view.county or None, height=520, width=width, lang=lang)
-        key = common.map_key("progress-map", width, map_region, chosen.key)
         st.markdown(f"**{t('map_progress', lang, target=label)}**")
-        st.pydeck_chart(deck, on_select=partial(common.on_map_select, key), selection_mode="single-object", key=key, height=520)
+        common.fitted_map("progress_map", 520, lambda width: maps.build_deck(
+            map_region, data, selected=view.county or None, height=520, width=width, lang=lang), map_region, chosen.key)
         st.html(maps.legend_html(t("col_progress", lang), maps.legend_items(metric, [], lang)))
         st.caption(maps.caption(lang))
 

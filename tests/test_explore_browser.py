@@ -248,7 +248,9 @@ def test_the_national_province_and_prefecture_maps_fit_their_frame(server, width
 
 
 def test_no_headline_tile_is_cut_short_at_1024(server):
-    """Before: the gap page read "6.21…" and "5.27…", the home page "791,…" and "10,97…"."""
+    """Before: the gap page read "6.21…" and "5.27…", the home page "791,…" and "10,97…"; later
+    the English gap page's last label ran 22 px past its column and its "Passing now 0" was cut.
+    Every value, label and delta fits its box, and every box its column."""
     from playwright.sync_api import sync_playwright
 
     cut = {}
@@ -259,9 +261,14 @@ def test_no_headline_tile_is_cut_short_at_1024(server):
             page.goto(server + path)
             page.wait_for_selector("[data-testid='stMetricValue']", timeout=TIMEOUT)
             idle(page)
-            cut[path] = page.evaluate("""() => [...document.querySelectorAll(
-                '[data-testid=stMetricValue] > div, [data-testid=stMetricLabel] p')]
-                .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
+            cut[path] = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stMetric]')]
+                .flatMap(tile => {
+                  const column = tile.closest('[data-testid=stColumn]').getBoundingClientRect();
+                  return [...tile.querySelectorAll(
+                    '[data-testid=stMetricValue] > div, [data-testid=stMetricLabel], [data-testid=stMetricDelta]')]
+                    .filter(e => e.scrollWidth > e.clientWidth + 1
+                                 || e.getBoundingClientRect().right > column.right + 1)
+                    .map(e => e.textContent); })""")
         browser.close()
     assert cut == {path: [] for path in cut}
 

@@ -76,6 +76,23 @@ def test_english_map_labels_are_the_proper_name_and_chinese_passes_through():
     assert places.display_name("越西县", "zh") == "越西县"
 
 
+@pytest.mark.parametrize("name, short", [
+    ("凉山彝族自治州", "Liangshan Prefecture"),
+    ("阿坝藏族羌族自治州", "Aba Prefecture"),
+    ("木里藏族自治县", "Muli County"),
+    ("新疆维吾尔自治区", "Xinjiang"),
+    ("内蒙古自治区", "Inner Mongolia"),
+    ("北京市", "Beijing"),
+    ("越西县", "Yuexi County"),
+    ("四川省", "Sichuan Province"),
+])
+def test_a_pickers_english_name_fits_the_sidebar(name, short):
+    """Before: the sidebar's region picker read 'Liangshan Yi Autonomous Pref' at every width
+    (about 28 letters fit); the short form keeps the proper name and a level word."""
+    assert places.picker_name(name, "en") == short and len(short) <= 28
+    assert places.picker_name(name, "zh") == name
+
+
 def test_pinyin_inside_a_name_matches_only_from_a_syllable():
     """Before: 'yuexi' also found 安岳县 (an-yue-xian: 'yuexi' across the syllables yue|xian)."""
     assert "安岳县" not in names(places.find(SICHUAN, "yuexi"))

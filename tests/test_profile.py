@@ -164,13 +164,27 @@ def test_cv_bars_name_each_stage_in_a_legend_and_state_the_limits():
     assert any(layer["mark"]["type"] == "rule" for layer in spec["layer"])
 
 
-def test_the_cv_chart_title_wraps_in_a_half_column_instead_of_being_cut():
-    """Before: 'Inter-school difference coeffi…' in the profile's half column at 1024 px."""
+def test_the_cv_charts_title_is_page_text_beside_an_untitled_chart():
+    """Before: 'Inter-school difference coeffi…' cut in the profile's half column at 1024 px, then
+    wrapped at 24 characters even at 1920. The page writes the title as text (it wraps to the
+    column); the chart drawn beneath it has none; a sheet's chart keeps its own."""
     from analytics import charts
 
-    cv = pd.DataFrame({"criterion": ["R1"], "stage": ["primary"], "value": [0.3], "name_zh": ["x"],
-                       "name_en": ["Teachers above the required degree per 100 pupils"], "standard": [0.5],
-                       "passed": [True]})
-    title = charts.cv_bars(cv, "en").to_dict()["title"]
-    assert " ".join(title["text"]) == "Inter-school difference coefficients vs standard"
-    assert all(len(line) <= charts.CV_TITLE_WIDTH for line in [*title["text"], *title["subtitle"]])
+    cv = pd.DataFrame({"criterion": ["R1", "R1"], "stage": ["primary", "junior"], "value": [0.3, 0.2],
+                       "name_zh": ["x"] * 2, "name_en": ["Teachers above the required degree per 100 pupils"] * 2,
+                       "standard": [0.5, 0.45], "passed": [True, True]})
+    title, subtitle = charts.cv_titles(cv, "en")
+    assert title == "Inter-school difference coefficients vs standard"
+    assert "Primary ≤ 0.50" in subtitle and "Junior ≤ 0.45" in subtitle
+    assert "title" not in charts.cv_bars(cv, "en", titled=False).to_dict()
+    assert charts.cv_bars(cv, "en").to_dict()["title"] == {"text": title, "subtitle": subtitle, "anchor": "start"}
+
+
+def test_a_column_empty_in_every_row_is_left_out_of_the_shown_table():
+    """Before: the failing criteria showed an empty 说明 column for counties without an RS
+    failure, taking a fifth of the page's width at 1024 px."""
+    from analytics import display
+
+    failing = pd.DataFrame({"指标": ["R2 x", "R4 y"], "说明": ["", None], "差距": ["0.04", float("nan")],
+                            "未达标学校": ["甲", "  "]})
+    assert list(display.without_blank_columns(failing).columns) == ["指标", "差距", "未达标学校"]

@@ -8,6 +8,7 @@ drawn the sidebar. Only layout and caching here; every number comes from `analyt
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -98,6 +99,15 @@ def region_names(path: str, version: float, language: str) -> dict[str, str]:
     """Adcode → name of every county, prefecture and province (and the country): the same under
     every rule set."""
     return progress.region_names(assessment(path, version, NATIONAL_RULES), language)
+
+
+@st.cache_data(show_spinner=False)
+def picker_names(path: str, version: float, language: str) -> dict[str, str]:
+    """Adcode → name as the sidebar's pickers show it: short in English ('Liangshan Prefecture';
+    the page's title gives the full name), as in `region_names` in Chinese."""
+    return {**region_names(path, version, language),
+            **{code: places.picker_name(name, language) for code, name in region_names(path, version, "zh").items()
+               if code != maps.NATIONAL}}
 
 
 @st.cache_data(show_spinner=False)
@@ -225,18 +235,30 @@ def frame_width(key: str) -> int | None:
     return int(width) if isinstance(width, (int, float)) and width > 0 else None
 
 
-def map_key(name: str, width: int | None, *extra) -> str:
+def map_key(name: str, *extra) -> str:
     """A map's widget key: the map's name, the place in view and what is selected (region,
-    county, school), `extra` (what else changes its layers) and whether its first view is fitted
-    to its column's measured width ('fitted', else 'unfitted').
+    county, school) and `extra` (what else changes its layers), ending '-fitted' (a browser test
+    waits for that class: the map drawn, fitted to its column).
 
     A click changes the selection, so the map after it is a new widget, drawn as the same URL
     opened fresh: deck.gl would otherwise keep the clicked object selected (every other county
-    faded, the clicked one filled black, the tooltip stuck). The width's arrival draws the map
-    anew, fitted (and a browser test can wait for the '-fitted' key class). The year and metric
-    are not in it: the map keeps its zoom when they change."""
+    faded, the clicked one filled black, the tooltip stuck). The year and metric are not in it:
+    the map keeps its zoom when they change."""
     v = view()
-    return "-".join(map(str, (name, v.region, v.county, v.school, *extra, "fitted" if width else "unfitted")))
+    return "-".join(map(str, (name, v.region, v.county, v.school, *extra, "fitted")))
+
+
+def fitted_map(name: str, height: int, build, *extra) -> None:
+    """A clickable map whose first view is fitted to its column (`build(width)` makes its deck).
+    Until the browser has reported the column's width, only an empty frame of the map's height
+    stands there: the map is drawn once, fitted — not first unfitted, then again."""
+    width = frame_width(f"{name}_width")
+    if width is None:
+        st.container(height=height, border=False)
+        return
+    key = map_key(name, *extra)
+    st.pydeck_chart(build(width), on_select=partial(on_map_select, key), selection_mode="single-object",
+                    key=key, height=height)
 
 
 def on_map_select(key: str) -> None:
@@ -397,7 +419,7 @@ def sidebar(path: str, version: float) -> None:
     sb.radio(t("stage", language), ["all", "primary", "junior"], key="stage", horizontal=True,
              format_func=lambda x: stage_label(x, language))
     options = region_options(path, version)
-    names = region_names(path, version, language)  # in the reader's language
+    names = picker_names(path, version, language)  # in the reader's language, short
     sb.selectbox(t("region", language), list(options), key="region", on_change=_on_region_change,
                  format_func=lambda c: t("national", language) if options[c] == "national"
                  else ("　" if options[c].startswith("　") else "") + names.get(c, options[c].strip()))
@@ -421,8 +443,8 @@ PAGE_STYLE = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
 [data-testid="stMetricValue"] > div { font-size: clamp(1.1rem, 2vw, 2.25rem); white-space: normal;
   overflow: visible; text-overflow: clip; overflow-wrap: anywhere; line-height: 1.25; }
-[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * { white-space: normal; overflow: visible;
-  text-overflow: clip; }
+[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * { white-space: normal !important;
+  overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
 </style>"""
 
 
