@@ -343,7 +343,7 @@ def gap_workbook(plan: gap.GapPlan, region: str, lang: str = "zh", synthetic_not
     named = {i18n.GAP_SHEETS[k][lang]: frame for k, frame in sheets.items()}
     return reports.table_workbook(
         {name: (frame, t("gap_sheet_title", lang, where=where, year=plan.year, what=name))
-         for name, frame in named.items()}, notes)
+         for name, frame in named.items()}, notes, lang=lang)
 
 
 def cost_breaks(values: pd.Series) -> list[float]:

@@ -110,7 +110,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "building_sheet": {"zh": "正在生成简报…", "en": "Making the briefing…"},
     "working": {"zh": "正在计算…", "en": "Working…"},
     "school_table_colours": {"zh": "浅红：低于标准；深红：低于标准的 {floor}（本规则的底线）。", "en": "Pale red: below the standard; red: below {floor} of it (the rules' floor)."},
-    "slides_criteria_key": {"zh": "指标代码说明", "en": "Criterion codes"},
     "criteria_key": {"zh": "指标代码：{items}", "en": "Criterion codes: {items}"},
     "n_schools_failing": {"zh": "{n} 所不达标", "en": "{n} failing"},
     "n_schools": {"zh": "{n} 所", "en": "{n}"},
@@ -229,6 +228,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "slides_chart_left_region": {"zh": "各县（区）评估状态", "en": "Counties by status"},
     "slides_chart_target": {"zh": "重点目标进展", "en": "Headline target"},
     "slides_not_passing": {"zh": "未达标县（区）（{n} 个）", "en": "Counties not passing ({n})"},
+    "slides_continued": {"zh": "{title}（续）", "en": "{title} (cont.)"},
+    "slides_more_counties": {"zh": "……另有 {n} 个县（区），见导出的表格", "en": "… {n} more counties: see the exported tables"},
+    "slides_top_criteria": {"zh": "未达标县（区）最多的指标", "en": "Criteria most often failed"},
+    "col_counties_failing": {"zh": "未达标县（区）数", "en": "Counties failing"},
+    "col_missing_count": {"zh": "缺数据项数", "en": "Missing data"},
+    "slides_headline_region": {"zh": "{region} {year}年：{n} 个县（区）中 {passed} 个达标",
+                               "en": "{region} {year}: {passed} of {n} counties pass"},
+    "slides_headline_county": {"zh": "{region} {year}年：{status}", "en": "{region} {year}: {status}"},
     "export_pptx": {"zh": "幻灯片 PPTX", "en": "Slides (PPTX)"},
     "inset_scs": {"zh": "南海诸岛", "en": "South China Sea islands (南海诸岛)"},
     "cv_chart_subtitle": {"zh": "虚线为达标限值：{limits}；红框 × 为超限",
@@ -469,6 +476,45 @@ GAP_COST_LABELS = {
     "rotate_per_year": {"zh": "交流轮岗补助（元/人·年）", "en": "Rotation allowance (yuan per year)"},
     "years": {"zh": "测算年限（年）", "en": "Years costed"},
 }
+# The official Excel tables (analytics/reports.py): titles, headers and notes in either language
+REPORT_STRINGS = {
+    "xl_sheet_cv": {"zh": "校际差异系数表", "en": "Inter-school CV"},
+    "xl_sheet_school": {"zh": "学校达标情况表", "en": "School compliance"},
+    "xl_cv_title": {"zh": "{name}义务教育学校校际差异系数表（{year}学年）",
+                    "en": "{name}: inter-school difference coefficients of compulsory education schools, school year {year}"},
+    "xl_cv_sub": {"zh": "统计口径：按在校生数加权的校际差异系数；学年：{year}—{next}；单位见各指标",
+                  "en": "Difference coefficients weighted by enrolment; school year {year}–{next}; units as each indicator"},
+    "xl_school_title": {"zh": "{name}义务教育学校资源配置达标情况表（{year}学年）",
+                        "en": "{name}: resource standards met by each compulsory education school, school year {year}"},
+    "xl_school_sub": {"zh": "标准：{rule}；学年：{year}—{next}", "en": "Standard: {rule}; school year {year}–{next}"},
+    "xl_county": {"zh": "县（区）", "en": "County"},
+    "xl_stage": {"zh": "学段", "en": "Stage"},
+    "xl_mean": {"zh": "均值", "en": "Mean"},
+    "xl_cv": {"zh": "差异系数", "en": "CV"},
+    "xl_composite": {"zh": "综合差异系数", "en": "Composite CV"},
+    "xl_limit": {"zh": "差异系数标准（≤）", "en": "CV limit (≤)"},
+    "xl_passed": {"zh": "是否达标", "en": "Passed"},
+    "xl_school": {"zh": "学校名称", "en": "School"},
+    "xl_students": {"zh": "在校生数（人）", "en": "Pupils"},
+    "xl_standard": {"zh": "标准 小学≥{primary} 初中≥{junior}", "en": "Standard: primary ≥ {primary}, junior ≥ {junior}"},
+    "xl_met": {"zh": "达标项数", "en": "Standards met"},
+    "xl_lowest": {"zh": "最低项达标率", "en": "Lowest share of standard"},
+    "xl_missing": {"zh": "缺数据", "en": "No data"},
+    "xl_method": {"zh": "注：评估方法依据《{title}》；差异系数为按在校生数加权的变异系数，小学≤{primary}、初中≤{junior}。",
+                  "en": "Note: method of {title}; a difference coefficient is the enrolment-weighted coefficient of "
+                        "variation, primary ≤ {primary}, junior ≤ {junior}."},
+    "xl_page": {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N"},
+}
+STRINGS.update(REPORT_STRINGS)
+# a criterion's unit in English (the criteria file writes units in Chinese)
+UNITS_EN = {"人": "teachers", "m²": "m²", "元": "yuan", "间": "rooms", "%": "%", "倍": "×", "级": "level",
+            "所不达标": "schools failing"}
+
+
+def unit_label(unit: str, lang: str = "zh") -> str:
+    return UNITS_EN.get(unit, unit) if lang == "en" else unit
+
+
 GAP_SHEETS = {
     "counties": {"zh": "县（区）", "en": "Counties"}, "stages": {"zh": "县（区）×学段", "en": "Counties by stage"},
     "schools": {"zh": "学校", "en": "Schools"}, "rotations": {"zh": "交流轮岗", "en": "Rotations"},

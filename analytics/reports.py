@@ -14,9 +14,9 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analytics import balance, cells, progress, regions
+from analytics import balance, cells, places, progress, regions
 from analytics.criteria import STAGES, Criteria, Criterion
-from analytics.i18n import compliance_rule, method_notes, stage_label, t
+from analytics.i18n import compliance_rule, method_notes, stage_label, t, unit_label
 from analytics.output import Context
 
 THIN = Side(style="thin", color="000000")
@@ -77,9 +77,20 @@ def _header(ws: Worksheet, row: int, col: int, text: str, rows: int = 1, cols: i
 DEMO_MARKS = tuple(t("synthetic_banner", lang).rstrip("。.") for lang in ("zh", "en"))
 
 
-def _indicator_header(c: Criterion) -> str:
+def _indicator_header(c: Criterion, lang: str = "zh") -> str:
     """A resource indicator's column header: its id, name and unit as the criteria file has them."""
+    if lang == "en":
+        return f"{c.id} {c.name_en} ({unit_label(c.unit, lang)})"
     return f"{c.id} {c.name_zh}（{c.unit}）"
+
+
+def _place(name: str, lang: str) -> str:
+    """A place in a table: in English with its Chinese name beside it (Yuexi County (越西县))."""
+    return places.title_name(name, lang)
+
+
+def _yes_no(passed: bool, lang: str) -> str:
+    return t("yes" if passed else "no", lang)
 
 
 def _notes(ws: Worksheet, start: int, notes: list[str], ncols: int) -> int:
@@ -93,7 +104,14 @@ def _notes(ws: Worksheet, start: int, notes: list[str], ncols: int) -> int:
     return start + len(notes)
 
 
-def _print_setup(ws: Worksheet, last_row: int, ncols: int, header_rows: str) -> None:
+HEADER_FOOTER_CHARS = 120  # Excel allows 255 characters per header or footer, codes included
+
+
+def _print_setup(ws: Worksheet, last_row: int, ncols: int, header_rows: str, notes: list[str],
+                 lang: str = "zh") -> None:
+    """A4 landscape, one page wide, the header rows on every page, and on every printed page the
+    demo mark (red, in the page header) and the source and page number (in the footer): a page
+    printed alone still says where its figures come from and whether they are real."""
     ws.print_area = f"A1:{get_column_letter(ncols)}{last_row}"
     ws.print_title_rows = header_rows
     ws.page_setup.orientation = "landscape"
@@ -102,9 +120,30 @@ def _print_setup(ws: Worksheet, last_row: int, ncols: int, header_rows: str) -> 
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
+    mark = next((m for m in DEMO_MARKS if any(m in n for n in notes)), "")  # in a note, or in the source
+    source = next((n for n in notes if n.startswith(SOURCE_MARKS)), "")
+    for header, footer in ((ws.oddHeader, ws.oddFooter), (ws.evenHeader, ws.evenFooter)):
+        if mark:
+            header.center.text = _header_text(mark.rstrip("。."))
+            header.center.size, header.center.color = 10, "C00000"
+        if source:
+            footer.left.text = _header_text(source)
+            footer.left.size = 8
+        footer.right.text = t("xl_page", lang)
+        footer.right.size = 8
 
 
-def table_sheet(ws: Worksheet, frame: pd.DataFrame, title: str, notes: list[str], sub: str = "") -> None:
+SOURCE_MARKS = tuple(t("source_data", lang, source="") for lang in ("zh", "en"))
+
+
+def _header_text(text: str) -> str:
+    """Text for a page header or footer: '&' doubled (a lone one starts a code), cut to fit."""
+    text = text.replace("&", "&&")
+    return text if len(text) <= HEADER_FOOTER_CHARS else text[: HEADER_FOOTER_CHARS - 1] + "…"
+
+
+def table_sheet(ws: Worksheet, frame: pd.DataFrame, title: str, notes: list[str], sub: str = "",
+                lang: str = "zh") -> None:
     """One table in the official workbook style: a merged title, a subtitle, a bold boxed header
     frozen under them, boxed rows, the notes (source, demo mark) below, A4 landscape print setup
     with the header repeated on every page. Text from the data stays text."""
@@ -123,46 +162,46 @@ def table_sheet(ws: Worksheet, frame: pd.DataFrame, title: str, notes: list[str]
             cell.alignment = LEFT if isinstance(value, str) else CENTRE
     last = _notes(ws, 4 + len(frame), notes, ncols) - 1
     ws.freeze_panes = "A4"
-    _print_setup(ws, last, ncols, "3:3")
+    _print_setup(ws, last, ncols, "3:3", notes, lang)
 
 
-MISSING = "缺数据"  # what a table shows where data is missing: never 否, never 0
+MISSING = t("xl_missing", "zh")  # what a table shows where data is missing: never 否, never 0
 
 
 def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: str, year: int, name: str,
-             notes: list[str]) -> None:
+             notes: list[str], lang: str = "zh") -> None:
     """校际差异系数表: per county and stage, the county mean and CV of R1–R7, the composite, the limit."""
     ncols = 2 + 14 + 3
-    _title(ws, f"{name}义务教育学校校际差异系数表（{year}学年）",
-           f"统计口径：按在校生数加权的校际差异系数；学年：{year}—{year + 1}；单位见各指标", ncols)
-    _header(ws, 3, 1, "县（区）", rows=2)
-    _header(ws, 3, 2, "学段", rows=2)
+    missing = t("xl_missing", lang)
+    _title(ws, t("xl_cv_title", lang, name=name, year=year), t("xl_cv_sub", lang, year=year, next=year + 1), ncols)
+    _header(ws, 3, 1, t("xl_county", lang), rows=2)
+    _header(ws, 3, 2, t("xl_stage", lang), rows=2)
     for i in range(1, 8):
         col = 3 + 2 * (i - 1)
-        _header(ws, 3, col, _indicator_header(criteria[f"R{i}"]), cols=2)
-        _header(ws, 4, col, "均值")
-        _header(ws, 4, col + 1, "差异系数")
-    _header(ws, 3, 17, "综合差异系数", rows=2)
-    _header(ws, 3, 18, "差异系数标准（≤）", rows=2)
-    _header(ws, 3, 19, "是否达标", rows=2)
-    ws.row_dimensions[3].height = 56  # the indicators' full names wrap over their two columns
+        _header(ws, 3, col, _indicator_header(criteria[f"R{i}"], lang), cols=2)
+        _header(ws, 4, col, t("xl_mean", lang))
+        _header(ws, 4, col + 1, t("xl_cv", lang))
+    _header(ws, 3, 17, t("xl_composite", lang), rows=2)
+    _header(ws, 3, 18, t("xl_limit", lang), rows=2)
+    _header(ws, 3, 19, t("xl_passed", lang), rows=2)
+    ws.row_dimensions[3].height = 56 if lang == "zh" else 70  # the indicators' names wrap over two columns
     rows = regions.within(a.counties, region)
     rows = rows[(rows["year"] == year) & rows["stage"].isin(STAGES)].sort_values(["adcode", "stage"],
                                                                                  key=lambda s: s.map({"primary": 0, "junior": 1}) if s.name == "stage" else s)
     # the engine's verdicts on R1–R7 (a CV over schools some of which lack data is no verdict)
     res = a.results[(a.results["year"] == year) & a.results["criterion"].isin(balance.RESOURCE_IDS)]
     verdict = res.groupby(["adcode", "stage"])["passed"].agg(
-        lambda p: "否" if (p == False).any() else ("是" if p.notna().all() else MISSING))  # noqa: E712
+        lambda p: "no" if (p == False).any() else ("yes" if p.notna().all() else "missing"))  # noqa: E712
     r = 5
     records = _style_records(ws)
     for row in rows.itertuples(index=False):
         limit = criteria["R1"].cv_threshold[row.stage]
-        judged = verdict.get((row.adcode, row.stage), MISSING)
-        ok = judged != "否"
-        values = [row.county_name, stage_label(row.stage)]
+        judged = verdict.get((row.adcode, row.stage), "missing")
+        ok = judged != "no"
+        values = [_place(row.county_name, lang), stage_label(row.stage, lang)]
         for i in range(1, 8):
             values += [getattr(row, f"mean_r{i}"), getattr(row, f"cv_r{i}")]
-        values += [row.cv_composite, limit, judged]
+        values += [row.cv_composite, limit, missing if judged == "missing" else t(judged, lang)]
         for c, v in enumerate(values, start=1):
             cell = ws.cell(r, c, cells.xlsx_value(v))
             if 3 <= c <= 17:
@@ -176,32 +215,33 @@ def cv_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: s
             cell._style = StyleArray(records[style])
         r += 1
     last = _notes(ws, r + 1, notes, ncols) - 1
-    ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["B"].width = 6
+    ws.column_dimensions["A"].width = 14 if lang == "zh" else 26
+    ws.column_dimensions["B"].width = 6 if lang == "zh" else 8
     for c in range(3, ncols + 1):
         ws.column_dimensions[get_column_letter(c)].width = 9.5
     ws.freeze_panes = "C5"
-    _print_setup(ws, last, ncols, "3:4")
+    _print_setup(ws, last, ncols, "3:4", notes, lang)
 
 
 def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, region: str, year: int, name: str,
-                 notes: list[str]) -> None:
+                 notes: list[str], lang: str = "zh") -> None:
     """学校达标情况表: every assessed school and stage with R1–R7, standards met and the verdict."""
     ncols = 4 + 7 + 3
-    _title(ws, f"{name}义务教育学校资源配置达标情况表（{year}学年）",
-           f"标准：{compliance_rule(criteria, 'zh')}；学年：{year}—{year + 1}", ncols)
-    for c, text in enumerate(["县（区）", "学校名称", "学段", "在校生数（人）"], start=1):
-        _header(ws, 3, c, text, rows=2)
+    missing = t("xl_missing", lang)
+    _title(ws, t("xl_school_title", lang, name=name, year=year),
+           t("xl_school_sub", lang, rule=compliance_rule(criteria, lang), year=year, next=year + 1), ncols)
+    for c, key in enumerate(["xl_county", "xl_school", "xl_stage", "xl_students"], start=1):
+        _header(ws, 3, c, t(key, lang), rows=2)
     for i in range(1, 8):
         cid = f"R{i}"
-        _header(ws, 3, 4 + i, _indicator_header(criteria[cid]))
+        _header(ws, 3, 4 + i, _indicator_header(criteria[cid], lang))
         std = criteria[cid].threshold
-        _header(ws, 4, 4 + i, f"标准 小学≥{std['primary']:g} 初中≥{std['junior']:g}")
-    _header(ws, 3, 12, "达标项数", rows=2)
-    _header(ws, 3, 13, "最低项达标率", rows=2)
-    _header(ws, 3, 14, "是否达标", rows=2)
+        _header(ws, 4, 4 + i, t("xl_standard", lang, primary=f"{std['primary']:g}", junior=f"{std['junior']:g}"))
+    _header(ws, 3, 12, t("xl_met", lang), rows=2)
+    _header(ws, 3, 13, t("xl_lowest", lang), rows=2)
+    _header(ws, 3, 14, t("xl_passed", lang), rows=2)
     ws.row_dimensions[3].height = 82  # the indicators' full names wrap in their columns
-    ws.row_dimensions[4].height = 30
+    ws.row_dimensions[4].height = 30 if lang == "zh" else 44
     s = a.schools[(a.schools["year"] == year) & a.schools["eligible"].fillna(False).astype(bool)]
     s = regions.within(s, region)
     names = dict(zip(a.counties["adcode"], a.counties["county_name"]))
@@ -213,10 +253,11 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
         lowest = min((x for x in ratios if x == x), default=float("nan"))
         # a school lacking an indicator's data shows 缺数据 there and cannot be judged (never 否/0)
         known = not pd.isna(row.compliant)
-        values = [names.get(row.adcode, row.adcode), row.name, stage_label(row.stage), int(row.students),
-                  *[MISSING if pd.isna(getattr(row, f"r{i}")) else getattr(row, f"r{i}") for i in range(1, 8)],
-                  int(row.standards_met) if not pd.isna(row.standards_met) else MISSING,
-                  lowest if known else MISSING, ("是" if row.compliant else "否") if known else MISSING]
+        county = names.get(row.adcode, row.adcode)
+        values = [_place(county, lang), row.name, stage_label(row.stage, lang), int(row.students),
+                  *[missing if pd.isna(getattr(row, f"r{i}")) else getattr(row, f"r{i}") for i in range(1, 8)],
+                  int(row.standards_met) if not pd.isna(row.standards_met) else missing,
+                  lowest if known else missing, _yes_no(bool(row.compliant), lang) if known else missing]
         for c, v in enumerate(values, start=1):
             cell = ws.cell(r, c, cells.xlsx_value(v))
             if 5 <= c <= 11:
@@ -234,38 +275,44 @@ def school_sheet(ws: Worksheet, a: balance.Assessment, criteria: Criteria, regio
             cell._style = StyleArray(records[style])
         r += 1
     last = _notes(ws, r + 1, notes, ncols) - 1
-    for col, width in zip("ABCDEFGHIJKLMN", (12, 26, 6, 10, 13, 13, 13, 13, 13, 13, 13, 8, 10, 8)):
+    widths = (12, 26, 6, 10, 13, 13, 13, 13, 13, 13, 13, 8, 10, 8) if lang == "zh" else \
+        (24, 26, 8, 9, 15, 15, 15, 15, 15, 15, 15, 10, 11, 8)
+    for col, width in zip("ABCDEFGHIJKLMN", widths):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "C5"
-    _print_setup(ws, last, ncols, "3:4")
+    _print_setup(ws, last, ncols, "3:4", notes, lang)
 
 
 def workbook(a: balance.Assessment, criteria: Criteria, region: str, year: int, ctx: Context) -> bytes:
-    """Both tables of a region and year in one workbook."""
-    name = progress.region_names(a, "zh").get(region, region)
-    notes = [f"注：评估方法依据《{criteria.source.get('title', '')}》；差异系数为按在校生数加权的变异系数，"
-             f"小学≤{criteria['R1'].cv_threshold['primary']:g}、初中≤{criteria['R1'].cv_threshold['junior']:g}。",
-             *method_notes(criteria, "zh")[1:], ctx.source_line(with_boundaries=False)]
+    """Both tables of a region and year in one workbook, in the context's language (English:
+    sheet names, headers, units and notes in English, places with their Chinese names beside)."""
+    lang = ctx.lang
+    name = _place(progress.region_names(a, "zh").get(region, region), lang)
+    cv = criteria["R1"].cv_threshold
+    notes = [t("xl_method", lang, title=criteria.source.get("title_en" if lang == "en" else "title", "")
+               or criteria.source.get("title", ""), primary=f"{cv['primary']:g}", junior=f"{cv['junior']:g}"),
+             *method_notes(criteria, lang)[1:], ctx.source_line(with_boundaries=False)]
     if ctx.synthetic:
-        notes.insert(0, t("synthetic_banner", "zh"))
+        notes.insert(0, t("synthetic_banner", lang))
     wb = Workbook()
     _styles(wb)
     ws = wb.active
-    ws.title = "校际差异系数表"
-    cv_sheet(ws, a, criteria, region, year, name, notes)
-    school_sheet(wb.create_sheet("学校达标情况表"), a, criteria, region, year, name, notes)
+    ws.title = t("xl_sheet_cv", lang)
+    cv_sheet(ws, a, criteria, region, year, name, notes, lang)
+    school_sheet(wb.create_sheet(t("xl_sheet_school", lang)), a, criteria, region, year, name, notes, lang)
     buf = io.BytesIO()
     cells.values_only(wb)  # a school named "=…" stays text
     wb.save(buf)
     return buf.getvalue()
 
 
-def table_workbook(sheets: dict[str, tuple[pd.DataFrame, str]], notes: list[str], sub: str = "") -> bytes:
+def table_workbook(sheets: dict[str, tuple[pd.DataFrame, str]], notes: list[str], sub: str = "",
+                   lang: str = "zh") -> bytes:
     """A workbook of titled tables (sheet name → (table, title)), each in the official style."""
     wb = Workbook()
     wb.remove(wb.active)
     for name, (frame, title) in sheets.items():
-        table_sheet(wb.create_sheet(name[:31]), frame, title, notes, sub)
+        table_sheet(wb.create_sheet(name[:31]), frame, title, notes, sub, lang)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

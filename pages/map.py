@@ -160,7 +160,7 @@ if table_tab.open:
         d1, d2, _ = st.columns([1, 1, 4])
         d1.download_button(t("download_csv", lang), partial(cells.csv_bytes, table.drop(columns=["adcode"]), table_notes),
                            file_name=stem + ".csv", mime="text/csv", key="dl_view_csv", on_click="ignore")
-        d2.download_button(t("download_xlsx", lang), partial(explore.xlsx_bytes, table, title, table_notes),
+        d2.download_button(t("download_xlsx", lang), partial(explore.xlsx_bytes, table, title, table_notes, lang),
                            file_name=stem + ".xlsx", key="dl_view_xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

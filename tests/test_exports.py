@@ -7,6 +7,7 @@ import io
 import sys
 
 import duckdb
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
@@ -274,7 +275,7 @@ def test_cli_export_pptx_writes_only_the_deck(demo_db, tmp_path):
                  "--format", "pptx"]) == 0
     assert [p.name for p in out.iterdir()] == ["510000_2026_slides.pptx"]
     titles = slides.titles((out / "510000_2026_slides.pptx").read_bytes())
-    assert len(titles) == 7 and titles[-1] == "指标代码说明"  # six slides and the key to the codes
+    assert titles[0] == "四川省义务教育优质均衡发展简报" and titles[-1] == "未达标县（区）最多的指标"
 
 
 def test_official_school_table_shows_missing_data_as_missing(tmp_path):
@@ -319,3 +320,60 @@ def test_the_national_map_for_documents_has_its_south_china_sea_inset(tmp_path):
     pdf = PdfReader(io.BytesIO(exports.render(fig, "pdf")))
     text = pdf.pages[0].extract_text()
     assert "南海诸岛" in text and "台湾省" in text
+
+
+def _printed_marks(ws) -> tuple[str, str, str]:
+    return ws.oddHeader.center.text or "", ws.oddFooter.left.text or "", ws.oddFooter.right.text or ""
+
+
+def test_every_sheet_prints_the_demo_mark_source_and_page_number_on_every_page(data):
+    """Before: the demo mark was only in the last row, so every printed page but the last said
+    nothing of it. Now the page header and footer of every sheet carry it (print titles repeat)."""
+    books = {"official": reports.workbook(data["a"], data["cr"], "510100", 2026, data["ctx"]),
+             "gap-like": reports.table_workbook({"表": (data["table"].head(3), "标题")}, output.table_notes(data["ctx"]))}
+    for kind, book in books.items():
+        for ws in load_workbook(io.BytesIO(book)).worksheets:
+            header, source, page = _printed_marks(ws)
+            assert header.startswith("演示数据（模拟生成）"), (kind, ws.title)
+            assert source.startswith("数据来源：") and page == "第 &P 页，共 &N 页", (kind, ws.title)
+            assert ws.evenHeader.center.text == header
+
+
+def test_real_data_prints_its_source_and_no_demo_mark():
+    ctx = output.Context(source="某县教育局 2026 年报", synthetic=False)
+    ws = load_workbook(io.BytesIO(reports.table_workbook({"t": (pd.DataFrame({"a": [1]}), "x")},
+                                                         output.table_notes(ctx)))).active
+    header, source, _ = _printed_marks(ws)
+    assert header == "" and source == "数据来源：某县教育局 2026 年报"
+
+
+def test_an_ampersand_in_a_source_prints_as_itself():
+    ctx = output.Context(source="R&D 统计 " + "长" * 300, synthetic=False)
+    ws = load_workbook(io.BytesIO(reports.table_workbook({"t": (pd.DataFrame({"a": [1]}), "x")},
+                                                         output.table_notes(ctx)))).active
+    source = _printed_marks(ws)[1]
+    assert source.startswith("数据来源：R&&D 统计") and len(source) <= reports.HEADER_FOOTER_CHARS
+
+
+def test_the_english_official_workbook_is_english_with_chinese_place_names_beside(data):
+    """Before: the English workbook was Chinese apart from its final source line."""
+    import re
+
+    ctx = output.context_from({}, True, "en")
+    wb = load_workbook(io.BytesIO(reports.workbook(data["a"], data["cr"], "510100", 2026, ctx)))
+    assert wb.sheetnames == ["Inter-school CV", "School compliance"]
+    cv, schools = wb["Inter-school CV"], wb["School compliance"]
+    assert cv["A1"].value.startswith("Chengdu City (成都市): inter-school difference coefficients")
+    assert cv["C3"].value == "R1 Teachers above the required degree per 100 pupils (teachers)"
+    assert cv["C4"].value == "Mean" and cv["D4"].value == "CV" and cv.cell(5, 2).value == "Primary"
+    assert cv.cell(5, 1).value == "Jinjiang District (锦江区)" and cv.cell(5, 19).value in {"Yes", "No", "No data"}
+    assert schools["H3"].value.endswith("(m²)") and schools["E4"].value.startswith("Standard: primary ≥ ")
+    assert "each school meets at least 6 of 7 standards" in schools["A2"].value
+    assert _printed_marks(cv) == ("Demo data (synthetic), not real statistics", "Data: Demo data (synthetic), not real statistics",
+                                  "Page &P of &N")
+    # Chinese only inside brackets (place names) and in school names, which are data
+    for ws in (cv, schools):
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and not (ws is schools and c.column == 2 and c.row > 4):
+                    assert not re.search(r"[\u4e00-\u9fff]", re.sub(r"\([^)]*\)", "", c.value)), c.value
