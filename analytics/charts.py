@@ -88,7 +88,8 @@ def cv_titles(cv: pd.DataFrame, lang: str = "zh") -> tuple[str, str]:
     return t("cv_chart", lang), t("cv_chart_subtitle", lang, limits=sub)
 
 
-def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top", titled: bool = True) -> alt.LayerChart:
+def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top", titled: bool = True,
+            name_side: str = "left", name_chars: int | None = None) -> alt.LayerChart:
     """The 7 difference coefficients, one bar per stage (coloured and named in the legend), the
     stages' limits as labelled dashed lines; a failing bar is outlined and labelled in red, a CV
     without a verdict (a school lacks the data) is marked 缺数据, never drawn as a pass."""
@@ -96,7 +97,7 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top", titled: boo
     names = [stage_label(s, lang) for s in stages]
     data = cv.assign(
         # wrapped, never cut; the axis splits the label at the newlines (labelExpr)
-        indicator=["\n".join(wrap_lines([f"{c} {n}"], 14 if lang != "en" else 36))
+        indicator=["\n".join(wrap_lines([f"{c} {n}"], name_chars or (14 if lang != "en" else 36)))
                    for c, n in zip(cv["criterion"], cv["name_en"] if lang == "en" else cv["name_zh"])],
         stage_label=cv["stage"].map(lambda s: stage_label(s, lang)),
         verdict=cv["passed"].map({True: "ok", False: "fail"}).fillna("nodata"),
@@ -106,8 +107,9 @@ def cv_bars(cv: pd.DataFrame, lang: str = "zh", legend: str = "top", titled: boo
     data["text"] = [("—" if pd.isna(v) else f"{v:.2f}") + marks[verdict]
                     for v, verdict in zip(data["value"], data["verdict"])]
     order = list(dict.fromkeys(data["indicator"]))
+    # names on the right in a composed page: on the left they would hang before the page's margin
     y = alt.Y("indicator:N", title=None, sort=order, axis=alt.Axis(labelExpr="split(datum.label, '\\n')",
-                                                                    labelLimit=400, labelFontSize=11))
+                                                                    labelLimit=400, labelFontSize=11, orient=name_side))
     scale = alt.Scale(domain=names, range=[STAGE_COLOURS[s] for s in stages])
     colour = alt.Color("stage_label:N", title=t("col_stage", lang), scale=scale,
                        legend=alt.Legend(orient=legend, direction="horizontal"))
@@ -249,6 +251,7 @@ def watermark(text: str, width: int, height: int) -> alt.Chart:
     """A faint diagonal line of text over a plot (the demo-data mark)."""
     return alt.Chart(pd.DataFrame({"t": [text]})).mark_text(
         angle=330, fontSize=max(18, width // 16), color=WATERMARK_COLOUR, opacity=0.13, fontWeight="bold",
+        clip=True,  # inside the plot: a long mark would otherwise widen the figure beyond it
     ).encode(text="t:N", x=alt.value(width / 2), y=alt.value(height / 2))
 
 
@@ -323,6 +326,43 @@ def footer(lines: list[str], width: int, red_first: bool = False, columns: int =
     ).properties(width=width, height=round(font_size * 1.5 * per_column))
 
 
+FONT_KEYS = ("fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize")
+
+
+def font_floor(spec, floor: float):
+    """The spec with no text under `floor` units: every font size set below it is raised to it,
+    a text mark's constant size too, and the defaults of marks and axes that set none (a sheet
+    composed for its page: body text prints at floor × the page's scale, whatever a part's own
+    size). Datasets are passed over (map geometry is large)."""
+    if isinstance(spec, list):
+        return [font_floor(v, floor) for v in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out = {}
+    for key, value in spec.items():
+        if key == "datasets":
+            out[key] = value
+        elif key in FONT_KEYS and isinstance(value, (int, float)) and value < floor:
+            out[key] = floor
+        else:
+            out[key] = font_floor(value, floor)
+    mark = out.get("mark")
+    if (mark == "text" or isinstance(mark, dict) and mark.get("type") == "text") and \
+            isinstance(out.get("encoding", {}).get("size"), dict) and \
+            isinstance(out["encoding"]["size"].get("value"), (int, float)) and out["encoding"]["size"]["value"] < floor:
+        out["encoding"] = {**out["encoding"], "size": {"value": floor}}
+    if "config" in out:
+        config = out["config"]
+        for part, keys in (("axis", ("labelFontSize", "titleFontSize")), ("legend", ("labelFontSize", "titleFontSize")),
+                           ("header", ("labelFontSize", "titleFontSize")), ("text", ("fontSize",)),
+                           ("title", ("fontSize", "subtitleFontSize"))):
+            config[part] = {**{k: floor for k in keys}, **config.get(part, {})}
+            for k in keys:
+                if config[part][k] < floor:
+                    config[part][k] = floor
+    return out
+
+
 def composed(kind: str, parts: list[alt.TopLevelMixin | dict], **props) -> dict:
     """The Vega-Lite spec of charts put together ("layer", "vconcat"), composed as dicts: Altair
     deep-copies every sub-chart, with each of its hundreds of unset properties, at every
@@ -386,20 +426,21 @@ def urban_rural_bars(g: pd.Series, lang: str = "zh") -> alt.FacetChart:
 
 
 def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], name_width: int = 240,
-                    row_height: int = 21) -> alt.LayerChart:
+                    row_height: int = 21, font_size: float = 11.5) -> alt.LayerChart:
     """A plan's scorecard drawn as a table (for print): target, latest, goal, coloured status. A
     target name longer than `name_width` wraps onto a second line (never cut); its row grows."""
     data = card.reset_index(drop=True).assign(fill=lambda d: d["status"].map(colours).fillna("#cccccc"))
-    x_latest, x_goal, x_status = name_width, name_width + 100, name_width + 240
-    width = x_status + 120  # the status word's column
-    names = [_cell_lines(s, name_width - 6, 11.5) for s in data["target"]]
+    grow = font_size / 11.5  # the figures' columns widen with the type
+    x_latest, x_goal, x_status = name_width, name_width + round(100 * grow), name_width + round(240 * grow)
+    width = x_status + round(120 * grow)  # the status word's column
+    names = [_cell_lines(s, name_width - 6, font_size) for s in data["target"]]
     data["target"] = ["\n".join(lines) for lines in names]
     data["top"] = np.cumsum([0] + [len(lines) * row_height for lines in names[:-1]])
     data["middle"] = data["top"] + row_height / 2
     y_top = alt.Y("middle:Q", scale=None, axis=None)
 
     def column(field: str, x: float) -> alt.Chart:
-        return alt.Chart(data).mark_text(align="left", baseline="middle", fontSize=11.5, lineBreak="\n",
+        return alt.Chart(data).mark_text(align="left", baseline="middle", fontSize=font_size, lineBreak="\n",
                                          lineHeight=row_height).encode(y=y_top, x=alt.value(x), text=f"{field}:N")
 
     cols = [column("target", 0), column("latest", x_latest), column("goal", x_goal),
@@ -407,7 +448,7 @@ def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], nam
                                                                   color=alt.Color("fill:N", scale=None)),
             column("status_label", x_status)]
     return alt.layer(*cols).properties(width=width, height=int(sum(len(n) for n in names) * row_height),
-                                       title=alt.TitleParams(title, fontSize=14, anchor="start"))
+                                       title=alt.TitleParams(title, fontSize=max(14, font_size + 1), anchor="start"))
 
 
 def compare_lines(trend: pd.DataFrame, label: str, lang: str = "zh", percent: bool = False) -> alt.LayerChart:
@@ -437,10 +478,11 @@ def _cell_lines(text: str, width: float, size: float) -> list[str]:
     return wrap_lines([text], max(2, int(width / size) - 1 if chinese else int(width / (size * 0.52)) - 1))
 
 
-def text_table(table: pd.DataFrame, title: str, widths: list[int], empty: str = "") -> alt.LayerChart:
+def text_table(table: pd.DataFrame, title: str, widths: list[int], empty: str = "",
+               size: float = 11) -> alt.LayerChart:
     """A small table drawn as text (for print layouts): a bold header, then the rows; columns at
     fixed widths (pixels); a long cell wraps onto more lines (never cut) and its row grows."""
-    size, line = 11, 15
+    line = round(size * 1.36)
     x = [sum(widths[:i]) for i in range(len(widths))]
     rows = [[str(col) for col in table.columns]] + [[str(v) for v in row] for row in table.itertuples(index=False)]
     if table.empty and empty:
@@ -458,4 +500,4 @@ def text_table(table: pd.DataFrame, title: str, widths: list[int], empty: str = 
         y=alt.Y("top:Q", scale=None, axis=None), x=alt.X("x:Q", scale=None, axis=None), text="text:N")
         for head in (True, False)]
     return alt.layer(*layers).properties(width=sum(widths), height=top,
-                                         title=alt.TitleParams(title, fontSize=13, anchor="start"))
+                                         title=alt.TitleParams(title, fontSize=max(13, size + 1), anchor="start"))

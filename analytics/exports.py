@@ -29,6 +29,7 @@ class Figure:
     chart: alt.TopLevelMixin | dict
     datasets: dict[str, list] = field(default_factory=dict)
     page: tuple[float, float] | None = None  # a paper size in points (the figure is fitted onto it)
+    more: list["Figure"] = field(default_factory=list)  # its further pages (in a PDF; images show the first)
 
     def spec(self) -> dict:
         spec = self.chart if isinstance(self.chart, dict) else self.chart.to_dict()
@@ -64,9 +65,25 @@ def render_all(chart: "Figure | alt.TopLevelMixin | dict", formats: tuple[str, .
     needs no installed font."""
     spec, page = spec_of(chart)
     out = rendering.files(spec, formats, page)
+    if "pdf" in out and isinstance(chart, Figure) and chart.more:
+        out["pdf"] = join_pdfs([out["pdf"], *(render(extra, "pdf") for extra in chart.more)])
     if embed and "svg" in out:
         out["svg"] = fonts.embed_in_svg(out["svg"].decode("utf-8")).encode("utf-8")
     return out
+
+
+def join_pdfs(pages: list[bytes]) -> bytes:
+    """One PDF of several (a sheet's pages, rendered one by one)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for data in pages:
+        writer.append(io.BytesIO(data))
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
 
 
 def render(chart: "Figure | alt.TopLevelMixin | dict", fmt: str) -> bytes:
@@ -87,8 +104,10 @@ def region_name(a: balance.Assessment, region: str, lang: str = "zh") -> str:
 
 
 def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteria, region: str, metric_id: str,
-             year: int, stage: str, ctx: Context, width: int = 640, height: int = 520) -> Figure:
-    """The county choropleth of a region and its legend, coloured exactly as the web map."""
+             year: int, stage: str, ctx: Context, width: int = 640, height: int = 520,
+             label_sizes: tuple[int, ...] = (12, 10, 8)) -> Figure:
+    """The county choropleth of a region and its legend, coloured exactly as the web map (labels
+    at the first of `label_sizes` they fit at, else left out)."""
     lang = ctx.lang
     metric = metrics.map_metrics(criteria)[metric_id]
     values = maps.metric_values(a.counties, gaps, metric_id, year, stage)
@@ -114,7 +133,8 @@ def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteri
         shapes, outlines = maps.national_main(shapes), maps.national_main(outlines)
         main_line = maps.maritime_line().clip(shapely.box(*maps.main_bounds(map_region)))
         outlines = pd.concat([outlines, main_line[["geometry"]]])  # the dash east of Taiwan
-    placed = maps.place_labels(list(maps.label_records(map_region, lang)), maps.main_bounds(map_region), width, height)
+    placed = maps.place_labels(list(maps.label_records(map_region, lang)), maps.main_bounds(map_region), width, height,
+                               sizes=label_sizes)
     labels = pd.DataFrame([{"text": r["text"], "lon": r["position"][0], "lat": r["position"][1], "size": r["size"]}
                            for r in placed if r["position"][1] >= maps.main_bounds(map_region)[1]],
                           columns=["text", "lon", "lat", "size"])
@@ -235,7 +255,10 @@ def key_charts(a: balance.Assessment, values: pd.DataFrame, table: pd.DataFrame,
     sized = {"height": height} if height else {}
     if regions.kind(region) == "county":
         left = charts.bare(charts.cv_bars(profile.cv_table(a, region, year, stage), lang,
-                                          legend="bottom" if height else "top")).properties(width=width)
+                                          legend="bottom" if height else "top",
+                                          name_side="right" if height else "left",
+                                          name_chars=(28 if lang != "en" else 60) if height else None)
+                           ).properties(width=width)
         key = next((tg for tg in plan.targets if progress.has_counties(tg)), plan.targets[0])
     else:
         c = regions.within(a.counties, region)
@@ -249,42 +272,77 @@ def key_charts(a: balance.Assessment, values: pd.DataFrame, table: pd.DataFrame,
     return left, right
 
 
-# The sheet is laid out for its page: SHEET_WIDTH units across A4 landscape's printable 786 pt
-# (about 0.63 pt a unit once the height is fitted too), so 12-unit text prints near 7.5 pt.
-SHEET_WIDTH = 1100
-SHEET_NOTE_SIZE = 10.5
-SHEET_ROWS = 8  # failing criteria listed on a county sheet (the rest are counted)
+# The sheet is composed for A4 landscape, not shrunk onto it: SHEET_WIDTH units across the
+# printable 786 pt is 0.71 pt a unit, so no text under SHEET_FONT units (charts.font_floor) prints
+# under 9 pt; the page's height leaves room (a test measures the PDF). The scorecard (a plan's
+# twenty-odd targets), the method notes and the definitions go on a second page rather than
+# shrinking page 1; notes in SHEET_NOTE_SIZE units.
+SHEET_WIDTH = 1090
+SHEET_FONT = 13
+SHEET_NOTE_SIZE = 12
+SHEET_NOTES_WIDTH = 400  # the notes' column beside the scorecard on page 2
+SHEET_NOTE_LINES = {"zh": 36, "en": 34}  # notes beside the scorecard (the rest on a third page), 18 units a line
+SHEET_ROWS = 6  # failing criteria listed on a county sheet (the rest are counted: all in the profile)
 
 
 def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
                    table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str,
                    ctx: Context) -> Figure:
-    """One A4 landscape page: title, the map beside the plan's scorecard, the two key charts (and
-    for a county its failing criteria and missing data beside them), the notes in two columns."""
+    """The briefing on A4 landscape. Page 1: title and finding, the map, beside it the counties per
+    status and the headline target (a county: its failing criteria and missing data, and below
+    its CVs and headline target), the source. Page 2: the plan's scorecard and the notes."""
     lang = ctx.lang
     name = region_name(a, region, lang)
     is_county = regions.kind(region) == "county"
-    m = map_body(a, gaps, criteria, region, "status", year, stage, ctx, width=380, height=310)
+    m = map_body(a, gaps, criteria, region, "status", year, stage, ctx, width=360 if is_county else 470,
+                 height=270 if is_county else 430, label_sizes=(SHEET_FONT,))
+    left, right = key_charts(a, values, table, plan, region, year, stage, lang, width=260 if is_county else 340,
+                             height=110 if is_county else 150)
+    if is_county:
+        left = left.properties(height=alt.Step(11))
+        body = alt.vconcat(alt.hconcat(*m.chart.hconcat, county_facts(a, region, year, stage, lang), spacing=24),
+                           alt.hconcat(left, right, spacing=40), spacing=16)
+    else:
+        body = alt.hconcat(*m.chart.hconcat, alt.vconcat(left, right, spacing=24), spacing=24)
+    body = body.resolve_scale(color="independent")
+    title = t("fig_sheet_title", lang, name=name, year=year)
+    subtitle = [counties_line(a, region, year, stage, lang),
+                t("fig_plan_stage", lang, plan=plan.title(lang), stage=stage_label(stage, lang))]
+    space = " " if lang == "en" else ""
+    footer = charts.wrap_lines([ctx.source_line() + ("." if lang == "en" else "。") + space + t("sheet_notes_over", lang)],
+                               _chars_per_line(SHEET_WIDTH, SHEET_FONT, lang))
+    first = charts.print_layout(body, title, subtitle, footer, SHEET_WIDTH, ctx.mark, note_size=SHEET_FONT)
+    return Figure(charts.font_floor(first, SHEET_FONT), m.datasets, page=A4_LANDSCAPE,
+                  more=sheet_second_page(criteria, plan, table, region, title, ctx))
+
+
+def _chars_per_line(width: float, size: float, lang: str) -> int:
+    return int(width / size) if lang != "en" else int(width / (size * 0.52))
+
+
+def sheet_second_page(criteria: Criteria, plan: Plan, table: pd.DataFrame, region: str, title: str,
+                      ctx: Context) -> list[Figure]:
+    """The briefing sheet's further pages: the plan's scorecard beside the notes (the map's note,
+    the method, the progress rule, the plan's definitions), under the sheet's title (continued);
+    notes that do not fit beside it continue on a third page, in two columns."""
+    lang = ctx.lang
     card = scorecard_rows(table, plan, region, lang)
     score = charts.scorecard_chart(card, t("scorecard", lang), {s: _hex(c) for s, c in maps.PROGRESS_COLORS.items()},
-                                   name_width=240 if lang != "en" else 380, row_height=15)
-    chart_width = 240 if is_county else 300
-    left, right = key_charts(a, values, table, plan, region, year, stage, lang, width=chart_width, height=130)
-    if is_county:
-        left = left.properties(height=alt.Step(12))
-    row = counties_line(a, region, year, stage, lang)
-    notes = [ctx.source_line(), geo.map_note(lang), *method_notes(criteria, lang), t("progress_rule", lang),
-             *plan.definitions(lang)]
-    second = [left, right] + ([county_facts(a, region, year, stage, lang)] if is_county else [])
-    rows = [alt.hconcat(*m.chart.hconcat, score, spacing=24), alt.hconcat(*second, spacing=30)]
-    body = alt.vconcat(*rows, spacing=16).resolve_scale(color="independent")
-    title = t("fig_sheet_title", lang, name=name, year=year)
-    subtitle = [row, t("fig_plan_stage", lang, plan=plan.title(lang), stage=stage_label(stage, lang))]
-    column = SHEET_WIDTH / 2 - 16
-    chars = int(column / SHEET_NOTE_SIZE) if lang != "en" else int(column / (SHEET_NOTE_SIZE * 0.52))
-    return Figure(charts.print_layout(body, title, subtitle, charts.wrap_lines(notes, chars), SHEET_WIDTH, ctx.mark,
-                                      note_columns=2, note_size=SHEET_NOTE_SIZE),
-                  m.datasets, page=A4_LANDSCAPE)
+                                   name_width=250 if lang != "en" else 300, row_height=18, font_size=SHEET_FONT)
+    notes = [geo.map_note(lang), *method_notes(criteria, lang), t("progress_rule", lang), *plan.definitions(lang)]
+    column = SHEET_NOTES_WIDTH if lang != "en" else SHEET_NOTES_WIDTH - 80
+    lines = charts.wrap_lines(notes, _chars_per_line(column, SHEET_NOTE_SIZE, lang))
+    room = SHEET_NOTE_LINES.get(lang, SHEET_NOTE_LINES["en"])
+    here, rest = lines[:room], lines[room:]
+    titled = alt.TitleParams(t("sheet_notes_title", lang), fontSize=SHEET_FONT + 1, anchor="start")
+    pages = [alt.hconcat(score, charts.footer(here, column, font_size=SHEET_NOTE_SIZE).properties(title=titled),
+                         spacing=28)]
+    if rest:
+        pages.append(charts.footer(rest, SHEET_WIDTH, columns=2, font_size=SHEET_NOTE_SIZE))
+    source = charts.wrap_lines([ctx.source_line()], _chars_per_line(SHEET_WIDTH, SHEET_NOTE_SIZE, lang))
+    return [Figure(charts.font_floor(charts.print_layout(body, t("slides_continued", lang, title=title), [], source,
+                                                         SHEET_WIDTH, ctx.mark, note_size=SHEET_NOTE_SIZE),
+                                     SHEET_NOTE_SIZE), page=A4_LANDSCAPE) for body in pages]
 
 
 def county_facts(a: balance.Assessment, region: str, year: int, stage: str, lang: str) -> alt.VConcatChart:
@@ -293,18 +351,24 @@ def county_facts(a: balance.Assessment, region: str, year: int, stage: str, lang
     fail = profile.failing_criteria(a, region, year, stage, lang)
     cols = [t(k, lang) for k in ("col_criterion", "col_stage", "col_value", "col_standard", "col_gap")]
     fail = fail[cols] if not fail.empty else pd.DataFrame(columns=cols)
+    name = 210 if lang != "en" else 290  # English names are longer: the column takes the row's slack
     more = len(fail) - SHEET_ROWS
     if more > 0:
         fail = pd.concat([fail.head(SHEET_ROWS), pd.DataFrame([{cols[0]: t("sheet_more", lang, n=more)}])])
     missing = profile.missing_criteria(a, region, year, stage, lang)
     mcols = [t(k, lang) for k in ("col_criterion", "col_stage", "col_detail")]
     missing = missing[mcols] if not missing.empty else pd.DataFrame(columns=mcols)
+    if missing.empty:  # one line, not an empty table under its header
+        colon = ": " if lang == "en" else "："
+        missing_part = charts.footer([t("sheet_missing", lang, n=0) + colon + t("sheet_none_missing", lang)],
+                                     name + 220, font_size=SHEET_FONT)
+    else:
+        missing_part = charts.text_table(missing.head(SHEET_ROWS), t("sheet_missing", lang, n=len(missing)),
+                                         [name, 50, 170], size=SHEET_FONT)
     return alt.vconcat(
         charts.text_table(fail.fillna(""), t("sheet_failing", lang, n=len(fail) if more <= 0 else more + SHEET_ROWS),
-                          [250, 56, 56, 56, 50], t("sheet_none_failing", lang)),
-        charts.text_table(missing.head(SHEET_ROWS), t("sheet_missing", lang, n=len(missing)), [250, 56, 218],
-                          t("sheet_none_missing", lang)),
-        spacing=16)
+                          [name, 50, 58, 58, 54], t("sheet_none_failing", lang), size=SHEET_FONT),
+        missing_part, spacing=16)
 
 
 def counties_line(a: balance.Assessment, region: str, year: int, stage: str, lang: str) -> str:

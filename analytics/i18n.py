@@ -229,6 +229,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "slides_chart_target": {"zh": "重点目标进展", "en": "Headline target"},
     "slides_not_passing": {"zh": "未达标县（区）（{n} 个）", "en": "Counties not passing ({n})"},
     "slides_continued": {"zh": "{title}（续）", "en": "{title} (cont.)"},
+    "sheet_notes_over": {"zh": "评估方法、指标口径与地图说明见第 2 页。", "en": "Method, definitions and the map's note: page 2."},
+    "sheet_notes_title": {"zh": "说明：评估方法与指标口径", "en": "Notes: method and definitions"},
     "slides_more_counties": {"zh": "……另有 {n} 个县（区），见导出的表格", "en": "… {n} more counties: see the exported tables"},
     "slides_top_criteria": {"zh": "未达标县（区）最多的指标", "en": "Criteria most often failed"},
     "col_counties_failing": {"zh": "未达标县（区）数", "en": "Counties failing"},

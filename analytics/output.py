@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from analytics import geo
 from analytics.i18n import t
 
-MIME = {"png2": "image/png", "png3": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
+MIME = {"png2": "image/png", "png3": "image/png", "png300": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip": "application/zip",
         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 

@@ -59,8 +59,10 @@ def _figures_and_slides(a: balance.Assessment, gaps: pd.DataFrame, criteria: Cri
         spec, page = exports.spec_of(figure)
         jobs[name] = (spec, formats, page)
 
-    send("briefing", exports.briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx),
-         ("pdf", "png2"))
+    sheet = exports.briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx)
+    send("briefing", sheet, ("pdf", rendering.PRINT_PNG))
+    for i, extra in enumerate(sheet.more, start=2):  # its further pages, joined into its PDF below
+        send(f"briefing_page{i}", extra, ("pdf",))
     send("map_status", exports.map_figure(a, gaps, criteria, region, "status", year, stage, ctx, plan), exports.FORMATS)
     send("urban_rural", exports.gaps_figure(a, gaps, region, year, ctx), CHART_FORMATS)
     if regions.kind(region) == "county":
@@ -80,4 +82,7 @@ def _figures_and_slides(a: balance.Assessment, gaps: pd.DataFrame, criteria: Cri
     except BaseException:
         batch.abandon()
         raise
-    return dict(zip(jobs, batch.results())), pptx
+    rendered = dict(zip(jobs, batch.results()))
+    pages = [rendered.pop(f"briefing_page{i}")["pdf"] for i in range(2, len(sheet.more) + 2)]
+    rendered["briefing"]["pdf"] = exports.join_pdfs([rendered["briefing"]["pdf"], *pages])
+    return rendered, pptx

@@ -24,8 +24,12 @@ from typing import Any, Callable, NamedTuple
 
 from analytics import fonts, processes
 
-FORMATS = ("png2", "png3", "svg", "pdf")
-EXTENSION = {"png2": "@2x.png", "png3": "@3x.png", "svg": ".svg", "pdf": ".pdf"}
+FORMATS = ("png2", "png3", "svg", "pdf")  # what an export menu offers
+PRINT_PNG = "png300"  # a page at 300 dpi (the briefing sheet as an image for print)
+EXTENSION = {"png2": "@2x.png", "png3": "@3x.png", "svg": ".svg", "pdf": ".pdf", PRINT_PNG: "@300dpi.png"}
+# PNG: (scale, pixels per inch); vl-convert draws a unit at scale × ppi / 72 pixels (a page's unit
+# is the point, so 300 ppi at scale 1 is an A4 page of 3508 pixels, marked 300 dpi)
+PNG = {"png2": (2.0, None), "png3": (3.0, None), PRINT_PNG: (1.0, 300.0)}
 PAGE_MARGIN = 28.0  # points (10 mm): inside what office printers can print
 
 
@@ -52,9 +56,9 @@ def files(spec: dict, formats: tuple[str, ...], page: tuple[float, float] | None
     its font yet (fonts.embed_in_svgs cuts one subset for many)."""
     import vl_convert as vlc
 
-    unknown = set(formats) - set(FORMATS)
+    unknown = set(formats) - set(EXTENSION)
     if unknown:
-        raise ValueError(f"unknown format(s) {sorted(unknown)}; use {FORMATS}")
+        raise ValueError(f"unknown format(s) {sorted(unknown)}; use {tuple(EXTENSION)}")
     fonts.register()
     fonts.check()
     svg = vlc.vegalite_to_svg(spec)
@@ -62,8 +66,9 @@ def files(spec: dict, formats: tuple[str, ...], page: tuple[float, float] | None
         svg = on_page(svg, page)
     out = {}
     for fmt in formats:
-        if fmt in ("png2", "png3"):
-            out[fmt] = vlc.svg_to_png(svg, scale=2 if fmt == "png2" else 3)
+        if fmt in PNG:
+            scale, ppi = PNG[fmt]
+            out[fmt] = vlc.svg_to_png(svg, scale=scale, ppi=ppi)
         elif fmt == "svg":
             out[fmt] = svg.encode("utf-8")
         else:

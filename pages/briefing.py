@@ -62,8 +62,9 @@ cols[0].download_button(t("briefing_sheet_pdf", lang), lambda: common.export_byt
     path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "pdf", view.rules),
     file_name=f"{stem}_briefing.pdf", mime=output.MIME["pdf"], key="dl_sheet_pdf", on_click="ignore",
     type="primary")
-cols[1].download_button(t("briefing_sheet_png", lang), sheet_png, file_name=f"{stem}_briefing@2x.png",
-                        mime="image/png", key="dl_sheet_png", on_click="ignore")
+cols[1].download_button(t("briefing_sheet_png", lang), lambda: common.export_bytes(
+    path, version, "sheet", region, view.year, view.stage, "status", plan, lang, "png300", view.rules),
+    file_name=f"{stem}_briefing@300dpi.png", mime="image/png", key="dl_sheet_png", on_click="ignore")
 cols[3].download_button(t("briefing_tables", lang), lambda: tables(path, version, region, view.year, lang, view.rules),
                         file_name=f"{stem}_tables.xlsx", mime=output.MIME["xlsx"], key="dl_tables",
                         on_click="ignore", help=t("briefing_tables_help", lang))
