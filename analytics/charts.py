@@ -159,8 +159,9 @@ def trend_lines(trend: pd.DataFrame, lang: str = "zh") -> tuple[alt.Chart, alt.C
     return themed(failed), themed(cv)
 
 
-def status_counts(counties: pd.DataFrame, lang: str = "zh") -> alt.Chart:
-    """Counties per status and year (stacked bars)."""
+def status_counts(counties: pd.DataFrame, lang: str = "zh", legend: str = "right") -> alt.Chart:
+    """Counties per status and year (stacked bars); the legend `below` the bars where the chart is
+    narrow (a page's side column at 1024 px: on the right it left the bars a sliver)."""
     data = counties.groupby(["year", "status"]).size().rename("n").reset_index()
     data["label"] = data["status"].map(lambda s: status_label(s, lang))
     order = [status_label(s, lang) for s in STATUS_COLORS]
@@ -169,7 +170,7 @@ def status_counts(counties: pd.DataFrame, lang: str = "zh") -> alt.Chart:
         x=alt.X("year:O", title=t("col_year", lang), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("n:Q", title=t("counties", lang)),
         color=alt.Color("label:N", title=t("col_status", lang), scale=alt.Scale(domain=order, range=colours),
-                        sort=order),
+                        sort=order, legend=alt.Legend(orient=legend, direction="vertical")),
         order=alt.Order("status:N"),
         tooltip=["year:O", "label:N", "n:Q"],
     ).properties(height=220, title=t("status_counts", lang)))

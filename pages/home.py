@@ -44,7 +44,7 @@ with left:
     )
 with right:
     trend = a.counties[a.counties["stage"] == view.stage]
-    st.altair_chart(charts.status_counts(trend, lang), width="stretch")
+    st.altair_chart(charts.status_counts(trend, lang, legend="bottom"), width="stretch", height=390)
     common.export_menu("status", view.region, key="exp_status")
 
 for note in method_notes(a.criteria, lang):
