@@ -14,7 +14,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from analytics import balance, explore, exports, geo, maps, metrics, output, places, profile, regions
+from analytics import balance, display, explore, exports, geo, maps, metrics, output, places, profile, regions
 from analytics.criteria import Criteria
 from analytics.i18n import method_notes, progress_label, stage_label, status_label, t
 from analytics.targets import Plan
@@ -189,13 +189,13 @@ def _top_criteria(a: balance.Assessment, criteria: Criteria, region: str, year: 
     metric = metrics.map_metrics(criteria)["status"]
     rows = explore.view_table(maps.metric_values(a.counties, None, "status", year, stage), metric, region, lang)
     counts: dict[str, int] = {}
-    for codes in rows[t("col_failed_criteria", lang)]:
-        for code in {c.split("·")[0].strip() for c in str(codes or "").split(",") if c.strip()}:
-            counts[code] = counts.get(code, 0) + 1
+    for codes in rows[t("col_failed_criteria", lang)]:  # each county's criteria once, whatever its stages
+        for c in display.criteria_used([codes], criteria):
+            counts[c.id] = counts.get(c.id, 0) + 1
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TABLE_ROWS]
     return pd.DataFrame({
         t("col_criterion", lang): [f"{code} {criteria[code].name_en if lang == 'en' else criteria[code].name_zh}"
-                                   if code in criteria.ids() else code for code, _ in ranked],
+                                   for code, _ in ranked],
         t("col_counties_failing", lang): [str(n) for _, n in ranked],
     })
 
