@@ -294,7 +294,7 @@ def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria
     lang = ctx.lang
     name = region_name(a, region, lang)
     is_county = regions.kind(region) == "county"
-    m = map_body(a, gaps, criteria, region, "status", year, stage, ctx, width=352 if is_county else 470,
+    m = map_body(a, gaps, criteria, region, "status", year, stage, ctx, width=352 if is_county else 440,
                  height=270 if is_county else 430, label_sizes=(SHEET_FONT,))
     left, right = key_charts(a, values, table, plan, region, year, stage, lang, width=260 if is_county else 340,
                              height=110 if is_county else 150)

@@ -93,7 +93,7 @@ def _printed_sizes(pdf: bytes) -> list[dict[str, float]]:
     return out
 
 
-@pytest.mark.parametrize("region", ["510000", "513400", "513401"])
+@pytest.mark.parametrize("region", ["000000", "510000", "513400", "513401"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_briefing_sheet_prints_on_a4_with_body_text_of_9_pt_and_notes_of_7_pt_or_more(data, region, lang):
     """Before: the smallest printed text (2nd percentile of the PDF's words) was 5.3–6.6 pt, the
