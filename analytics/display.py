@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 
-from analytics import cells, dictionary, gap, i18n, maps, places, progress, regions, reports
+from analytics import cells, dictionary, gap, i18n, maps, places, progress, regions
 from analytics.i18n import level_label, progress_label, stage_label, status_label, t
 from analytics.targets import Plan, Target
 
@@ -314,11 +314,11 @@ def gap_school_table(records: pd.DataFrame, adcode: str, lang: str = "zh") -> pd
                       _gap_columns(r, i18n.GAP_SCHOOL_COLUMNS, lang).reset_index(drop=True)], axis=1)
 
 
-def gap_workbook(plan: gap.GapPlan, region: str, lang: str = "zh", synthetic_note: str = "",
-                 source: str = "", region_name: str = "") -> bytes:
-    """The plan of a region as an official-style workbook: counties, counties × stages, schools,
-    rotations, unit costs; Chinese headers with units, a title, a frozen header, A4 print setup,
-    and the source, cost note and demo-data mark under every table."""
+def gap_sheets(plan: gap.GapPlan, region: str, lang: str = "zh", synthetic_note: str = "",
+               source: str = "", region_name: str = "") -> tuple[dict[str, tuple[pd.DataFrame, str]], list[str]]:
+    """The plan of a region as titled tables in the reader's language — counties, counties ×
+    stages, schools, rotations, unit costs — and the notes printed under each (source, cost note,
+    demo-data mark). reports.gap_workbook writes them."""
     codes_of = i18n.GAP_CODE_COLUMNS
     counties = regions.within(plan.counties, region)
     codes = set(counties["adcode"])
@@ -341,9 +341,8 @@ def gap_workbook(plan: gap.GapPlan, region: str, lang: str = "zh", synthetic_not
     }
     notes = [n for n in (synthetic_note, source, plan.costs.note_en if lang == "en" else plan.costs.note_zh) if n]
     named = {i18n.GAP_SHEETS[k][lang]: frame for k, frame in sheets.items()}
-    return reports.table_workbook(
-        {name: (frame, t("gap_sheet_title", lang, where=where, year=plan.year, what=name))
-         for name, frame in named.items()}, notes, lang=lang)
+    return ({name: (frame, t("gap_sheet_title", lang, where=where, year=plan.year, what=name))
+             for name, frame in named.items()}, notes)
 
 
 def cost_breaks(values: pd.Series) -> list[float]:

@@ -63,15 +63,6 @@ def view_table(values: pd.DataFrame, metric: metrics.Metric, region: str, lang: 
     return out.iloc[sort.sort_values(list(sort.columns), kind="stable").index].reset_index(drop=True)
 
 
-def xlsx_bytes(table: pd.DataFrame, title: str, notes: list[str], lang: str = "zh") -> bytes:
-    """The table as an official-style workbook (title, frozen header, notes, A4 print setup with
-    the demo mark, source and page number on every printed page)."""
-    from analytics import reports  # openpyxl: imported when a workbook is first asked for
-
-    return reports.table_workbook({title[:31]: (table.drop(columns=["adcode"], errors="ignore"), title)}, notes,
-                                  lang=lang)
-
-
 def trend_metric(metric: str) -> str:
     """What a comparison over the years plots: a status is counted as failed criteria, a change
     as the composite CV it changes."""

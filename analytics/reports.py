@@ -14,7 +14,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analytics import balance, cells, places, progress, regions
+from analytics import balance, cells, display, gap, places, progress, regions
 from analytics.criteria import STAGES, Criteria, Criterion
 from analytics.i18n import compliance_rule, method_notes, stage_label, t, unit_label
 from analytics.output import Context
@@ -316,3 +316,17 @@ def table_workbook(sheets: dict[str, tuple[pd.DataFrame, str]], notes: list[str]
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def gap_workbook(plan: gap.GapPlan, region: str, lang: str = "zh", synthetic_note: str = "",
+                 source: str = "", region_name: str = "") -> bytes:
+    """The gap plan of a region as an official-style workbook (display.gap_sheets): Chinese
+    headers with units, a title, a frozen header, A4 print setup, notes under every table."""
+    sheets, notes = display.gap_sheets(plan, region, lang, synthetic_note, source, region_name)
+    return table_workbook(sheets, notes, lang=lang)
+
+
+def view_workbook(table: pd.DataFrame, title: str, notes: list[str], lang: str = "zh") -> bytes:
+    """The map's table view as an official-style workbook (title, frozen header, notes, A4 print
+    setup with the demo mark, source and page number on every printed page)."""
+    return table_workbook({title[:31]: (table.drop(columns=["adcode"], errors="ignore"), title)}, notes, lang=lang)

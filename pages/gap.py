@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import cells, display, gap, maps, metrics, regions
+from analytics import cells, display, gap, maps, metrics, regions, reports
 from analytics.i18n import gap_spare, plain, t
 from pages.ui import common
 
@@ -80,7 +80,7 @@ d1.download_button(t("download_csv", lang), cells.csv_bytes(table, common.export
 note = t("synthetic_banner", lang) if common.summary(path, version).synthetic else ""
 notes = common.export_notes(path, version, lang)
 d2.download_button(t("download_xlsx", lang),  # made on click
-                   lambda: display.gap_workbook(plan, region, lang, note, notes[0], names.get(region, region)),
+                   lambda: reports.gap_workbook(plan, region, lang, note, notes[0], names.get(region, region)),
                    file_name=f"gap_{region}_{view.year}.xlsx", key="dl_gap_xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
 

@@ -8,7 +8,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import cells, charts, display, explore, maps, metrics, places, regions
+from analytics import cells, charts, display, explore, maps, metrics, places, regions, reports
 from analytics.criteria import NATIONAL_RULES
 from analytics.i18n import plain, stage_label, t
 from pages.ui import common
@@ -160,7 +160,7 @@ if table_tab.open:
         d1, d2, _ = st.columns([1, 1, 4])
         d1.download_button(t("download_csv", lang), partial(cells.csv_bytes, table.drop(columns=["adcode"]), table_notes),
                            file_name=stem + ".csv", mime="text/csv", key="dl_view_csv", on_click="ignore")
-        d2.download_button(t("download_xlsx", lang), partial(explore.xlsx_bytes, table, title, table_notes, lang),
+        d2.download_button(t("download_xlsx", lang), partial(reports.view_workbook, table, title, table_notes, lang),
                            file_name=stem + ".xlsx", key="dl_view_xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

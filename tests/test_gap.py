@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import balance, display, gap, metrics
+from analytics import balance, display, gap, metrics, reports
 from tests.factory import School, build
 
 GOOD = (5.0, 1.5, 1.0, 5.0, 8.0, 2500.0, 3.0)  # primary values meeting every standard
@@ -254,7 +254,7 @@ def test_gap_workbook_is_official_style_with_chinese_headers_title_frozen_header
     from openpyxl import load_workbook
 
     plan = plan_for(tmp_path, [School("a", {"primary": 400}), School("b", {"primary": 100}, values=with_value(4, 1.0))])
-    wb = load_workbook(io.BytesIO(display.gap_workbook(plan, "510104", "zh", "演示数据（模拟生成），不代表真实统计。",
+    wb = load_workbook(io.BytesIO(reports.gap_workbook(plan, "510104", "zh", "演示数据（模拟生成），不代表真实统计。",
                                                   "数据来源：测试", "锦江区")))
     assert wb.sheetnames == ["县（区）", "县（区）×学段", "学校", "交流轮岗", "单位成本"]
     for ws in wb.worksheets:

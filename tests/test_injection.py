@@ -60,7 +60,7 @@ def test_official_tables_and_gap_workbook_store_names_as_values(hostile_db):
         a = balance.assess(con, 2024)
         plan = gap.make_plan(con, 2024)
     ctx = output.Context(source="=cmd", synthetic=False)
-    for data in (reports.workbook(a, a.criteria, "510104", 2024, ctx), display.gap_workbook(plan, "510104")):
+    for data in (reports.workbook(a, a.criteria, "510104", 2024, ctx), reports.gap_workbook(plan, "510104")):
         wb = load_workbook(io.BytesIO(data))
         formulas = [c.coordinate for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
         assert formulas == []
