@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.errors import JunhengError
-from analytics.i18n import t
+from analytics.core.errors import JunhengError
+from analytics.core.i18n import t
 from pages.ui.common import PAGES, stop_with
 from pages.ui.common import lang as current_lang
 

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import balance, db, demo, gap, progress, regions, targets
-from analytics.criteria import load_criteria
-from analytics.errors import JunhengError
-from analytics.paths import database_path
+from analytics.assess import balance, gap, progress, targets
+from analytics.atlas import regions
+from analytics.store import db
+from analytics.synthetic import demo
+from analytics.assess.criteria import load_criteria
+from analytics.core.errors import JunhengError
+from analytics.core.paths import database_path
 
 ASSESS_COLUMNS = (
     ["adcode", "county_name", "city_name", "year", "stage", "schools_assessed"]
@@ -167,7 +170,7 @@ def cmd_gap(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from analytics import output, pack, slides  # rendering libraries load only for an export
+    from analytics.export import output, pack, slides  # rendering libraries load only for an export
 
     _region_prefix(args.region)
     criteria = load_criteria(args.criteria)
@@ -213,7 +216,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_boundaries(args: argparse.Namespace) -> None:
-    from analytics import boundaries
+    from analytics.ingest import boundaries
 
     if args.action == "remove":
         print("removed the reviewed boundaries: maps are 示意图 again" if boundaries.remove_reviewed()
@@ -237,14 +240,15 @@ def cmd_boundaries(args: argparse.Namespace) -> None:
 
 
 def cmd_template(args: argparse.Namespace) -> None:
-    from analytics import templates
+    from analytics.ingest import templates
 
     for path in templates.write_templates(args.out):
         print(path)
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from analytics import display, importer
+    from analytics.ingest import importer
+    from analytics.present import display
 
     files = []
     for f in args.files:
@@ -270,7 +274,7 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_export_tables(args: argparse.Namespace) -> None:
-    from analytics import templates
+    from analytics.ingest import templates
 
     con = db.connect(args.db)
     for path in templates.export_tables(con, args.out, args.format):
@@ -391,7 +395,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    from analytics import importer
+    from analytics.ingest import importer
 
     print(importer.migrate(args.db))
 

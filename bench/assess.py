@@ -26,8 +26,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics import balance, db, demo  # noqa: E402
-from analytics.criteria import load_criteria  # noqa: E402
+from analytics.assess import balance  # noqa: E402
+from analytics.store import db
+from analytics.synthetic import demo
+from analytics.assess.criteria import load_criteria  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DEGREE_OK = {"primary": {"associate", "bachelor", "postgraduate"}, "junior": {"bachelor", "postgraduate"}}

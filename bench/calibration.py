@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 from demo_db import database
 
-from analytics import calibration, demo
+from analytics.synthetic import calibration, demo
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics import demo  # noqa: E402
+from analytics.synthetic import demo  # noqa: E402
 
 
 # Streamlit marks its root with the script's state: a page is settled when no run is going on.

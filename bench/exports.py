@@ -19,8 +19,11 @@ sys.path.insert(0, str(ROOT))
 
 from demo_db import arguments  # noqa: E402
 
-from analytics import balance, db, fonts, output, pack, progress, rendering, targets  # noqa: E402
-from analytics.criteria import load_criteria  # noqa: E402
+from analytics.assess import balance, progress, targets  # noqa: E402
+from analytics.export import output, pack, rendering
+from analytics.present import fonts
+from analytics.store import db
+from analytics.assess.criteria import load_criteria  # noqa: E402
 
 
 def main() -> None:

@@ -17,7 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 from demo_db import arguments  # noqa: E402
 
-from analytics import balance, db, gap  # noqa: E402
+from analytics.assess import balance, gap  # noqa: E402
+from analytics.store import db
 
 
 def resource_passing(a: balance.Assessment) -> tuple[int, int]:

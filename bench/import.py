@@ -22,7 +22,9 @@ import pandas as pd  # noqa: E402
 
 from demo_db import database  # noqa: E402
 
-from analytics import balance, db, importer, templates  # noqa: E402
+from analytics.assess import balance  # noqa: E402
+from analytics.ingest import importer, templates
+from analytics.store import db
 
 
 def same_assessment(a: Path, b: Path) -> bool:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from demo_db import IDLE, start_server  # noqa: E402
 
-from analytics import maps  # noqa: E402
+from analytics.present import maps  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 HEIGHT = 600  # pages/map.py

@@ -21,8 +21,10 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from demo_db import arguments  # noqa: E402
 
-from analytics import balance, db, maps, metrics  # noqa: E402
-from analytics.criteria import load_criteria  # noqa: E402
+from analytics.assess import balance, metrics  # noqa: E402
+from analytics.present import maps
+from analytics.store import db
+from analytics.assess.criteria import load_criteria  # noqa: E402
 
 
 def timed_run(at: AppTest) -> float:

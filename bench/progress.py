@@ -21,7 +21,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from demo_db import arguments  # noqa: E402
 
-from analytics import balance, db, progress, targets  # noqa: E402
+from analytics.assess import balance, progress, targets  # noqa: E402
+from analytics.store import db
 
 
 def best(fn, runs: int = 5) -> tuple[float, object]:

@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from demo_db import arguments  # noqa: E402
 
-from analytics import balance, criteria, db  # noqa: E402
+from analytics.assess import balance, criteria  # noqa: E402
+from analytics.store import db
 
 
 def timed(fn, runs: int) -> tuple[float, float, object]:

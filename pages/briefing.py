@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import output, pack, reports, slides
-from analytics.i18n import plain, t
+from analytics.export import output, pack, reports, slides
+from analytics.core.i18n import plain, t
 from pages.ui import common
 
 path, version = common.shell()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import cells, charts, display, places, profile
-from analytics.i18n import method_notes, percent, plain, stage_label, status_label, t
+from analytics.atlas import places
+from analytics.core import cells
+from analytics.present import charts, display, profile
+from analytics.core.i18n import method_notes, percent, plain, stage_label, status_label, t
 from pages.ui import common
 
 path, version = common.shell()

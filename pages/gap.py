@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import cells, display, gap, maps, metrics, regions, reports
-from analytics.i18n import gap_spare, plain, t
+from analytics.assess import gap, metrics
+from analytics.atlas import regions
+from analytics.core import cells
+from analytics.export import reports
+from analytics.present import display, maps
+from analytics.core.i18n import gap_spare, plain, t
 from pages.ui import common
 
 path, version = common.shell()

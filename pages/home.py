@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import balance, charts, display, places
-from analytics.i18n import method_notes, plain, status_label, t
+from analytics.assess import balance
+from analytics.atlas import places
+from analytics.present import charts, display
+from analytics.core.i18n import method_notes, plain, status_label, t
 from pages.ui import common
 
 path, version = common.shell()

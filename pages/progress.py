@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import cells, charts, display, maps, metrics, progress, regions
-from analytics.i18n import plain, t
+from analytics.assess import metrics, progress
+from analytics.atlas import regions
+from analytics.core import cells
+from analytics.present import charts, display, maps
+from analytics.core.i18n import plain, t
 from pages.ui import common
 
 path, version = common.shell()

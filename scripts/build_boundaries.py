@@ -26,7 +26,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.geo import county_kind, dissolve, gcj02_to_wgs84  # noqa: E402
+from analytics.atlas.geo import county_kind, dissolve, gcj02_to_wgs84  # noqa: E402
 
 DEFAULT_TOLERANCE = 0.01  # degrees, about 1 km: enough for county choropleths
 

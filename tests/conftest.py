@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import demo
+from analytics.synthetic import demo
 
 
 @pytest.fixture(scope="session")

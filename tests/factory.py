@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import db
+from analytics.store import db
 
 # Values that meet every standard of both stages (R1..R7); tests override one at a time.
 GOOD = {"primary": (5.0, 1.5, 1.0, 5.0, 8.0, 2500.0, 3.0), "junior": (6.0, 1.5, 1.0, 6.0, 11.0, 3000.0, 3.0)}

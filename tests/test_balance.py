@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import balance, db
-from analytics.balance import weighted_cv
+from analytics.assess import balance
+from analytics.store import db
+from analytics.assess.balance import weighted_cv
 from tests.factory import GOOD, School, build
 
 YEAR = 2024

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from analytics import geo
+from analytics.atlas import geo
 
 
 def test_sichuan_has_183_counties():

@@ -8,8 +8,13 @@ import json
 import pytest
 from pypdf import PdfReader
 
-from analytics import balance, boundaries, db, exports, geo, maps, output
-from analytics.criteria import load_criteria
+from analytics.assess import balance
+from analytics.atlas import geo
+from analytics.export import exports, output
+from analytics.ingest import boundaries
+from analytics.present import maps
+from analytics.store import db
+from analytics.assess.criteria import load_criteria
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import maps
+from analytics.present import maps
 from tests.browser import (ARTIFACTS, MAP, TIMEOUT, fitted_width, hover_until_tooltip, idle, launch, open_map,
                            open_page, running_app, wait_for_query, wait_for_text)
 

@@ -1,5 +1,5 @@
 """The demo looks like the real country (data/demo_model.toml [calibration], with sources): the
-Sichuan demo of the session, measured as analytics.calibration measures it for bench/calibration.py.
+Sichuan demo of the session, measured as analytics.synthetic.calibration measures it for bench/calibration.py.
 A change to the generator that makes it unrealistic again fails here."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from analytics import calibration, demo
+from analytics.synthetic import calibration, demo
 
 TARGETS = demo.load_model()["calibration"]
 
@@ -77,7 +77,7 @@ def test_maintenance_and_donation_shares_are_plausible(figures):
 
 def test_a_few_counties_have_incomplete_returns_and_some_show_as_incomplete(demo_db, figures):
     assert within(figures[2023]["counties_with_missing_data"], TARGETS["counties_with_missing_data"])
-    from analytics import balance
+    from analytics.assess import balance
 
     with duckdb.connect(str(demo_db), read_only=True) as con:
         a = balance.assess(con)

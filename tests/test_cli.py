@@ -62,7 +62,7 @@ def test_missing_database_is_a_clear_error(tmp_path):
 def test_empty_database_is_a_clear_error(tmp_path):
     import duckdb
 
-    from analytics import db
+    from analytics.store import db
 
     path = tmp_path / "empty.duckdb"
     with duckdb.connect(str(path)) as con:
@@ -168,7 +168,7 @@ def test_gap_with_unknown_year_fails_cleanly(demo_db):
 
 
 def test_a_criteria_file_with_an_unknown_check_is_one_line_and_exit_2(demo_db, tmp_path):
-    from analytics.criteria import CRITERIA_FILE
+    from analytics.assess.criteria import CRITERIA_FILE
 
     bad = tmp_path / "province.toml"
     bad.write_text(CRITERIA_FILE.read_text(encoding="utf-8").replace('check = "teacher_pay"', 'check = "pay"'),
@@ -184,7 +184,7 @@ def _progress_bar_on(con) -> bool:
 
 def test_the_connections_the_package_opens_print_no_progress_bar(demo_db):
     """DuckDB draws its progress bar on stdout, into the CLI's CSV, once a query takes 2 s."""
-    from analytics import db
+    from analytics.store import db
 
     con = db.connect(demo_db)
     cursor = db.reader(demo_db, demo_db.stat().st_mtime)
@@ -200,7 +200,7 @@ def test_no_module_opens_duckdb_but_through_the_one_quiet_opener():
 
     package = Path(__file__).resolve().parents[1] / "analytics"
     callers = []
-    for path in package.glob("*.py"):
+    for path in package.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "connect"
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "duckdb"):

@@ -6,7 +6,10 @@ import duckdb
 import pytest
 import shapely
 
-from analytics import balance, db, demo, geo
+from analytics.assess import balance
+from analytics.atlas import geo
+from analytics.store import db
+from analytics.synthetic import demo
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from analytics import db
+from analytics.store import db
 from tests.factory import School, build
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, idle, running_app
 from tests.test_hostile import GOOD, CORPUS

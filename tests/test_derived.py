@@ -10,8 +10,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import balance, db, demo, gap, importer, progress
-from analytics.criteria import load_criteria
+from analytics.assess import balance, gap, progress
+from analytics.ingest import importer
+from analytics.store import db
+from analytics.synthetic import demo
+from analytics.assess.criteria import load_criteria
 from tests.factory import School, build
 from tests.test_hostile import _good_files
 

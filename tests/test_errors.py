@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import boundaries, cli, criteria, db, fonts, gap, importer, targets
-from analytics.errors import JunhengError
+from analytics import cli
+from analytics.assess import criteria, gap, targets
+from analytics.ingest import boundaries, importer
+from analytics.present import fonts
+from analytics.store import db
+from analytics.core.errors import JunhengError
 
 
 @pytest.mark.parametrize("error", [cli.CliError, criteria.CriteriaError, targets.PlanError, gap.CostsError,

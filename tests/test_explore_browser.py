@@ -10,7 +10,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from analytics import db, demo, maps
+from analytics.present import maps
+from analytics.store import db
+from analytics.synthetic import demo
 from tests.browser import (ARTIFACTS, MAP, TIMEOUT, fitted_width, hover_until_tooltip, idle, launch, map_image,
                            open_map, query, running_app, wait_for_query, wait_for_text)
 

@@ -13,8 +13,11 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
-from analytics import balance, charts, db, exports, fonts, output, profile, progress, reports, targets
-from analytics.criteria import load_criteria
+from analytics.assess import balance, progress, targets
+from analytics.export import exports, output, reports
+from analytics.present import charts, fonts, profile
+from analytics.store import db
+from analytics.assess.criteria import load_criteria
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +236,7 @@ def test_a_pack_that_fails_gives_up_its_workbook_in_the_helper(data, monkeypatch
     import time
     from pathlib import Path
 
-    from analytics import pack, rendering
+    from analytics.export import pack, rendering
 
     def broken(*args, **kwargs):
         raise RuntimeError("status chart broke")
@@ -289,7 +292,7 @@ def test_every_svg_of_a_pack_carries_a_font_with_all_of_its_text(demo_db, tmp_pa
 
 
 def test_cli_export_pptx_writes_only_the_deck(demo_db, tmp_path):
-    from analytics import slides
+    from analytics.export import slides
     from analytics.cli import main
 
     out = tmp_path / "deck"
@@ -324,7 +327,7 @@ def test_official_school_table_shows_missing_data_as_missing(tmp_path):
 def test_the_national_map_for_documents_has_its_south_china_sea_inset(tmp_path):
     """Taiwan and the islands drawn; the islands and the maritime line in a framed 南海诸岛 inset,
     the main map stopping at Hainan."""
-    from analytics import demo
+    from analytics.synthetic import demo
 
     path = tmp_path / "cy.duckdb"
     demo.build_demo(path, scope="chengyu", years=(2026,))

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import balance, display, gap, metrics, reports
+from analytics.assess import balance, gap, metrics
+from analytics.export import reports
+from analytics.present import display
 from tests.factory import School, build
 
 GOOD = (5.0, 1.5, 1.0, 5.0, 8.0, 2500.0, 3.0)  # primary values meeting every standard
@@ -139,7 +141,7 @@ def test_scenario_database_passes_the_resource_part_on_the_demo(demo_db, tmp_pat
 
 
 def test_cost_map_gives_nothing_to_add_its_own_class():
-    from analytics import maps
+    from analytics.present import maps
 
     values = pd.Series([0.0, 0.0, 1.5, 6.0, 20.0, 100.0, 3700.0])
     breaks = display.cost_breaks(values)

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics import importer
+from analytics.ingest import importer
 from analytics.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -37,7 +37,7 @@ def read_in_a_capped_child(tmp_path: Path, data: bytes, gigabytes: int = 4) -> s
     f.write_bytes(data)
     code = ("import resource, sys\n"
             f"resource.setrlimit(resource.RLIMIT_AS, ({gigabytes} * 1024 ** 3, {gigabytes} * 1024 ** 3))\n"
-            "from analytics import importer\n"
+            "from analytics.ingest import importer\n"
             f"src, problems = importer.read('hostile.xlsx', open({str(f)!r}, 'rb').read())\n"
             "print(problems[0]['problem_zh'] if problems else 'read')\n")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

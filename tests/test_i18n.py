@@ -6,7 +6,7 @@ import ast
 import pathlib
 import re
 
-from analytics import i18n
+from analytics.core import i18n
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # keys made from a prefix and a code at run time (t(f"export_{fmt}"), t(f"change_{s}") …)
@@ -19,10 +19,10 @@ def test_every_string_has_chinese_and_english():
 
 
 def test_every_string_is_used():
-    files = [p for p in (ROOT / "analytics").glob("*.py") if p.name != "i18n.py"]
+    files = [p for p in (ROOT / "analytics").rglob("*.py") if p.name != "i18n.py"]
     files += list((ROOT / "pages").rglob("*.py")) + [ROOT / "app.py"]
     source = "\n".join(p.read_text(encoding="utf-8") for p in files)
-    source += (ROOT / "analytics" / "i18n.py").read_text(encoding="utf-8").split("\ndef ", 1)[1]
+    source += (ROOT / "analytics" / "core" / "i18n.py").read_text(encoding="utf-8").split("\ndef ", 1)[1]
     unused = [k for k in i18n.STRINGS
               if f'"{k}"' not in source and f"'{k}'" not in source and not k.startswith(DYNAMIC)]
     assert unused == []
@@ -44,7 +44,7 @@ def _names(node: ast.AST) -> set[str]:
 def test_no_inline_chinese_and_english_pairs_outside_i18n():
     """A text in both languages lives in i18n.py: no `"中文" if lang != "en" else "English"`, no
     {"zh": …, "en": …} and no ("中文", "English") pairs anywhere else."""
-    files = [p for p in (ROOT / "analytics").glob("*.py") if p.name != "i18n.py"]
+    files = [p for p in (ROOT / "analytics").rglob("*.py") if p.name != "i18n.py"]
     files += list((ROOT / "pages").rglob("*.py")) + [ROOT / "app.py"]
     found = []
     for path in files:

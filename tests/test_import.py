@@ -16,7 +16,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import balance, db, importer, templates
+from analytics.assess import balance
+from analytics.ingest import importer, templates
+from analytics.store import db
 from analytics.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -394,7 +396,7 @@ def test_a_nul_or_control_character_in_a_name_is_refused_naming_its_row(base):
 
 def test_a_name_with_a_control_character_stored_earlier_still_exports_to_excel():
     """Data written before the check: the Excel tables drop the character instead of failing."""
-    from analytics import reports
+    from analytics.export import reports
 
     frame = pd.DataFrame({"学校": ["锦江\x01实验小学"], "在校生": [1200]})
     data = reports.table_workbook({"学校": (frame, "锦江\x00区学校")}, ["注：\x1f测试"])

@@ -1,6 +1,6 @@
-"""The package's layers: model modules compute (codes and numbers), presentation modules turn
-results into words, pictures and files. A model module never imports a presentation module —
-not at the top, not inside a function — so there are no cycles to dodge with late imports."""
+"""The package's layers are its subpackages, in order: a module imports only from its own package
+and the packages before it — not at the top, not inside a function — so the model never reaches
+for the screen or the files, and there are no cycles to dodge with late imports."""
 
 from __future__ import annotations
 
@@ -10,43 +10,60 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "analytics"
-MODEL = ("balance", "boundaries", "calibration", "cells", "census", "criteria", "db", "demo", "dictionary", "errors",
-         "geo", "gap", "importer", "metrics", "paths", "places", "processes", "progress", "regions", "state", "targets", "templates", "tomlfile")
-PRESENTATION = ("charts", "display", "explore", "exports", "fonts", "maps", "output", "pack", "profile", "raster",
-                "rendering", "reports", "slides")
-SHARED = ("i18n", "cli", "__init__", "__main__")  # strings for both layers; the command line uses all
+# model first (codes and numbers), then presentation (words, pictures, files)
+ORDER = ("core", "atlas", "store", "assess", "ingest", "synthetic", "present", "export")
+MODEL = ORDER[:6]
+TOP = ("__init__", "__main__", "cli")  # the command line uses every layer
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+MAX_PARAMETERS = 8
 
 
-def _imports(module: str) -> set[str]:
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+def _modules() -> dict[str, Path]:
+    """Every module of analytics as 'package.module' (the top-level ones as 'module')."""
+    return {".".join(p.relative_to(PACKAGE).with_suffix("").parts): p for p in PACKAGE.rglob("*.py")}
+
+
+def _imports(path: Path) -> set[str]:
+    """The analytics modules a file imports, as 'package.module' (or 'package' for the package)."""
     out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == "analytics":
-                out |= {a.name for a in node.names}
-            elif node.module.startswith("analytics."):
-                out.add(node.module.split(".")[1])
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("analytics"):
+            parts = node.module.split(".")[1:]
+            if len(parts) == 1 and parts[0] in ORDER:
+                out |= {f"{parts[0]}.{a.name}" for a in node.names}
+            elif parts:
+                out.add(".".join(parts[:2]))
         elif isinstance(node, ast.Import):
-            out |= {a.name.split(".")[1] for a in node.names if a.name.startswith("analytics.")}
+            out |= {".".join(a.name.split(".")[1:3]) for a in node.names if a.name.startswith("analytics.")}
     return out
 
 
-def test_every_module_has_a_layer():
-    modules = {p.stem for p in PACKAGE.glob("*.py")}
-    assert modules == set(MODEL) | set(PRESENTATION) | set(SHARED)
+def _package(module: str) -> str:
+    return module.split(".")[0] if "." in module else ""
 
 
-@pytest.mark.parametrize("module", MODEL)
-def test_a_model_module_never_imports_a_presentation_module(module):
-    assert not _imports(module) & set(PRESENTATION)
+def test_every_module_lives_in_a_layer_package():
+    strays = [m for m in _modules() if _package(m) not in ORDER and m not in TOP]
+    assert not strays
 
 
-def test_the_shared_strings_import_no_other_layer():
-    assert not _imports("i18n") & (set(MODEL + PRESENTATION) - {"errors", "paths"})
+@pytest.mark.parametrize("module", sorted(m for m in _modules() if _package(m) in ORDER))
+def test_a_module_imports_only_its_own_package_and_earlier_ones(module):
+    rank = ORDER.index(_package(module))
+    later = {m for m in _imports(_modules()[module]) if m.split(".")[0] in ORDER[rank + 1:]}
+    assert not later, f"{module} imports a later layer: {sorted(later)}"
+
+
+def test_the_model_never_imports_the_presentation_layer():
+    model = [m for m in _modules() if _package(m) in MODEL]
+    bad = {m: sorted(i for i in _imports(_modules()[m]) if i.split(".")[0] not in MODEL) for m in model}
+    assert not {m: b for m, b in bad.items() if b}
 
 
 def test_no_two_modules_import_each_other_even_through_others():
-    graph = {m: _imports(m) - {m} for m in MODEL + PRESENTATION + SHARED}
+    modules = _modules()
+    graph = {m: {i for i in _imports(p) if i in modules} - {m} for m, p in modules.items()}
     seen, stack = set(), []
 
     def visit(m: str) -> None:
@@ -62,6 +79,26 @@ def test_no_two_modules_import_each_other_even_through_others():
 
     for m in graph:
         visit(m)
+
+
+def test_no_module_is_longer_than_the_limit():
+    long = {m: n for m, p in _modules().items()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long
+
+
+def test_no_function_is_longer_than_the_limit_or_takes_too_many_parameters():
+    """Long functions mix jobs; long parameter lists are state that should travel as a dataclass."""
+    found = []
+    for module, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                a = node.args
+                params = len(a.posonlyargs) + len(a.args) + len(a.kwonlyargs) + bool(a.vararg) + bool(a.kwarg)
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES or params > MAX_PARAMETERS:
+                    found.append(f"{module}.{node.name}: {lines} lines, {params} parameters")
+    assert not found, "\n".join(found)
 
 
 def test_pages_hold_no_sql():

@@ -9,8 +9,11 @@ import pandas as pd
 import shapely
 import pytest
 
-from analytics import balance, db, geo, maps, metrics, raster
-from analytics.criteria import load_criteria
+from analytics.assess import balance, metrics
+from analytics.atlas import geo
+from analytics.present import maps, raster
+from analytics.store import db
+from analytics.assess.criteria import load_criteria
 
 
 @pytest.fixture(scope="module")
@@ -337,7 +340,7 @@ def test_a_label_at_the_frames_side_is_moved_in_not_cut():
 
     from PIL import Image
 
-    from analytics import fonts, raster
+    from analytics.present import fonts, raster
 
     frame = raster.Frame.fit((100.0, 20.0, 110.0, 30.0), 200)
     png = raster.label_image(frame, [("South China Sea islands", 109.9, 25.0), ("Left edge", 100.0, 22.0)],

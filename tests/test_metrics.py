@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import metrics, targets
-from analytics.criteria import load_criteria
+from analytics.assess import metrics, targets
+from analytics.assess.criteria import load_criteria
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -9,7 +9,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import balance, db
+from analytics.assess import balance
+from analytics.store import db
 from analytics.cli import main
 from tests.factory import COUNTY_YEAR_OK, School, build
 

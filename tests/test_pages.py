@@ -12,7 +12,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 def import_good_corpus(path: Path) -> None:
     """Replace the app's database by the good import corpus (锦江区, 2024, 3 schools)."""
-    from analytics import importer
+    from analytics.ingest import importer
 
     corpus = Path(__file__).parent / "corpus"
     names = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",
@@ -264,7 +264,7 @@ def bad_plan_beside_the_good(tmp_path, monkeypatch):
 
     import streamlit as st
 
-    from analytics import targets
+    from analytics.assess import targets
 
     for f in targets.plan_files():
         shutil.copy(f, tmp_path / f.name)
@@ -298,7 +298,7 @@ def test_a_malformed_plan_file_leaves_the_other_plans_on_the_progress_page(app, 
 def test_with_no_usable_plan_the_progress_page_says_what_to_do(app, tmp_path, monkeypatch):
     import streamlit as st
 
-    from analytics import targets
+    from analytics.assess import targets
 
     (tmp_path / "bad.toml").write_text("[plan]\nname = 5\n", encoding="utf-8")
     monkeypatch.setattr(targets, "PLANS_DIR", tmp_path)
@@ -316,7 +316,7 @@ def test_the_briefing_page_shows_its_sheet_offers_every_download_and_starts_the_
     so the first ZIP does not wait for it."""
     import multiprocessing
 
-    from analytics import rendering
+    from analytics.export import rendering
 
     rendering.stop_helper(wait=True)
     assert not multiprocessing.active_children()
@@ -420,7 +420,7 @@ def test_english_mode_names_places_in_english_with_the_chinese_beside(app):
 
 
 def test_english_map_labels_and_tooltips_are_in_english():
-    from analytics import maps
+    from analytics.present import maps
 
     labels = {rec["text"] for rec in maps.label_records("513400", "en")}
     assert {"Yuexi", "Xichang"} <= labels and not any("县" in text for text in labels)

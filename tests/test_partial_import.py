@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import balance, db, importer, templates
+from analytics.assess import balance
+from analytics.ingest import importer, templates
+from analytics.store import db
 from analytics.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import geo, places
+from analytics.atlas import geo, places
 
 COUNTIES = geo.load_layer("counties").rename(columns={"name": "county_name"})
 SICHUAN = places.index(COUNTIES[COUNTIES["province_adcode"] == "510000"])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics import balance, db, profile
-from analytics.criteria import load_criteria
+from analytics.assess import balance
+from analytics.present import profile
+from analytics.store import db
+from analytics.assess.criteria import load_criteria
 from tests.factory import GOOD, School, build
 
 
@@ -111,7 +113,7 @@ def test_profile_lists_what_is_missing(tmp_path):
 
 def test_profile_shows_real_census_context_labelled_as_real():
     """西昌市 in the 2020 census: resident population and school-age children from the bands."""
-    from analytics import census
+    from analytics.atlas import census
 
     row = census.load().loc["513401"]
     text = profile.census_text("513401", "zh")
@@ -126,7 +128,7 @@ def test_profile_shows_real_census_context_labelled_as_real():
 
 def test_school_age_moves_with_the_demo_year():
     """Primary pupils of 2023 (ages 6–11) were aged 3–8 at the 2020 census."""
-    from analytics import census
+    from analytics.atlas import census
 
     row = census.load().loc[["513401"]]
     r = row.iloc[0]
@@ -135,7 +137,7 @@ def test_school_age_moves_with_the_demo_year():
 
 
 def test_cv_bars_show_a_cv_without_verdict_faded_and_marked_not_as_a_pass(tmp_path):
-    from analytics import charts
+    from analytics.present import charts
 
     path = build(tmp_path / "a.duckdb", [School("a", {"primary": 200}), School("b", {"primary": 200}, facilities=False)])
     with db.connect(path) as con:
@@ -150,7 +152,7 @@ def test_cv_bars_show_a_cv_without_verdict_faded_and_marked_not_as_a_pass(tmp_pa
 def test_cv_bars_name_each_stage_in_a_legend_and_state_the_limits():
     """Two bars per indicator are told apart by a legend; the limits are drawn and written; the
     indicator names are wrapped, not cut."""
-    from analytics import charts
+    from analytics.present import charts
 
     cv = pd.DataFrame({"criterion": ["R3", "R3"], "stage": ["primary", "junior"], "value": [0.52, 0.3],
                        "name_zh": ["每百名学生拥有体育、艺术（美术、音乐）专任教师数"] * 2, "name_en": ["x"] * 2,
@@ -168,7 +170,7 @@ def test_the_cv_charts_title_is_page_text_beside_an_untitled_chart():
     """Before: 'Inter-school difference coeffi…' cut in the profile's half column at 1024 px, then
     wrapped at 24 characters even at 1920. The page writes the title as text (it wraps to the
     column); the chart drawn beneath it has none; a sheet's chart keeps its own."""
-    from analytics import charts
+    from analytics.present import charts
 
     cv = pd.DataFrame({"criterion": ["R1", "R1"], "stage": ["primary", "junior"], "value": [0.3, 0.2],
                        "name_zh": ["x"] * 2, "name_en": ["Teachers above the required degree per 100 pupils"] * 2,
@@ -183,7 +185,7 @@ def test_the_cv_charts_title_is_page_text_beside_an_untitled_chart():
 def test_a_column_empty_in_every_row_is_left_out_of_the_shown_table():
     """Before: the failing criteria showed an empty 说明 column for counties without an RS
     failure, taking a fifth of the page's width at 1024 px."""
-    from analytics import display
+    from analytics.present import display
 
     failing = pd.DataFrame({"指标": ["R2 x", "R4 y"], "说明": ["", None], "差距": ["0.04", float("nan")],
                             "未达标学校": ["甲", "  "]})

@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import balance, progress
-from analytics.targets import Target
+from analytics.assess import balance, progress
+from analytics.assess.targets import Target
 
 from tests.factory import School, build
 
@@ -197,7 +197,7 @@ def test_ranking_puts_the_furthest_from_a_leq_target_first():
 def test_the_ranking_shows_the_progress_word_right_after_the_name():
     """The ranking sits in a narrow column: at 1024–1366 px its last columns scroll out of sight,
     and the progress word ("严重滞后") was cut to "严重" there."""
-    from analytics import display
+    from analytics.present import display
 
     t = target(0.30, direction="<=", metric="cv_hardware")
     values = pd.DataFrame([{"level": "county", "adcode": "510105", "year": y, "stage": "all", "metric": "cv_hardware",
@@ -213,7 +213,7 @@ def test_the_ranking_shows_the_progress_word_right_after_the_name():
 def test_a_plan_metric_with_no_data_anywhere_is_no_data_not_an_error(tmp_path):
     """No donation or maintenance rows, no special-education school, one year only: every plan
     still classifies (数据不足) instead of raising."""
-    from analytics import targets
+    from analytics.assess import targets
 
     path = build(tmp_path / "t.duckdb", [School("a", {"primary": 400}), School("b", {"junior": 300}, kind="初中")])
     with duckdb.connect(str(path), read_only=True) as con:
@@ -289,7 +289,7 @@ def test_the_national_trajectory_compares_provinces_not_every_county():
 def test_a_trajectory_over_thousands_of_counties_draws():
     """A county-only metric seen nationally has every county as a peer: 6,400 rows, over Altair's
     5,000-row limit for data frames (the progress page crashed on the national database)."""
-    from analytics import charts
+    from analytics.present import charts
 
     values = _national_values("cv_composite")
     t = Target(metric="cv_composite", scope="county", stage="all", year=2026, value=0.5, direction="<=",

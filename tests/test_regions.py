@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics import geo, regions
+from analytics.atlas import geo, regions
 
 COUNTIES = geo.load_layer("counties")[["adcode", "city_adcode", "province_adcode"]]
 PROVINCES = sorted(geo.load_layer("provinces")["adcode"])

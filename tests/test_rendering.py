@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import rendering
+from analytics.export import rendering
 
 SPEC = {"data": {"values": [{"k": "达标", "n": 3}, {"k": "差1–2项", "n": 5}]}, "mark": "bar",
         "encoding": {"x": {"field": "k", "type": "nominal"}, "y": {"field": "n", "type": "quantitative"}},
@@ -146,7 +146,7 @@ def test_a_helper_leaves_when_its_server_is_killed(tmp_path):
     import sys
 
     script = tmp_path / "server.py"
-    script.write_text("import time\nfrom analytics import rendering\nrendering.start_helper().result()\n"
+    script.write_text("import time\nfrom analytics.export import rendering\nrendering.start_helper().result()\n"
                       "import multiprocessing\nprint(multiprocessing.active_children()[0].pid, flush=True)\n"
                       "print(rendering._parcels[0], flush=True)\ntime.sleep(600)\n", encoding="utf-8")
     server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,

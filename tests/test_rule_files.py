@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import criteria, targets
+from analytics.assess import criteria, targets
 from analytics.cli import main
 
 RULES = Path(__file__).parent / "corpus" / "rules"

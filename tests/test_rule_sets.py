@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import criteria, state
-from analytics.output import context_from
+from analytics.assess import criteria
+from analytics.present import state
+from analytics.export.output import context_from
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -121,8 +122,10 @@ def test_the_official_tables_follow_the_rule_set(demo_db):
 
     import openpyxl
 
-    from analytics import balance, db, reports
-    from analytics.output import Context
+    from analytics.assess import balance
+    from analytics.export import reports
+    from analytics.store import db
+    from analytics.export.output import Context
 
     sets = criteria.read_rule_sets()
     rows = {}

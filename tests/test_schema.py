@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from analytics import db
+from analytics.store import db
 
 REGION = "INSERT INTO regions VALUES ('510104', '锦江区', '510100', '成都市', '510000', '四川省', '区')"
 SCHOOL = "INSERT INTO schools VALUES ('s1', '一小', '510104', '小学', 'urban', TRUE, 104.08, 30.65)"
@@ -76,7 +76,7 @@ def test_valid_rows_are_accepted(con):
 def test_codes_of_the_big_tables_are_stored_as_enums(con):
     """Teachers' and funding's codes are ENUMs (one small integer per cell, integer comparisons in
     the assessment's scan), with the same values the import dictionary allows."""
-    from analytics import dictionary
+    from analytics.store import dictionary
     types = dict(con.execute("SELECT table_name || '.' || column_name, data_type FROM duckdb_columns() "
                              "WHERE table_name IN ('teachers', 'funding')").fetchall())
     tables = dictionary.load()

@@ -13,8 +13,10 @@ import pytest
 from pptx import Presentation
 from pptx.util import Inches
 
-from analytics import balance, db, output, progress, slides, targets
-from analytics.criteria import load_criteria
+from analytics.assess import balance, progress, targets
+from analytics.export import output, slides
+from analytics.store import db
+from analytics.assess.criteria import load_criteria
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The view state survives a round trip through the URL, and bad URLs fall back safely."""
 
-from analytics.state import ViewState, from_query, to_query
+from analytics.present.state import ViewState, from_query, to_query
 
 OPTS = dict(years=[2023, 2024, 2025, 2026], regions=["510000", "510100", "513400"],
             counties=["510104", "513401"], metrics=["status", "cv_r4"], default_region="510000")

@@ -7,7 +7,8 @@ import os
 import threading
 import time
 
-from analytics import balance, db
+from analytics.assess import balance
+from analytics.store import db
 from tests.factory import School, build
 
 
@@ -122,7 +123,7 @@ def test_two_sessions_of_one_process_building_the_same_file_take_turns_in_files_
 
 
 def test_the_first_start_demo_build_is_skipped_when_another_session_built_it_meanwhile(tmp_path):
-    from analytics import demo
+    from analytics.synthetic import demo
 
     path = tmp_path / "junheng.duckdb"
     build(path, [School("a", {"primary": 200})])
@@ -184,7 +185,7 @@ def test_an_import_dies_with_the_server_that_started_it(tmp_path):
     import sys
     from pathlib import Path
 
-    from analytics import importer
+    from analytics.ingest import importer
 
     corpus = Path(__file__).parent / "corpus"
     path = tmp_path / "real.duckdb"
@@ -193,7 +194,7 @@ def test_an_import_dies_with_the_server_that_started_it(tmp_path):
     before = path.read_bytes()
     script = tmp_path / "server.py"
     script.write_text(
-        "import sys\nfrom pathlib import Path\nfrom analytics import importer\n"
+        "import sys\nfrom pathlib import Path\nfrom analytics.ingest import importer\n"
         f"data = Path({str(corpus / 'good_facilities_bom.csv')!r}).read_bytes()\n"
         f"importer.import_isolated({str(path)!r}, [('facilities.csv', data)])\n", encoding="utf-8")
     with db.locked(path):  # the import child waits for this lock: it has not taken it yet

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import targets
-from analytics.targets import PlanError, load_plan
+from analytics.assess import targets
+from analytics.assess.targets import PlanError, load_plan
 
 GOOD = """\
 [plan]

@@ -9,8 +9,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import balance, db
-from analytics.criteria import CHECKS, CRITERIA_FILE, CriteriaError, load_criteria
+from analytics.assess import balance
+from analytics.store import db
+from analytics.assess.criteria import CHECKS, CRITERIA_FILE, CriteriaError, load_criteria
 from tests.factory import COUNTY_YEAR_OK, GOOD, School, build
 
 YEAR = 2024

@@ -15,12 +15,16 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
-from analytics import balance, db, maps, metrics, output, places, progress, regions, targets
-from analytics import state as vs
-from analytics.criteria import CRITERIA_FILE, NATIONAL_RULES, Criteria, RuleSets, read_rule_sets, rules_dir
-from analytics.errors import JunhengError
-from analytics.i18n import plain, stage_label, t
-from analytics.paths import DATA_DIR, database_path, read_only
+from analytics.assess import balance, metrics, progress, targets
+from analytics.atlas import places, regions
+from analytics.export import output
+from analytics.present import maps
+from analytics.store import db
+from analytics.present import state as vs
+from analytics.assess.criteria import CRITERIA_FILE, NATIONAL_RULES, Criteria, RuleSets, read_rule_sets, rules_dir
+from analytics.core.errors import JunhengError
+from analytics.core.i18n import plain, stage_label, t
+from analytics.core.paths import DATA_DIR, database_path, read_only
 
 
 # The one page registry (app.py builds the navigation from it): file, title key, icon, URL path
@@ -47,7 +51,7 @@ def current() -> tuple[str, float]:
 
 
 def cursor(path: str, version: float):
-    """A cursor on the database's given version (see analytics.db.reader: a swap by an import
+    """A cursor on the database's given version (see analytics.store.db.reader: a swap by an import
     never closes a connection another session is reading from)."""
     return db.reader(path, version)
 
@@ -184,7 +188,7 @@ def export_notes(path: str, version: float, language: str) -> list[str]:
 def export_bytes(path: str, version: float, kind: str, region: str, year: int, stage: str, metric: str,
                  plan: str, language: str, fmt: str, rules: str) -> bytes:
     """One exported figure in one format under a rule set (rendered server-side; cached)."""
-    from analytics import exports
+    from analytics.export import exports
 
     chosen = plans().get(plan) if plan else None
     fig = exports.figure(kind, assessment(path, version, rules), gaps(path, version, rules), criteria(rules),
@@ -199,7 +203,7 @@ def export_menu(kind: str, region: str, *, metric: str = "status", key: str, pla
     """A small 'export' menu of a map or chart: PNG 2× and 3×, SVG and PDF, made on click."""
     from functools import partial
 
-    from analytics import exports
+    from analytics.export import exports
 
     path, version = current()
     v = view()
@@ -263,7 +267,7 @@ def fitted_map(name: str, height: int, build, *extra) -> None:
 
 def on_map_select(key: str) -> None:
     """Every map's click: drill down one level (country → province → prefecture → county), or
-    select the clicked school of the selected county (see analytics.regions.drill)."""
+    select the clicked school of the selected county (see analytics.atlas.regions.drill)."""
     ss = st.session_state
     objects = ss[key]["selection"]["objects"]
     if objects.get(maps.SCHOOL_LAYER):
@@ -534,7 +538,7 @@ def _shell(needs_data: bool) -> tuple[str, float]:
             st.stop()
         db_path.unlink()  # an outdated demo is generated data: build it again
     if not db_path.exists():
-        from analytics import demo  # only the first run on a new machine builds one
+        from analytics.synthetic import demo  # only the first run on a new machine builds one
 
         bar = st.progress(0.0, text=t("building_db", language))
         demo.build_demo(db_path, if_missing=True,  # a second first visitor waits for the first's build
