@@ -8,8 +8,9 @@ import streamlit as st
 
 from analytics.core.errors import JunhengError
 from analytics.core.i18n import t
-from pages.ui.common import PAGES, stop_with
+from pages.ui.common import PAGES
 from pages.ui.common import lang as current_lang
+from pages.ui.common import stop_with
 
 lang = current_lang()
 page = st.navigation([st.Page(path, title=t(key, lang), url_path=url, default=url == "home")

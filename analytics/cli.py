@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.assess import balance, gap, progress, targets
-from analytics.atlas import regions
-from analytics.store import db
-from analytics.synthetic import demo
 from analytics.assess.criteria import load_criteria
+from analytics.atlas import regions
 from analytics.core.errors import JunhengError
 from analytics.core.paths import database_path
+from analytics.store import db
+from analytics.synthetic import demo
 
 ASSESS_COLUMNS = (
     ["adcode", "county_name", "city_name", "year", "stage", "schools_assessed"]
@@ -170,7 +170,7 @@ def cmd_gap(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from analytics.export import output, pack, slides  # rendering libraries load only for an export
+    from analytics.export import exports, output, pack, slides  # rendering libraries load only for an export
 
     _region_prefix(args.region)
     criteria = load_criteria(args.criteria)
@@ -200,12 +200,11 @@ def cmd_export(args: argparse.Namespace) -> None:
         rules = str(source.get("title_en" if args.lang == "en" else "title") or Path(args.criteria).stem)
     ctx = output.context_from(db.metadata(con), db.is_synthetic(con), args.lang, rules=rules)
     con.close()
+    briefing = exports.Briefing(a, gaps, criteria, args.region, args.year, args.stage, ctx, plan, values, table, names)
     if args.format == "pptx":
-        deck = slides.deck(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage, ctx)
-        files = {f"{args.region}_{args.year}_slides.pptx": deck}
+        files = {f"{args.region}_{args.year}_slides.pptx": slides.deck(briefing)}
     else:
-        files = pack.briefing_pack(a, gaps, criteria, values, table, plan, args.region, args.year, args.stage,
-                                   ctx, names)
+        files = pack.briefing_pack(briefing)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (args.out / name).write_bytes(data)

@@ -14,9 +14,9 @@ tables by the DuckDB engine, and a straightforward pandas implementation.
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import resource
 import sys
-import multiprocessing as mp
 import time
 from pathlib import Path
 
@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analytics.assess import balance  # noqa: E402
+from analytics.assess.criteria import load_criteria  # noqa: E402
 from analytics.store import db
 from analytics.synthetic import demo
-from analytics.assess.criteria import load_criteria  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DEGREE_OK = {"primary": {"associate", "bachelor", "postgraduate"}, "junior": {"bachelor", "postgraduate"}}

@@ -16,7 +16,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics.synthetic import demo  # noqa: E402
 
-
 # Streamlit marks its root with the script's state: a page is settled when no run is going on.
 # (The minimal toolbar never shows Streamlit's status widget, so waiting for it to go waited for nothing.)
 IDLE = ("() => document.querySelector(\"[data-testid='stApp']\")"

@@ -20,10 +20,10 @@ sys.path.insert(0, str(ROOT))
 from demo_db import arguments  # noqa: E402
 
 from analytics.assess import balance, progress, targets  # noqa: E402
-from analytics.export import output, pack, rendering
+from analytics.assess.criteria import load_criteria  # noqa: E402
+from analytics.export import exports, output, pack, rendering  # noqa: E402
 from analytics.present import fonts
 from analytics.store import db
-from analytics.assess.criteria import load_criteria  # noqa: E402
 
 
 def main() -> None:
@@ -49,8 +49,8 @@ def main() -> None:
         for with_slides in (False, True):
             fonts._subset.cache_clear()  # each run cuts its own SVG font subsets, as a fresh request would
             started = time.perf_counter()
-            files = pack.briefing_pack(a, gaps, cr, values, table, plan, region, args.year, "all", ctx, names,
-                                          slides=with_slides)
+            files = pack.briefing_pack(exports.Briefing(a, gaps, cr, region, args.year, "all", ctx, plan, values,
+                                                        table, names), slides=with_slides)
             took = time.perf_counter() - started
             size = sum(len(b) for b in files.values()) / 1e6
             label = "with slides" if with_slides else "no slides  "

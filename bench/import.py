@@ -19,7 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
-
 from demo_db import database  # noqa: E402
 
 from analytics.assess import balance  # noqa: E402

@@ -17,14 +17,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from demo_db import arguments  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from demo_db import arguments  # noqa: E402
-
 from analytics.assess import balance, metrics  # noqa: E402
+from analytics.assess.criteria import load_criteria  # noqa: E402
 from analytics.present import maps
 from analytics.store import db
-from analytics.assess.criteria import load_criteria  # noqa: E402
 
 
 def timed_run(at: AppTest) -> float:

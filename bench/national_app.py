@@ -18,10 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from demo_db import IDLE, arguments, start_server  # noqa: E402
 from load import ARGS, CHROMIUM  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from demo_db import IDLE, arguments, start_server  # noqa: E402
 
 
 def peak_mb(pid: int) -> float:

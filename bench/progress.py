@@ -17,9 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
 from demo_db import arguments  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from analytics.assess import balance, progress, targets  # noqa: E402
 from analytics.store import db

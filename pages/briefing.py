@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.export import output, pack, reports, slides
 from analytics.core.i18n import plain, t
+from analytics.export import output, pack, reports, slides
 from pages.ui import common
 
 path, version = common.shell()
@@ -25,12 +25,7 @@ plan = common.choose_plan(lang).name
 def pack_files(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str,
                rules: str) -> dict[str, bytes]:
     """Every file of the briefing under a rule set (several seconds: rendered once per view)."""
-    a = common.assessment(path, version, rules)
-    return pack.briefing_pack(a, common.gaps(path, version, rules), common.criteria(rules),
-                              common.progress_values(path, version, rules),
-                              common.progress_table(path, version, plan, year, language, rules), plans[plan], region,
-                              year, stage, common.export_context(path, version, language, rules),
-                              common.region_names(path, version, language))
+    return pack.briefing_pack(common.briefing(path, version, region, year, stage, plan, language, rules))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -42,10 +37,7 @@ def tables(path: str, version: float, region: str, year: int, language: str, rul
 @st.cache_data(show_spinner=False, max_entries=16)
 def slide_deck(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str,
                rules: str) -> bytes:
-    return slides.deck(common.assessment(path, version, rules), common.gaps(path, version, rules), common.criteria(rules),
-                       common.progress_values(path, version, rules),
-                       common.progress_table(path, version, plan, year, language, rules),
-                       plans[plan], region, year, stage, common.export_context(path, version, language, rules))
+    return slides.deck(common.briefing(path, version, region, year, stage, plan, language, rules))
 
 
 def zip_pack() -> bytes:

@@ -6,8 +6,8 @@ import streamlit as st
 
 from analytics.atlas import places
 from analytics.core import cells
-from analytics.present import charts, display, profile
 from analytics.core.i18n import method_notes, percent, plain, stage_label, status_label, t
+from analytics.present import charts, display, profile
 from pages.ui import common
 
 path, version = common.shell()

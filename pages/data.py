@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics.core.i18n import t
+from analytics.core.paths import database_path, read_only
 from analytics.export import output
 from analytics.ingest import importer, templates
 from analytics.present import display
 from analytics.store import db
-from analytics.core.i18n import t
-from analytics.core.paths import database_path, read_only
 from pages.ui import common
 
 path, version = common.shell(needs_data=False)

@@ -3,15 +3,14 @@ which counties a budget would bring to 达标."""
 
 from __future__ import annotations
 
-
 import streamlit as st
 
 from analytics.assess import gap, metrics
 from analytics.atlas import regions
 from analytics.core import cells
+from analytics.core.i18n import gap_spare, plain, t
 from analytics.export import reports
 from analytics.present import display, maps
-from analytics.core.i18n import gap_spare, plain, t
 from pages.ui import common
 
 path, version = common.shell()

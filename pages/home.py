@@ -6,8 +6,8 @@ import streamlit as st
 
 from analytics.assess import balance
 from analytics.atlas import places
-from analytics.present import charts, display
 from analytics.core.i18n import method_notes, plain, status_label, t
+from analytics.present import charts, display
 from pages.ui import common
 
 path, version = common.shell()

@@ -9,12 +9,12 @@ from functools import partial
 import streamlit as st
 
 from analytics.assess import metrics
+from analytics.assess.criteria import NATIONAL_RULES
 from analytics.atlas import places, regions
 from analytics.core import cells
+from analytics.core.i18n import plain, stage_label, t
 from analytics.export import reports
 from analytics.present import charts, display, explore, maps
-from analytics.assess.criteria import NATIONAL_RULES
-from analytics.core.i18n import plain, stage_label, t
 from pages.ui import common
 
 PLAY_STEP_SECONDS = 1.5

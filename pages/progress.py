@@ -3,14 +3,13 @@ the counties ranked by distance to one target and a map of their progress."""
 
 from __future__ import annotations
 
-
 import streamlit as st
 
 from analytics.assess import metrics, progress
 from analytics.atlas import regions
 from analytics.core import cells
-from analytics.present import charts, display, maps
 from analytics.core.i18n import plain, t
+from analytics.present import charts, display, maps
 from pages.ui import common
 
 path, version = common.shell()
@@ -34,7 +33,7 @@ def chart_spec(path: str, version: float, plan_name: str, year: int, region: str
     """One trajectory chart as a Vega-Lite spec (building Altair charts is the slow part)."""
     return charts.target_chart(common.progress_values(path, version, rules),
                                common.progress_table(path, version, plan_name, year, language, rules), plans[plan_name],
-                               metric, stage, region, year, common.region_names(path, version, language),
+                               (metric, stage), region, year, common.region_names(path, version, language),
                                language).to_dict()
 
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from analytics.assess import balance
-from analytics.store import db
 from analytics.assess.balance import weighted_cv
+from analytics.store import db
 from tests.factory import GOOD, School, build
 
 YEAR = 2024

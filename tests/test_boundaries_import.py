@@ -9,12 +9,12 @@ import pytest
 from pypdf import PdfReader
 
 from analytics.assess import balance
+from analytics.assess.criteria import load_criteria
 from analytics.atlas import geo
 from analytics.export import exports, output
 from analytics.ingest import boundaries
 from analytics.present import maps
 from analytics.store import db
-from analytics.assess.criteria import load_criteria
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_a_reviewed_file_replaces_the_sketch_note_on_exported_maps(reviewed_dir,
                                         set(a.counties["adcode"]))
     assert report["covered"] == 183 and report["missing"] == [] and report["extra"] == []
     assert json.loads((reviewed_dir / "REVIEW.json").read_text())["review_no"] == "GS(2024)1234号"
-    fig = exports.map_figure(a, None, load_criteria(), "510000", "status", 2026, "all", ctx)
+    fig = exports.map_figure(exports.Briefing(a, None, load_criteria(), "510000", 2026, "all", ctx), "status")
     text = PdfReader(io.BytesIO(exports.render(fig, "pdf"))).pages[0].extract_text()
     assert "审图号：GS(2024)1234号" in text and "示意图" not in text
     assert "审图号" in maps.caption("zh")

@@ -5,8 +5,20 @@ from __future__ import annotations
 import pytest
 
 from analytics.present import maps
-from tests.browser import (ARTIFACTS, MAP, TIMEOUT, fitted_width, hover_until_tooltip, idle, launch, open_map,
-                           open_page, running_app, wait_for_query, wait_for_text)
+from tests.browser import (
+    ARTIFACTS,
+    MAP,
+    TIMEOUT,
+    fitted_width,
+    hover_until_tooltip,
+    idle,
+    launch,
+    open_map,
+    open_page,
+    running_app,
+    wait_for_query,
+    wait_for_text,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

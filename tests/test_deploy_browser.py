@@ -11,9 +11,9 @@ import sys
 import pytest
 
 from analytics.store import db
-from tests.factory import School, build
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, idle, running_app
-from tests.test_hostile import GOOD, CORPUS
+from tests.factory import School, build
+from tests.test_hostile import CORPUS, GOOD
 
 
 def _schools_shown(page, url: str) -> str:

@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 
 from analytics.assess import balance, gap, progress
+from analytics.assess.criteria import load_criteria
 from analytics.ingest import importer
 from analytics.store import db
-from analytics.synthetic import demo
-from analytics.assess.criteria import load_criteria
 from tests.factory import School, build
 from tests.test_hostile import _good_files
 

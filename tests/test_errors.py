@@ -6,10 +6,10 @@ import pytest
 
 from analytics import cli
 from analytics.assess import criteria, gap, targets
+from analytics.core.errors import JunhengError
 from analytics.ingest import boundaries, importer
 from analytics.present import fonts
 from analytics.store import db
-from analytics.core.errors import JunhengError
 
 
 @pytest.mark.parametrize("error", [cli.CliError, criteria.CriteriaError, targets.PlanError, gap.CostsError,

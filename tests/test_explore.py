@@ -8,8 +8,8 @@ import math
 import pandas as pd
 
 from analytics.assess import metrics
-from analytics.present import explore
 from analytics.assess.criteria import load_criteria
+from analytics.present import explore
 
 METRICS = metrics.map_metrics(load_criteria())
 

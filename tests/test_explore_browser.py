@@ -13,8 +13,21 @@ import pytest
 from analytics.present import maps
 from analytics.store import db
 from analytics.synthetic import demo
-from tests.browser import (ARTIFACTS, MAP, TIMEOUT, fitted_width, hover_until_tooltip, idle, launch, map_image,
-                           open_map, query, running_app, wait_for_query, wait_for_text)
+from tests.browser import (
+    ARTIFACTS,
+    MAP,
+    TIMEOUT,
+    fitted_width,
+    hover_until_tooltip,
+    idle,
+    launch,
+    map_image,
+    open_map,
+    query,
+    running_app,
+    wait_for_query,
+    wait_for_text,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -3,6 +3,7 @@ the source line, the map note and the demo-data mark; Chinese needs the bundled 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sys
 
@@ -14,10 +15,10 @@ from PIL import Image
 from pypdf import PdfReader
 
 from analytics.assess import balance, progress, targets
+from analytics.assess.criteria import load_criteria
 from analytics.export import exports, output, reports
 from analytics.present import charts, fonts, profile
 from analytics.store import db
-from analytics.assess.criteria import load_criteria
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +37,16 @@ def data(demo_db):
             "ctx": ctx}
 
 
+def briefing(data, region: str, **changed) -> exports.Briefing:
+    """The demo's 2026 briefing of a region under the national rules and the rectification plan."""
+    b = exports.Briefing(data["a"], data["gaps"], data["cr"], region, 2026, "all", data["ctx"], data["plan"],
+                         data["values"], data["table"], data["names"])
+    return dataclasses.replace(b, **changed)
+
+
 @pytest.fixture(scope="module")
 def province_map(data):
-    fig = exports.map_figure(data["a"], data["gaps"], data["cr"], "510000", "status", 2026, "all", data["ctx"],
-                             data["plan"], width=640, height=520)
+    fig = exports.map_figure(briefing(data, "510000"), "status", width=640, height=520)
     return exports.render_all(fig)
 
 
@@ -67,8 +74,7 @@ def test_map_pdf_is_one_page_with_its_text(province_map):
 
 
 def test_briefing_sheet_pdf_has_its_findings_on_page_one_and_scorecard_and_notes_after(data):
-    fig = exports.briefing_sheet(data["a"], data["gaps"], data["cr"], data["values"], data["table"], data["plan"],
-                                 "513401", 2026, "all", data["ctx"])
+    fig = exports.briefing_sheet(briefing(data, "513401"))
     pdf = PdfReader(io.BytesIO(exports.render(fig, "pdf")))
     assert len(pdf.pages) >= 2
     first, rest = pdf.pages[0].extract_text(), " ".join(p.extract_text() for p in pdf.pages[1:])
@@ -106,8 +112,7 @@ def test_a_briefing_sheet_prints_on_a4_with_body_text_of_9_pt_and_notes_of_7_pt_
     names = progress.region_names(data["a"], lang)
     ctx = output.context_from({}, True, lang)
     table = progress.progress(data["values"], data["plan"], 2026, names)
-    fig = exports.briefing_sheet(data["a"], data["gaps"], data["cr"], data["values"], table, data["plan"],
-                                 region, 2026, "all", ctx)
+    fig = exports.briefing_sheet(briefing(data, region, table=table, ctx=ctx))
     pdf = exports.render(fig, "pdf")
     for page in PdfReader(io.BytesIO(pdf)).pages:
         assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 595)
@@ -120,8 +125,7 @@ def test_a_briefing_sheet_prints_on_a4_with_body_text_of_9_pt_and_notes_of_7_pt_
 
 def test_the_sheet_png_is_its_first_page_at_300_dpi(data):
     """Before: 1684 × 1190 px, about 144 dpi on A4."""
-    fig = exports.briefing_sheet(data["a"], data["gaps"], data["cr"], data["values"], data["table"], data["plan"],
-                                 "513400", 2026, "all", data["ctx"])
+    fig = exports.briefing_sheet(briefing(data, "513400"))
     image = Image.open(io.BytesIO(exports.render(fig, "png300")))
     assert image.size == (3508, 2479) or image.size == (3508, 2480)
     assert round(image.info["dpi"][0]) == 300
@@ -131,8 +135,7 @@ def test_no_name_on_an_english_county_sheet_is_cut_short(data):
     """Scorecard targets and failing criteria wrap onto a second line instead of ending in '…'."""
     names = progress.region_names(data["a"], "en")
     table = progress.progress(data["values"], data["plan"], 2026, names)
-    fig = exports.briefing_sheet(data["a"], data["gaps"], data["cr"], data["values"], table, data["plan"],
-                                 "513401", 2026, "all", output.context_from({}, True, "en"))
+    fig = exports.briefing_sheet(briefing(data, "513401", table=table, ctx=output.context_from({}, True, "en")))
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(exports.render(fig, "pdf"))).pages)
     assert "Scorecard" in text and "Failing criteria" in text
     assert "…" not in text
@@ -145,8 +148,7 @@ def test_english_sheets_name_the_demo_data_in_english(data):
 
 def test_the_county_sheet_lists_its_failing_criteria_with_value_standard_and_gap(data):
     a = data["a"]
-    fig = exports.briefing_sheet(a, data["gaps"], data["cr"], data["values"], data["table"], data["plan"],
-                                 "513401", 2026, "all", data["ctx"])
+    fig = exports.briefing_sheet(briefing(data, "513401", a=a))
     text = PdfReader(io.BytesIO(exports.render(fig, "pdf"))).pages[0].extract_text()
     failing = profile.failing_criteria(a, "513401", 2026, "all", "zh")
     assert not failing.empty
@@ -244,8 +246,7 @@ def test_a_pack_that_fails_gives_up_its_workbook_in_the_helper(data, monkeypatch
     monkeypatch.setattr(exports, "status_figure", broken)
     d = data
     with pytest.raises(RuntimeError, match="status chart broke"):
-        pack.briefing_pack(d["a"], d["gaps"], d["cr"], d["values"], d["table"], d["plan"], "510100", 2026, "all",
-                           d["ctx"], d["names"])
+        pack.briefing_pack(briefing(d, "510100"))
     after = rendering.submit(len, "after the workbook")
     after.future.result(timeout=300)  # run by the helper, after the workbook
     assert rendering.result(after) == 18
@@ -292,8 +293,8 @@ def test_every_svg_of_a_pack_carries_a_font_with_all_of_its_text(demo_db, tmp_pa
 
 
 def test_cli_export_pptx_writes_only_the_deck(demo_db, tmp_path):
-    from analytics.export import slides
     from analytics.cli import main
+    from analytics.export import slides
 
     out = tmp_path / "deck"
     assert main(["export", "--db", str(demo_db), "--region", "510000", "--year", "2026", "--out", str(out),
@@ -335,7 +336,7 @@ def test_the_national_map_for_documents_has_its_south_china_sea_inset(tmp_path):
         cr = load_criteria()
         a = balance.assess(con, 2026, cr)
         ctx = output.context_from(db.metadata(con), True, "zh")
-    fig = exports.map_figure(a, None, cr, "000000", "status", 2026, "all", ctx)
+    fig = exports.map_figure(exports.Briefing(a, None, cr, "000000", 2026, "all", ctx), "status")
     names = set(fig.datasets)
     assert any(n.startswith("inset_frame_") for n in names) and any(n.startswith("inset_line_") for n in names)
     main = next(v for k, v in fig.datasets.items() if k.startswith("shapes_"))

@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics.ingest import importer
 from analytics.cli import main
+from analytics.ingest import importer
 
 CORPUS = Path(__file__).parent / "corpus"
 

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from analytics.assess import balance
+from analytics.cli import main
 from analytics.ingest import importer, templates
 from analytics.store import db
-from analytics.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
 GOOD = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",

@@ -12,12 +12,12 @@ import pytest
 from openpyxl import load_workbook
 
 from analytics.assess import balance, gap
+from analytics.cli import main
 from analytics.core import cells
+from analytics.core.i18n import plain
 from analytics.export import output, reports
 from analytics.ingest import importer
-from analytics.present import display, maps
-from analytics.cli import main
-from analytics.core.i18n import plain
+from analytics.present import maps
 
 CORPUS = Path(__file__).parent / "corpus"
 HOSTILE = {"S001": '=HYPERLINK("http://host/x","点击")', "S002": "+1+1 小学", "S003": "![t](http://host/t.png)<img src=x>"}

@@ -6,14 +6,14 @@ import json
 
 import numpy as np
 import pandas as pd
-import shapely
 import pytest
+import shapely
 
 from analytics.assess import balance, metrics
+from analytics.assess.criteria import load_criteria
 from analytics.atlas import geo
 from analytics.present import maps, raster
 from analytics.store import db
-from analytics.assess.criteria import load_criteria
 
 
 @pytest.fixture(scope="module")

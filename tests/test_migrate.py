@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.assess import balance
-from analytics.store import db
 from analytics.cli import main
+from analytics.store import db
 from tests.factory import COUNTY_YEAR_OK, School, build
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

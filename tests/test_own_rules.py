@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 
 from analytics.assess import balance, gap
-from analytics.export import reports
-from analytics.present import profile
-from analytics.store import db
 from analytics.assess.criteria import CriteriaError, load_criteria, teacher_rules
 from analytics.core.i18n import gap_spare, method_notes
+from analytics.export import reports
 from analytics.export.output import Context
+from analytics.present import profile
+from analytics.store import db
 from tests.factory import GOOD, School, build
 
 NATIONAL = Path(__file__).resolve().parents[1] / "data" / "criteria.toml"

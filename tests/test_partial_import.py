@@ -12,9 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.assess import balance
+from analytics.cli import main
 from analytics.ingest import importer, templates
 from analytics.store import db
-from analytics.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

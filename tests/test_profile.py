@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from analytics.assess import balance
+from analytics.assess.criteria import load_criteria
 from analytics.present import profile
 from analytics.store import db
-from analytics.assess.criteria import load_criteria
 from tests.factory import GOOD, School, build
 
 

@@ -12,7 +12,6 @@ import pytest
 
 from analytics.assess import balance, progress
 from analytics.assess.targets import Target
-
 from tests.factory import School, build
 
 
@@ -297,7 +296,8 @@ def test_a_trajectory_over_thousands_of_counties_draws():
     s = progress.series(values, t, progress.NATIONAL)
     assert len(s) > 5000
     empty = pd.DataFrame({"year": [], "value": []})
-    spec = charts.progress_chart(s, pd.DataFrame({"year": [2026], "value": [0.5], "label": ["0.5"]}), empty, empty,
-                                 "测试", "", "").to_dict()
+    trajectory = {"series": s, "milestones": pd.DataFrame({"year": [2026], "value": [0.5], "label": ["0.5"]}),
+                  "path": empty, "projection": empty}
+    spec = charts.progress_chart(trajectory, "测试", "", "").to_dict()
     peers = spec["datasets"][spec["layer"][0]["data"]["name"]]
     assert len(peers) == (~s["selected"]).sum()  # every peer drawn

@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.assess import criteria
-from analytics.present import state
 from analytics.export.output import context_from
+from analytics.present import state
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -124,8 +124,8 @@ def test_the_official_tables_follow_the_rule_set(demo_db):
 
     from analytics.assess import balance
     from analytics.export import reports
-    from analytics.store import db
     from analytics.export.output import Context
+    from analytics.store import db
 
     sets = criteria.read_rule_sets()
     rows = {}

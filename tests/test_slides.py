@@ -5,7 +5,6 @@ nothing outside its slide when LibreOffice renders it."""
 from __future__ import annotations
 
 import io
-
 import re
 
 import pandas as pd
@@ -14,9 +13,9 @@ from pptx import Presentation
 from pptx.util import Inches
 
 from analytics.assess import balance, progress, targets
-from analytics.export import output, slides
-from analytics.store import db
 from analytics.assess.criteria import load_criteria
+from analytics.export import exports, output, slides
+from analytics.store import db
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +28,7 @@ def made(demo_db):
         ctx = output.context_from(db.metadata(con), db.is_synthetic(con), "zh")
     plan = targets.load_plans()["rectification-2024-2026"]
     table = progress.progress(values, plan, 2026, progress.region_names(a))
-    return {region: slides.deck(a, gaps, cr, values, table, plan, region, 2026, "all", ctx)
+    return {region: slides.deck(exports.Briefing(a, gaps, cr, region, 2026, "all", ctx, plan, values, table))
             for region in ("510000", "513434")}
 
 

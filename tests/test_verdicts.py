@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from analytics.assess import balance
-from analytics.store import db
 from analytics.assess.criteria import CHECKS, CRITERIA_FILE, CriteriaError, load_criteria
+from analytics.store import db
 from tests.factory import COUNTY_YEAR_OK, GOOD, School, build
 
 YEAR = 2024

@@ -21,10 +21,10 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.assess import criteria as criteria_module
-from analytics.atlas import regions
-from analytics.store import db
 from analytics.assess.criteria import RESOURCE_IDS, STAGES, Criteria, Criterion, load_criteria, teacher_rules
+from analytics.atlas import regions
 from analytics.core.i18n import percent
+from analytics.store import db
 
 # DOMAIN.md §2.6, in legend order: 达标, 差1–2项, 数据不足, 差3项及以上, 不予认定
 STATUSES = ("pass", "near", "incomplete", "far", "vetoed")

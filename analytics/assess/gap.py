@@ -37,10 +37,10 @@ import numpy as np
 import pandas as pd
 
 from analytics.assess import balance
-from analytics.store import db
 from analytics.assess.criteria import STAGES, Criteria, load_criteria, teacher_rules
 from analytics.core.errors import JunhengError
 from analytics.core.paths import DATA_DIR
+from analytics.store import db
 
 COSTS_FILE = DATA_DIR / "unit_costs.toml"
 TEACHER_IDS = ("R1", "R2", "R3")

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from analytics.assess import balance
-from analytics.atlas import places, regions
 from analytics.assess.balance import OVERALL, Assessment, gap_ratios
 from analytics.assess.criteria import STAGES
 from analytics.assess.targets import LEVELS, METRICS, Plan, Target
+from analytics.atlas import places, regions
 from analytics.core.i18n import t
 
 PROGRESS_STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data")  # 已达标 按期 滞后 严重滞后 数据不足

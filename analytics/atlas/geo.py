@@ -7,8 +7,8 @@ from functools import lru_cache
 import geopandas as gpd
 import numpy as np
 
-from analytics.core.paths import DATA_DIR
 from analytics.core.i18n import t
+from analytics.core.paths import DATA_DIR
 
 BOUNDARY_DIR = DATA_DIR / "boundaries"
 # A user's reviewed standard boundaries (python -m analytics boundaries import): used instead of

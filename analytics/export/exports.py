@@ -14,14 +14,14 @@ import pandas as pd
 import shapely
 
 from analytics.assess import balance, metrics, progress
-from analytics.atlas import geo, regions
-from analytics.export import rendering
-from analytics.present import charts, display, fonts, maps, profile
 from analytics.assess.criteria import Criteria
+from analytics.assess.targets import METRICS, Plan
+from analytics.atlas import geo, regions
 from analytics.core.i18n import level_label, method_notes, progress_label, stage_label, status_label, t
+from analytics.export import rendering
 from analytics.export.output import Context
 from analytics.export.rendering import EXTENSION, FORMATS, on_page  # noqa: F401 (exports' formats are rendering's)
-from analytics.assess.targets import METRICS, Plan
+from analytics.present import charts, display, fonts, maps, profile
 
 
 @dataclass
@@ -37,6 +37,29 @@ class Figure:
     def spec(self) -> dict:
         spec = self.chart if isinstance(self.chart, dict) else self.chart.to_dict()
         return {**spec, "datasets": {**spec.get("datasets", {}), **self.datasets}}
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """What a region's figures, sheet, slides and pack are drawn from: the assessment and its
+    urban–rural rows, the rules, a plan's progress, for one region, year and stage, in a reader's
+    context (language, source, demo mark)."""
+
+    a: balance.Assessment
+    gaps: pd.DataFrame | None
+    criteria: Criteria
+    region: str
+    year: int
+    stage: str
+    ctx: Context
+    plan: Plan | None = None
+    values: pd.DataFrame | None = None  # progress.values of the plan's metrics
+    table: pd.DataFrame | None = None   # progress.table of the plan in this year
+    names: dict[str, str] = field(default_factory=dict)  # region names for the progress charts
+
+    @property
+    def lang(self) -> str:
+        return self.ctx.lang
 
 
 A4_LANDSCAPE = (842.0, 595.0)  # points: every briefing sheet, whatever the region
@@ -106,11 +129,12 @@ def region_name(a: balance.Assessment, region: str, lang: str = "zh") -> str:
     return progress.region_names(a, lang).get(region, region)
 
 
-def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteria, region: str, metric_id: str,
-             year: int, stage: str, ctx: Context, width: int = 640, height: int = 520,
-             label_sizes: tuple[int, ...] = (12, 10, 8)) -> Figure:
-    """The county choropleth of a region and its legend, coloured exactly as the web map (labels
-    at the first of `label_sizes` they fit at, else left out)."""
+def map_body(b: Briefing, metric_id: str, width: int = 640, height: int = 520,
+             label_sizes: tuple[int, ...] = (12, 10, 8), region: str | None = None) -> Figure:
+    """The county choropleth of the briefing's region (or `region`) and its legend, coloured
+    exactly as the web map (labels at the first of `label_sizes` they fit at, else left out)."""
+    a, gaps, criteria, year, stage, ctx = b.a, b.gaps, b.criteria, b.year, b.stage, b.ctx
+    region = region or b.region
     lang = ctx.lang
     metric = metrics.map_metrics(criteria)[metric_id]
     values = maps.metric_values(a.counties, gaps, metric_id, year, stage)
@@ -149,16 +173,14 @@ def map_body(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteri
     return Figure(chart, datasets)
 
 
-def map_figure(a: balance.Assessment, gaps: pd.DataFrame | None, criteria: Criteria, region: str, metric_id: str,
-               year: int, stage: str, ctx: Context, plan: Plan | None = None, width: int = 640,
-               height: int = 520) -> Figure:
+def map_figure(b: Briefing, metric_id: str, width: int = 640, height: int = 520) -> Figure:
     """The county choropleth of a region for print: title, subtitle, legend, source and notes."""
-    lang = ctx.lang
+    lang, ctx, plan, criteria, year = b.lang, b.ctx, b.plan, b.criteria, b.year
     metric = metrics.map_metrics(criteria)[metric_id]
-    body = map_body(a, gaps, criteria, region, metric_id, year, stage, ctx, width, height)
-    name = region_name(a, region, lang)
+    body = map_body(b, metric_id, width, height)
+    name = region_name(b.a, b.region, lang)
     title = t("fig_map_title", lang, name=name, year=year, metric=metric.label(lang))
-    subtitle = [t("fig_stage_line", lang, stage=stage_label(stage, lang))]
+    subtitle = [t("fig_stage_line", lang, stage=stage_label(b.stage, lang))]
     if plan is not None:
         subtitle.append(t("fig_plan_line", lang, plan=plan.title(lang)))
     notes = [ctx.source_line(), t("fig_north_up", lang, note=geo.map_note(lang)),
@@ -217,10 +239,10 @@ def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: in
                          notes=method_notes(a.criteria, lang)[1:], notes_width=56 if lang != "en" else 110)
 
 
-def progress_figure(values: pd.DataFrame, table: pd.DataFrame, plan: Plan, metric: str, stage: str, region: str,
-                    as_of: int, names: dict[str, str], ctx: Context, criteria: Criteria | None = None) -> dict:
-    lang = ctx.lang
-    chart = charts.target_chart(values, table, plan, metric, stage, region, as_of, names, lang)
+def progress_figure(b: Briefing, metric: str, stage: str) -> dict:
+    """One target of the briefing's plan for print: the region against its target, as of its year."""
+    lang, ctx, plan, criteria, as_of = b.lang, b.ctx, b.plan, b.criteria, b.year
+    chart = charts.target_chart(b.values, b.table, plan, (metric, stage), b.region, as_of, b.names, lang)
     title = chart.title
     subtitle = [title.subtitle, t("fig_plan_as_of", lang, plan=plan.title(lang), year=as_of)]
     info = METRICS[metric]
@@ -250,11 +272,10 @@ def scorecard_rows(table: pd.DataFrame, plan: Plan, region: str, lang: str = "zh
     return out
 
 
-def key_charts(a: balance.Assessment, values: pd.DataFrame, table: pd.DataFrame, plan: Plan, region: str,
-               year: int, stage: str, lang: str, width: int = 420,
-               height: int | None = None) -> tuple[alt.TopLevelMixin, alt.TopLevelMixin]:
+def key_charts(b: Briefing, width: int = 420, height: int | None = None) -> tuple[alt.TopLevelMixin, alt.TopLevelMixin]:
     """The two charts a briefing shows: for a county its CVs and its first county target, for a
     province or prefecture its counties per status and the plan's headline target."""
+    a, plan, region, year, stage, lang = b.a, b.plan, b.region, b.year, b.stage, b.lang
     sized = {"height": height} if height else {}
     if regions.kind(region) == "county":
         left = charts.bare(charts.cv_bars(profile.cv_table(a, region, year, stage), lang,
@@ -270,7 +291,7 @@ def key_charts(a: balance.Assessment, values: pd.DataFrame, table: pd.DataFrame,
         # under its own chart; on the sheet the map's status legend beside it already names the colours
         left.encoding.color.legend = None if height else alt.Legend(orient="bottom", direction="horizontal")
         key = next((tg for tg in plan.targets if tg.scope != "county"), plan.targets[0])
-    right = charts.bare(charts.target_chart(values, table, plan, key.metric, key.stage, region, year,
+    right = charts.bare(charts.target_chart(b.values, b.table, plan, (key.metric, key.stage), region, year,
                                             progress.region_names(a, lang), lang)).properties(width=width, **sized)
     return left, right
 
@@ -288,19 +309,17 @@ SHEET_NOTE_LINES = {"zh": 36, "en": 34}  # notes beside the scorecard (the rest 
 SHEET_ROWS = 6  # failing criteria listed on a county sheet (the rest are counted: all in the profile)
 
 
-def briefing_sheet(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
-                   table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str,
-                   ctx: Context) -> Figure:
+def briefing_sheet(b: Briefing) -> Figure:
     """The briefing on A4 landscape. Page 1: title and finding, the map, beside it the counties per
     status and the headline target (a county: its failing criteria and missing data, and below
     its CVs and headline target), the source. Page 2: the plan's scorecard and the notes."""
+    a, criteria, plan, table, region, year, stage, ctx = b.a, b.criteria, b.plan, b.table, b.region, b.year, b.stage, b.ctx
     lang = ctx.lang
     name = region_name(a, region, lang)
     is_county = regions.kind(region) == "county"
-    m = map_body(a, gaps, criteria, region, "status", year, stage, ctx, width=352 if is_county else 440,
-                 height=270 if is_county else 430, label_sizes=(SHEET_FONT,))
-    left, right = key_charts(a, values, table, plan, region, year, stage, lang, width=260 if is_county else 340,
-                             height=110 if is_county else 150)
+    m = map_body(b, "status", width=352 if is_county else 440, height=270 if is_county else 430,
+                 label_sizes=(SHEET_FONT,))
+    left, right = key_charts(b, width=260 if is_county else 340, height=110 if is_county else 150)
     if is_county:
         left = left.properties(height=alt.Step(11))
         body = alt.vconcat(alt.hconcat(*m.chart.hconcat, county_facts(a, region, year, stage, lang), spacing=24),
@@ -397,23 +416,21 @@ def trend_figure(a: balance.Assessment, adcode: str, ctx: Context) -> dict:
                                [ctx.source_line(with_boundaries=False)], 700, ctx.mark)
 
 
-def figure(kind: str, a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, ctx: Context, *, region: str,
-           year: int, stage: str, metric: str = "status", plan: Plan | None = None, values: pd.DataFrame | None = None,
-           table: pd.DataFrame | None = None, names: dict[str, str] | None = None) -> "Figure | alt.TopLevelMixin":
-    """Any exportable figure by kind: map, cv, trend, status, gaps, progress (metric[:stage])."""
+def figure(kind: str, b: Briefing, metric: str = "status") -> "Figure | alt.TopLevelMixin":
+    """Any exportable figure by kind: map, cv, trend, status, gaps, progress (metric[:stage]), sheet."""
     if kind == "map":
-        return map_figure(a, gaps, criteria, region, metric, year, stage, ctx, plan)
+        return map_figure(b, metric)
     if kind == "cv":
-        return cv_figure(a, region, year, stage, ctx)
+        return cv_figure(b.a, b.region, b.year, b.stage, b.ctx)
     if kind == "trend":
-        return trend_figure(a, region, ctx)
+        return trend_figure(b.a, b.region, b.ctx)
     if kind == "status":
-        return status_figure(a, region, stage, ctx)
+        return status_figure(b.a, b.region, b.stage, b.ctx)
     if kind == "gaps":
-        return gaps_figure(a, gaps, region, year, ctx)
+        return gaps_figure(b.a, b.gaps, b.region, b.year, b.ctx)
     if kind == "progress":
         m, _, st = metric.partition(":")
-        return progress_figure(values, table, plan, m, st or "all", region, year, names or {}, ctx, criteria)
+        return progress_figure(b, m, st or "all")
     if kind == "sheet":
-        return briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx)
+        return briefing_sheet(b)
     raise ValueError(f"unknown figure kind {kind!r}")

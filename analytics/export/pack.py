@@ -3,16 +3,11 @@ tables, the slide deck), for the Briefing page's ZIP and `python -m analytics ex
 
 from __future__ import annotations
 
-import pandas as pd
-
 from analytics.assess import balance
 from analytics.atlas import regions
 from analytics.export import exports, rendering, reports
-from analytics.present import fonts
 from analytics.export import slides as deck
-from analytics.assess.criteria import Criteria
-from analytics.export.output import Context
-from analytics.assess.targets import Plan
+from analytics.present import fonts
 
 CHART_FORMATS = ("png2", "svg")  # maps come in every format (print), charts as PNG and SVG
 
@@ -23,18 +18,16 @@ def prepare() -> None:
     rendering.start_helper()
 
 
-def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
-                  table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str, ctx: Context,
-                  names: dict[str, str], slides: bool = True) -> dict[str, bytes]:
+def briefing_pack(b: exports.Briefing, slides: bool = True) -> dict[str, bytes]:
     """Every file of a region's briefing: sheet PDF (and PNG), map PNG/SVG/PDF, charts, Excel,
     and the slide deck (unless slides=False)."""
+    region, year = b.region, b.year
     stem = f"{region}_{year}"
     # the helper writes the official tables first, while the figures are built here (it is given
     # only this region and year: the whole assessment would take longer to send than to use)
-    workbook = rendering.submit(reports.workbook, a.part(region, year), criteria, region, year, ctx)
+    workbook = rendering.submit(reports.workbook, b.a.part(region, year), b.criteria, region, year, b.ctx)
     try:
-        rendered, pptx = _figures_and_slides(a, gaps, criteria, values, table, plan, region, year, stage, ctx,
-                                             names, slides)
+        rendered, pptx = _figures_and_slides(b, slides)
     except BaseException:
         rendering.forget(workbook)
         raise
@@ -52,36 +45,33 @@ def briefing_pack(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria,
     return files
 
 
-def _figures_and_slides(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame,
-                        table: pd.DataFrame, plan: Plan, region: str, year: int, stage: str, ctx: Context,
-                        names: dict[str, str], slides: bool) -> tuple[dict[str, dict[str, bytes]], bytes | None]:
+def _figures_and_slides(b: exports.Briefing, slides: bool) -> tuple[dict[str, dict[str, bytes]], bytes | None]:
     """The pack's figures, rendered here and in the helper, and its slide deck (None without)."""
+    a, gaps, region, year, stage, ctx = b.a, b.gaps, b.region, b.year, b.stage, b.ctx
     jobs: dict[str, tuple] = {}
 
     def send(name: str, figure, formats: tuple[str, ...]) -> None:
         spec, page = exports.spec_of(figure)
         jobs[name] = (spec, formats, page)
 
-    sheet = exports.briefing_sheet(a, gaps, criteria, values, table, plan, region, year, stage, ctx)
+    sheet = exports.briefing_sheet(b)
     send("briefing", sheet, ("pdf", rendering.PRINT_PNG))
     for i, extra in enumerate(sheet.more, start=2):  # its further pages, joined into its PDF below
         send(f"briefing_page{i}", extra, ("pdf",))
-    send("map_status", exports.map_figure(a, gaps, criteria, region, "status", year, stage, ctx, plan), exports.FORMATS)
+    send("map_status", exports.map_figure(b, "status"), exports.FORMATS)
     send("urban_rural", exports.gaps_figure(a, gaps, region, year, ctx), CHART_FORMATS)
     if regions.kind(region) == "county":
         send("cv", exports.cv_figure(a, region, year, stage if stage != balance.OVERALL else "all", ctx), CHART_FORMATS)
     else:
-        send("map_cv_composite", exports.map_figure(a, gaps, criteria, region, "cv_composite", year, stage, ctx, plan),
-             exports.FORMATS)
+        send("map_cv_composite", exports.map_figure(b, "cv_composite"), exports.FORMATS)
         send("status_counts", exports.status_figure(a, region, stage, ctx), CHART_FORMATS)
-    for metric, st in dict.fromkeys((tg.metric, tg.stage) for tg in plan.targets):
-        send(f"progress_{metric}", exports.progress_figure(values, table, plan, metric, st, region, year, names, ctx,
-                                                           criteria), CHART_FORMATS)
+    for metric, st in dict.fromkeys((tg.metric, tg.stage) for tg in b.plan.targets):
+        send(f"progress_{metric}", exports.progress_figure(b, metric, st), CHART_FORMATS)
     # the helper renders the figures from the first when the tables are done; here the slides are
     # made meanwhile, then the figures rendered from the last until the two meet
     batch = rendering.Batch(list(jobs.values()))
     try:
-        pptx = deck.deck(a, gaps, criteria, values, table, plan, region, year, stage, ctx) if slides else None
+        pptx = deck.deck(b) if slides else None
     except BaseException:
         batch.abandon()
         raise

@@ -6,6 +6,7 @@ One workbook per region and year.
 from __future__ import annotations
 
 import io
+
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import Cell
@@ -15,12 +16,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analytics.assess import balance, gap, progress
+from analytics.assess.criteria import STAGES, Criteria, Criterion
 from analytics.atlas import places, regions
 from analytics.core import cells
-from analytics.present import display
-from analytics.assess.criteria import STAGES, Criteria, Criterion
 from analytics.core.i18n import compliance_rule, method_notes, stage_label, t, unit_label
 from analytics.export.output import Context
+from analytics.present import display
 
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

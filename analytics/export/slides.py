@@ -15,12 +15,11 @@ from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
 from analytics.assess import balance, metrics
-from analytics.atlas import geo, places, regions
-from analytics.export import exports, output
-from analytics.present import display, explore, maps, profile
 from analytics.assess.criteria import Criteria
+from analytics.atlas import geo, places, regions
 from analytics.core.i18n import method_notes, progress_label, stage_label, status_label, t
-from analytics.assess.targets import Plan
+from analytics.export import exports
+from analytics.present import display, explore, maps, profile
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)  # 16:9
 FONT = "Microsoft YaHei"  # present on the officials' machines; PowerPoint substitutes otherwise
@@ -33,9 +32,10 @@ LINE = 1.25           # a line's height in font sizes
 CELL_MARGIN = Pt(4)   # above and below the text of a table cell
 
 
-def _text(slide, left, top, width, height, lines: list[str], size: int, bold: bool = False,
+def _text(slide, box: tuple[Emu, Emu, Emu, Emu], lines: list[str], size: int, bold: bool = False,
           colour: RGBColor | None = None) -> None:
-    box = slide.shapes.add_textbox(left, top, width, height)
+    """A text box at (left, top, width, height), one paragraph a line."""
+    box = slide.shapes.add_textbox(*box)
     frame = box.text_frame
     frame.word_wrap = True
     for i, line in enumerate(lines):
@@ -50,11 +50,11 @@ def _text(slide, left, top, width, height, lines: list[str], size: int, bold: bo
 def _slide(prs, title: str, footer: list[str], notes: list[str]):
     """A blank slide with its title, the source/demo footer and the speaker notes."""
     slide = prs.slides.add_slide(prs.slide_layouts[6])
-    _text(slide, Inches(0.5), Inches(0.3), WIDE - Inches(1.0), Inches(0.8), [title], 26, bold=True)
+    _text(slide, (Inches(0.5), Inches(0.3), WIDE - Inches(1.0), Inches(0.8)), [title], 26, bold=True)
     mark, rest = footer[:1], footer[1:]
-    _text(slide, Inches(0.5), HIGH - Inches(0.7), WIDE - Inches(1.0), Inches(0.3), mark, 12, colour=RED)
+    _text(slide, (Inches(0.5), HIGH - Inches(0.7), WIDE - Inches(1.0), Inches(0.3)), mark, 12, colour=RED)
     if rest:
-        _text(slide, Inches(0.5), HIGH - Inches(0.42), WIDE - Inches(1.0), Inches(0.35), rest, 10)
+        _text(slide, (Inches(0.5), HIGH - Inches(0.42), WIDE - Inches(1.0), Inches(0.35)), rest, 10)
     slide.notes_slide.notes_text_frame.text = "\n".join(footer + notes)
     return slide
 
@@ -203,9 +203,9 @@ def _top_criteria(a: balance.Assessment, criteria: Criteria, region: str, year: 
     })
 
 
-def deck(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: pd.DataFrame, table: pd.DataFrame,
-         plan: Plan, region: str, year: int, stage: str, ctx: output.Context) -> bytes:
+def deck(b: exports.Briefing) -> bytes:
     """The region's briefing as a .pptx file."""
+    a, criteria, plan, table, region, year, stage, ctx = b.a, b.criteria, b.plan, b.table, b.region, b.year, b.stage, b.ctx
     lang = ctx.lang
     name = exports.region_name(a, region, lang)
     footer = ([ctx.mark] if ctx.mark else [""]) + [t("then", lang, a=ctx.source_line(), b=geo.map_note(lang))]
@@ -214,17 +214,16 @@ def deck(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: 
     prs.slide_width, prs.slide_height = WIDE, HIGH
 
     first = _slide(prs, t("slides_title", lang, region=name), footer, notes)
-    _text(first, Inches(0.5), Inches(1.6), WIDE - Inches(1.0), Inches(1.6),
+    _text(first, (Inches(0.5), Inches(1.6), WIDE - Inches(1.0), Inches(1.6)),
           [_headline(a, region, name, year, stage, lang)], 32, bold=True)
-    _text(first, Inches(0.5), Inches(3.4), WIDE - Inches(1.0), Inches(2.6), [
+    _text(first, (Inches(0.5), Inches(3.4), WIDE - Inches(1.0), Inches(2.6)), [
         exports.counties_line(a, region, year, stage, lang),
         t("slides_subtitle", lang, year=year, stage=stage_label(stage, lang), plan=plan.title(lang))], 20)
 
     slide = _slide(prs, t("slides_map", lang, region=name, year=year), footer, notes)
     map_region = regions.city_of(region) if regions.kind(region) == "county" else region
     # drawn small and placed large: the legend and labels print at about 1.4× their drawn size
-    _picture(slide, exports.render(exports.map_body(a, gaps, criteria, map_region, "status", year, stage, ctx,
-                                                    width=560, height=420), "png3"))
+    _picture(slide, exports.render(exports.map_body(b, "status", width=560, height=420, region=map_region), "png3"))
 
     card = exports.scorecard_rows(table, plan, region, lang)
     card = card.assign(status=card["status"].map(lambda s: progress_label(s, lang)))[
@@ -232,7 +231,7 @@ def deck(a: balance.Assessment, gaps: pd.DataFrame, criteria: Criteria, values: 
         [t("col_target", lang), t("col_latest", lang), t("col_goal", lang), t("col_progress", lang)], axis=1)
     _table_slides(prs, t("scorecard", lang), card, [6.0, 2.3, 2.3, 1.7], footer, notes + plan.definitions(lang), lang)
 
-    left, right = exports.key_charts(a, values, table, plan, region, year, stage, lang, width=480)
+    left, right = exports.key_charts(b, width=480)
     for title_key, chart in (("slides_chart_left_county" if regions.kind(region) == "county" else
                               "slides_chart_left_region", left), ("slides_chart_target", right)):
         slide = _slide(prs, t(title_key, lang), footer, notes)

@@ -21,8 +21,8 @@ import numpy as np
 import shapely
 
 from analytics.atlas import geo, regions
-from analytics.store import db
 from analytics.core.errors import JunhengError
+from analytics.store import db
 
 CRS_CHOICES = ("wgs84", "gcj02")
 ADCODE_COLUMNS = ("adcode", "ADCODE", "code", "CODE", "gb", "GB", "区划代码")

@@ -25,11 +25,11 @@ import duckdb
 import pandas as pd
 
 from analytics.assess import balance
+from analytics.assess.criteria import load_criteria
 from analytics.atlas import geo
 from analytics.core import processes
-from analytics.store import db, dictionary
-from analytics.assess.criteria import load_criteria
 from analytics.core.errors import JunhengError
+from analytics.store import db, dictionary
 
 MAX_PROBLEMS_PER_FILE = 200
 TOTAL_WORDS = {"合计", "总计", "小计", "total", "sum", "合 计", "总 计"}

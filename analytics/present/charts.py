@@ -8,8 +8,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from analytics.present import display, fonts
 from analytics.core.i18n import percent, stage_label, status_label, t
+from analytics.present import display, fonts
 from analytics.present.maps import STATUS_COLORS
 
 FONT = f"{fonts.BASE_FAMILY}, {fonts.FAMILY}, Microsoft YaHei, PingFang SC, sans-serif"
@@ -176,33 +176,33 @@ def status_counts(counties: pd.DataFrame, lang: str = "zh", legend: str = "right
     ).properties(height=220, title=t("status_counts", lang)))
 
 
-def target_chart(values: pd.DataFrame, table: pd.DataFrame, plan, metric: str, stage: str, region: str,
+def target_chart(values: pd.DataFrame, table: pd.DataFrame, plan, key: tuple[str, str], region: str,
                  as_of: int, names: dict[str, str], lang: str = "zh") -> alt.LayerChart:
-    """The trajectory chart of one metric of a plan for a region (pages, exports and the briefing
-    sheet all draw it this way): titled with the target, subtitled with its milestones and the
-    region shown (or 'all counties' for a county metric viewed from a larger region)."""
+    """The trajectory chart of one target (metric, stage) of a plan for a region (pages, exports
+    and the briefing sheet all draw it this way): titled with the target, subtitled with its
+    milestones and the region shown (or 'all counties' for a county metric from a larger region)."""
+    metric, stage = key
     tr = display.trajectory(values, table, plan, metric, stage, region, as_of, lang)
     first = next(tg for tg in plan.targets if tg.metric == metric and tg.stage == stage)
     shown = names.get(tr["region"], tr["region"]) if tr["series"]["selected"].any() else t("counties_only", lang)
     subtitle = " · ".join(tr["milestones"]["label"]) + f" · {shown}"
-    return progress_chart(tr["series"], tr["milestones"], tr["path"], tr["projection"], first.label(lang), subtitle,
-                          first.unit, plan.phases, lang)
+    return progress_chart(tr, first.label(lang), subtitle, first.unit, plan.phases, lang)
 
 
 def _axis_format(unit: str) -> str:
     return ".0%" if unit in ("%", "pp") else ",.1f" if unit in ("h", "×", "ratio") else ".2f"
 
 
-def progress_chart(series: pd.DataFrame, milestones: pd.DataFrame, path: pd.DataFrame, projection: pd.DataFrame,
-                   title: str, subtitle: str, unit: str, phases: dict[int, dict[str, str]] | None = None,
-                   lang: str = "zh") -> alt.Chart:
+def progress_chart(tr: dict[str, pd.DataFrame], title: str, subtitle: str, unit: str,
+                   phases: dict[int, dict[str, str]] | None = None, lang: str = "zh") -> alt.Chart:
     """A target's trajectory: peers as faint lines, the region highlighted, the required path from
     the baseline to each milestone (dashed), milestone markers, the projection (dotted), and the
     plan's phase names under the years.
 
-    series: adcode, year, value, selected; milestones: year, value, label; path: year, value;
-    projection: year, value (two points: latest and target year).
+    tr (display.trajectory's frames): series: adcode, year, value, selected; milestones: year,
+    value, label; path: year, value; projection: year, value (latest and target year).
     """
+    series, milestones, path, projection = tr["series"], tr["milestones"], tr["path"], tr["projection"]
     years = sorted({*series["year"].astype(int), *milestones["year"].astype(int), *(phases or {})})
     # phase names (plan 002: 基础夯实, 重点突破, 全面提升) as a second line under their year
     label_expr = "datum.label"

@@ -11,13 +11,12 @@ import json
 import pandas as pd
 
 from analytics.assess import gap, progress
+from analytics.assess.targets import Plan, Target
 from analytics.atlas import places, regions
 from analytics.core import cells, i18n
+from analytics.core.i18n import level_label, progress_label, stage_label, status_label, t
 from analytics.present import maps
 from analytics.store import dictionary
-from analytics.core.i18n import level_label, progress_label, stage_label, status_label, t
-from analytics.assess.targets import Plan, Target
-
 
 # --------------------------------------------------------------------------------------------
 # Targets and progress (analytics.assess.progress) as shown and downloaded

@@ -7,8 +7,8 @@ import pandas as pd
 
 from analytics.assess import metrics
 from analytics.atlas import places, regions
-from analytics.present import maps
 from analytics.core.i18n import criteria_list, status_label, t
+from analytics.present import maps
 
 MAX_COMPARED = 8  # counties on one comparison chart (more lines cannot be told apart)
 

@@ -80,9 +80,9 @@ def check() -> None:
 def _common_chars() -> str:
     """Characters exports usually need: ASCII, the UI strings, criteria, plans, every place name."""
     from analytics.assess import targets
+    from analytics.assess.criteria import load_criteria
     from analytics.atlas import geo
     from analytics.core import i18n
-    from analytics.assess.criteria import load_criteria
 
     texts = [chr(c) for c in range(32, 127)]
     for table in (i18n.STRINGS, i18n.STATUS_LABELS, i18n.PROGRESS_LABELS, i18n.STAGE_LABELS, i18n.LEVEL_LABELS,

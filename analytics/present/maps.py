@@ -22,11 +22,11 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from analytics.atlas import geo, places, regions
-from analytics.present import fonts, raster
 from analytics.assess.balance import school_state
 from analytics.assess.metrics import Metric
+from analytics.atlas import geo, places, regions
 from analytics.core.i18n import kind_label, plain, progress_label, stage_label, status_label, t
+from analytics.present import fonts, raster
 
 NATIONAL = regions.NATIONAL
 COUNTY_LAYER = "counties"

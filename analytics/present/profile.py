@@ -7,9 +7,9 @@ from functools import lru_cache
 import pandas as pd
 import shapely
 
-from analytics.atlas import census, geo, places
 from analytics.assess.balance import OVERALL, RESOURCE_IDS, SCHOOL_STATES, Assessment, school_state
 from analytics.assess.criteria import STAGES
+from analytics.atlas import census, geo, places
 from analytics.core.i18n import kind_label, locale_label, percent, stage_label, status_label, t
 
 

@@ -21,8 +21,8 @@ from analytics import __version__
 from analytics.assess import balance
 from analytics.atlas import census, geo
 from analytics.core import i18n
-from analytics.store import db
 from analytics.core.paths import DATA_DIR
+from analytics.store import db
 
 MODEL_FILE = DATA_DIR / "demo_model.toml"
 # Provinces of each scope (None = the whole country). 成渝 (Sichuan and Chongqing) is the

@@ -10,21 +10,25 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
 from analytics.assess import balance, metrics, progress, targets
-from analytics.atlas import places, regions
-from analytics.export import output
-from analytics.present import maps
-from analytics.store import db
-from analytics.present import state as vs
 from analytics.assess.criteria import CRITERIA_FILE, NATIONAL_RULES, Criteria, RuleSets, read_rule_sets, rules_dir
+from analytics.atlas import places, regions
 from analytics.core.errors import JunhengError
 from analytics.core.i18n import plain, stage_label, t
 from analytics.core.paths import DATA_DIR, database_path, read_only
+from analytics.export import output
+from analytics.present import maps
+from analytics.present import state as vs
+from analytics.store import db
+
+if TYPE_CHECKING:  # the export layer loads its rendering libraries only when a file is asked for
+    from analytics.export.exports import Briefing
 
 
 # The one page registry (app.py builds the navigation from it): file, title key, icon, URL path
@@ -190,13 +194,23 @@ def export_bytes(path: str, version: float, kind: str, region: str, year: int, s
     """One exported figure in one format under a rule set (rendered server-side; cached)."""
     from analytics.export import exports
 
+    return exports.render(exports.figure(kind, briefing(path, version, region, year, stage, plan, language, rules),
+                                         metric), fmt)
+
+
+def briefing(path: str, version: float, region: str, year: int, stage: str, plan: str, language: str,
+             rules: str) -> Briefing:
+    """What a view's exports are drawn from (each part cached on its own): the assessment, the
+    urban–rural rows, the rules, the plan's progress (without a plan: none), the region names."""
+    from analytics.export.exports import Briefing
+
     chosen = plans().get(plan) if plan else None
-    fig = exports.figure(kind, assessment(path, version, rules), gaps(path, version, rules), criteria(rules),
-                         export_context(path, version, language, rules), region=region, year=year, stage=stage,
-                         metric=metric, plan=chosen, values=progress_values(path, version, rules) if chosen else None,
-                         table=progress_table(path, version, plan, year, language, rules) if chosen else None,
-                         names=region_names(path, version, language))
-    return exports.render(fig, fmt)
+    return Briefing(
+        assessment(path, version, rules), gaps(path, version, rules), criteria(rules), region, year, stage,
+        export_context(path, version, language, rules), chosen,
+        progress_values(path, version, rules) if chosen else None,
+        progress_table(path, version, plan, year, language, rules) if chosen else None,
+        region_names(path, version, language))
 
 
 def export_menu(kind: str, region: str, *, metric: str = "status", key: str, plan: str = "") -> None:
