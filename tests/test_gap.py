@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.assess import balance, gap, metrics
+from analytics.assess import balance, gap, levelling, metrics
 from analytics.export import reports
 from analytics.present import display
 from tests.factory import School, build
@@ -290,7 +290,7 @@ def test_group_cvs_are_the_weighted_cv_of_each_group():
     values = rng.uniform(1, 50, len(group))
     values[group == 3] = 0.0
     weights = rng.integers(10, 900, len(group)).astype(float)
-    got = gap.group_cvs(values, weights, group, 5)
+    got = levelling.group_cvs(values, weights, group, 5)
     expected = [balance.weighted_cv(values[group == g], weights[group == g]) for g in range(5)]
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
 
@@ -300,7 +300,7 @@ def test_level_floors_raise_only_the_groups_over_their_limit_to_the_limit():
     gives L = 10,000 / 3; a second group already at CV 0.2 (limit 0.5) is left alone."""
     values = np.array([2000.0, 10000.0, 100.0, 150.0])
     weights = np.array([400.0, 400.0, 300.0, 300.0])
-    floors = gap.level_floors(values, weights, np.array([0, 0, 1, 1]), np.array([0.50, 0.50]))
+    floors = levelling.level_floors(values, weights, np.array([0, 0, 1, 1]), np.array([0.50, 0.50]))
     assert floors[0] == pytest.approx(10000 / 3, rel=1e-5) and floors[0] >= 10000 / 3
     assert balance.weighted_cv(np.maximum(values[:2], floors[0]), weights[:2]) <= 0.50
     assert np.isnan(floors[1])

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -36,18 +35,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.assess import balance
+from analytics.assess import balance, levelling
 from analytics.assess.criteria import STAGES, Criteria, load_criteria, teacher_rules
 from analytics.core.errors import JunhengError
 from analytics.core.paths import DATA_DIR
 from analytics.store import db
 
 COSTS_FILE = DATA_DIR / "unit_costs.toml"
-TEACHER_IDS = ("R1", "R2", "R3")
-FACILITY_IDS = ("R4", "R5", "R6", "R7")
-TYPES = [(d, b, p) for d in (0, 1) for b in (0, 1) for p in (0, 1)]  # degree, backbone, PE/arts
-HIRE_TYPES = {"backbone": (1, 1, 0), "pe_arts": (1, 0, 1), "regular": (1, 0, 0)}
-MAX_PASSES = 8
 
 
 class CostsError(JunhengError, ValueError):
@@ -110,70 +104,6 @@ class GapPlan:
 # --------------------------------------------------------------------------------------------
 # Inputs
 
-# {degree}, {backbone}, {pe_arts}: the criteria file's teacher conditions (criteria.teacher_rules)
-TEACHER_TYPES_SQL = """
-SELECT school_id, stage::VARCHAR AS stage,
-       {degree}::INT AS d,
-       {backbone}::INT AS b,
-       {pe_arts}::INT AS p,
-       count(*) AS n
-FROM teachers
-WHERE year = $year AND full_time
-GROUP BY ALL
-"""
-
-FACILITIES_SQL = """
-SELECT school_id, teaching_area_m2 AS r4_total, sports_area_m2 AS r5_total,
-       equipment_value_yuan AS r6_total, multimedia_rooms AS r7_total
-FROM school_year WHERE year = $year
-"""
-
-
-def group_cvs(values: np.ndarray, weights: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
-    """balance.weighted_cv of every group at once (group: each value's group number, 0 ≤ g <
-    groups); NaN for a group without values or enrolment, 0 for one whose values are all 0."""
-    total = np.bincount(group, weights, minlength=groups)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.bincount(group, weights * values, minlength=groups) / total
-        var = np.bincount(group, weights / total[group] * (values - mean[group]) ** 2, minlength=groups)
-        cv = np.sqrt(var) / mean
-    return np.where((mean == 0) & (np.bincount(group, values != 0, minlength=groups) == 0), 0.0, cv)
-
-
-def _group_numbers(groups: dict, n: int) -> np.ndarray:
-    """Each of n records' group number (the position of its county and stage in `groups`)."""
-    number = np.empty(n, dtype=np.int64)
-    for i, idx in enumerate(groups.values()):
-        number[idx] = i
-    return number
-
-
-def level_floors(values: np.ndarray, weights: np.ndarray, group: np.ndarray, limits: np.ndarray) -> np.ndarray:
-    """Per group: the smallest floor L such that raising every value below L to L brings the
-    group's weighted CV to its limit or below; NaN where the CV already is. A 60-step bisection
-    run for all groups together (one at a time, nationally, it was 263,000 CV computations).
-
-    group: each value's group number (0 ≤ g < len(limits))."""
-    groups = len(limits)
-    floors = np.full(groups, np.nan)
-    over = group_cvs(values, weights, group, groups) > limits
-    if not over.any():
-        return floors
-    rows = over[group]
-    x, w, g = values[rows], weights[rows], group[rows]
-    lo = np.where(over, np.inf, 0.0)  # the groups over their limit start from their lowest and
-    hi = np.where(over, -np.inf, 0.0)  # highest value; the others are not searched
-    np.minimum.at(lo, g, x)
-    np.maximum.at(hi, g, x)
-    target = limits * (1 - 1e-6)
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        ok = group_cvs(np.maximum(x, mid[g]), w, g, groups) <= target
-        hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
-    floors[over] = hi[over]
-    return floors
-
-
 # --------------------------------------------------------------------------------------------
 # The plan
 
@@ -184,189 +114,56 @@ def make_plan(con: duckdb.DuckDBPyConnection, year: int, criteria: Criteria | No
     cr = criteria or load_criteria()
     uc = costs or load_costs()
     a = balance.assess(con, year, cr)
-    rec = a.schools[a.schools["eligible"].fillna(False).astype(bool)].copy()
-    rec = rec[["school_id", "name", "adcode", "stage", "kind", "locale", "students", "school_students",
-               "facility_per_pupil", *balance.INDICATORS]]
-    rec = rec.sort_values(["adcode", "stage", "school_id"]).reset_index(drop=True)
-    # missing data is planned for by nobody: an indicator a school has not reported gets no target,
-    # no cost and no place in its CV; the school is flagged 缺数据 and its county cannot pass
-    known = rec[list(balance.INDICATORS)].notna().to_numpy()
-    fpp = rec["facility_per_pupil"].to_numpy(float)  # a stage's facilities per pupil = school total × fpp
-    n = len(rec)
-    stage_idx = rec["stage"].map({s: i for i, s in enumerate(STAGES)}).to_numpy(dtype=int)  # int even when empty
-    std = np.array([[cr[f"R{k}"].threshold[s] for k in range(1, 8)] for s in STAGES])[stage_idx]
-    cv_limit = np.array([[cr[f"R{k}"].cv_threshold[s] for k in range(1, 8)] for s in STAGES])
-    floor_ratio = float(cr.resource["floor_ratio"])
-    spares = max(0, len(balance.INDICATORS) - int(cr.resource["min_met"]))  # standards a school may miss
-    P = rec["students"].to_numpy(float)
-
-    # teacher type counts per record: (n, 8)
-    rules = teacher_rules(cr)
-    tt = con.execute(TEACHER_TYPES_SQL.format(degree=rules.degree, backbone=rules.backbone, pe_arts=rules.pe_arts),
-                     {"year": year}).df()
-    tt["t"] = [TYPES.index((d, b, p)) for d, b, p in zip(tt["d"], tt["b"], tt["p"])]
-    wide = tt.pivot_table(index=["school_id", "stage"], columns="t", values="n", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(columns=range(len(TYPES)), fill_value=0)
-    counts = (rec[["school_id", "stage"]].merge(wide.reset_index(), on=["school_id", "stage"], how="left")
-              .fillna(0)[list(range(len(TYPES)))].to_numpy(float, copy=True))
-    start_counts = counts.copy()
-    type_matrix = np.array(TYPES, dtype=float)  # (8, 3)
-
-    # facility totals per school (shared by a school's records; NaN where not reported)
-    fac = rec[["school_id"]].merge(con.execute(FACILITIES_SQL, {"year": year}).df(), on="school_id", how="left")
-    totals = fac[["r4_total", "r5_total", "r6_total", "r7_total"]].to_numpy(float, copy=True)
-    school_codes, school_of = np.unique(rec["school_id"].to_numpy(), return_inverse=True)
-    school_totals = np.zeros((len(school_codes), 4))
-    school_totals[school_of] = np.nan_to_num(totals)
-    start_totals = school_totals.copy()
-
-    # what it costs to raise each indicator by 1 unit (per 100 pupils or per pupil) at each record
-    per_unit = np.nan_to_num(1 / fpp, nan=0.0, posinf=0.0)  # school total needed per unit of a stage's value
-    unit = np.column_stack([
-        uc.hire_regular_per_year * uc.years * P / 100, uc.hire_backbone_per_year * uc.years * P / 100,
-        uc.hire_pe_arts_per_year * uc.years * P / 100, uc.teaching_area_per_m2 * per_unit,
-        uc.sports_area_per_m2 * per_unit, uc.equipment_per_yuan * per_unit, uc.multimedia_room * per_unit / 100,
-    ])
-    groups = rec.groupby(["adcode", "stage"], sort=False).indices
-    group_of = _group_numbers(groups, n)
-    group_stage = np.array([STAGES.index(stage) for _, stage in groups], dtype=int)
-    moves: list[tuple] = []
-    hires = np.zeros((n, 3))  # backbone, pe_arts, regular
-
-    def values() -> np.ndarray:
-        teach = 100 * (counts @ type_matrix) / P[:, None]
-        facil = school_totals[school_of] * fpp[:, None]
-        facil[:, 3] *= 100  # R7 per 100 pupils
-        return np.where(known, np.column_stack([teach, facil]), np.nan)
-
-    for pass_no in range(MAX_PASSES):
-        X = np.where(known, values(), std)  # unknown: treated as met, so nothing is planned for it
-        # 1. targets: every missing standard met, except the dearest (7 − min_met) of them, which
-        # are raised only to the floor (the criteria file's min_met and floor_ratio)
-        miss = X < std * (1 - 1e-12)
-        saving = np.where(miss, (np.clip(std - X, 0, None) - np.clip(floor_ratio * std - X, 0, None)) * unit, -np.inf)
-        T = np.where(miss, std, X)
-        for spare in np.argsort(-saving, axis=1, kind="stable")[:, :spares].T:  # dearest first
-            rows = np.flatnonzero(miss[np.arange(n), spare])
-            T[rows, spare[rows]] = np.maximum(X[rows, spare[rows]], floor_ratio * std[rows, spare[rows]])
-        # 2. levelling the lowest schools where a CV stays above its limit
-        floor = np.zeros_like(X)
-        for k in range(7):
-            ik = np.flatnonzero(known[:, k])  # the CV is over the schools with data
-            L = level_floors(T[ik, k], P[ik], group_of[ik], cv_limit[group_stage, k])[group_of[ik]]
-            raise_to = ~np.isnan(L)
-            T[ik[raise_to], k] = np.maximum(T[ik[raise_to], k], L[raise_to])
-            floor[ik[raise_to], k] = L[raise_to]
-        # 3. facilities per school: the higher need of its records (school total = value / fpp)
-        need_raw = np.zeros((len(school_codes), 4))
-        np.maximum.at(need_raw, school_of, np.where(known[:, 3:], T[:, 3:], 0) * per_unit[:, None])
-        need_total = np.column_stack([np.ceil(need_raw[:, :3] * (1 + 1e-9) * 10) / 10,  # m², yuan: up to 0.1
-                                      np.ceil(need_raw[:, 3] / 100 - 1e-9)])               # whole rooms
-        short = need_raw[:, :3] > school_totals[:, :3] * (1 + 1e-9)
-        add_fac = np.column_stack([np.where(short, need_total[:, :3] - school_totals[:, :3], 0),
-                                   np.clip(need_total[:, 3] - school_totals[:, 3], 0, None)])
-        school_totals += add_fac
-        # 4. teachers: rotate surplus, then hire
-        # whole teachers; the first pass forgives the levelling's safety margin (a floor of
-        # 1.000001 × 4 teachers is 4), later passes round strictly up if a CV is still above
-        levelled = floor[:, :3] >= T[:, :3] * (1 - 1e-12)
-        tol = np.where(levelled & (pass_no == 0), 1e-4, 0.0)
-        need = np.where(known[:, :3], np.ceil(T[:, :3] * P[:, None] / 100 * (1 - tol) - 1e-9), 0)
-        keep = np.ceil(np.maximum(std[:, :3], floor[:, :3]) * P[:, None] / 100 - 1e-9)
-        added = 0
-        for (adcode, stage), idx in groups.items():
-            added += _rotate_and_hire(idx, counts, need, keep, type_matrix, moves, hires, adcode, stage)
-        if add_fac.sum() == 0 and added == 0:
-            break
-
-    X_after = values()
-    return _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_totals, school_of,
-                     school_codes, hires, moves, X_after, std, cv_limit, groups, group_of, group_stage,
-                     floor_ratio, known, fpp)
+    w = levelling.start(con, year, a, cr, uc)
+    levelling.solve(w)
+    return _assemble(w, year, a, cr, uc)
 
 
-def _rotate_and_hire(idx: np.ndarray, counts: np.ndarray, need: np.ndarray, keep: np.ndarray,
-                     type_matrix: np.ndarray, moves: list, hires: np.ndarray, adcode: str, stage: str) -> int:
-    """Within one county and stage: move surplus teachers to schools short of their targets
-    (lowest first), then hire what is left. Returns the number of teachers added or moved."""
-    have = counts[idx] @ type_matrix                       # (m, 3)
-    deficit = np.clip(need[idx] - have, 0, None)
-    if deficit.sum() == 0:
-        return 0
-    done = 0
-    slack = have - keep[idx]                               # what a school can give per indicator
-    receivers = np.flatnonzero(deficit.sum(axis=1) > 0)
-    order = receivers[np.argsort((have[receivers] / np.maximum(need[idx][receivers], 1)).min(axis=1))]
-    for r in order:
-        while deficit[r].sum() > 0:
-            wanted = (deficit[r] > 0).astype(float)
-            best = None
-            for t in sorted(range(len(type_matrix)), key=lambda t: -(type_matrix[t] @ wanted)):
-                cover = type_matrix[t] @ wanted
-                if cover == 0:
-                    break
-                # donors: have a teacher of type t, no deficit, and stay at keep after giving one
-                ok = (counts[idx, t] > 0) & (deficit.sum(axis=1) == 0) & np.all(
-                    (slack - type_matrix[t]) >= 0, axis=1)
-                ok[r] = False
-                if ok.any():
-                    cand = np.flatnonzero(ok)
-                    best = (t, cand[np.argmax(slack[cand].sum(axis=1))])
-                    break
-            if best is None:
-                break
-            t, d = best
-            counts[idx[d], t] -= 1
-            counts[idx[r], t] += 1
-            slack[d] -= type_matrix[t]
-            deficit[r] = np.clip(deficit[r] - type_matrix[t], 0, None)
-            moves.append((adcode, stage, idx[d], idx[r], t))
-            done += 1
-    for r in np.flatnonzero(deficit.sum(axis=1) > 0):
-        d1, d2, d3 = deficit[r]
-        hb, hp = d2, d3
-        hr = max(0.0, d1 - hb - hp)
-        counts[idx[r], TYPES.index(HIRE_TYPES["backbone"])] += hb
-        counts[idx[r], TYPES.index(HIRE_TYPES["pe_arts"])] += hp
-        counts[idx[r], TYPES.index(HIRE_TYPES["regular"])] += hr
-        hires[idx[r]] += (hb, hp, hr)
-        done += int(hb + hp + hr)
-    return done
+def _assemble(w: levelling.Work, year: int, a: balance.Assessment, cr: Criteria, uc: UnitCosts) -> GapPlan:
+    """The solved plan as tables: records, counties × stages, counties, rotations."""
+    after = w.values()
+    records = _records_table(w, uc, after)
+    records["compliant_after"], results = _results_after(w, after, cr)
+    stages, per_county = _county_tables(records, results, a, cr)
+    return GapPlan(year=year, records=records, stages=stages, counties=per_county, moves=_moves_table(w),
+                   costs=uc, criteria=cr)
 
 
-def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_totals, school_of,
-              school_codes, hires, moves, X_after, std, cv_limit, groups, group_of, group_stage,
-              floor_ratio, known, fpp) -> GapPlan:
-    P = rec["students"].to_numpy(float)
-    n = len(rec)
-    rot_in = np.zeros(n)
-    rot_out = np.zeros(n)
-    mv = pd.DataFrame(moves, columns=["adcode", "stage", "from_i", "to_i", "type"])
-    if not mv.empty:
-        np.add.at(rot_in, mv["to_i"].to_numpy(), 1)
-        np.add.at(rot_out, mv["from_i"].to_numpy(), 1)
-        mv = (mv.groupby(["adcode", "stage", "from_i", "to_i", "type"]).size().rename("n").reset_index())
-        mv["from_school"] = rec["school_id"].to_numpy()[mv["from_i"]]
-        mv["to_school"] = rec["school_id"].to_numpy()[mv["to_i"]]
-        mv["degree"], mv["backbone"], mv["pe_arts"] = zip(*[TYPES[t] for t in mv["type"]])
-        mv = mv.drop(columns=["from_i", "to_i", "type"])
-    else:
-        mv = pd.DataFrame(columns=["adcode", "stage", "n", "from_school", "to_school", "degree", "backbone", "pe_arts"])
+def _moves_table(w: levelling.Work) -> pd.DataFrame:
+    """Teacher rotations: county, stage, how many, from and to which school, the teachers' type."""
+    mv = pd.DataFrame(w.moves, columns=["adcode", "stage", "from_i", "to_i", "type"])
+    if mv.empty:
+        return pd.DataFrame(columns=["adcode", "stage", "n", "from_school", "to_school", "degree", "backbone",
+                                     "pe_arts"])
+    mv = mv.groupby(["adcode", "stage", "from_i", "to_i", "type"]).size().rename("n").reset_index()
+    ids = w.records["school_id"].to_numpy()
+    mv["from_school"], mv["to_school"] = ids[mv["from_i"]], ids[mv["to_i"]]
+    mv["degree"], mv["backbone"], mv["pe_arts"] = zip(*[levelling.TYPES[t] for t in mv["type"]])
+    return mv.drop(columns=["from_i", "to_i", "type"])
 
+
+def _records_table(w: levelling.Work, uc: UnitCosts, after: np.ndarray) -> pd.DataFrame:
+    """One row per school record: what is added (hired, rotated, built, bought), its cost, R1–R7 after."""
+    n = len(w.records)
+    rot_in, rot_out = np.zeros(n), np.zeros(n)
+    if w.moves:
+        moved = np.array([(m[2], m[3]) for m in w.moves])
+        np.add.at(rot_out, moved[:, 0], 1)
+        np.add.at(rot_in, moved[:, 1], 1)
     # a school's whole addition (its senior-high part's share included: the building is one) is
     # carried by its compulsory records in proportion to their weighted pupils, so the records
     # add up to what is built and bought, and to what the scenario applies
-    add_school = school_totals - start_totals
-    weight = np.nan_to_num(P * fpp)
-    school_weight = np.zeros(len(school_codes))
-    np.add.at(school_weight, school_of, weight)
-    share = np.divide(weight, school_weight[school_of], out=np.zeros_like(weight), where=school_weight[school_of] > 0)
-    add = add_school[school_of] * share[:, None]
-    out = rec.drop(columns=["facility_per_pupil", *balance.INDICATORS])
-    out["missing_data"] = ~known.all(axis=1)
-    out["missing_indicators"] = [",".join(f"R{k + 1}" for k in range(7) if not row[k]) for row in known]
-    out["hire_backbone"], out["hire_pe_arts"], out["hire_regular"] = hires[:, 0], hires[:, 1], hires[:, 2]
-    out["teachers_hire"] = hires.sum(axis=1)
+    weight = np.nan_to_num(w.pupils * w.per_pupil)
+    school_weight = np.zeros(len(w.school_totals))
+    np.add.at(school_weight, w.school_of, weight)
+    share = np.divide(weight, school_weight[w.school_of], out=np.zeros_like(weight),
+                      where=school_weight[w.school_of] > 0)
+    add = (w.school_totals - w.start_totals)[w.school_of] * share[:, None]
+    out = w.records.drop(columns=["facility_per_pupil", *balance.INDICATORS])
+    out["missing_data"] = ~w.known.all(axis=1)
+    out["missing_indicators"] = [",".join(f"R{k + 1}" for k in range(7) if not row[k]) for row in w.known]
+    out["hire_backbone"], out["hire_pe_arts"], out["hire_regular"] = w.hires.T
+    out["teachers_hire"] = w.hires.sum(axis=1)
     out["teachers_rotate_in"] = rot_in
     out["teachers_rotate_out"] = rot_out
     out["area_m2"], out["sports_m2"], out["equipment_yuan"], out["multimedia_rooms"] = add.T
@@ -379,44 +176,54 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
                                       + out["teachers_rotate_in"] * uc.rotate_per_year)
     out["cost_yuan"] = out["capital_yuan"] + out["personnel_yuan_per_year"] * uc.years
     for k in range(7):
-        out[f"r{k + 1}_after"] = X_after[:, k]
+        out[f"r{k + 1}_after"] = after[:, k]
+    return out
 
-    # with the plan: compliance per record, CV per county and stage
-    ratio = X_after / std
+
+def _results_after(w: levelling.Work, after: np.ndarray, cr: Criteria) -> tuple[pd.arrays.BooleanArray, pd.DataFrame]:
+    """With the plan: each record's compliance (<NA> without data), and per county and stage the
+    CVs (over the schools with data), the schools without data, whether the resource part passes."""
+    known, count = w.known, len(w.groups)
+    ratio = after / w.standard
     met = (ratio >= 1 - 1e-9).sum(axis=1)
-    compliant = (met >= int(cr.resource["min_met"])) & (np.nanmin(np.where(known, ratio, np.inf), axis=1)
-                                                         >= floor_ratio - 1e-9)
-    out["compliant_after"] = pd.array(np.where(known.all(axis=1), compliant, False), dtype="boolean")
-    out.loc[~known.all(axis=1), "compliant_after"] = pd.NA  # unknown, not planned for
-    # per county and stage, all groups at once: the CVs with the plan (over the schools with data)
-    count = len(groups)
-    cvs = np.full((count, 7), math.nan)
+    compliant = (met >= int(cr.resource["min_met"])) & (
+        np.nanmin(np.where(known, ratio, np.inf), axis=1) >= w.floor_ratio - 1e-9)
+    compliant_after = pd.array(np.where(known.all(axis=1), compliant, False), dtype="boolean")
+    compliant_after[~known.all(axis=1)] = pd.NA  # unknown, not planned for
+    cvs = np.full((count, 7), np.nan)
     for k in range(7):
         ik = np.flatnonzero(known[:, k])
-        present = np.bincount(group_of[ik], minlength=count) > 0
-        cvs[present, k] = group_cvs(X_after[ik, k], P[ik], group_of[ik], count)[present]
-    incomplete = np.bincount(group_of, ~known.all(axis=1), minlength=count).astype(int)
-    failing = np.bincount(group_of, ~(compliant & known.all(axis=1)), minlength=count) > 0
-    after = pd.DataFrame({"adcode": pd.Series([adcode for adcode, _ in groups], dtype=object),
-                          "stage": pd.Series([stage for _, stage in groups], dtype=object),
-                          **{f"cv_r{k + 1}_after": cvs[:, k] for k in range(7)},
-                          "schools_missing_data": incomplete,
-                          "resource_pass_after": (incomplete == 0) & ~failing
-                          & (cvs <= cv_limit[group_stage] + 1e-9).all(axis=1)})
+        present = np.bincount(w.group_of[ik], minlength=count) > 0
+        cvs[present, k] = levelling.group_cvs(after[ik, k], w.pupils[ik], w.group_of[ik], count)[present]
+    incomplete = np.bincount(w.group_of, ~known.all(axis=1), minlength=count).astype(int)
+    failing = np.bincount(w.group_of, ~(compliant & known.all(axis=1)), minlength=count) > 0
+    return compliant_after, pd.DataFrame({"adcode": pd.Series([adcode for adcode, _ in w.groups], dtype=object),
+                         "stage": pd.Series([stage for _, stage in w.groups], dtype=object),
+                         **{f"cv_r{k + 1}_after": cvs[:, k] for k in range(7)},
+                         "schools_missing_data": incomplete,
+                         "resource_pass_after": (incomplete == 0) & ~failing
+                         & (cvs <= w.cv_limit[w.group_stage] + 1e-9).all(axis=1)})
 
+
+STAGE_SUMS = ["students", "teachers_hire", "hire_backbone", "hire_pe_arts", "hire_regular", "teachers_rotate",
+              "area_m2", "sports_m2", "equipment_yuan", "multimedia_rooms", "capital_yuan", "personnel_yuan_per_year",
+              "cost_yuan"]
+
+
+def _county_tables(out: pd.DataFrame, after: pd.DataFrame, a: balance.Assessment,
+                   cr: Criteria) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per county and stage, and per county: the sums, the status before, the results after, the
+    criteria resources cannot fix and those without data, and whether it would pass if funded."""
     # criteria resources cannot fix: failing counted criteria outside the resource part; and the
     # counted criteria without data (no plan can make a county pass while they are missing)
     counted = a.results[a.results["counted"]]
     res = counted[(counted["part"] != "resource") & (counted["passed"] == False)]  # noqa: E712
     nodata = counted[counted["passed"].isna() & ~counted["criterion"].isin(balance.RESOURCE_IDS + ("RS",))]
-    checks = {c.id: c.check for c in cr.items}
-    res = res.assign(check=res["criterion"].map(checks))
+    res = res.assign(check=res["criterion"].map({c.id: c.check for c in cr.items}))
 
     keys = ["adcode", "stage"]
-    sums = ["students", "teachers_hire", "hire_backbone", "hire_pe_arts", "hire_regular", "teachers_rotate_in",
-            "area_m2", "sports_m2", "equipment_yuan", "multimedia_rooms", "capital_yuan", "personnel_yuan_per_year",
-            "cost_yuan"]
-    stages = out.groupby(keys)[sums].sum().reset_index().rename(columns={"teachers_rotate_in": "teachers_rotate"})
+    out = out.rename(columns={"teachers_rotate_in": "teachers_rotate"})
+    stages = out.groupby(keys)[STAGE_SUMS].sum().reset_index()
     stages["schools"] = out.groupby(keys).size().to_numpy()
     stages["schools_with_additions"] = out.assign(
         touched=(out["cost_yuan"] > 0) | (out["teachers_rotate_out"] > 0)).groupby(keys)["touched"].sum().to_numpy()
@@ -425,9 +232,8 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
     status = counties[counties["stage"].isin(STAGES)][["adcode", "stage", "status"]].rename(
         columns={"status": "status_before"})
     stages = stages.merge(status, on=keys, how="left").merge(after, on=keys, how="left")
-
     for col, frame in (("unfixable", res), ("missing_criteria", nodata)):
-        stages = stages.merge(_criteria_lists(frame, ["adcode", "stage"]).rename(col).reset_index(), on=keys, how="left")
+        stages = stages.merge(_criteria_lists(frame, keys).rename(col).reset_index(), on=keys, how="left")
         stages[col] = stages[col].fillna("")
     names = counties[["adcode", "county_name", "city_adcode", "city_name", "province_adcode"]].drop_duplicates("adcode")
     stages = names.merge(stages, on="adcode", how="right")
@@ -435,9 +241,8 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
                 "multimedia_rooms"):
         stages[col] = stages[col].round().astype(int)
 
-    summed = [c if c != "teachers_rotate_in" else "teachers_rotate" for c in sums] + [
-        "schools", "schools_with_additions", "schools_missing_data"]
-    per_county = stages.groupby("adcode")[summed].sum().reset_index()
+    per_county = stages.groupby("adcode")[[*STAGE_SUMS, "schools", "schools_with_additions",
+                                           "schools_missing_data"]].sum().reset_index()
     per_county = names.merge(per_county, on="adcode", how="right")
     overall = counties[(counties["stage"] == balance.OVERALL)].set_index("adcode")
     per_county["status_before"] = per_county["adcode"].map(overall["status"])
@@ -447,8 +252,7 @@ def _assemble(year, rec, a, cr, uc, counts, start_counts, school_totals, start_t
     per_county["resource_pass_after"] = per_county["adcode"].map(after.groupby("adcode")["resource_pass_after"].all())
     per_county["would_pass"] = would_pass(per_county)
     per_county["cost_per_pupil"] = per_county["cost_yuan"] / per_county["students"]
-    return GapPlan(year=year, records=out, stages=stages.reset_index(drop=True),
-                   counties=per_county.reset_index(drop=True), moves=mv, costs=uc, criteria=cr)
+    return stages.reset_index(drop=True), per_county.reset_index(drop=True)
 
 
 def _criteria_lists(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
