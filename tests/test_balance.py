@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.assess import balance
+from analytics.assess import balance, queries
 from analytics.assess.balance import weighted_cv
 from analytics.store import db
 from tests.factory import GOOD, School, build
@@ -79,7 +79,7 @@ def test_sql_weighted_cv_agrees_with_python():
                           "w": rng.integers(1, 3000, 600).astype(float)})
     con = duckdb.connect()
     con.register("sample", frame)
-    sql = con.execute(balance.weighted_cv_query("sample")).df().set_index("g")["cv_x"].sort_index()
+    sql = con.execute(queries.weighted_cv_query("sample")).df().set_index("g")["cv_x"].sort_index()
     py = frame.groupby("g").apply(lambda d: weighted_cv(d["x"], d["w"]), include_groups=False)
     np.testing.assert_allclose(sql.to_numpy(), py.to_numpy(), rtol=1e-10)
 
@@ -92,7 +92,7 @@ def test_sql_weighted_cv_of_several_columns_leaves_each_ones_missing_values_out(
                           "y": [1.0, None, 3.0, None, None], "w": [100.0, 200.0, 100.0, 50.0, 50.0]})
     con = duckdb.connect()
     con.register("sample", frame)
-    out = con.execute(balance.weighted_cv_query("sample", values=("x", "y"))).df().set_index("g").sort_index()
+    out = con.execute(queries.weighted_cv_query("sample", values=("x", "y"))).df().set_index("g").sort_index()
     assert out.loc[1, "cv_x"] == pytest.approx(weighted_cv([5, 6, 4], [100, 200, 100]))
     assert out.loc[1, "cv_y"] == pytest.approx(weighted_cv([1, 3], [100, 100]))
     assert out.loc[1, "n_y"] == 2 and out.loc[1, "mean_y"] == pytest.approx(2.0)

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics.assess import balance, gap, progress
+from analytics.assess import balance, gap, progress, urban_rural
 from analytics.assess.criteria import load_criteria
 from analytics.ingest import importer
 from analytics.store import db
@@ -62,8 +62,8 @@ def test_stored_urban_rural_gaps_read_back_exactly_as_computed(written):
     cr = load_criteria()
     with db.connect(written) as con:
         assert balance.stored_state(con, cr) == "current"
-        pd.testing.assert_frame_equal(balance.urban_rural_gaps(con, None, cr), balance.compute_gaps(con, None, cr))
-        pd.testing.assert_frame_equal(balance.urban_rural_gaps(con, 2024, cr), balance.compute_gaps(con, 2024, cr))
+        pd.testing.assert_frame_equal(balance.urban_rural_gaps(con, None, cr), urban_rural.compute_gaps(con, None, cr))
+        pd.testing.assert_frame_equal(balance.urban_rural_gaps(con, 2024, cr), urban_rural.compute_gaps(con, 2024, cr))
 
 
 def test_stored_progress_sums_read_back_exactly_as_computed_without_the_school_rows(written, monkeypatch):
@@ -71,9 +71,9 @@ def test_stored_progress_sums_read_back_exactly_as_computed_without_the_school_r
     every year they are read, so a progress page never needs the school rows."""
     cr = load_criteria()
     with db.connect(written) as con:
-        computed = balance.compute_sums(con, balance.compute(con, None, cr), balance.compute_gaps(con, None, cr))
+        computed = urban_rural.compute_sums(con, balance.compute(con, None, cr), urban_rural.compute_gaps(con, None, cr))
         lazy = balance.assess(con, None, cr, lazy=True)
-        monkeypatch.setattr(balance, "compute_sums", lambda *a: pytest.fail("computed, not read"))
+        monkeypatch.setattr(urban_rural, "compute_sums", lambda *a: pytest.fail("computed, not read"))
         read = balance.county_sums(con, lazy, balance.urban_rural_gaps(con, None, cr))
         progress.metric_values(con, lazy, balance.urban_rural_gaps(con, None, cr))
         assert lazy.unread("schools") and lazy.unread("results")  # never read

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics.assess import balance, progress
+from analytics.assess import balance, progress, urban_rural
 from analytics.assess.targets import Target
 from tests.factory import School, build
 
@@ -121,12 +121,12 @@ def test_projection_is_the_least_squares_line_at_the_target_year():
 
 
 def test_gap_ratios_divide_summed_parts():
-    sums = pd.DataFrame([{**{c: 0.0 for c in balance.GAP_SUMS},
+    sums = pd.DataFrame([{**{c: 0.0 for c in urban_rural.GAP_SUMS},
                           "urban_students": 100, "urban_government_yuan": 200_000, "rural_students": 50,
                           "rural_government_yuan": 90_000, "urban_equipment_yuan": 300_000,
                           "rural_equipment_yuan": 135_000, "urban_teachers": 10, "urban_bachelor": 8,
                           "rural_teachers": 5, "rural_bachelor": 3, "rural_training_hours_sum": 400}])
-    g = balance.gap_ratios(sums).iloc[0]
+    g = urban_rural.gap_ratios(sums).iloc[0]
     assert g["funding_gap"] == pytest.approx((2000 - 1800) / 2000)
     assert g["rural_equipment_ratio"] == pytest.approx(2700 / 3000)
     assert g["bachelor_share_gap"] == pytest.approx(0.8 - 0.6)

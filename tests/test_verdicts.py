@@ -9,8 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics.assess import balance
-from analytics.assess.criteria import CHECKS, CRITERIA_FILE, CriteriaError, load_criteria
+from analytics.assess import balance, checks, queries
+from analytics.assess.criteria import CHECKS, CRITERIA_FILE, INDICATORS, CriteriaError, load_criteria
 from analytics.store import db
 from tests.factory import COUNTY_YEAR_OK, GOOD, School, build
 
@@ -270,7 +270,7 @@ def test_criteria_not_counted_never_change_the_status(tmp_path):
 
 
 def test_every_check_of_the_registry_has_a_function():
-    assert set(CHECKS) == set(balance.CHECK_FUNCTIONS)
+    assert set(CHECKS) == set(checks.CHECK_FUNCTIONS)
 
 
 def _criteria_variant(tmp_path, old, new):
@@ -317,8 +317,8 @@ def test_the_teaching_point_exclusion_is_a_criteria_setting(tmp_path):
 
 def test_weighted_cv_sql_is_the_one_the_assessment_runs():
     """COUNTY_SQL embeds weighted_cv_query: the tested SQL twin is the SQL that runs."""
-    query = balance.weighted_cv_query("s", ("adcode", "year", "stage"), balance.INDICATORS, "students")
-    assert query in balance.COUNTY_SQL
+    query = queries.weighted_cv_query("s", ("adcode", "year", "stage"), INDICATORS, "students")
+    assert query in queries.COUNTY_SQL
     assert math.isclose(balance.weighted_cv([5, 6, 4], [100, 200, 100]), math.sqrt(0.6875) / 5.25)
     assert GOOD  # the factory's defaults meet every standard
 

@@ -20,16 +20,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from analytics.assess import checks
 from analytics.assess import criteria as criteria_module
+from analytics.assess import queries, urban_rural
 from analytics.assess.criteria import RESOURCE_IDS, STAGES, Criteria, Criterion, load_criteria, teacher_rules
 from analytics.atlas import regions
-from analytics.core.i18n import percent
 from analytics.store import db
 
 # DOMAIN.md §2.6, in legend order: 达标, 差1–2项, 数据不足, 差3项及以上, 不予认定
 STATUSES = ("pass", "near", "incomplete", "far", "vetoed")
 OVERALL = "all"
-INDICATORS = tuple(f"r{i}" for i in range(1, 8))
 SCHOOL_STATES = ("noncompliant", "no_data", "compliant", "not_assessed")  # worst first
 
 
@@ -68,422 +68,6 @@ def weighted_cv(values: Sequence[float], weights: Sequence[float]) -> float:
         raise ValueError("weighted_cv: weighted mean is zero, the coefficient is undefined")
     var = float((p / total * (x - mean) ** 2).sum())
     return math.sqrt(var) / mean
-
-
-# --------------------------------------------------------------------------------------------
-# SQL
-
-def weighted_cv_query(table: str, keys: Sequence[str] = ("g",), values: Sequence[str] = ("x",),
-                      weight: str = "w") -> str:
-    """SQL of the enrolment-weighted CV (DOMAIN.md §2.1) of each column of `values`, weighted by
-    `weight`, per group `keys` of `table`: columns keys…, then per value v: mean_v, total_v (Σw),
-    n_v (rows; NULL when none) and cv_v. A row with v NULL is left out of v's figures entirely
-    (numerator and weights). All values zero gives CV 0 (no difference), as weighted_cv does.
-    Every value is done in the same two passes (one aggregate, one join back)."""
-    k = ", ".join(keys)
-    used = {v: f"{v} IS NOT NULL AND {weight} > 0" for v in values}
-    means = ",\n               ".join(
-        f"sum({weight} * {v}) FILTER (WHERE {c}) / sum({weight}) FILTER (WHERE {c}) AS mean_{v}, "
-        f"sum({weight}) FILTER (WHERE {c}) AS total_{v}, nullif(count(*) FILTER (WHERE {c}), 0) AS n_{v}"
-        for v, c in used.items())
-    spreads = ",\n               ".join(
-        f"sqrt(sum(t.{weight} / m.total_{v} * (t.{v} - m.mean_{v}) ^ 2) FILTER (WHERE t.{v} IS NOT NULL "
-        f"AND t.{weight} > 0)) AS sd_{v}" for v in values)
-    figures = ",\n           ".join(
-        f"m.mean_{v}, m.total_{v}, m.n_{v}, "
-        f"CASE WHEN m.mean_{v} <> 0 THEN s.sd_{v} / m.mean_{v} WHEN s.sd_{v} = 0 THEN 0.0 END AS cv_{v}"
-        for v in values)
-    return f"""
-    WITH means AS (
-        SELECT {k},
-               {means}
-        FROM {table} GROUP BY {k}
-    ), spread AS (
-        SELECT {k},
-               {spreads}
-        FROM {table} t JOIN means m USING ({k})
-        GROUP BY {k}
-    )
-    SELECT {k},
-           {figures}
-    FROM means m JOIN spread s USING ({k})"""
-
-
-TEACHER_SQL = """
--- every figure the assessment takes from the teacher rows, per school, year and stage, in one
--- pass over the biggest table (the school indicators and the county-wide criteria add them up);
--- {degree}, {backbone}, {pe_arts}: the criteria file's teacher conditions (criteria.teacher_rules)
-SELECT school_id, year, stage::VARCHAR AS stage,
-       count(*) FILTER (WHERE full_time AND {degree}) AS teachers_degree,
-       count(*) FILTER (WHERE full_time AND {backbone}) AS teachers_backbone,
-       count(*) FILTER (WHERE full_time AND {pe_arts}) AS teachers_pe_arts,
-       count(*) FILTER (WHERE full_time) AS teachers_full_time,
-       sum(annual_pay_yuan) FILTER (WHERE full_time) AS pay_full_time,
-       count(*) FILTER (WHERE full_time AND training_hours_5y >= $hours) AS teachers_hours_met,
-       count(*) FILTER (WHERE full_time AND certified) AS teachers_certified,
-       count(*) FILTER (WHERE full_time AND training_hours_year > 0) AS teachers_trained_year,
-       count(*) FILTER (WHERE exchange_eligible) AS exchange_eligible,
-       count(*) FILTER (WHERE exchanged) AS exchanged,
-       count(*) FILTER (WHERE exchanged AND {backbone}) AS exchanged_backbone
-FROM teachers
-WHERE year BETWEEN $first_year AND $last_year
-GROUP BY school_id, year, stage
-"""
-
-SCHOOL_SQL = """
-WITH totals AS (
-    -- per school: pupils, classes and weighted pupils of both stages, and the funding norm's amount
-    SELECT ssy.school_id, ssy.year,
-           sum(ssy.students) AS school_students,
-           sum(ssy.classes)  AS school_classes,
-           sum(ssy.students * CASE ssy.stage WHEN 'primary' THEN $w_primary ELSE $w_junior END)
-               AS weighted_compulsory,
-           sum(ssy.students * CASE ssy.stage WHEN 'primary' THEN cy.public_funding_norm_primary
-                                             ELSE cy.public_funding_norm_junior END) AS norm_amount
-    FROM school_stage_year ssy
-    JOIN schools s USING (school_id)
-    LEFT JOIN county_year cy ON cy.adcode = s.adcode AND cy.year = ssy.year
-    WHERE ssy.year BETWEEN $first_year AND $last_year
-    GROUP BY ssy.school_id, ssy.year
-), stage_rows AS (
-    SELECT ssy.school_id, ssy.year, ssy.stage, ssy.students, ssy.classes, ssy.max_class_size,
-           s.adcode, s.name, s.kind, s.locale, s.is_public,
-           t.school_students, t.school_classes, t.weighted_compulsory, t.norm_amount
-    FROM school_stage_year ssy
-    JOIN schools s USING (school_id)
-    JOIN totals t USING (school_id, year)
-    WHERE ssy.year BETWEEN $first_year AND $last_year
-), staff AS (
-    SELECT school_id, year, stage, teachers_degree, teachers_backbone, teachers_pe_arts, teachers_full_time
-    FROM teacher_counts
-), money AS (
-    SELECT school_id, year,
-           sum(amount_yuan) FILTER (WHERE item = 'public_funding') AS public_funding,
-           sum(amount_yuan) FILTER (WHERE item = 'teacher_training') AS training_funding
-    FROM funding
-    WHERE (year BETWEEN $first_year AND $last_year) AND item IN ('public_funding', 'teacher_training')
-    GROUP BY school_id, year
-), shares AS (
-    -- DOMAIN.md §1: whole-school facilities split by weighted enrolment. A stage's share per
-    -- pupil is its weight over the school's weighted pupils (senior-high pupils included for
-    -- kinds with a senior section; unreported there, the split cannot be made: NULL).
-    SELECT r.*,
-           sy.teaching_area_m2, sy.sports_area_m2, sy.equipment_value_yuan, sy.multimedia_rooms,
-           sy.music_rooms, sy.music_room_min_m2, sy.art_rooms, sy.art_room_min_m2,
-           CASE WHEN r.kind IN (SELECT unnest($senior_kinds::VARCHAR[])) THEN sy.senior_students ELSE 0 END
-               AS senior_students,
-           (CASE r.stage WHEN 'primary' THEN $w_primary ELSE $w_junior END)
-             / nullif(r.weighted_compulsory + $w_senior * (CASE WHEN r.kind IN (SELECT unnest($senior_kinds::VARCHAR[]))
-                                                               THEN sy.senior_students ELSE 0 END), 0)
-               AS facility_per_pupil
-    FROM stage_rows r
-    LEFT JOIN school_year sy USING (school_id, year)
-), indicators AS (
-    SELECT r.* EXCLUDE (teaching_area_m2, sports_area_m2, equipment_value_yuan, multimedia_rooms,
-                        music_rooms, music_room_min_m2, art_rooms, art_room_min_m2),
-           coalesce(st.teachers_full_time, 0) AS teachers_full_time,
-           st.school_id IS NOT NULL AS teachers_reported,
-           r.kind NOT IN (SELECT unnest($excluded_kinds::VARCHAR[]))
-               AND NOT (r.kind = '教学点' AND r.school_students < $small_tp)
-               AND r.students > 0 AS eligible,
-           -- a school and stage with no teacher rows has not reported them: missing, not zero
-           100.0 * st.teachers_degree / nullif(r.students, 0)   AS r1,
-           100.0 * st.teachers_backbone / nullif(r.students, 0) AS r2,
-           100.0 * st.teachers_pe_arts / nullif(r.students, 0)  AS r3,
-           -- no facilities row (or an unknown split): NULL, left out of the indicator
-           r.teaching_area_m2 * r.facility_per_pupil             AS r4,
-           r.sports_area_m2 * r.facility_per_pupil               AS r5,
-           r.equipment_value_yuan * r.facility_per_pupil         AS r6,
-           100.0 * r.multimedia_rooms * r.facility_per_pupil     AS r7,
-           r.music_rooms, r.music_room_min_m2, r.art_rooms, r.art_room_min_m2,
-           m.public_funding, m.training_funding
-    FROM shares r
-    LEFT JOIN staff st USING (school_id, year, stage)
-    LEFT JOIN money m USING (school_id, year)
-), judged AS (
-    SELECT i.*,
-           i.r1 / std.s1 AS q1, i.r2 / std.s2 AS q2, i.r3 / std.s3 AS q3, i.r4 / std.s4 AS q4,
-           i.r5 / std.s5 AS q5, i.r6 / std.s6 AS q6, i.r7 / std.s7 AS q7
-    FROM indicators i JOIN resource_standards std USING (stage)
-)
-SELECT j.* EXCLUDE (q1, q2, q3, q4, q5, q6, q7, norm_amount),
-       j.q1 AS ratio_r1, j.q2 AS ratio_r2, j.q3 AS ratio_r3, j.q4 AS ratio_r4,
-       j.q5 AS ratio_r5, j.q6 AS ratio_r6, j.q7 AS ratio_r7,
-       (j.q1 >= 1)::INT + (j.q2 >= 1)::INT + (j.q3 >= 1)::INT + (j.q4 >= 1)::INT
-         + (j.q5 >= 1)::INT + (j.q6 >= 1)::INT + (j.q7 >= 1)::INT AS standards_met,
-       -- compliant: at least min_met standards met and the rest at the floor. What is known can
-       -- already decide a failure (too many known misses, or a known value under the floor;
-       -- least() skips NULLs); otherwise a missing indicator leaves it unknown
-       CASE WHEN j.eligible THEN CASE
-           WHEN coalesce((j.q1 < 1)::INT, 0) + coalesce((j.q2 < 1)::INT, 0) + coalesce((j.q3 < 1)::INT, 0)
-                + coalesce((j.q4 < 1)::INT, 0) + coalesce((j.q5 < 1)::INT, 0) + coalesce((j.q6 < 1)::INT, 0)
-                + coalesce((j.q7 < 1)::INT, 0) > 7 - $min_met
-             OR least(j.q1, j.q2, j.q3, j.q4, j.q5, j.q6, j.q7) < $floor_ratio THEN FALSE
-           WHEN j.q1 IS NULL OR j.q2 IS NULL OR j.q3 IS NULL OR j.q4 IS NULL OR j.q5 IS NULL
-             OR j.q6 IS NULL OR j.q7 IS NULL THEN NULL
-           ELSE TRUE END
-       END AS compliant,
-       -- G3: music and art rooms per 12 classes, with their smallest areas; rooms or areas not
-       -- reported are no data (NULL), unless what is reported already fails
-       CASE WHEN j.eligible THEN CASE
-           WHEN j.music_rooms < ceil(j.school_classes / $classes_per_room)
-             OR j.art_rooms < ceil(j.school_classes / $classes_per_room) THEN FALSE
-           WHEN j.music_room_min_m2 < $music_m2 OR j.art_room_min_m2 < $art_m2 THEN FALSE
-           WHEN j.music_rooms IS NULL OR j.art_rooms IS NULL
-             OR j.music_room_min_m2 IS NULL OR j.art_room_min_m2 IS NULL THEN NULL
-           ELSE TRUE END
-       END AS g3_ok,
-       -- G4: school size (compulsory pupils)
-       CASE WHEN j.kind NOT IN (SELECT unnest($excluded_kinds::VARCHAR[])) AND j.students > 0 THEN
-           j.school_students <= CASE WHEN j.kind IN (SELECT unnest($through_kinds::VARCHAR[]))
-                                     THEN $max_through ELSE $max_school END
-       END AS g4_ok,
-       -- G5: largest class of the stage
-       CASE WHEN j.students > 0 AND j.kind NOT IN (SELECT unnest($excluded_kinds::VARCHAR[])) THEN
-           j.max_class_size <= CASE j.stage WHEN 'primary' THEN $max_class_primary
-                                            ELSE $max_class_junior END
-       END AS g5_ok,
-       -- G6: village primary schools (村小) and teaching points under 100 pupils funded as if
-       -- they had 100
-       ((j.kind IN (SELECT unnest($village_kinds::VARCHAR[])) AND j.locale = 'rural')
-         OR j.kind IN (SELECT unnest($any_locale_kinds::VARCHAR[])))
-           AND j.school_students BETWEEN 1 AND $floor_students - 1 AS g6_applies,
-       j.public_funding + 1 >= j.norm_amount / nullif(j.school_students, 0) * $floor_students AS g6_ok,
-       -- G7: special-education schools' public funding per pupil
-       j.kind = '特殊教育学校' AND j.students > 0 AS g7_applies,
-       j.public_funding / nullif(j.school_students, 0) >= $special_min AS g7_ok,
-       -- Q4: teacher-training spending share of public funding
-       j.students > 0 AS q4_applies,
-       j.training_funding / nullif(j.public_funding, 0) AS training_share,
-       coalesce(j.training_funding, 0) >= $training_share * j.public_funding AS q4_ok
-FROM judged j
-"""
-SCHOOL_ORDER = ("year", "adcode", "stage", "school_id")  # one order of the school rows, run after run
-
-COUNTY_SQL = """
-WITH s AS (SELECT * FROM school_indicators WHERE eligible),
-cv AS (""" + weighted_cv_query("s", ("adcode", "year", "stage"), INDICATORS, "students") + """
-), indicator_stats AS (
-    SELECT adcode, year, stage,
-           """ + ",\n           ".join(f"mean_{r}, cv_{r}, n_{r} AS schools_{r}" for r in INDICATORS) + """
-    FROM cv
-), means AS (
-    SELECT adcode, year, stage,
-           count(*) AS schools_assessed,
-           sum(students) AS students_assessed,
-           count(*) FILTER (WHERE compliant = FALSE) AS noncompliant_schools,
-           count(*) FILTER (WHERE compliant IS NULL) AS schools_no_data,
-           count(*) FILTER (WHERE r1 IS NULL OR r2 IS NULL OR r3 IS NULL OR r4 IS NULL
-                                  OR r5 IS NULL OR r6 IS NULL OR r7 IS NULL) AS schools_missing_resource
-    FROM s GROUP BY adcode, year, stage
-), checks AS (
-    SELECT adcode, year, stage,
-           sum(students) AS students,
-           count(*) FILTER (WHERE g3_ok = FALSE) AS g3_fail, count(*) FILTER (WHERE eligible AND g3_ok IS NULL) AS g3_nodata,
-           count(*) FILTER (WHERE g4_ok = FALSE) AS g4_fail,
-           count(*) FILTER (WHERE g5_ok = FALSE) AS g5_fail,
-           count(*) FILTER (WHERE g6_applies AND g6_ok = FALSE) AS g6_fail,
-           count(*) FILTER (WHERE g6_applies AND g6_ok IS NULL) AS g6_nodata,
-           count(*) FILTER (WHERE q4_applies AND q4_ok = FALSE) AS q4_fail,
-           count(*) FILTER (WHERE q4_applies AND q4_ok IS NULL) AS q4_nodata
-    FROM school_indicators GROUP BY adcode, year, stage
-)
-SELECT c.*, m.* EXCLUDE (adcode, year, stage), i.* EXCLUDE (adcode, year, stage)
-FROM checks c
-LEFT JOIN means m USING (adcode, year, stage)
-LEFT JOIN indicator_stats i USING (adcode, year, stage)
-"""
-
-COUNTY_WIDE_SQL = """
-WITH staff AS (
-    SELECT s.adcode, t.year,
-           sum(t.pay_full_time) / nullif(sum(t.teachers_full_time), 0) AS teacher_pay,
-           sum(t.teachers_hours_met) / nullif(sum(t.teachers_full_time), 0) AS training_share,
-           sum(t.exchange_eligible)::BIGINT AS exchange_eligible,
-           sum(t.exchanged)::BIGINT AS exchanged,
-           sum(t.exchanged_backbone)::BIGINT AS exchanged_backbone,
-           sum(t.teachers_certified) / nullif(sum(t.teachers_full_time), 0) AS certified_share,
-           sum(t.teachers_full_time)::BIGINT AS teachers_full_time,
-           sum(t.teachers_trained_year)::BIGINT AS teachers_trained_year
-    FROM teacher_counts t JOIN schools s USING (school_id)
-    GROUP BY s.adcode, t.year
-), special AS (
-    SELECT adcode, year, count(DISTINCT school_id) FILTER (WHERE g7_ok = FALSE) AS g7_fail,
-           count(DISTINCT school_id) FILTER (WHERE g7_ok IS NULL) AS g7_nodata
-    FROM school_indicators WHERE g7_applies GROUP BY adcode, year
-), units AS (
-    -- every county and year some file reports, even one without pupils: its verdicts are then
-    -- unknown (数据不足), never absent from the map
-    SELECT DISTINCT adcode, year FROM school_indicators
-    UNION SELECT adcode, year FROM county_year WHERE year BETWEEN $first_year AND $last_year
-    UNION SELECT s.adcode, x.year FROM school_year x JOIN schools s USING (school_id)
-          WHERE x.year BETWEEN $first_year AND $last_year
-    UNION SELECT s.adcode, x.year FROM teacher_counts x JOIN schools s USING (school_id)
-          WHERE x.year BETWEEN $first_year AND $last_year
-    UNION SELECT s.adcode, x.year FROM funding x JOIN schools s USING (school_id)
-          WHERE x.year BETWEEN $first_year AND $last_year
-)
-SELECT u.adcode, u.year, cy.* EXCLUDE (adcode, year), st.* EXCLUDE (adcode, year),
-       coalesce(sp.g7_fail, 0) AS g7_fail, coalesce(sp.g7_nodata, 0) AS g7_nodata
-FROM units u
-LEFT JOIN county_year cy USING (adcode, year)
-LEFT JOIN staff st USING (adcode, year)
-LEFT JOIN special sp USING (adcode, year)
-ORDER BY u.year, u.adcode
-"""
-
-
-# --------------------------------------------------------------------------------------------
-# Criteria → verdicts
-
-
-def _as_bool(series: pd.Series) -> pd.Series:
-    return series.astype("boolean")
-
-
-def _compare(value: pd.Series, direction: str, threshold: float) -> pd.Series:
-    value = pd.to_numeric(value, errors="coerce")
-    out = value >= threshold - 1e-12 if direction == ">=" else value <= threshold + 1e-12
-    return out.astype("boolean").mask(value.isna())
-
-
-def _school_count(frame: pd.DataFrame, fail: str, nodata: str | None) -> tuple[pd.Series, pd.Series]:
-    """Schools failing a per-school check: value = count, pass = none fail (unknown if some lack data)."""
-    fails = frame[fail].fillna(0)
-    passed = (fails == 0).astype("boolean")
-    if nodata is not None:
-        passed = passed.mask((fails == 0) & (frame[nodata].fillna(0) > 0))
-    return fails, passed
-
-
-def _blank(base: pd.DataFrame) -> pd.Series:
-    return pd.Series("", index=base.index, dtype=object)
-
-
-def _text(zh: pd.Series, en: pd.Series, present: pd.Series) -> tuple[pd.Series, pd.Series]:
-    return zh.where(present, ""), en.where(present, "")
-
-
-# Each check returns (value, passed, standard, (detail_zh, detail_en)) for every row of base.
-# The names are the registry of analytics.assess.criteria.CHECKS (a test keeps the two in step).
-
-
-def _check_school_indicator(c: Criterion, stage: str, base: pd.DataFrame, std: float):
-    """The CV of one indicator; unknown when some school lacks that indicator's data."""
-    i = c.id[1:]
-    value = base[f"cv_r{i}"]
-    std = c.cv_threshold[stage]
-    missing = base["schools_assessed"].fillna(0) - base[f"schools_r{i}"].fillna(0)
-    passed = _compare(value, "<=", std).mask(missing > 0)
-    n = missing.astype("Int64").astype(str)
-    return value, passed, std, _text("缺 " + n + " 所学校数据，差异系数按其余学校计算",
-                                     n + " school(s) lack data; CV computed over the others", missing > 0)
-
-
-def _check_school_compliance(c, stage, base, std):
-    value = base["noncompliant_schools"]
-    passed = (value == 0).astype("boolean").mask(base["schools_assessed"].isna())
-    passed = passed.mask((value == 0) & (base["schools_no_data"].fillna(0) > 0))
-    n = base["schools_no_data"].fillna(0).astype(int).astype(str)
-    return value, passed, std, _text("缺数据学校 " + n + " 所", n + " school(s) without data",
-                                     base["schools_no_data"].fillna(0) > 0)
-
-
-def _per_school(column: str):
-    def check(c, stage, base, std):
-        nodata = f"{column}_nodata" if f"{column}_nodata" in base else None
-        value, passed = _school_count(base, f"{column}_fail", nodata)
-        passed = passed.mask(base["students"].isna())
-        if nodata is None:
-            return value, passed, std, (_blank(base), _blank(base))
-        n = base[nodata].fillna(0).astype(int).astype(str)
-        return value, passed, std, _text("缺数据学校 " + n + " 所", n + " school(s) without data",
-                                         base[nodata].fillna(0) > 0)
-    check.__doc__ = f"Schools failing the per-school check {column}."
-    return check
-
-
-def _check_special_funding(c, stage, base, std):
-    value, passed = _school_count(base, "g7_fail", "g7_nodata")
-    return value, passed, std, (_blank(base), _blank(base))
-
-
-def _check_teacher_pay(c, stage, base, std):
-    value = base["teacher_pay"] / base["civil_servant_pay_yuan"]
-    return value, _compare(value, ">=", std), std, (_blank(base), _blank(base))
-
-
-def _check_training_hours(c, stage, base, std):
-    return base["training_share"], _compare(base["training_share"], ">=", std), std, (_blank(base), _blank(base))
-
-
-def _check_teacher_exchange(c, stage, base, std):
-    value = base["exchanged"] / base["exchange_eligible"].where(base["exchange_eligible"] > 0)
-    backbone = base["exchanged_backbone"] / base["exchanged"].where(base["exchanged"] > 0)
-    share = float(c.options["backbone_share"])
-    passed = (_compare(value, ">=", std) & _compare(backbone, ">=", share)).astype("boolean")
-    pct = backbone.map(percent).astype(object)  # all unknown (no teachers imported): still text
-    limit = percent(share)
-    return value, passed, std, _text("骨干教师占交流教师 " + pct + f"（标准 ≥ {limit}）",
-                                     "backbone teachers " + pct + f" of those exchanged (standard ≥ {limit})",
-                                     backbone.notna())
-
-
-def _check_teacher_certified(c, stage, base, std):
-    return base["certified_share"], _compare(base["certified_share"], ">=", std), std, (_blank(base), _blank(base))
-
-
-def _check_quality_monitoring(c, stage, base, std):
-    value = base["quality_monitoring_level"]
-    diff = base["quality_monitoring_diff"]
-    limit = float(c.options["max_difference"])
-    passed = (_compare(value, ">=", std) & (diff < limit).astype("boolean").mask(diff.isna()))
-    d = diff.round(3).astype(str)
-    return value, passed, std, _text("校际差异率 " + d + f"（标准 < {limit:g}）",
-                                     "inter-school difference rate " + d + f" (standard < {limit:g})", diff.notna())
-
-
-def _check_county_figure(c, stage, base, std):
-    value = base[c.column(stage or "primary")]
-    return value, _compare(value, c.direction, std), std, (_blank(base), _blank(base))
-
-
-def _check_attestation(c, stage, base, std):
-    value = _as_bool(base[c.options["column"]])
-    passed = value if c.direction == "is_true" else ~value
-    return value, passed, np.nan, (_blank(base), _blank(base))
-
-
-CHECK_FUNCTIONS = {
-    "school_indicator": _check_school_indicator,
-    "school_compliance": _check_school_compliance,
-    "school_arts_rooms": _per_school("g3"),
-    "school_size": _per_school("g4"),
-    "class_size": _per_school("g5"),
-    "small_school_funding": _per_school("g6"),
-    "training_budget": _per_school("q4"),
-    "special_funding": _check_special_funding,
-    "teacher_pay": _check_teacher_pay,
-    "training_hours": _check_training_hours,
-    "teacher_exchange": _check_teacher_exchange,
-    "teacher_certified": _check_teacher_certified,
-    "quality_monitoring": _check_quality_monitoring,
-    "county_figure": _check_county_figure,
-    "attestation": _check_attestation,
-}
-
-
-def _verdicts(c: Criterion, stage: str | None, base: pd.DataFrame, cr: Criteria) -> pd.DataFrame:
-    """value / standard / passed / detail (zh, en) of one criterion for every row of base."""
-    std = c.threshold.get(stage or "primary", np.nan)
-    value, passed, std, (detail_zh, detail_en) = CHECK_FUNCTIONS[c.check](c, stage, base, std)
-    return pd.DataFrame({
-        "value": pd.to_numeric(pd.Series(value, index=base.index).astype("Float64"), errors="coerce"),
-        "standard": std,
-        "passed": passed.astype("boolean"),
-        "detail": detail_zh,
-        "detail_en": detail_en,
-    })
 
 
 LazyFrame = pd.DataFrame | Callable[[], pd.DataFrame]  # a frame, or a function that reads it
@@ -546,48 +130,6 @@ class Assessment:
         self._lock = threading.Lock()
 
 
-def year_range(year: int | None) -> dict:
-    """The SQL parameters first_year / last_year of one year, or of all (None): a plain range
-    lets DuckDB skip the row groups of other years, where "$year IS NULL OR …" cannot."""
-    return {"first_year": year, "last_year": year} if year is not None else {"first_year": 0, "last_year": 9999}
-
-
-def _parameters(cr: Criteria, year: int | None) -> dict:
-    """The SQL parameters, read from the criteria by their check (validated when the file loads)."""
-    res = cr.resource
-    g3, g4, g5 = cr.by_check("school_arts_rooms"), cr.by_check("school_size"), cr.by_check("class_size")
-    g6 = cr.by_check("small_school_funding")
-    w = cr.weights
-    return {
-        **year_range(year),
-        "excluded_kinds": list(res["excluded_kinds"]),
-        "small_tp": int(res["small_teaching_point_students"]),
-        "min_met": int(res["min_met"]),
-        "floor_ratio": float(res["floor_ratio"]),
-        "w_primary": w["primary"], "w_junior": w["junior"], "w_senior": w["senior"],
-        "senior_kinds": list(res["senior_kinds"]),
-        "classes_per_room": float(g3.options["classes_per_room"]),
-        "music_m2": float(g3.options["music_room_m2"]),
-        "art_m2": float(g3.options["art_room_m2"]),
-        "through_kinds": list(g4.options["through_kinds"]),
-        "max_through": int(g4.options["max_students_through"]),
-        "max_school": int(g4.options["max_students"]),
-        "max_class_primary": int(g5.options["max_class"]["primary"]),
-        "max_class_junior": int(g5.options["max_class"]["junior"]),
-        "floor_students": int(g6.options["floor_students"]),
-        "village_kinds": list(g6.options["village_kinds"]),
-        "any_locale_kinds": list(g6.options["any_locale_kinds"]),
-        "special_min": float(cr.by_check("special_funding").options["min_per_student"]),
-        "training_share": float(cr.by_check("training_budget").options["min_share"]),
-    }
-
-
-def _standards_frame(cr: Criteria) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"stage": s, **{f"s{i}": cr[f"R{i}"].threshold[s] for i in range(1, 8)}} for s in STAGES
-    ])
-
-
 def assess(con: duckdb.DuckDBPyConnection, year: int | None = None,
            criteria: Criteria | None = None, lazy: bool = False) -> Assessment:
     """Assess every county of the database for one year (or all years when year is None). When
@@ -601,16 +143,16 @@ def assess(con: duckdb.DuckDBPyConnection, year: int | None = None,
 
 def compute(con: duckdb.DuckDBPyConnection, year: int | None, cr: Criteria) -> Assessment:
     """The assessment itself, from the school, teacher and funding rows (the one implementation)."""
-    params = _parameters(cr, year)
+    params = queries.parameters(cr, year)
     hours = float(cr.by_check("training_hours").options["hours"])
-    con.register("resource_standards", _standards_frame(cr))
+    con.register("resource_standards", queries.standards_frame(cr))
     rules = teacher_rules(cr)
-    sql = TEACHER_SQL.format(degree=rules.degree, backbone=rules.backbone, pe_arts=rules.pe_arts)
-    con.register("teacher_counts", con.sql(sql, params={**year_range(year), "hours": hours}).to_arrow_table())
-    indicators = con.sql(SCHOOL_SQL, params=params).to_arrow_table()
+    sql = queries.TEACHER_SQL.format(degree=rules.degree, backbone=rules.backbone, pe_arts=rules.pe_arts)
+    con.register("teacher_counts", con.sql(sql, params={**queries.year_range(year), "hours": hours}).to_arrow_table())
+    indicators = con.sql(queries.SCHOOL_SQL, params=params).to_arrow_table()
     con.register("school_indicators", indicators)
-    stage_frame = db.frame(con, COUNTY_SQL)
-    county_frame = db.frame(con, COUNTY_WIDE_SQL, year_range(year))
+    stage_frame = db.frame(con, queries.COUNTY_SQL)
+    county_frame = db.frame(con, queries.COUNTY_WIDE_SQL, queries.year_range(year))
     for name in ("school_indicators", "teacher_counts"):
         con.unregister(name)
     return _assemble(partial(_school_frame, indicators), stage_frame, county_frame, cr, con)
@@ -619,7 +161,7 @@ def compute(con: duckdb.DuckDBPyConnection, year: int | None, cr: Criteria) -> A
 def _school_frame(indicators: pa.Table) -> pd.DataFrame:
     """The school rows in their one order, as pandas: done when first used (the county verdicts
     do not need them; sorting and converting 290,000 national rows takes 0.1–0.2 s)."""
-    return db.arrow_frame(indicators.sort_by([(c, "ascending") for c in SCHOOL_ORDER]))
+    return db.arrow_frame(indicators.sort_by([(c, "ascending") for c in queries.SCHOOL_ORDER]))
 
 
 def _assemble(schools: LazyFrame, stage_frame: pd.DataFrame, county_frame: pd.DataFrame,
@@ -630,7 +172,7 @@ def _assemble(schools: LazyFrame, stage_frame: pd.DataFrame, county_frame: pd.Da
                 .merge(county_frame, on=["adcode", "year"], how="left"))
         for stage in STAGES}
     county_base = county_frame.reset_index(drop=True)
-    verdicts = [Verdict(c, stage, _verdicts(c, stage, by_stage[stage] if stage else county_base, cr))
+    verdicts = [Verdict(c, stage, checks.verdicts(c, stage, by_stage[stage] if stage else county_base, cr))
                 for c in cr.items for stage in (c.stages if c.scope == "stage" else (None,))]
     results = _results(units, verdicts)
     counties = _statuses(units, verdicts, by_stage)
@@ -686,7 +228,8 @@ STORED = (*DERIVED, "gaps", "sums")  # and the urban–rural sums and progress s
 
 # the code that computes the results, as loaded by this process (not as the files are now: an
 # upgrade on disk must not change what a running server believes it computed)
-_CODE = hashlib.sha256(Path(__file__).read_bytes() + Path(criteria_module.__file__).read_bytes()).digest()
+_CODE = hashlib.sha256(b"".join(Path(f).read_bytes() for f in (
+    __file__, criteria_module.__file__, checks.__file__, queries.__file__, urban_rural.__file__))).digest()
 
 
 def derivation_key(cr: Criteria) -> str:
@@ -700,8 +243,8 @@ def store(con: duckdb.DuckDBPyConnection, criteria: Criteria | None = None) -> A
     results in it: derived_* tables and the metadata row 'derived' (key, column types)."""
     cr = criteria or load_criteria()
     a = compute(con, None, cr)
-    frames = {**{name: getattr(a, name) for name in DERIVED}, "gaps": compute_gaps(con, None, cr)}
-    frames["sums"] = compute_sums(con, a, frames["gaps"])
+    frames = {**{name: getattr(a, name) for name in DERIVED}, "gaps": urban_rural.compute_gaps(con, None, cr)}
+    frames["sums"] = urban_rural.compute_sums(con, a, frames["gaps"])
     types = {}
     for name, frame in frames.items():
         types[name] = {c: str(t) for c, t in frame.dtypes.items()}
@@ -853,91 +396,6 @@ def rollup(counties: pd.DataFrame, level: str = "city") -> pd.DataFrame:
     return out.rename(columns={key[0]: "adcode", key[1]: "name"})
 
 
-URBAN_RURAL_SQL = """
-WITH pupils AS (
-    SELECT s.adcode, ssy.year, ssy.school_id,
-           CASE WHEN s.locale = 'rural' THEN 'rural' ELSE 'urban' END AS area,
-           sum(ssy.students) AS students
-    FROM school_stage_year ssy JOIN schools s USING (school_id)
-    WHERE (ssy.year BETWEEN $first_year AND $last_year)
-      AND s.kind NOT IN (SELECT unnest($excluded_kinds::VARCHAR[]))
-    GROUP BY ALL
-), money AS (
-    SELECT school_id, year, sum(amount_yuan) FILTER (WHERE source = 'government') AS government
-    FROM funding WHERE year BETWEEN $first_year AND $last_year GROUP BY ALL
-), staff AS (
-    SELECT school_id, year,
-           count(*) FILTER (WHERE full_time) AS teachers,
-           count(*) FILTER (WHERE full_time AND degree IN ('bachelor', 'postgraduate')) AS bachelor,
-           sum(training_hours_year) FILTER (WHERE full_time) AS training_hours,
-           sum(annual_pay_yuan) FILTER (WHERE full_time) AS pay
-    FROM teachers WHERE year BETWEEN $first_year AND $last_year GROUP BY ALL
-), by_area AS (
-    SELECT p.adcode, p.year, p.area,
-           sum(p.students) AS students,
-           sum(m.government) AS government_yuan,
-           sum(sy.equipment_value_yuan) AS equipment_yuan,
-           sum(st.teachers) AS teachers,
-           sum(st.bachelor) AS bachelor,
-           sum(st.training_hours) AS training_hours,
-           sum(st.pay) AS pay
-    FROM pupils p
-    LEFT JOIN money m USING (school_id, year)
-    LEFT JOIN school_year sy USING (school_id, year)
-    LEFT JOIN staff st USING (school_id, year)
-    GROUP BY ALL
-)
-SELECT adcode, year,
-       max(students)        FILTER (WHERE area = 'urban') AS urban_students,
-       max(government_yuan) FILTER (WHERE area = 'urban') AS urban_government_yuan,
-       max(equipment_yuan)  FILTER (WHERE area = 'urban') AS urban_equipment_yuan,
-       max(teachers)        FILTER (WHERE area = 'urban') AS urban_teachers,
-       max(bachelor)        FILTER (WHERE area = 'urban') AS urban_bachelor,
-       max(training_hours)  FILTER (WHERE area = 'urban') AS urban_training_hours_sum,
-       max(pay)             FILTER (WHERE area = 'urban') AS urban_pay_sum,
-       max(students)        FILTER (WHERE area = 'rural') AS rural_students,
-       max(government_yuan) FILTER (WHERE area = 'rural') AS rural_government_yuan,
-       max(equipment_yuan)  FILTER (WHERE area = 'rural') AS rural_equipment_yuan,
-       max(teachers)        FILTER (WHERE area = 'rural') AS rural_teachers,
-       max(bachelor)        FILTER (WHERE area = 'rural') AS rural_bachelor,
-       max(training_hours)  FILTER (WHERE area = 'rural') AS rural_training_hours_sum,
-       max(pay)             FILTER (WHERE area = 'rural') AS rural_pay_sum
-FROM by_area
-GROUP BY adcode, year
-ORDER BY year, adcode
-"""
-
-GAP_SUMS = tuple(f"{area}_{part}" for area in ("urban", "rural") for part in (
-    "students", "government_yuan", "equipment_yuan", "teachers", "bachelor", "training_hours_sum", "pay_sum"))
-
-
-def gap_ratios(sums: pd.DataFrame) -> pd.DataFrame:
-    """Urban–rural ratios from the additive sums (so a city or province is summed, then divided).
-
-    funding_gap = (urban − rural) / urban government funding per pupil; rural_equipment_ratio =
-    rural / urban equipment value per pupil; bachelor shares of full-time teachers and their gap
-    in percentage points (as a fraction); annual training hours per full-time teacher;
-    rural_pay_premium = rural / urban average pay of full-time teachers − 1.
-    """
-    def per(num: str, den: str) -> pd.Series:
-        return sums[num] / sums[den].where(sums[den] > 0)
-
-    out = sums.copy()
-    for area in ("urban", "rural"):
-        out[f"{area}_funding_per_student"] = per(f"{area}_government_yuan", f"{area}_students")
-        out[f"{area}_equipment_per_student"] = per(f"{area}_equipment_yuan", f"{area}_students")
-        out[f"{area}_bachelor_share"] = per(f"{area}_bachelor", f"{area}_teachers")
-        out[f"{area}_training_hours"] = per(f"{area}_training_hours_sum", f"{area}_teachers")
-        out[f"{area}_pay"] = per(f"{area}_pay_sum", f"{area}_teachers")
-    urban_funding = out["urban_funding_per_student"].where(out["urban_funding_per_student"] != 0)
-    out["funding_gap"] = (out["urban_funding_per_student"] - out["rural_funding_per_student"]) / urban_funding
-    urban_equipment = out["urban_equipment_per_student"].where(out["urban_equipment_per_student"] != 0)
-    out["rural_equipment_ratio"] = out["rural_equipment_per_student"] / urban_equipment
-    out["bachelor_share_gap"] = out["urban_bachelor_share"] - out["rural_bachelor_share"]
-    out["rural_pay_premium"] = out["rural_pay"] / out["urban_pay"].where(out["urban_pay"] > 0) - 1
-    return out
-
-
 def urban_rural_gaps(con: duckdb.DuckDBPyConnection, year: int | None = None,
                      criteria: Criteria | None = None) -> pd.DataFrame:
     """Urban (城区+镇区) vs rural (乡村) per county and year: funding, equipment, degrees, training
@@ -946,27 +404,11 @@ def urban_rural_gaps(con: duckdb.DuckDBPyConnection, year: int | None = None,
     state, types = _current_types(con, cr)
     if state == "current":
         return _read(con, "gaps", year, types["gaps"])
-    return compute_gaps(con, year, cr)
-
-
-def compute_gaps(con: duckdb.DuckDBPyConnection, year: int | None, cr: Criteria) -> pd.DataFrame:
-    """The urban–rural sums and ratios from the raw tables (the one implementation)."""
-    sums = con.execute(URBAN_RURAL_SQL, {**year_range(year), "excluded_kinds": list(cr.resource["excluded_kinds"])}).df()
-    return gap_ratios(sums)
+    return urban_rural.compute_gaps(con, year, cr)
 
 
 # --------------------------------------------------------------------------------------------
 # Additive sums per county and year (progress shares are summed over counties, then divided)
-
-FUNDING_SUMS_SQL = """
-SELECT s.adcode, f.year,
-       sum(f.amount_yuan) AS funding_total_yuan,
-       sum(f.amount_yuan) FILTER (WHERE f.source = 'donation') AS donation_yuan,
-       sum(f.amount_yuan) FILTER (WHERE f.item = 'maintenance') AS maintenance_yuan
-FROM funding f JOIN schools s USING (school_id)
-GROUP BY s.adcode, f.year
-"""
-
 
 def county_sums(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFrame) -> pd.DataFrame:
     """Additive inputs per county and year (counts, yuan, pupils) that progress shares are made of:
@@ -976,40 +418,6 @@ def county_sums(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFram
         state, types = _current_types(con, a.criteria)
         if state == "current":
             return _read(con, "sums", None, types["sums"])
-    return compute_sums(con, a, gaps)
+    return urban_rural.compute_sums(con, a, gaps)
 
 
-def compute_sums(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFrame) -> pd.DataFrame:
-    """Additive inputs per county and year (counts, yuan, pupils) that progress shares are made of."""
-    excluded = list(a.criteria.resource["excluded_kinds"])
-    schools = a.schools.drop_duplicates(["school_id", "year"])  # facilities and money are per school
-    regular = schools[~schools["kind"].isin(excluded) & (schools["school_students"] > 0)]
-    rural = regular[regular["locale"] == "rural"]
-    special = schools[(schools["kind"] == "特殊教育学校") & (schools["school_students"] > 0)]
-    pupils = schools[schools["school_students"] > 0]
-    keys = ["adcode", "year"]
-    # per stage: schools with equipment data, and those meeting R6's standard (missing is not a miss)
-    rated = a.schools[a.schools["eligible"].fillna(False).astype(bool) & a.schools["ratio_r6"].notna()]
-    equipment = (rated.assign(ok=(rated["ratio_r6"] >= 1).astype(int))
-                 .groupby(keys + ["stage"]).agg(eq_records=("school_id", "size"), eq_ok=("ok", "sum"))
-                 .unstack("stage"))
-    equipment.columns = [f"{name}_{stage}" for name, stage in equipment.columns]
-    parts = [
-        a.facts[keys + ["exchanged", "exchange_eligible", "exchanged_backbone", "teachers_full_time",
-                        "teachers_trained_year"]],
-        equipment.reindex(columns=[f"{n}_{s}" for n in ("eq_records", "eq_ok") for s in STAGES]),
-        rural.assign(mm=rural["r7"] > 0, rooms_known=rural["g3_ok"].notna(), rooms_ok=rural["g3_ok"] == True)  # noqa: E712
-        .groupby(keys).agg(rural_schools=("school_id", "size"), rural_multimedia_schools=("mm", "sum"),
-                           rural_rooms_known=("rooms_known", "sum"), rural_rooms_ok=("rooms_ok", "sum")),
-        pupils.groupby(keys).agg(all_students=("school_students", "sum")),
-        regular.groupby(keys).agg(regular_public_yuan=("public_funding", "sum"),
-                                  regular_students=("school_students", "sum")),
-        special.groupby(keys).agg(special_public_yuan=("public_funding", "sum"),
-                                  special_students=("school_students", "sum")),
-        gaps[keys + list(GAP_SUMS)],
-        con.execute(FUNDING_SUMS_SQL).df(),
-    ]
-    out = parts[0].set_index(keys)
-    for p in parts[1:]:
-        out = out.join(p.set_index(keys) if not isinstance(p.index, pd.MultiIndex) else p, how="outer")
-    return out.reset_index()

@@ -21,6 +21,7 @@ STAGES = ("primary", "junior")
 PARTS = ("resource", "guarantee", "quality", "recognition", "veto")
 DIRECTIONS = (">=", "<=", "is_true", "is_false")
 RESOURCE_IDS = tuple(f"R{i}" for i in range(1, 8))
+INDICATORS = tuple(f"r{i}" for i in range(1, 8))  # R1–R7 as the columns of the school rows
 SCHOOL_KINDS = ("小学", "初中", "九年一贯制", "十二年一贯制", "完全中学", "教学点", "特殊教育学校")
 
 
@@ -33,7 +34,7 @@ class Check:
     needed: bool = False             # the engine's SQL reads its options: the file must have one
 
 
-# One entry per check function of analytics.assess.balance (a test keeps the two in step).
+# One entry per check function of analytics.assess.checks (a test keeps the two in step).
 CHECKS: dict[str, Check] = {
     "school_indicator": Check({}, (">=",)),
     "school_compliance": Check({}, ("<=",), needed=True),

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.assess import balance, levelling
-from analytics.assess.criteria import STAGES, Criteria, load_criteria, teacher_rules
+from analytics.assess.criteria import INDICATORS, STAGES, Criteria, load_criteria, teacher_rules
 from analytics.core.errors import JunhengError
 from analytics.core.paths import DATA_DIR
 from analytics.store import db
@@ -159,7 +159,7 @@ def _records_table(w: levelling.Work, uc: UnitCosts, after: np.ndarray) -> pd.Da
     share = np.divide(weight, school_weight[w.school_of], out=np.zeros_like(weight),
                       where=school_weight[w.school_of] > 0)
     add = (w.school_totals - w.start_totals)[w.school_of] * share[:, None]
-    out = w.records.drop(columns=["facility_per_pupil", *balance.INDICATORS])
+    out = w.records.drop(columns=["facility_per_pupil", *INDICATORS])
     out["missing_data"] = ~w.known.all(axis=1)
     out["missing_indicators"] = [",".join(f"R{k + 1}" for k in range(7) if not row[k]) for row in w.known]
     out["hire_backbone"], out["hire_pe_arts"], out["hire_regular"] = w.hires.T

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.assess import balance
-from analytics.assess.criteria import STAGES, Criteria, teacher_rules
+from analytics.assess.criteria import INDICATORS, STAGES, Criteria, teacher_rules
 
 TYPES = [(d, b, p) for d in (0, 1) for b in (0, 1) for p in (0, 1)]  # degree, backbone, PE/arts
 TYPE_MATRIX = np.array(TYPES, dtype=float)  # (8, 3): which of R1–R3 a teacher of each type counts for
@@ -126,11 +126,11 @@ def start(con: duckdb.DuckDBPyConnection, year: int, a: balance.Assessment, cr: 
     standards, limits and unit costs (uc: gap.UnitCosts)."""
     rec = a.schools[a.schools["eligible"].fillna(False).astype(bool)].copy()
     rec = rec[["school_id", "name", "adcode", "stage", "kind", "locale", "students", "school_students",
-               "facility_per_pupil", *balance.INDICATORS]]
+               "facility_per_pupil", *INDICATORS]]
     rec = rec.sort_values(["adcode", "stage", "school_id"]).reset_index(drop=True)
     # missing data is planned for by nobody: an indicator a school has not reported gets no target,
     # no cost and no place in its CV; the school is flagged 缺数据 and its county cannot pass
-    known = rec[list(balance.INDICATORS)].notna().to_numpy()
+    known = rec[list(INDICATORS)].notna().to_numpy()
     per_pupil = rec["facility_per_pupil"].to_numpy(float)
     stage_idx = rec["stage"].map({s: i for i, s in enumerate(STAGES)}).to_numpy(dtype=int)  # int even when empty
     pupils = rec["students"].to_numpy(float)
@@ -149,7 +149,7 @@ def start(con: duckdb.DuckDBPyConnection, year: int, a: balance.Assessment, cr: 
         standard=np.array([[cr[f"R{k}"].threshold[s] for k in range(1, 8)] for s in STAGES])[stage_idx],
         cv_limit=np.array([[cr[f"R{k}"].cv_threshold[s] for k in range(1, 8)] for s in STAGES]),
         floor_ratio=float(cr.resource["floor_ratio"]),
-        spares=max(0, len(balance.INDICATORS) - int(cr.resource["min_met"])),
+        spares=max(0, len(INDICATORS) - int(cr.resource["min_met"])),
         counts=_teacher_counts(con, year, rec, cr), school_of=school_of, school_totals=school_totals,
         unit_cost=unit_cost, groups=groups, group_of=_group_numbers(groups, len(rec)),
         group_stage=np.array([STAGES.index(stage) for _, stage in groups], dtype=int))

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from analytics.assess import balance
-from analytics.assess.balance import OVERALL, Assessment, gap_ratios
+from analytics.assess.balance import OVERALL, Assessment
 from analytics.assess.criteria import STAGES
 from analytics.assess.targets import LEVELS, METRICS, Plan, Target
+from analytics.assess.urban_rural import gap_ratios
 from analytics.atlas import places, regions
 from analytics.core.i18n import t
 

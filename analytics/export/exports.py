@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import shapely
 
-from analytics.assess import balance, metrics, progress
+from analytics.assess import balance, metrics, progress, urban_rural
 from analytics.assess.criteria import Criteria
 from analytics.assess.targets import METRICS, Plan
 from analytics.atlas import geo, regions
@@ -230,8 +230,8 @@ def gaps_figure(a: balance.Assessment, gaps: pd.DataFrame, region: str, year: in
     """Urban (城区+镇区) against rural (乡村) for the region: funding, equipment, degrees, training."""
     lang = ctx.lang
     rows = regions.within(gaps[gaps["year"] == year], region)
-    sums = rows[list(balance.GAP_SUMS)].sum(min_count=1).to_frame().T
-    g = balance.gap_ratios(sums).iloc[0]
+    sums = rows[list(urban_rural.GAP_SUMS)].sum(min_count=1).to_frame().T
+    g = urban_rural.gap_ratios(sums).iloc[0]
     chart = charts.urban_rural_bars(g, lang)
     name = region_name(a, region, lang)
     title = t("fig_gaps_title", lang, name=name, year=year)
