@@ -69,8 +69,7 @@ with st.expander(t("definitions", lang), expanded=True):
         st.caption(line)
 
 st.subheader(t("trajectories", lang))
-st.caption(t("trajectory_help", lang) + " " + (progress.PROJECTION_METHOD_EN if lang == "en"
-                                                else progress.PROJECTION_METHOD_ZH))
+st.caption(t("trajectory_help", lang) + " " + t("projection_method", lang))
 groups = list(dict.fromkeys((tg.metric, tg.stage) for tg in plan.targets))
 cols = st.columns(2)
 for i, (metric, stage) in enumerate(groups):

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from analytics.cli import main
-from analytics.ingest import importer
+from analytics.ingest import importer, reading
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -32,13 +32,13 @@ def xlsx_of(rows_xml: str) -> bytes:
 
 
 def read_in_a_capped_child(tmp_path: Path, data: bytes, gigabytes: int = 4) -> subprocess.CompletedProcess:
-    """importer.read in a child process limited to `gigabytes` of address space."""
+    """reading.read in a child process limited to `gigabytes` of address space."""
     f = tmp_path / "hostile.xlsx"
     f.write_bytes(data)
     code = ("import resource, sys\n"
             f"resource.setrlimit(resource.RLIMIT_AS, ({gigabytes} * 1024 ** 3, {gigabytes} * 1024 ** 3))\n"
-            "from analytics.ingest import importer\n"
-            f"src, problems = importer.read('hostile.xlsx', open({str(f)!r}, 'rb').read())\n"
+            "from analytics.ingest import reading\n"
+            f"src, problems = reading.read('hostile.xlsx', open({str(f)!r}, 'rb').read())\n"
             "print(problems[0]['problem_zh'] if problems else 'read')\n")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
@@ -62,8 +62,8 @@ def test_a_crafted_compression_ratio_is_refused():
     from tests.corpus.make_corpus import xlsx
 
     filler = '<row r="2"><c r="A2" t="inlineStr"><is><t>' + "x" * 5_000_000 + "</t></is></c></row>"
-    problem = importer.xlsx_limits(xlsx('<row r="1"><c r="A1" t="inlineStr"><is><t>学校标识码</t></is></c></row>' + filler))
-    assert problem is not None and "压缩比异常" in problem[0] and "compressed" in problem[1]
+    problem = reading.xlsx_limits(xlsx('<row r="1"><c r="A1" t="inlineStr"><is><t>学校标识码</t></is></c></row>' + filler))
+    assert problem is not None and "压缩比异常" in problem.told("zh") and "compressed" in problem.told("en")
 
 
 def _rows_without_cell_references(n: int) -> str:
@@ -85,14 +85,14 @@ def test_a_large_sheet_compressed_far_beyond_real_data_is_refused_before_reading
 
 
 def test_cells_without_references_count_toward_the_cell_limit(monkeypatch):
-    monkeypatch.setattr(importer, "XLSX_MAX_CELLS", 1000)
-    problem = importer.xlsx_limits(xlsx_of(_rows_without_cell_references(100)))  # 1,400 cells, width unknown
-    assert problem is not None and "1,400 个单元格" in problem[0]
+    monkeypatch.setattr(reading, "XLSX_MAX_CELLS", 1000)
+    problem = reading.xlsx_limits(xlsx_of(_rows_without_cell_references(100)))  # 1,400 cells, width unknown
+    assert problem is not None and "1,400 个单元格" in problem.told("zh")
 
 
 def test_an_ordinary_workbook_passes_the_limits():
     data = (CORPUS / "good_teachers_two_headers.xlsx").read_bytes()
-    assert importer.xlsx_limits(data) is None
+    assert reading.xlsx_limits(data) is None
 
 
 def test_the_cli_refuses_the_bomb_with_exit_2_and_the_database_untouched(tmp_path, capsys):
@@ -146,7 +146,7 @@ def test_twenty_thousand_problems_are_counted_not_reported_as_200(tmp_path, caps
     with pytest.raises(importer.ImportFailed) as info:
         importer.import_files(tmp_path / "n.duckdb", [("facilities.csv", (head + body).encode("utf-8"))], new=True)
     assert info.value.total >= 20_000
-    assert len(info.value.problems) <= 2 + importer.MAX_PROBLEMS_PER_FILE * 6  # listed, plus a count per cap
+    assert len(info.value.problems) <= 2 + reading.MAX_PROBLEMS_PER_FILE * 6  # listed, plus a count per cap
     assert any("未逐一列出" in p for p in info.value.problems["problem_zh"])
     f = tmp_path / "facilities.csv"
     f.write_bytes((head + body).encode("utf-8"))

@@ -19,7 +19,7 @@ def test_every_string_has_chinese_and_english():
 
 
 def test_every_string_is_used():
-    files = [p for p in (ROOT / "analytics").rglob("*.py") if p.name != "i18n.py"]
+    files = [p for p in (ROOT / "analytics").rglob("*.py") if p.name not in ("i18n.py", "strings.py")]
     files += list((ROOT / "pages").rglob("*.py")) + [ROOT / "app.py"]
     source = "\n".join(p.read_text(encoding="utf-8") for p in files)
     source += (ROOT / "analytics" / "core" / "i18n.py").read_text(encoding="utf-8").split("\ndef ", 1)[1]
@@ -41,13 +41,51 @@ def _names(node: ast.AST) -> set[str]:
         {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
 
 
-def test_no_inline_chinese_and_english_pairs_outside_i18n():
-    """A text in both languages lives in i18n.py: no `"中文" if lang != "en" else "English"`, no
-    {"zh": …, "en": …} and no ("中文", "English") pairs anywhere else."""
-    files = [p for p in (ROOT / "analytics").rglob("*.py") if p.name != "i18n.py"]
-    files += list((ROOT / "pages").rglob("*.py")) + [ROOT / "app.py"]
+def _code_files() -> list[pathlib.Path]:
+    """Every module but the catalogue (strings.py) and the words module (i18n.py), every page."""
+    files = [p for p in (ROOT / "analytics").rglob("*.py") if p.name not in ("i18n.py", "strings.py")]
+    return files + list((ROOT / "pages").rglob("*.py")) + [ROOT / "app.py"]
+
+
+def _text_of(node: ast.AST) -> str | None:
+    """The literal text of a string, an f-string or a sum of them (None for anything else)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _text_of(node.left), _text_of(node.right)
+        return None if left is None and right is None else (left or "") + (right or "")
+    return None
+
+
+def _a_pair(zh: str | None, en: str | None) -> bool:
+    return bool(zh and en and CJK.search(zh) and re.search(r"[A-Za-z]{3}", en) and not CJK.search(en))
+
+
+def test_no_chinese_and_english_pair_is_passed_to_a_call_or_kept_as_zh_en_constants():
+    """Messages in both languages are catalogue keys with parameters (i18n.Text, t), not a
+    Chinese and an English text passed side by side, nor `*_ZH` / `*_EN` constants."""
     found = []
-    for path in files:
+    for path in _code_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+            if isinstance(node, ast.Call) and any(_a_pair(_text_of(a), _text_of(b))
+                                                  for a, b in zip(node.args, node.args[1:])):
+                found.append(where)
+            elif isinstance(node, ast.Assign) and any(isinstance(n, ast.Name) and re.search(r"_(ZH|EN)$", n.id)
+                                                      for n in node.targets):
+                found.append(where)
+            elif isinstance(node, ast.Tuple) and len(node.elts) == 2 and _a_pair(*map(_text_of, node.elts)):
+                found.append(where)
+    assert found == []
+
+
+def test_no_inline_chinese_and_english_pairs_outside_i18n():
+    """A text in both languages lives in the catalogue: no `"中文" if lang != "en" else "English"`,
+    no {"zh": …, "en": …} and no ("中文", "English") pairs anywhere else."""
+    found = []
+    for path in _code_files():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
             if isinstance(node, ast.IfExp) and _names(node.test) & LANGUAGE_NAMES \

@@ -18,7 +18,7 @@ import pytest
 
 from analytics.assess import balance
 from analytics.cli import main
-from analytics.ingest import importer, templates
+from analytics.ingest import importer, reading, templates
 from analytics.store import db
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -215,7 +215,7 @@ def test_templates_read_back_as_their_tables(tmp_path):
     for p in out.glob("*_*.csv"):
         if p.name.startswith("数据字典"):
             continue
-        src, problems = importer.read(p.name, p.read_bytes())
+        src, problems = reading.read(p.name, p.read_bytes())
         assert [part.table for part in src.parts] == [p.name.rsplit("_", 1)[0]], problems
 
 

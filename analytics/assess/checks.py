@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.assess.criteria import Criteria, Criterion
-from analytics.core.i18n import percent
+from analytics.core.i18n import each, percent
 
 
 def _as_bool(series: pd.Series) -> pd.Series:
@@ -34,8 +34,11 @@ def _blank(base: pd.DataFrame) -> pd.Series:
     return pd.Series("", index=base.index, dtype=object)
 
 
-def _text(zh: pd.Series, en: pd.Series, present: pd.Series) -> tuple[pd.Series, pd.Series]:
-    return zh.where(present, ""), en.where(present, "")
+def _text(key: str, present: pd.Series, **columns) -> tuple[pd.Series, pd.Series]:
+    """A detail in both languages for the rows where `present`, from each row's values (a single
+    value is the same for every row); blank elsewhere."""
+    columns = {k: v if isinstance(v, pd.Series) else pd.Series(v, index=present.index) for k, v in columns.items()}
+    return each(key, "zh", **columns).where(present, ""), each(key, "en", **columns).where(present, "")
 
 
 # Each check returns (value, passed, standard, (detail_zh, detail_en)) for every row of base.
@@ -49,18 +52,15 @@ def _check_school_indicator(c: Criterion, stage: str, base: pd.DataFrame, std: f
     std = c.cv_threshold[stage]
     missing = base["schools_assessed"].fillna(0) - base[f"schools_r{i}"].fillna(0)
     passed = _compare(value, "<=", std).mask(missing > 0)
-    n = missing.astype("Int64").astype(str)
-    return value, passed, std, _text("缺 " + n + " 所学校数据，差异系数按其余学校计算",
-                                     n + " school(s) lack data; CV computed over the others", missing > 0)
+    return value, passed, std, _text("detail_cv_missing", missing > 0, n=missing.astype("Int64").astype(str))
 
 
 def _check_school_compliance(c, stage, base, std):
     value = base["noncompliant_schools"]
     passed = (value == 0).astype("boolean").mask(base["schools_assessed"].isna())
     passed = passed.mask((value == 0) & (base["schools_no_data"].fillna(0) > 0))
-    n = base["schools_no_data"].fillna(0).astype(int).astype(str)
-    return value, passed, std, _text("缺数据学校 " + n + " 所", n + " school(s) without data",
-                                     base["schools_no_data"].fillna(0) > 0)
+    n = base["schools_no_data"].fillna(0).astype(int)
+    return value, passed, std, _text("detail_no_data_schools", n > 0, n=n)
 
 
 def _per_school(column: str):
@@ -70,9 +70,8 @@ def _per_school(column: str):
         passed = passed.mask(base["students"].isna())
         if nodata is None:
             return value, passed, std, (_blank(base), _blank(base))
-        n = base[nodata].fillna(0).astype(int).astype(str)
-        return value, passed, std, _text("缺数据学校 " + n + " 所", n + " school(s) without data",
-                                         base[nodata].fillna(0) > 0)
+        n = base[nodata].fillna(0).astype(int)
+        return value, passed, std, _text("detail_no_data_schools", n > 0, n=n)
     check.__doc__ = f"Schools failing the per-school check {column}."
     return check
 
@@ -98,9 +97,7 @@ def _check_teacher_exchange(c, stage, base, std):
     passed = (_compare(value, ">=", std) & _compare(backbone, ">=", share)).astype("boolean")
     pct = backbone.map(percent).astype(object)  # all unknown (no teachers imported): still text
     limit = percent(share)
-    return value, passed, std, _text("骨干教师占交流教师 " + pct + f"（标准 ≥ {limit}）",
-                                     "backbone teachers " + pct + f" of those exchanged (standard ≥ {limit})",
-                                     backbone.notna())
+    return value, passed, std, _text("detail_backbone", backbone.notna(), share=pct, limit=limit)
 
 
 def _check_teacher_certified(c, stage, base, std):
@@ -112,9 +109,7 @@ def _check_quality_monitoring(c, stage, base, std):
     diff = base["quality_monitoring_diff"]
     limit = float(c.options["max_difference"])
     passed = (_compare(value, ">=", std) & (diff < limit).astype("boolean").mask(diff.isna()))
-    d = diff.round(3).astype(str)
-    return value, passed, std, _text("校际差异率 " + d + f"（标准 < {limit:g}）",
-                                     "inter-school difference rate " + d + f" (standard < {limit:g})", diff.notna())
+    return value, passed, std, _text("detail_difference_rate", diff.notna(), rate=diff.round(3).astype(str), limit=limit)
 
 
 def _check_county_figure(c, stage, base, std):

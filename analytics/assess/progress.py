@@ -24,9 +24,6 @@ PROGRESS_STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data") 
 ON_TRACK_RATIO = 1.0   # observed / required pace at or above: 按期
 AT_RISK_RATIO = 0.5    # at or above (and below ON_TRACK_RATIO): 滞后; below: 严重滞后
 NATIONAL = regions.NATIONAL
-PROJECTION_METHOD_ZH = "预测值：以基线年至最新年份各年数值做最小二乘线性拟合，外推到目标年份。"
-PROJECTION_METHOD_EN = ("Projection: least-squares straight line through the yearly values from the baseline "
-                        "year to the latest year, extended to the target year.")
 
 
 # --------------------------------------------------------------------------------------------

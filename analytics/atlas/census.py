@@ -16,8 +16,6 @@ CENSUS_YEAR = 2020
 BANDS = (("age_0", 0, 0), ("age_1_4", 1, 4), ("age_5_9", 5, 9), ("age_10_14", 10, 14), ("age_15_19", 15, 19))
 PRIMARY_AGES = (6, 11)   # grades 1–6
 JUNIOR_AGES = (12, 14)   # grades 7–9
-SOURCE_ZH = "2020年第七次全国人口普查县级数据（leiii/census，MIT 许可）"
-SOURCE_EN = "2020 census, county figures (leiii/census, MIT licence)"
 
 
 @lru_cache(maxsize=1)

@@ -19,14 +19,10 @@ def census_text(adcode: str, lang: str = "zh") -> str | None:
     c = census.context(adcode)
     if c is None:
         return None
-    if lang == "en":
-        return (f"2020 census (real data): resident population {c['population']:,}; school-age (6–14) "
-                f"{c['school_age']:,}; urbanisation {c['urbanisation']:.1%}; ethnic minorities "
-                f"{c['minority_share']:.1%}; average schooling {c['schooling_years']:.1f} years. "
-                f"Source: {census.SOURCE_EN}.")
-    return (f"2020年人口普查（真实数据）：常住人口 {c['population'] / 1e4:,.1f} 万人，学龄人口（6–14岁）"
-            f"{c['school_age'] / 1e4:,.2f} 万人，城镇化率 {c['urbanisation']:.1%}，少数民族人口占比 "
-            f"{c['minority_share']:.1%}，平均受教育年限 {c['schooling_years']:.1f} 年。来源：{census.SOURCE_ZH}。")
+    return t("census_line", lang, population=c["population"], school_age=c["school_age"],
+             population_wan=c["population"] / 1e4, school_age_wan=c["school_age"] / 1e4,
+             urbanisation=c["urbanisation"], minority=c["minority_share"], schooling=c["schooling_years"],
+             source=t("census_source", lang))
 
 
 def county_rows(a: Assessment, adcode: str, year: int) -> pd.DataFrame:
