@@ -12,6 +12,7 @@ from analytics.assess import metrics
 from analytics.assess.criteria import NATIONAL_RULES
 from analytics.atlas import places, regions
 from analytics.core import cells
+from analytics.core.classes import SCHOOL_STATE
 from analytics.core.i18n import plain, stage_label, t
 from analytics.export import reports
 from analytics.present import charts, display, explore, maps
@@ -132,7 +133,7 @@ if map_tab.open:
             st.html(maps.legend_html(metric.label(lang), maps.legend_items(metric, breaks, lang, view.stage)))
             if schools:
                 st.html(maps.legend_html(t("schools_legend", lang), [
-                    (maps.SCHOOL_COLORS[s], t(f"school_{s}", lang)) for s in maps.SCHOOL_COLORS]))
+                    (c.colour, t(c.label, lang)) for c in SCHOOL_STATE]))
             chosen = [s for s in (schools or []) if s["school_id"] == view.school]
             if chosen:
                 st.markdown(f"**{t('selected_school', lang)}**")

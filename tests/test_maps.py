@@ -12,6 +12,7 @@ import shapely
 from analytics.assess import balance, metrics
 from analytics.assess.criteria import load_criteria
 from analytics.atlas import geo
+from analytics.core.classes import COUNTY_STATUS, DIVERGING, NO_DATA, SCHOOL_STATE, SEQUENTIAL, colours
 from analytics.present import maps, raster
 from analytics.store import db
 
@@ -69,7 +70,7 @@ def test_status_colours_and_chinese_tooltip(counties):
     rec = next(r for r in data.fill if r["adcode"] == "510104")
     status = counties[(counties["adcode"] == "510104") & (counties["year"] == 2024)
                       & (counties["stage"] == "all")]["status"].iloc[0]
-    assert rec["fill"] == list(maps.STATUS_COLORS[status])
+    assert rec["fill"] == list(colours(COUNTY_STATUS)[status])
     rec = next(r for r in data.pick if r["adcode"] == "510104")
     assert rec["name"] == "锦江区" and rec["sub"] == "成都市" and rec["l1"].startswith("状态：")
 
@@ -86,8 +87,8 @@ def test_continuous_legend_classes_cover_values():
     values = pd.Series([0.1, 0.2, 0.3, 0.4, 0.5, None])
     breaks = maps.class_breaks(values)
     colours = maps.colour_for(values, metric, breaks)
-    assert colours[0] == list(maps.SEQUENTIAL[0]) and colours[4] == list(maps.SEQUENTIAL[-1])
-    assert colours[5] == list(maps.NO_DATA)
+    assert colours[0] == list(SEQUENTIAL[0]) and colours[4] == list(SEQUENTIAL[-1])
+    assert colours[5] == list(NO_DATA)
     items = maps.legend_items(metric, breaks, "zh")
     swatches = [label for colour, label in items if colour is not None]
     assert swatches[-1] == "无数据" and len(swatches) == len(breaks) + 2
@@ -98,7 +99,7 @@ def test_higher_is_better_metrics_reverse_the_palette():
     metric = metrics.map_metrics(load_criteria())["mean_r4"]
     values = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0])
     colours = maps.colour_for(values, metric, maps.class_breaks(values))
-    assert colours[0] == list(maps.SEQUENTIAL[-1])  # lowest value = darkest (worst)
+    assert colours[0] == list(SEQUENTIAL[-1])  # lowest value = darkest (worst)
 
 
 def test_a_cv_legend_marks_the_pass_limit_of_the_stage():
@@ -125,7 +126,7 @@ def test_cv_change_uses_a_diverging_palette_centred_on_zero(counties):
     breaks = maps.breaks_for(metric, values["value"])
     assert breaks[0] == -breaks[-1] and breaks[1] == -breaks[2]
     colours = maps.colour_for(pd.Series([-1.0, 0.0, 1.0]), metric, breaks)
-    assert colours == [list(maps.DIVERGING[0]), list(maps.DIVERGING[2]), list(maps.DIVERGING[-1])]
+    assert colours == [list(DIVERGING[0]), list(DIVERGING[2]), list(DIVERGING[-1])]
 
 
 def _boxes(placed, bounds, width, height):
@@ -193,7 +194,7 @@ def test_the_national_map_is_one_image_coloured_by_status_with_no_data_grey(coun
         if maps.national_raster().code_at(lon, lat) != code:
             continue  # a spot on a border line
         col, row = frame.pixels([lon, lat])[0]
-        expected = maps.STATUS_COLORS[status[code]] if code in status.index else maps.NO_DATA
+        expected = colours(COUNTY_STATUS)[status[code]] if code in status.index else NO_DATA
         assert image.getpixel((int(col), int(row)))[:3] == tuple(expected), code
         checked += 1
     assert checked >= 6
@@ -309,12 +310,12 @@ def test_a_school_whose_compliance_is_unknown_is_drawn_as_missing_data_not_an_er
     frame["compliant"] = frame["compliant"].astype("boolean")
     frame["standards_met"] = frame["standards_met"].astype("Int32")
     points = {p["school_id"]: p for p in maps.school_data(frame, "zh")}
-    assert points["S1"]["fill"] == list(maps.SCHOOL_COLORS["no_data"])
+    assert points["S1"]["fill"] == list(colours(SCHOOL_STATE)["no_data"])
     tip = " ".join(points["S1"][k] for k in ("sub", "l1", "l2", "l3"))
     assert "缺数据" in points["S1"]["sub"] and "已知达标 3 项，缺数据 4 项" in tip
-    assert points["S2"]["fill"] == list(maps.SCHOOL_COLORS["noncompliant"])
-    assert points["S3"]["fill"] == list(maps.SCHOOL_COLORS["not_assessed"])
-    assert len({tuple(c) for c in maps.SCHOOL_COLORS.values()}) == len(maps.SCHOOL_COLORS)
+    assert points["S2"]["fill"] == list(colours(SCHOOL_STATE)["noncompliant"])
+    assert points["S3"]["fill"] == list(colours(SCHOOL_STATE)["not_assessed"])
+    assert len({tuple(c) for c in colours(SCHOOL_STATE).values()}) == len(SCHOOL_STATE)
 
 
 def test_every_demo_county_year_with_a_school_of_unknown_compliance_draws_its_schools(demo_db):
@@ -331,7 +332,7 @@ def test_every_demo_county_year_with_a_school_of_unknown_compliance_draws_its_sc
             points = maps.county_school_points(s, locations, adcode, int(year), stage, "en")
             assert points or stage != "all"
             states |= {tuple(p["fill"]) for p in points}
-        assert maps.SCHOOL_COLORS["no_data"] in states
+        assert colours(SCHOOL_STATE)["no_data"] in states
 
 
 def test_a_label_at_the_frames_side_is_moved_in_not_cut():
@@ -354,4 +355,4 @@ def test_a_label_at_the_frames_side_is_moved_in_not_cut():
 def test_places_outside_the_data_have_a_legend_entry_on_class_maps(metric):
     """Before: provinces without data were grey on the national status map, with no legend entry."""
     m = metrics.map_metrics(load_criteria())[metric]
-    assert (maps.NO_DATA, "无数据") in maps.legend_items(m, [], "zh")
+    assert (NO_DATA, "无数据") in maps.legend_items(m, [], "zh")

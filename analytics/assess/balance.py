@@ -25,12 +25,12 @@ from analytics.assess import criteria as criteria_module
 from analytics.assess import queries, urban_rural
 from analytics.assess.criteria import RESOURCE_IDS, STAGES, Criteria, Criterion, load_criteria, teacher_rules
 from analytics.atlas import regions
+from analytics.core.classes import COUNTY_STATUS, SCHOOL_STATE, codes
 from analytics.store import db
 
-# DOMAIN.md §2.6, in legend order: 达标, 差1–2项, 数据不足, 差3项及以上, 不予认定
-STATUSES = ("pass", "near", "incomplete", "far", "vetoed")
+STATUSES = codes(COUNTY_STATUS)  # in legend order: 达标, 差1–2项, 数据不足, 差3项及以上, 不予认定
 OVERALL = "all"
-SCHOOL_STATES = ("noncompliant", "no_data", "compliant", "not_assessed")  # worst first
+SCHOOL_STATES = codes(SCHOOL_STATE)  # worst first
 
 
 def school_state(eligible, compliant) -> str:

@@ -18,9 +18,10 @@ from analytics.assess.criteria import STAGES
 from analytics.assess.targets import LEVELS, METRICS, Plan, Target
 from analytics.assess.urban_rural import gap_ratios
 from analytics.atlas import places, regions
+from analytics.core.classes import TARGET_PROGRESS, codes
 from analytics.core.i18n import t
 
-PROGRESS_STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data")  # 已达标 按期 滞后 严重滞后 数据不足
+PROGRESS_STATUSES = codes(TARGET_PROGRESS)  # 已达标 按期 滞后 严重滞后 数据不足
 ON_TRACK_RATIO = 1.0   # observed / required pace at or above: 按期
 AT_RISK_RATIO = 0.5    # at or above (and below ON_TRACK_RATIO): 滞后; below: 严重滞后
 NATIONAL = regions.NATIONAL

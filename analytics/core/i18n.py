@@ -8,7 +8,10 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from analytics.core.classes import REGISTRY
 from analytics.core.strings import STRINGS
+
+_LABELS = {(c.code, group): c.label for group, classes in REGISTRY.items() for c in classes}
 
 # School kinds are stored in Chinese (the data dictionary's codes): their English names
 KIND_LABELS_EN = {"小学": "Primary school", "初中": "Junior secondary school", "九年一贯制": "Nine-year school",
@@ -25,22 +28,6 @@ LOCALE_LABELS = {
     "urban": {"zh": "城区", "en": "Urban"},
     "town": {"zh": "镇区", "en": "Town"},
     "rural": {"zh": "乡村", "en": "Rural"},
-}
-
-STATUS_LABELS = {
-    "pass": {"zh": "达标", "en": "Pass"},
-    "near": {"zh": "差1–2项", "en": "1–2 short"},
-    "incomplete": {"zh": "数据不足", "en": "Incomplete data"},
-    "far": {"zh": "差3项及以上", "en": "3+ short"},
-    "vetoed": {"zh": "不予认定", "en": "Not recognised (veto)"},
-}
-
-PROGRESS_LABELS = {
-    "achieved": {"zh": "已达标", "en": "Achieved"},
-    "on_track": {"zh": "按期", "en": "On track"},
-    "at_risk": {"zh": "滞后", "en": "At risk"},
-    "off_track": {"zh": "严重滞后", "en": "Off track"},
-    "no_data": {"zh": "数据不足", "en": "No data"},
 }
 
 LEVEL_LABELS = {
@@ -191,7 +178,7 @@ def plain(text: object) -> str:
 
 
 def status_label(status: str, lang: str = "zh") -> str:
-    return STATUS_LABELS[status][lang]
+    return t(_LABELS[status, "county_status"], lang)
 
 
 def stage_label(stage: str, lang: str = "zh") -> str:
@@ -215,7 +202,7 @@ def locale_label(locale: str, lang: str = "zh") -> str:
 
 
 def progress_label(status: str, lang: str = "zh") -> str:
-    return PROGRESS_LABELS[status][lang]
+    return t(_LABELS[status, "target_progress"], lang)
 
 
 def level_label(level: str, lang: str = "zh") -> str:

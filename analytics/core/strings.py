@@ -436,6 +436,17 @@ STRINGS.update({
                            "en": "internal error of the import program (not a problem of the files): {error}. The database is unchanged. Please pass this message and the server log (the line \"import of … failed inside the program\") to the maintainer"},
     "imp_child_died": {"zh": "导入进程超出内存上限（{gb:g} GB）或异常退出（退出码 {exitcode}）；数据库未改动。文件可能过大或已损坏：请拆分或改用 CSV",
                        "en": "the import process ran out of its memory limit ({gb:g} GB) or ended abnormally (exit code {exitcode}); the database is unchanged. The file may be too large or damaged: split it or use CSV"},
+    # the classes of core/classes.py
+    "status_pass": {"zh": "达标", "en": "Pass"},
+    "status_near": {"zh": "差1–2项", "en": "1–2 short"},
+    "status_incomplete": {"zh": "数据不足", "en": "Incomplete data"},
+    "status_far": {"zh": "差3项及以上", "en": "3+ short"},
+    "status_vetoed": {"zh": "不予认定", "en": "Not recognised (veto)"},
+    "progress_achieved": {"zh": "已达标", "en": "Achieved"},
+    "progress_on_track": {"zh": "按期", "en": "On track"},
+    "progress_at_risk": {"zh": "滞后", "en": "At risk"},
+    "progress_off_track": {"zh": "严重滞后", "en": "Off track"},
+    "progress_no_data": {"zh": "数据不足", "en": "No data"},
     # details beside a verdict (checks.py), and sources named in notes
     "detail_cv_missing": {"zh": "缺 {n} 所学校数据，差异系数按其余学校计算", "en": "{n} school(s) lack data; CV computed over the others"},
     "detail_no_data_schools": {"zh": "缺数据学校 {n} 所", "en": "{n} school(s) without data"},

@@ -17,6 +17,7 @@ from analytics.assess import balance, metrics, progress, urban_rural
 from analytics.assess.criteria import Criteria
 from analytics.assess.targets import METRICS, Plan
 from analytics.atlas import geo, regions
+from analytics.core.classes import NO_DATA, TARGET_PROGRESS, colours, hex_colour
 from analytics.core.i18n import level_label, method_notes, progress_label, stage_label, status_label, t
 from analytics.export import rendering
 from analytics.export.output import Context
@@ -121,10 +122,6 @@ def render(chart: "Figure | alt.TopLevelMixin | dict", fmt: str) -> bytes:
 # Maps
 
 
-def _hex(rgb) -> str:
-    return "#%02x%02x%02x" % tuple(int(c) for c in rgb[:3])
-
-
 def region_name(a: balance.Assessment, region: str, lang: str = "zh") -> str:
     return progress.region_names(a, lang).get(region, region)
 
@@ -139,11 +136,11 @@ def map_body(b: Briefing, metric_id: str, width: int = 640, height: int = 520,
     metric = metrics.map_metrics(criteria)[metric_id]
     values = maps.metric_values(a.counties, gaps, metric_id, year, stage)
     breaks = maps.breaks_for(metric, values["value"], stage) if metric.kind not in ("status", "change") else []
-    values["fill"] = [_hex(c) for c in maps.colour_for(values["value"], metric, breaks, values["status"])]
+    values["fill"] = [hex_colour(c) for c in maps.colour_for(values["value"], metric, breaks, values["status"])]
     map_region = regions.city_of(region) if regions.kind(region) == "county" else region
     shapes = maps.region_counties(map_region)[["adcode", "name", "geometry"]].merge(
         values[["adcode", "fill"]], on="adcode", how="left")
-    shapes["fill"] = shapes["fill"].fillna(_hex(maps.NO_DATA))
+    shapes["fill"] = shapes["fill"].fillna(hex_colour(NO_DATA))
     outlines = maps.upper_level(map_region)[["geometry"]]
     if regions.kind(region) == "county":
         outlines = pd.concat([outlines, shapes[shapes["adcode"] == region][["geometry"]]])
@@ -349,7 +346,7 @@ def sheet_second_page(criteria: Criteria, plan: Plan, table: pd.DataFrame, regio
     notes that do not fit beside it continue on a third page, in two columns."""
     lang = ctx.lang
     card = scorecard_rows(table, plan, region, lang)
-    score = charts.scorecard_chart(card, t("scorecard", lang), {s: _hex(c) for s, c in maps.PROGRESS_COLORS.items()},
+    score = charts.scorecard_chart(card, t("scorecard", lang), {s: hex_colour(c) for s, c in colours(TARGET_PROGRESS).items()},
                                    name_width=250 if lang != "en" else 300, row_height=18, font_size=SHEET_FONT)
     notes = [geo.map_note(lang), *method_notes(criteria, lang), t("progress_rule", lang), *plan.definitions(lang)]
     column = SHEET_NOTES_WIDTH if lang != "en" else SHEET_NOTES_WIDTH - 80

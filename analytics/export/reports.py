@@ -19,16 +19,17 @@ from analytics.assess import balance, gap, progress
 from analytics.assess.criteria import STAGES, Criteria, Criterion
 from analytics.atlas import places, regions
 from analytics.core import cells
+from analytics.core.classes import DEMO_MARK, INK, MISSING_FILL, TABLE_HEAD, xlsx_colour
 from analytics.core.i18n import compliance_rule, method_notes, stage_label, t, unit_label
 from analytics.export.output import Context
 from analytics.present import display
 
-THIN = Side(style="thin", color="000000")
+THIN = Side(style="thin", color=xlsx_colour(INK))
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-HEAD = PatternFill("solid", fgColor="F2F2F2")
-MISS = PatternFill("solid", fgColor="F8D7DA")
+HEAD = PatternFill("solid", fgColor=xlsx_colour(TABLE_HEAD))
+MISS = PatternFill("solid", fgColor=xlsx_colour(MISSING_FILL))
 FONT = "宋体"
 
 def _styles(wb: Workbook) -> None:
@@ -102,7 +103,7 @@ def _notes(ws: Worksheet, start: int, notes: list[str], ncols: int) -> int:
     for i, note in enumerate(notes):
         r = start + i
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-        ws.cell(r, 1, cells.xlsx_value(note)).font = Font(name=FONT, size=9, color="C00000" if note.startswith(DEMO_MARKS) else "000000")
+        ws.cell(r, 1, cells.xlsx_value(note)).font = Font(name=FONT, size=9, color=xlsx_colour(DEMO_MARK if note.startswith(DEMO_MARKS) else INK))
         ws.cell(r, 1).alignment = LEFT
         ws.row_dimensions[r].height = 28
     return start + len(notes)
@@ -129,7 +130,7 @@ def _print_setup(ws: Worksheet, last_row: int, ncols: int, header_rows: str, not
     for header, footer in ((ws.oddHeader, ws.oddFooter), (ws.evenHeader, ws.evenFooter)):
         if mark:
             header.center.text = _header_text(mark.rstrip("。."))
-            header.center.size, header.center.color = 10, "C00000"
+            header.center.size, header.center.color = 10, xlsx_colour(DEMO_MARK)
         if source:
             footer.left.text = _header_text(source)
             footer.left.size = 8

@@ -17,13 +17,14 @@ from pptx.util import Emu, Inches, Pt
 from analytics.assess import balance, metrics
 from analytics.assess.criteria import Criteria
 from analytics.atlas import geo, places, regions
+from analytics.core.classes import DEMO_MARK
 from analytics.core.i18n import method_notes, progress_label, stage_label, status_label, t
 from analytics.export import exports
 from analytics.present import display, explore, maps, profile
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)  # 16:9
 FONT = "Microsoft YaHei"  # present on the officials' machines; PowerPoint substitutes otherwise
-RED = RGBColor(0xC0, 0x00, 0x00)
+RED = RGBColor(*DEMO_MARK)
 TABLE_ROWS = 10       # rows of a table slide at most (the rest continue on the next slide)
 TABLE_SIZE = 14       # pt: table text read from the back of a meeting room
 MAX_TABLE_SLIDES = 3  # a long list continues on at most this many slides; the rest are counted

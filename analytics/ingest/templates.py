@@ -12,9 +12,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from analytics.core import cells
+from analytics.core.classes import TEMPLATE_HEAD, xlsx_colour
 from analytics.store import db, dictionary
 
-HEAD = PatternFill("solid", fgColor="DDEBF7")
+HEAD = PatternFill("solid", fgColor=xlsx_colour(TEMPLATE_HEAD))
 
 
 def _label(column: dictionary.Column, code: str) -> str:

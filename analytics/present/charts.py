@@ -8,15 +8,14 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from analytics.core import classes
+from analytics.core.classes import hex_colour
 from analytics.core.i18n import percent, stage_label, status_label, t
 from analytics.present import display, fonts
-from analytics.present.maps import STATUS_COLORS
 
 FONT = f"{fonts.BASE_FAMILY}, {fonts.FAMILY}, Microsoft YaHei, PingFang SC, sans-serif"
-PASS_COLOUR = "#2c7bb6"
-NO_DATA_COLOUR = "#bdbdbd"
-FAIL_COLOUR = "#d73027"
-STAGE_COLOURS = {"primary": "#2c7fb8", "junior": "#7fcdbb", "all": "#253494"}
+PASS_COLOUR, FAIL_COLOUR = hex_colour(classes.PASS), hex_colour(classes.FAIL)
+STAGE_COLOURS = {stage: hex_colour(c) for stage, c in classes.STAGE_COLOURS.items()}
 
 # Altair refuses data frames over 5,000 rows (a guard for notebooks). Nationally a county-only
 # target's trajectory has every county as a peer (2,875 × years) and the progress page crashed;
@@ -164,8 +163,8 @@ def status_counts(counties: pd.DataFrame, lang: str = "zh", legend: str = "right
     narrow (a page's side column at 1024 px: on the right it left the bars a sliver)."""
     data = counties.groupby(["year", "status"]).size().rename("n").reset_index()
     data["label"] = data["status"].map(lambda s: status_label(s, lang))
-    order = [status_label(s, lang) for s in STATUS_COLORS]
-    colours = ["#%02x%02x%02x" % c for c in STATUS_COLORS.values()]
+    order = [t(c.label, lang) for c in classes.COUNTY_STATUS]
+    colours = [hex_colour(c.colour) for c in classes.COUNTY_STATUS]
     return themed(alt.Chart(data).mark_bar().encode(
         x=alt.X("year:O", title=t("col_year", lang), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("n:Q", title=t("counties", lang)),
@@ -214,7 +213,7 @@ def progress_chart(tr: dict[str, pd.DataFrame], title: str, subtitle: str, unit:
     fmt = _axis_format(unit)
     y = alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))
     # a light solid grey, not opacity: per-path opacity makes rendering (PNG, PDF) three times slower
-    peers = alt.Chart(series[~series["selected"]]).mark_line(color="#cfd6dd", strokeWidth=1).encode(
+    peers = alt.Chart(series[~series["selected"]]).mark_line(color=hex_colour(classes.PEER_LINE), strokeWidth=1).encode(
         x=x, y=y, detail="adcode:N")
     mine = series[series["selected"]]
     own = alt.Chart(mine).mark_line(color=STAGE_COLOURS["all"], strokeWidth=3, point=alt.OverlayMarkDef(size=50)).encode(
@@ -237,7 +236,7 @@ def progress_chart(tr: dict[str, pd.DataFrame], title: str, subtitle: str, unit:
 # Print layouts (exports): static maps, watermark, title and source lines
 
 
-WATERMARK_COLOUR = "#c0392b"
+WATERMARK_COLOUR = hex_colour(classes.WATERMARK)
 
 
 def bare(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -418,7 +417,7 @@ def urban_rural_bars(g: pd.Series, lang: str = "zh") -> alt.FacetChart:
                                           axis=alt.Axis(labelAngle=0)))
     bars = base.mark_bar(width=34).encode(
         y=alt.Y("value:Q", title=None),
-        color=alt.Color("area:N", scale=alt.Scale(domain=[a[1] for a in areas], range=[PASS_COLOUR, "#fdae61"]),
+        color=alt.Color("area:N", scale=alt.Scale(domain=[a[1] for a in areas], range=[hex_colour(classes.URBAN), hex_colour(classes.RURAL)]),
                         legend=None))
     text = base.mark_text(dy=-7, fontSize=11).encode(y="value:Q", text="text:N")
     return alt.layer(bars, text).properties(width=130, height=180).facet(
@@ -430,7 +429,7 @@ def scorecard_chart(card: pd.DataFrame, title: str, colours: dict[str, str], nam
                     row_height: int = 21, font_size: float = 11.5) -> alt.LayerChart:
     """A plan's scorecard drawn as a table (for print): target, latest, goal, coloured status. A
     target name longer than `name_width` wraps onto a second line (never cut); its row grows."""
-    data = card.reset_index(drop=True).assign(fill=lambda d: d["status"].map(colours).fillna("#cccccc"))
+    data = card.reset_index(drop=True).assign(fill=lambda d: d["status"].map(colours).fillna(hex_colour(classes.BLANK)))
     grow = font_size / 11.5  # the figures' columns widen with the type
     x_latest, x_goal, x_status = name_width, name_width + round(100 * grow), name_width + round(240 * grow)
     width = x_status + round(120 * grow)  # the status word's column

@@ -14,6 +14,7 @@ from analytics.assess import gap, progress
 from analytics.assess.targets import Plan, Target
 from analytics.atlas import places, regions
 from analytics.core import cells, i18n
+from analytics.core.classes import TARGET_PROGRESS, colours
 from analytics.core.i18n import level_label, progress_label, stage_label, status_label, t
 from analytics.present import maps
 from analytics.store import dictionary
@@ -171,9 +172,10 @@ def style_progress(frame: pd.DataFrame, lang: str = "zh"):
     (pandas Styler)."""
     column = t("col_progress", lang)
     status = frame["status"]
+    PROGRESS = colours(TARGET_PROGRESS)
 
     def paint(row: pd.Series) -> list[str]:
-        r, g, b = maps.PROGRESS_COLORS.get(status[row.name], (200, 200, 200))
+        r, g, b = PROGRESS.get(status[row.name], PROGRESS["no_data"])
         ink = "#fff" if status[row.name] in ("achieved", "off_track") else "#222"
         return [f"background-color: rgb({r},{g},{b}); color: {ink}" if c == column else "" for c in row.index]
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 from analytics.assess import metrics
 from analytics.atlas import places, regions
+from analytics.core.classes import COUNTY_STATUS, codes
 from analytics.core.i18n import criteria_list, status_label, t
 from analytics.present import maps
 
@@ -53,7 +54,7 @@ def view_table(values: pd.DataFrame, metric: metrics.Metric, region: str, lang: 
         out.insert(4, t("col_status_national", lang), v["status_national"].map(
             lambda s: status_label(s, lang) if isinstance(s, str) else "—").to_numpy())
         out[t("col_rules_difference", lang)] = v["rules_difference"].map(lambda c: criteria_list(c, lang)).to_numpy()
-    severity = v["status"].map({s: i for i, s in enumerate(("vetoed", "far", "incomplete", "near", "pass"))})
+    severity = v["status"].map({s: i for i, s in enumerate(reversed(codes(COUNTY_STATUS)))})  # worst first
     worse = -v["value"] if metric.better == "low" else v["value"]  # smaller sorts first: worst first
     if metric.kind == "status":
         keys = [severity, -v["failed"]]

@@ -85,7 +85,7 @@ def _common_chars() -> str:
     from analytics.core import i18n
 
     texts = [chr(c) for c in range(32, 127)]
-    for table in (i18n.STRINGS, i18n.STATUS_LABELS, i18n.PROGRESS_LABELS, i18n.STAGE_LABELS, i18n.LEVEL_LABELS,
+    for table in (i18n.STRINGS, i18n.STAGE_LABELS, i18n.LEVEL_LABELS,
                   i18n.LOCALE_LABELS):
         texts += [v for entry in table.values() for v in entry.values()]
     criteria = load_criteria()

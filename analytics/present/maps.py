@@ -25,6 +25,18 @@ from pydeck.bindings.json_tools import default_serialize
 from analytics.assess.balance import school_state
 from analytics.assess.metrics import Metric
 from analytics.atlas import geo, places, regions
+from analytics.core.classes import (
+    COUNTY_STATUS,
+    DIVERGING,
+    NO_DATA,
+    SCHOOL_STATE,
+    SEQUENTIAL,
+    STATUS_CHANGE,
+    TARGET_PROGRESS,
+    codes,
+    colours,
+    severities,
+)
 from analytics.core.i18n import kind_label, plain, progress_label, stage_label, status_label, t
 from analytics.present import fonts, raster
 
@@ -32,26 +44,6 @@ NATIONAL = regions.NATIONAL
 COUNTY_LAYER = "counties"
 SCHOOL_LAYER = "schools"
 FULL_CIRCLE = math.degrees(2 * math.pi)  # longitude round the world: a zoom-0 Web Mercator tile spans it
-STATUS_COLORS = {  # colour-blind-safe (ColorBrewer RdYlBu ends, neutral grey, dark purple)
-    "pass": (44, 123, 182),
-    "near": (253, 174, 97),
-    "incomplete": (189, 189, 189),
-    "far": (215, 48, 39),
-    "vetoed": (84, 39, 143),
-}
-PROGRESS_COLORS = {  # 已达标 按期 滞后 严重滞后 数据不足 (RdYlBu, colour-blind-safe)
-    "achieved": (44, 123, 182), "on_track": (171, 217, 233), "at_risk": (253, 174, 97),
-    "off_track": (215, 25, 28), "no_data": (200, 200, 200),
-}
-SEQUENTIAL = ((255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148))  # YlGnBu
-NO_DATA = (230, 230, 230)
-# School dots are not county colours: white, black, orange and pink, each outlined to stand out
-# a school's state on the county map: meets the school-compliance rule, misses it, compliance
-# unknown (an indicator without data — never drawn as a pass or a miss), or not assessed
-SCHOOL_COLORS = {"compliant": (255, 255, 255), "noncompliant": (25, 25, 25), "no_data": (230, 159, 0),
-                 "not_assessed": (204, 121, 167)}
-SCHOOL_LINES = {"compliant": (25, 25, 25), "noncompliant": (255, 255, 255), "no_data": (25, 25, 25),
-                "not_assessed": (255, 255, 255)}
 PRECISION = 4  # decimal places of coordinates sent to the browser (~10 m)
 NATIONAL_PRECISION = 3
 VERTEX_BUDGET = 20000  # vertices of the drawn county shapes of a province or prefecture map
@@ -73,16 +65,12 @@ class CompactDeck(pdk.Deck):
 
 CHANGE_METRICS = ("change_status", "change_cv")
 RULES_METRIC = "change_rules"  # a county's status under the chosen rules beside the national rules
-STATUS_SEVERITY = {"pass": 0, "near": 1, "far": 2, "vetoed": 3}  # 数据不足 has no place: not comparable
-CHANGE_COLORS = {"better": (33, 102, 172), "same": (224, 224, 210), "worse": (178, 24, 43),
-                 "not_comparable": (189, 189, 189)}
-DIVERGING = ((33, 102, 172), (146, 197, 222), (240, 240, 240), (244, 165, 130), (178, 24, 43))  # RdBu
 
 
 def status_change(before: pd.Series, after: pd.Series) -> pd.Series:
     """'better', 'same', 'worse' or 'not_comparable' (数据不足 in either year, or a year missing)."""
-    b = before.map(STATUS_SEVERITY).to_numpy(dtype=float)
-    a = after.map(STATUS_SEVERITY).to_numpy(dtype=float)
+    b = before.map(severities(COUNTY_STATUS)).to_numpy(dtype=float)
+    a = after.map(severities(COUNTY_STATUS)).to_numpy(dtype=float)
     out = np.select([a < b, a > b], ["better", "worse"], "same")
     return pd.Series(np.where(np.isnan(a) | np.isnan(b), "not_comparable", out), index=after.index)
 
@@ -175,12 +163,12 @@ def breaks_for(metric: Metric, values: pd.Series, stage: str = "all") -> list[fl
 def colour_for(values: pd.Series, metric: Metric, breaks: list[float], statuses: pd.Series | None = None) -> list:
     """An RGB triple per county: status colours, or classed sequential colours (darker = worse)."""
     if metric.kind == "status":
-        return [list(STATUS_COLORS.get(s, NO_DATA)) for s in statuses]
+        return [list(colours(COUNTY_STATUS).get(s, NO_DATA)) for s in statuses]
     if metric.kind == "progress":
-        return [list(PROGRESS_COLORS.get(s, NO_DATA)) for s in statuses]
+        return [list(colours(TARGET_PROGRESS).get(s, NO_DATA)) for s in statuses]
     if metric.kind == "change":
-        return [list(CHANGE_COLORS["not_comparable"]) if pd.isna(v) else
-                list(CHANGE_COLORS[{-1.0: "better", 0.0: "same", 1.0: "worse"}[v]]) for v in values]
+        return [list(colours(STATUS_CHANGE)["not_comparable"]) if pd.isna(v) else
+                list(colours(STATUS_CHANGE)[{-1.0: "better", 0.0: "same", 1.0: "worse"}[v]]) for v in values]
     if metric.kind == "diverging":
         return [list(NO_DATA) if pd.isna(v) else list(DIVERGING[int(np.searchsorted(breaks, v, side="right"))])
                 for v in values]
@@ -202,12 +190,12 @@ def legend_items(metric: Metric, breaks: list[float], lang: str,
     (which way is worse, where the pass limit lies)."""
     # places outside the data (a province not imported) are drawn NO_DATA on every map: named too
     if metric.kind == "status":
-        return [*((STATUS_COLORS[s], status_label(s, lang)) for s in STATUS_COLORS), (NO_DATA, t("legend_no_data", lang))]
+        return [*((c.colour, t(c.label, lang)) for c in COUNTY_STATUS), (NO_DATA, t("legend_no_data", lang))]
     if metric.kind == "progress":
-        return [*((PROGRESS_COLORS[s], progress_label(s, lang)) for s in PROGRESS_COLORS),
+        return [*((c.colour, t(c.label, lang)) for c in TARGET_PROGRESS),
                 (NO_DATA, t("legend_no_data", lang))]
     if metric.kind == "change":
-        return [*((CHANGE_COLORS[s], t(f"change_{s}", lang)) for s in CHANGE_COLORS), (NO_DATA, t("legend_no_data", lang))]
+        return [*((c.colour, t(c.label, lang)) for c in STATUS_CHANGE), (NO_DATA, t("legend_no_data", lang))]
     if metric.kind == "diverging":
         palette = DIVERGING
     else:
@@ -714,7 +702,7 @@ def _province_lines(rows: pd.DataFrame, metric: Metric, lang: str) -> list[str]:
     if rows.empty:
         return [t("tip_no_data", lang)]
     label = progress_label if metric.kind == "progress" else status_label
-    order = PROGRESS_COLORS if metric.kind == "progress" else STATUS_COLORS
+    order = codes(TARGET_PROGRESS if metric.kind == "progress" else COUNTY_STATUS)
     counts = rows["status"].value_counts()
     lines = [t("tip_counties", lang, n=len(rows)),
              " · ".join(f"{label(s, lang)} {int(counts[s])}" for s in order if s in counts)]
@@ -774,6 +762,7 @@ def county_school_points(schools: pd.DataFrame, locations: pd.DataFrame, adcode:
 def school_data(schools: pd.DataFrame, lang: str) -> list[dict]:
     """Points of one county's schools: colour by compliance, radius by enrolment."""
     out = []
+    classes = {c.code: c for c in SCHOOL_STATE}
     ratios = schools[[f"ratio_r{i}" for i in range(1, 8)]].astype("float64")
     met, missing = (ratios >= 1).sum(axis=1).to_numpy(), ratios.isna().sum(axis=1).to_numpy()
     for i, row in enumerate(schools.itertuples(index=False)):
@@ -790,9 +779,9 @@ def school_data(schools: pd.DataFrame, lang: str) -> list[dict]:
             "school_id": row.school_id,
             "position": [round(float(row.longitude), 5), round(float(row.latitude), 5)],
             "radius": float(3.0 + math.sqrt(max(row.students, 1)) * 0.3),
-            "fill": list(SCHOOL_COLORS[state]),
-            "line": list(SCHOOL_LINES[state]),
-            **_tip(row.name, t(f"school_{state}", lang), lines),
+            "fill": list(classes[state].colour),
+            "line": list(classes[state].outline),
+            **_tip(row.name, t(classes[state].label, lang), lines),
         })
     return out
 

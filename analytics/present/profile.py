@@ -10,6 +10,7 @@ import shapely
 from analytics.assess.balance import OVERALL, RESOURCE_IDS, SCHOOL_STATES, Assessment, school_state
 from analytics.assess.criteria import STAGES
 from analytics.atlas import census, geo, places
+from analytics.core.classes import BELOW_FLOOR, BELOW_STANDARD, hex_colour
 from analytics.core.i18n import kind_label, locale_label, percent, stage_label, status_label, t
 
 
@@ -284,8 +285,8 @@ def style_school_table(table: pd.DataFrame, floor_ratio: float):
 
     def colour(col: pd.Series) -> list[str]:
         ratio = table[f"ratio_{col.name.lower()}"]
-        return ["background-color: #f4a582" if r < floor_ratio else "background-color: #fddbc7" if r < 1 else ""
-                for r in ratio.fillna(1)]
+        return [f"background-color: {hex_colour(BELOW_FLOOR)}" if r < floor_ratio
+                else f"background-color: {hex_colour(BELOW_STANDARD)}" if r < 1 else "" for r in ratio.fillna(1)]
 
     return table.style.apply(colour, subset=[f"R{i}" for i in range(1, 8)]).format(
         {f"R{i}": "{:.2f}" for i in range(1, 8)})

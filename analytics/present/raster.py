@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from analytics.core.classes import MAP_BORDER, MAP_LABEL, MAP_OUTLINE
+
 SEA = 0  # outside every county: transparent
 BORDER = 65534  # a county border
 OUTLINE = 65535  # an upper-level outline (province) and the inset's frame and lines
@@ -106,7 +108,7 @@ def draw(frame: Frame, codes: Sequence[str], shapes: Iterable[tuple[str, list]],
 
 
 def paint(raster: CountyRaster, colours: Mapping[str, Sequence[int]], missing: Sequence[int],
-          border: Sequence[int] = (255, 255, 255), outline: Sequence[int] = (60, 60, 60)) -> bytes:
+          border: Sequence[int] = MAP_BORDER, outline: Sequence[int] = MAP_OUTLINE) -> bytes:
     """The raster as a PNG: each county in its colour (`missing` when it has none), borders and
     outlines in theirs, the sea transparent. A palette image: a view has a handful of colours."""
     rgb = [tuple(int(c) for c in colours.get(code, missing)[:3]) for code in raster.codes]
@@ -125,7 +127,7 @@ def paint(raster: CountyRaster, colours: Mapping[str, Sequence[int]], missing: S
 
 
 def label_image(frame: Frame, labels: Iterable[tuple[str, float, float]], font: str, index: int, size: int,
-                pad: tuple[int, int] = (6, 2), colour: Sequence[int] = (30, 30, 30),
+                pad: tuple[int, int] = (6, 2), colour: Sequence[int] = MAP_LABEL,
                 background: Sequence[int] = (255, 255, 255, 190)) -> bytes:
     """Labels (text, lon, lat) centred on their places, each on a translucent box, as a
     transparent PNG over the frame (the font: a file and its index in a collection). A label
