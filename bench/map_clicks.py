@@ -3,7 +3,7 @@
 deck.gl drops a click when picking takes longer than its 250 ms click window, silently. This
 starts the app on a database with a national view, clicks each level's map N times and prints,
 per view, how many clicks led to the drill-down and the median and worst time from the press to
-the new view's URL. It also prints the clickable vertex count per view (maps.pick_records).
+the new view's URL. It also prints the clickable vertex count per view (geometry.pick_records).
 
     python bench/map_clicks.py --db /tmp/chengyu.duckdb [--clicks 5]
     (build one with: python -m analytics build-demo --scope chengyu --db /tmp/chengyu.duckdb)
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from demo_db import IDLE, start_server  # noqa: E402
 
-from analytics.present import maps  # noqa: E402
+from analytics.present import geometry  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 HEIGHT = 600  # pages/map.py
@@ -60,7 +60,7 @@ def main() -> None:
                     page.wait_for_selector("[class*='-fitted'] [data-testid='stDeckGlJsonChart'] canvas", timeout=120_000)
                     settle(page)
                     box = page.query_selector("[class*='-fitted'] [data-testid='stDeckGlJsonChart']").bounding_box()
-                    dx, dy = maps.screen_offset(maps.main_bounds(region), *maps.click_point(region, adcode), HEIGHT,
+                    dx, dy = geometry.screen_offset(geometry.main_bounds(region), *geometry.click_point(region, adcode), HEIGHT,
                                                 int(box["width"]) // 8 * 8)
                     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
                     page.mouse.move(x, y)
@@ -73,7 +73,7 @@ def main() -> None:
                         times.append(time.perf_counter() - started)
                     except Exception:  # a dropped click: counted, not timed
                         pass
-                vertices = sum(len(ring) for r in maps.pick_records(region) for ring in r["rings"])
+                vertices = sum(len(ring) for r in geometry.pick_records(region) for ring in r["rings"])
                 shown = (f"{statistics.median(times):>9.2f} {max(times):>8.2f}" if times else f"{'—':>9} {'—':>8}")
                 print(f"{name:<11} {vertices:>17,} {len(times):>4}/{args.clicks:<2} {shown}")
             browser.close()

@@ -10,7 +10,7 @@ from analytics.atlas import regions
 from analytics.core import cells
 from analytics.core.i18n import gap_spare, plain, t
 from analytics.export import reports
-from analytics.present import display, maps
+from analytics.present import display, geometry, maps
 from pages.ui import common
 
 path, version = common.shell()
@@ -70,7 +70,7 @@ map_col, legend_col = st.columns([5, 1])
 with map_col:
     common.fitted_map("gap_map", 560, lambda width: maps.build_deck(
         region, data, selected=view.county or None, height=560, width=width, lang=lang), region, per_pupil)
-    st.caption(maps.caption(lang))
+    st.caption(geometry.caption(lang))
 with legend_col:
     st.html(maps.legend_html(metric.label(lang), display.cost_legend(metric, breaks, lang)))
 

@@ -15,7 +15,7 @@ from analytics.core import cells
 from analytics.core.classes import SCHOOL_STATE
 from analytics.core.i18n import plain, stage_label, t
 from analytics.export import reports
-from analytics.present import charts, display, explore, maps
+from analytics.present import charts, display, explore, geometry, maps
 from pages.ui import common
 
 PLAY_STEP_SECONDS = 1.5
@@ -127,7 +127,7 @@ if map_tab.open:
                 view.region, layers, selected=view.county or None, schools=schools, height=600, width=width,
                 lang=lang))
             st.caption(t("map_help", lang))
-            st.caption(maps.caption(lang))
+            st.caption(geometry.caption(lang))
         with legend_col:
             common.export_menu("map", view.region, metric=view.metric, key="exp_map")
             st.html(maps.legend_html(metric.label(lang), maps.legend_items(metric, breaks, lang, view.stage)))

@@ -9,7 +9,7 @@ from analytics.assess import metrics, progress
 from analytics.atlas import regions
 from analytics.core import cells
 from analytics.core.i18n import plain, t
-from analytics.present import charts, display, maps
+from analytics.present import charts, display, geometry, maps
 from pages.ui import common
 
 path, version = common.shell()
@@ -104,6 +104,6 @@ else:
         common.fitted_map("progress_map", 520, lambda width: maps.build_deck(
             map_region, data, selected=view.county or None, height=520, width=width, lang=lang), map_region, chosen.key)
         st.html(maps.legend_html(t("col_progress", lang), maps.legend_items(metric, [], lang)))
-        st.caption(maps.caption(lang))
+        st.caption(geometry.caption(lang))
 
 common.finish()

@@ -13,7 +13,7 @@ from analytics.assess.criteria import load_criteria
 from analytics.atlas import geo
 from analytics.export import exports, output
 from analytics.ingest import boundaries
-from analytics.present import maps
+from analytics.present import geometry
 from analytics.store import db
 
 
@@ -23,9 +23,9 @@ def reviewed_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(geo, "REVIEWED_DIR", tmp_path / "reviewed")
 
     def clear():
-        for f in (geo.review, geo.load_layer, maps.polygon_records, maps.pick_records, maps.outline_records,
-                  maps.label_records, maps._simplified_counties, maps.web_inset_shapes, maps.web_inset_paths,
-                  maps.national_raster, maps.national_labels, maps.national_labels_image):
+        for f in (geo.review, geo.load_layer, geometry.polygon_records, geometry.pick_records, geometry.outline_records,
+                  geometry.label_records, geometry._simplified_counties, geometry.web_inset_shapes, geometry.web_inset_paths,
+                  geometry.national_raster, geometry.national_labels, geometry.national_labels_image):
             f.cache_clear()
     clear()
     yield tmp_path / "reviewed"
@@ -52,12 +52,12 @@ def test_a_reviewed_file_replaces_the_sketch_note_on_exported_maps(reviewed_dir,
     fig = exports.map_figure(exports.Briefing(a, None, load_criteria(), "510000", 2026, "all", ctx), "status")
     text = PdfReader(io.BytesIO(exports.render(fig, "pdf"))).pages[0].extract_text()
     assert "审图号：GS(2024)1234号" in text and "示意图" not in text
-    assert "审图号" in maps.caption("zh")
+    assert "审图号" in geometry.caption("zh")
 
 
 def test_without_reviewed_boundaries_maps_say_sketch(reviewed_dir):
     assert geo.map_note("zh") == "示意图，非标准地图"
-    assert "示意图" in maps.caption("zh")
+    assert "示意图" in geometry.caption("zh")
 
 
 def test_coverage_lists_the_counties_the_file_lacks(reviewed_dir, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.present import maps
+from analytics.present import geometry
 from tests.browser import (
     ARTIFACTS,
     MAP,
@@ -53,7 +53,7 @@ def test_clicking_a_county_on_the_map_opens_its_profile(server):
         chart = page.wait_for_selector(MAP, timeout=TIMEOUT)
         chart.scroll_into_view_if_needed()  # the click lands on the map, not below the fold
         box = chart.bounding_box()
-        dx, dy = maps.screen_offset(maps.region_bounds("510100"), *maps.click_point("510100", "510112"), 600,
+        dx, dy = geometry.screen_offset(geometry.region_bounds("510100"), *geometry.click_point("510100", "510112"), 600,
                                     fitted_width(box))
         x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
         assert "龙泉驿区" in hover_until_tooltip(page, x, y)

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from analytics.present import maps
+from analytics.present import geometry
 from analytics.store import db
 from analytics.synthetic import demo
 from tests.browser import (
@@ -51,7 +51,7 @@ def click_map(page, region: str, lon: float, lat: float, bounds=None, height: in
     page.wait_for_selector(MAP + " canvas", state="visible", timeout=TIMEOUT)  # drawn again after a rerun
     page.wait_for_selector(MAP, timeout=TIMEOUT).scroll_into_view_if_needed()
     box = page.wait_for_selector(MAP, timeout=TIMEOUT).bounding_box()
-    dx, dy = maps.screen_offset(bounds or maps.main_bounds(region), lon, lat, height, fitted_width(box))
+    dx, dy = geometry.screen_offset(bounds or geometry.main_bounds(region), lon, lat, height, fitted_width(box))
     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
     tip = hover_until_tooltip(page, x, y)
     page.mouse.click(x, y)
@@ -74,19 +74,19 @@ def test_drill_down_from_the_national_map_to_a_school_and_back(server, chengyu_d
         assert query(page)["region"] == "000000"  # two provinces: the user starts at the national view
         shot(page, "1_national")
 
-        click_map(page, "000000", *maps.click_point("000000", "510000"))
+        click_map(page, "000000", *geometry.click_point("000000", "510000"))
         wait_for_query(page, "region", "510000")
         shot(page, "2_province")
 
-        click_map(page, "510000", *maps.click_point("510000", "513434"))
+        click_map(page, "510000", *geometry.click_point("510000", "513434"))
         wait_for_query(page, "region", "513400")
         shot(page, "3_prefecture")
 
-        click_map(page, "513400", *maps.click_point("513400", "513434"))
+        click_map(page, "513400", *geometry.click_point("513400", "513434"))
         wait_for_query(page, "county", "513434")
         shot(page, "4_county")
 
-        click_map(page, "513400", school[1], school[2], bounds=maps.region_bounds("513434"))
+        click_map(page, "513400", school[1], school[2], bounds=geometry.region_bounds("513434"))
         wait_for_query(page, "school", school[0])
         shot(page, "5_school")
 
@@ -190,7 +190,7 @@ def test_the_gap_and_progress_maps_drill_down_from_the_province_too(server, path
 
     with sync_playwright() as p:
         browser, page = open_map(p, server + path)
-        click_map(page, "510000", *maps.click_point("510000", "513434"), height=height)
+        click_map(page, "510000", *geometry.click_point("510000", "513434"), height=height)
         wait_for_query(page, "region", "513400")
         shot(page, "drill_" + path.split("?")[0].strip("/"))
         browser.close()
@@ -211,7 +211,7 @@ def test_a_county_clicked_on_the_gap_and_progress_maps_is_drawn_as_its_url_opene
 
     with sync_playwright() as p:
         browser, page = open_map(p, server + path, width=1366, height=768)
-        click_map(page, "513400", *maps.click_point("513400", "513434"), height=height)
+        click_map(page, "513400", *geometry.click_point("513400", "513434"), height=height)
         wait_for_query(page, "county", "513434")
         clicked = map_image(page)
         fresh = browser.new_page(viewport={"width": 1366, "height": 768})
@@ -254,9 +254,9 @@ def test_the_national_province_and_prefecture_maps_fit_their_frame(server, width
             shares[region] = _edge_share(image)
             if region == "000000":  # the 南海诸岛 inset lies wholly inside the frame
                 box = page.wait_for_selector(MAP).bounding_box()
-                west, south, east, north = maps.WEB_INSET_BOX
+                west, south, east, north = geometry.WEB_INSET_BOX
                 for lon, lat in ((west, south), (east, north)):
-                    dx, dy = maps.screen_offset(maps.main_bounds(region), lon, lat, MAP_HEIGHT, fitted_width(box))
+                    dx, dy = geometry.screen_offset(geometry.main_bounds(region), lon, lat, MAP_HEIGHT, fitted_width(box))
                     assert abs(dx) < box["width"] / 2 and abs(dy) < box["height"] / 2, (lon, lat, dx, dy)
         browser.close()
     assert all(share < 0.02 for share in shares.values()), shares

@@ -13,7 +13,7 @@ from analytics.assess import balance, metrics
 from analytics.assess.criteria import load_criteria
 from analytics.atlas import geo
 from analytics.core.classes import COUNTY_STATUS, DIVERGING, NO_DATA, SCHOOL_STATE, SEQUENTIAL, colours
-from analytics.present import maps, raster
+from analytics.present import geometry, maps, raster
 from analytics.store import db
 
 
@@ -54,7 +54,7 @@ def test_only_a_coarse_copy_is_clickable(counties, region):
     pickable = {layer["id"] for layer in spec["layers"] if layer.get("pickable")}
     assert pickable == {maps.COUNTY_LAYER}
     assert all("pickable" in layer for layer in spec["layers"])  # Streamlit makes every layer pickable when none says
-    assert _vertices(maps.pick_records(region)) <= maps.PICK_BUDGET
+    assert _vertices(geometry.pick_records(region)) <= geometry.PICK_BUDGET
 
 
 def test_national_clicks_pick_provinces_with_a_summary_tooltip(counties):
@@ -145,8 +145,8 @@ def _boxes(placed, bounds, width, height):
 
 @pytest.mark.parametrize("region", ["510000", maps.NATIONAL])
 def test_placed_labels_never_overlap(region):
-    bounds = maps.region_bounds(region)
-    placed = maps.place_labels(list(maps.label_records(region)), bounds, 640, 520)
+    bounds = geometry.region_bounds(region)
+    placed = geometry.place_labels(list(geometry.label_records(region)), bounds, 640, 520)
     boxes = _boxes(placed, bounds, 640, 520)
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
@@ -155,7 +155,7 @@ def test_placed_labels_never_overlap(region):
 
 def test_yibin_and_luzhou_are_both_labelled_on_the_sichuan_map():
     """They overlapped at one size: one moves a line, neither is dropped."""
-    placed = maps.place_labels(list(maps.label_records("510000")), maps.region_bounds("510000"), 640, 520)
+    placed = geometry.place_labels(list(geometry.label_records("510000")), geometry.region_bounds("510000"), 640, 520)
     assert {"宜宾市", "泸州市"} <= {r["text"] for r in placed}
 
 
@@ -185,27 +185,27 @@ def test_the_national_map_is_one_image_coloured_by_status_with_no_data_grey(coun
     layers = {layer["id"]: layer for layer in spec["layers"]}
     assert layers["shapes"]["@@type"] == "BitmapLayer" and layers["labels"]["@@type"] == "BitmapLayer"
     assert "http" not in text and len(text) < 1_500_000
-    image, frame = _image(layers["shapes"]), maps.national_raster().frame
+    image, frame = _image(layers["shapes"]), geometry.national_raster().frame
     assert image.size == (frame.width, frame.height) and layers["shapes"]["bounds"] == list(frame.bounds)
     status = counties[(counties["year"] == 2024) & (counties["stage"] == "all")].set_index("adcode")["status"]
     checked = 0
     for code in ["510104", "513434", "510722", "511602", "513226"] + ["110105", "650102", "460105"]:
         lon, lat = _spot(code)
-        if maps.national_raster().code_at(lon, lat) != code:
+        if geometry.national_raster().code_at(lon, lat) != code:
             continue  # a spot on a border line
         col, row = frame.pixels([lon, lat])[0]
         expected = colours(COUNTY_STATUS)[status[code]] if code in status.index else NO_DATA
         assert image.getpixel((int(col), int(row)))[:3] == tuple(expected), code
         checked += 1
     assert checked >= 6
-    assert {rec["adcode"] for rec in data.fill} == set(maps.national_raster().codes)
+    assert {rec["adcode"] for rec in data.fill} == set(geometry.national_raster().codes)
 
 
 def test_every_county_of_the_national_image_has_a_pixel_or_shares_one_within_its_prefecture():
     """Districts smaller than a pixel (Macau's parishes, Hong Kong's districts) share one with a
     neighbour of the same prefecture; every other county keeps a pixel of its own, 三沙's islands in
     the inset."""
-    r = maps.national_raster()
+    r = geometry.national_raster()
     drawn = {r.codes[v - 1] for v in np.unique(r.pixels) if 0 < v <= len(r.codes)}
     assert set(r.codes) == set(geo.load_layer("counties")["adcode"])
     missing = set(r.codes) - drawn
@@ -216,17 +216,17 @@ def test_every_county_of_the_national_image_has_a_pixel_or_shares_one_within_its
 
 
 def test_the_national_image_has_the_south_china_sea_inset_and_province_labels(counties):
-    r = maps.national_raster()
-    x0, y0, x1, y1 = maps.WEB_INSET_BOX
+    r = geometry.national_raster()
+    x0, y0, x1, y1 = geometry.WEB_INSET_BOX
     (left, top), (right, bottom) = r.frame.pixels([[x0, y1], [x1, y0]]).astype(int)
     inset = r.pixels[top:bottom, left:right]
     codes = {r.codes[v - 1][:2] for v in np.unique(inset) if 0 < v <= len(r.codes)}
     assert {"44", "45", "46"} <= codes  # 广东, 广西 and 海南 with its islands, moved into the box
     assert (inset == raster.OUTLINE).any()  # the frame, the maritime line, the coasts
-    assert maps.main_bounds(maps.NATIONAL)[1] == maps.MAIN_SOUTH  # reaches Hainan's tip, not 3°N
-    assert {"台湾省", "海南省", "南海诸岛"} <= {rec["text"] for rec in maps.national_labels(600)}
+    assert geometry.main_bounds(maps.NATIONAL)[1] == geometry.MAIN_SOUTH  # reaches Hainan's tip, not 3°N
+    assert {"台湾省", "海南省", "南海诸岛"} <= {rec["text"] for rec in geometry.national_labels(600)}
     labels = _image(json.loads(deck_json(counties, maps.NATIONAL)[0])["layers"][-1])
-    lon, lat = next(rec["position"] for rec in maps.national_labels(620) if rec["text"] == "四川省")
+    lon, lat = next(rec["position"] for rec in geometry.national_labels(620) if rec["text"] == "四川省")
     col, row = r.frame.pixels([lon, lat])[0]
     box = [labels.getpixel((int(col) + dx, int(row) + dy)) for dx in range(-20, 21) for dy in range(-8, 9)]
     assert any(p[3] == 255 and p[0] < 100 for p in box)  # dark text on the label's box
@@ -236,26 +236,26 @@ def test_the_national_raster_is_kept_between_processes_and_read_back_identical(t
     import tempfile
 
     monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
-    maps.national_raster.cache_clear()
-    made = maps.national_raster()
+    geometry.national_raster.cache_clear()
+    made = geometry.national_raster()
     assert len(list((tmp_path / "junheng-geometry").glob("*.npz"))) == 1
-    maps.national_raster.cache_clear()  # as in a new process
-    read = maps.national_raster()
+    geometry.national_raster.cache_clear()  # as in a new process
+    read = geometry.national_raster()
     assert read.codes == made.codes and read.frame == made.frame
     assert np.array_equal(read.pixels, made.pixels)
-    maps.national_raster.cache_clear()
+    geometry.national_raster.cache_clear()
 
 
 def test_parts_smaller_than_a_pixel_are_not_sent_but_every_county_is_drawn():
     """A province's islets under a pixel of its map are not sent (the browser pays for each part);
     a county's largest part is always sent, however small."""
     region = "330000"  # 浙江: 舟山's islands
-    pixel = maps.pixel_area(region)
-    records = maps.polygon_records(region)
+    pixel = geometry.pixel_area(region)
+    records = geometry.polygon_records(region)
     areas = pd.Series([shapely.Polygon(r["rings"][0], r["rings"][1:]).area for r in records])
     adcodes = pd.Series([r["adcode"] for r in records])
     small = areas < 0.9 * pixel  # (areas of the rounded coordinates sent)
-    every = maps.region_counties(region)
+    every = geometry.region_counties(region)
     assert set(adcodes) == set(every["adcode"])
     assert not adcodes[small].duplicated().any()  # a small part is only there as its county's largest
     assert (areas[small] == areas.groupby(adcodes).transform("max")[small]).all()
@@ -263,8 +263,8 @@ def test_parts_smaller_than_a_pixel_are_not_sent_but_every_county_is_drawn():
 
 
 def test_the_inset_keeps_the_islets_the_main_map_leaves_out():
-    shapes = maps.web_inset_shapes(maps.NATIONAL)
-    pixel = maps.pixel_area(maps.NATIONAL)
+    shapes = geometry.web_inset_shapes(maps.NATIONAL)
+    pixel = geometry.pixel_area(maps.NATIONAL)
     tiny = [r for r in shapes if shapely.Polygon(r["rings"][0]).area < pixel / 4]
     assert len(tiny) > 100  # the South China Sea islands, drawn at the inset's scale
 
@@ -272,10 +272,10 @@ def test_the_inset_keeps_the_islets_the_main_map_leaves_out():
 def test_islands_leave_the_main_map_for_the_inset():
     provinces = geo.load_layer("provinces")
     hainan = provinces[provinces["adcode"] == "460000"]
-    main, inset = maps.national_main(hainan), maps.scs_inset(hainan)
-    assert main.total_bounds[1] >= maps.MAIN_SOUTH - 0.5  # Hainan island only
+    main, inset = geometry.national_main(hainan), geometry.scs_inset(hainan)
+    assert main.total_bounds[1] >= geometry.MAIN_SOUTH - 0.5  # Hainan island only
     assert inset.total_bounds[1] < 5  # 曾母暗沙 side of the islands
-    taiwan = maps.national_main(provinces[provinces["adcode"] == "710000"])
+    taiwan = geometry.national_main(provinces[provinces["adcode"] == "710000"])
     assert taiwan.geometry.iloc[0].distance(shapely.Point(123.47, 25.74)) < 0.01  # 钓鱼岛 drawn with Taiwan
 
 
@@ -286,13 +286,13 @@ def test_simplified_shapes_are_kept_between_processes_and_read_back_identical(tm
     import tempfile
 
     monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
-    maps.polygon_records.cache_clear()
-    made = maps.polygon_records("510000")
+    geometry.polygon_records.cache_clear()
+    made = geometry.polygon_records("510000")
     assert len(list((tmp_path / "junheng-geometry").glob("*.json"))) == 1
-    maps.polygon_records.cache_clear()  # as in a new process
-    read = maps.polygon_records("510000")
+    geometry.polygon_records.cache_clear()  # as in a new process
+    read = geometry.polygon_records("510000")
     assert json.dumps(read) == json.dumps(made)
-    maps.polygon_records.cache_clear()
+    geometry.polygon_records.cache_clear()
 
 
 def _school_row(**changes) -> dict:

@@ -420,9 +420,9 @@ def test_english_mode_names_places_in_english_with_the_chinese_beside(app):
 
 
 def test_english_map_labels_and_tooltips_are_in_english():
-    from analytics.present import maps
+    from analytics.present import geometry
 
-    labels = {rec["text"] for rec in maps.label_records("513400", "en")}
+    labels = {rec["text"] for rec in geometry.label_records("513400", "en")}
     assert {"Yuexi", "Xichang"} <= labels and not any("县" in text for text in labels)
 
 

@@ -22,7 +22,7 @@ from analytics.core.i18n import level_label, method_notes, progress_label, stage
 from analytics.export import rendering
 from analytics.export.output import Context
 from analytics.export.rendering import EXTENSION, FORMATS, on_page  # noqa: F401 (exports' formats are rendering's)
-from analytics.present import charts, display, fonts, maps, profile
+from analytics.present import charts, display, fonts, geometry, maps, profile
 
 
 @dataclass
@@ -138,29 +138,29 @@ def map_body(b: Briefing, metric_id: str, width: int = 640, height: int = 520,
     breaks = maps.breaks_for(metric, values["value"], stage) if metric.kind not in ("status", "change") else []
     values["fill"] = [hex_colour(c) for c in maps.colour_for(values["value"], metric, breaks, values["status"])]
     map_region = regions.city_of(region) if regions.kind(region) == "county" else region
-    shapes = maps.region_counties(map_region)[["adcode", "name", "geometry"]].merge(
+    shapes = geometry.region_counties(map_region)[["adcode", "name", "geometry"]].merge(
         values[["adcode", "fill"]], on="adcode", how="left")
     shapes["fill"] = shapes["fill"].fillna(hex_colour(NO_DATA))
-    outlines = maps.upper_level(map_region)[["geometry"]]
+    outlines = geometry.upper_level(map_region)[["geometry"]]
     if regions.kind(region) == "county":
         outlines = pd.concat([outlines, shapes[shapes["adcode"] == region][["geometry"]]])
     key = f"{map_region}_{metric_id}_{year}_{stage}"
     legend = charts.legend_chart(metric.label(lang), maps.legend_items(metric, breaks, lang, stage))
     datasets = {}
     if map_region == maps.NATIONAL:  # islands in the 南海诸岛 inset, nothing drawn over them
-        inset = {f"inset_shapes_{key}": features(maps.scs_inset(shapes), ["fill"]),
-                 f"inset_outlines_{key}": features(maps.scs_inset(outlines), []),
-                 f"inset_line_{key}": features(maps.maritime_line(), []),
-                 f"inset_frame_{key}": features(pd.DataFrame({"geometry": [shapely.box(*maps.SCS_BOX)]}), [])}
+        inset = {f"inset_shapes_{key}": features(geometry.scs_inset(shapes), ["fill"]),
+                 f"inset_outlines_{key}": features(geometry.scs_inset(outlines), []),
+                 f"inset_line_{key}": features(geometry.maritime_line(), []),
+                 f"inset_frame_{key}": features(pd.DataFrame({"geometry": [shapely.box(*geometry.SCS_BOX)]}), [])}
         datasets.update(inset)
         legend = alt.vconcat(legend, charts.inset_map(*inset, t("inset_scs", lang)), spacing=20)
-        shapes, outlines = maps.national_main(shapes), maps.national_main(outlines)
-        main_line = maps.maritime_line().clip(shapely.box(*maps.main_bounds(map_region)))
+        shapes, outlines = geometry.national_main(shapes), geometry.national_main(outlines)
+        main_line = geometry.maritime_line().clip(shapely.box(*geometry.main_bounds(map_region)))
         outlines = pd.concat([outlines, main_line[["geometry"]]])  # the dash east of Taiwan
-    placed = maps.place_labels(list(maps.label_records(map_region, lang)), maps.main_bounds(map_region), width, height,
+    placed = geometry.place_labels(list(geometry.label_records(map_region, lang)), geometry.main_bounds(map_region), width, height,
                                sizes=label_sizes)
     labels = pd.DataFrame([{"text": r["text"], "lon": r["position"][0], "lat": r["position"][1], "size": r["size"]}
-                           for r in placed if r["position"][1] >= maps.main_bounds(map_region)[1]],
+                           for r in placed if r["position"][1] >= geometry.main_bounds(map_region)[1]],
                           columns=["text", "lon", "lat", "size"])
     datasets.update({f"shapes_{key}": features(shapes, ["adcode", "name", "fill"]),
                      f"outlines_{key}": features(outlines, [])})
