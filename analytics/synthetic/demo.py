@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +24,7 @@ from analytics.atlas import census, geo
 from analytics.core import i18n
 from analytics.core.paths import DATA_DIR
 from analytics.store import db
+from analytics.synthetic import rows_sql
 
 MODEL_FILE = DATA_DIR / "demo_model.toml"
 # Provinces of each scope (None = the whole country). 成渝 (Sichuan and Chongqing) is the
@@ -305,111 +307,142 @@ STANDARDS = {  # per stage: R1..R7 standards of DOMAIN.md §2.1, used only to sc
 def make_years(schools: pd.DataFrame, cp: pd.DataFrame, years: tuple[int, ...], model: dict,
                rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """school_year, school_stage_year and the per-stage teacher parameters for every year."""
+    traits = _traits(schools, cp, model, rng)
+    facility_rows, stage_rows, teacher_rows = [], [], []
+    for t, year in enumerate(years):
+        facilities, stages = _facilities_year(traits, t, year, rng)
+        facility_rows.append(facilities)
+        for stage in ("primary", "junior"):
+            pupils_rows, teachers = _stage_year(traits, stages[stage], stage, t, year)
+            stage_rows.append(pupils_rows)
+            teacher_rows.append(teachers)
+    return (pd.concat(facility_rows, ignore_index=True), pd.concat(stage_rows, ignore_index=True),
+            pd.concat(teacher_rows, ignore_index=True))
+
+
+@dataclass
+class _Traits:
+    """What every year of a school is drawn from (arrays over the schools, R1–R7 rows of 7)."""
+
+    schools: pd.DataFrame
+    model: dict
+    level: np.ndarray       # (7, n) log(value / standard) of the county, before its trend
+    standing: np.ndarray    # (7, n) the school's own standing in its county
+    trend: np.ndarray
+    catch: np.ndarray
+    pushing: np.ndarray     # the county pushes for certification (fixes problems, staffs to standard)
+    fix_year: np.ndarray    # the year index from which a school's problems are fixed
+    problems: tuple[np.ndarray, np.ndarray, np.ndarray]  # music rooms short, too small, crowded classes
+
+
+def _traits(schools: pd.DataFrame, cp: pd.DataFrame, model: dict, rng: np.random.Generator) -> _Traits:
     r = model["resources"]
     n = len(schools)
     cpi = cp.set_index("adcode")
-    trend = cpi.loc[schools["adcode"], "trend"].to_numpy()
-    catch = cpi.loc[schools["adcode"], "catch_up"].to_numpy()
-    q = schools["quality"].to_numpy()
-    dev_school = cpi.loc[schools["adcode"], "dev"].to_numpy()
+    at = cpi.loc[schools["adcode"]]
     base = np.asarray(r["base"], float)[:, None]
     gain = np.asarray(r["dev_gain"], float)[:, None]
     county_effect = pd.DataFrame(rng.normal(0, 1, (len(cpi), 7)) * np.asarray(r["county_noise"], float),
                                  index=cpi.index)
     county_effect = county_effect.loc[schools["adcode"]].to_numpy().T        # (7, n)
     # log(value / standard) = county level + the school's standing + its own noise per indicator
-    level = base + gain * (dev_school - 0.5) + county_effect
-    standing = (np.asarray(r["load"], float)[:, None] * q
+    level = base + gain * (at["dev"].to_numpy() - 0.5) + county_effect
+    standing = (np.asarray(r["load"], float)[:, None] * schools["quality"].to_numpy()
                 + rng.normal(0, 1, (7, n)) * np.asarray(r["noise"], float)[:, None])
     # Per-school G-criterion problems, only in "sloppy" counties; a county pushing for
     # certification fixes them year by year (a problem school stays fixed)
-    risk = np.where(cpi.loc[schools["adcode"], "sloppy"].to_numpy(), 0.03, 0.0)
-    pushing = cpi.loc[schools["adcode"], "pushing"].to_numpy()
-    fix_year = np.where(pushing, rng.integers(1, 4, n), 99)   # the year index from which it is fixed
+    risk = np.where(at["sloppy"].to_numpy(), 0.03, 0.0)
+    pushing = at["pushing"].to_numpy()
+    fix_year = np.where(pushing, rng.integers(1, 4, n), 99)
     music_short0 = rng.uniform(size=n) < risk
     music_small0 = rng.uniform(size=n) < risk
     crowded0 = rng.uniform(size=n) < risk * np.where(schools["locale"] == "urban", 2.0, 0.5)
+    return _Traits(schools, model, level, standing, at["trend"].to_numpy(), at["catch_up"].to_numpy(), pushing,
+                   fix_year, (music_short0, music_small0, crowded0))
+
+
+def _facilities_year(tr: _Traits, t: int, year: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
+    """One year's school_year rows (pupils, facilities, rooms), and per stage its pupils, classes,
+    largest class and the year's resource levels for the teachers drawn from them."""
+    schools, model, n = tr.schools, tr.model, len(tr.schools)
+    is_tp = (schools["kind"] == "教学点").to_numpy()
+    has_senior = schools["kind"].isin(["完全中学", "十二年一贯制"]).to_numpy()
     locale_sports = schools["locale"].map({"urban": 0.8, "town": 1.0, "rural": 1.1}).to_numpy()
+    enrol = model["enrolment"]
+    pp = np.rint(schools["primary0"].to_numpy() * (1 + enrol["primary_yearly_change"]) ** t
+                 * rng.lognormal(0, 0.02, n)).astype(int)
+    pj = np.rint(schools["junior0"].to_numpy() * (1 + enrol["junior_yearly_change"]) ** t
+                 * rng.lognormal(0, 0.02, n)).astype(int)
+    pp[schools["primary0"].to_numpy() == 0] = 0
+    pj[schools["junior0"].to_numpy() == 0] = 0
+    # every year the county level moves by its trend, and schools below the county's level
+    # close part of their shortfall (catch-up); stalled counties do neither
+    now = np.where(tr.standing < 0, tr.standing * (1 - tr.catch) ** t, tr.standing)
+    f = np.exp(tr.level + tr.trend * t + now + rng.normal(0, model["resources"]["year_noise"], (7, n)))
+    total = pp + pj
+    music_short, music_small, crowded = (x & (t < tr.fix_year) for x in tr.problems)
+    # senior-high pupils of 完全中学 / 十二年一贯制 share the building: the facilities are sized for
+    # them too, a senior pupil at 1.2 junior pupils
+    senior = np.where(has_senior, np.rint(pj * enrol["senior_per_junior"] * rng.lognormal(0, 0.1, n)), 0).astype(int)
+    small_bonus = np.clip((300 / np.maximum(total, 1)) ** 0.15, 1, 1.6)
+    sp, sj = STANDARDS["primary"], STANDARDS["junior"]
+    pj_s = pj + 1.2 * senior
+    area = (sp[3] * pp + sj[3] * pj_s) * f[3] * small_bonus
+    sports = (sp[4] * pp + sj[4] * pj_s) * f[4] * small_bonus * locale_sports
+    equipment = (sp[5] * pp + sj[5] * pj_s) * f[5]
+    multimedia = np.rint((sp[6] * pp + sj[6] * pj_s) / 100 * f[6]).astype(int)
+    multimedia = np.where(total >= 50, np.maximum(multimedia, 1), multimedia)
+
+    classes_p = np.where(pp > 0, np.ceil(pp / np.where(is_tp, 12, 40)), 0).astype(int)
+    classes_j = np.where(pj > 0, np.ceil(pj / 45), 0).astype(int)
+    classes_p = np.minimum(classes_p, np.where(is_tp, 3, 400))
+    max_p = np.minimum(pp, np.ceil(pp / np.maximum(classes_p, 1)) + np.where(crowded, 8, rng.integers(0, 4, n)))
+    max_j = np.minimum(pj, np.ceil(pj / np.maximum(classes_j, 1)) + np.where(crowded, 9, rng.integers(0, 4, n)))
+    needed_rooms = np.ceil((classes_p + classes_j) / 12).astype(int)
+    needed_rooms = np.where(total >= 50, np.maximum(needed_rooms, 1), np.minimum(needed_rooms, 1))
+    music = np.maximum(needed_rooms - music_short.astype(int), 0)
+    art = np.maximum(needed_rooms - (music_short & (rng.uniform(size=n) < 0.5)).astype(int), 0)
+    music_m2 = np.where(music_small, rng.uniform(60, 95, n), rng.uniform(96, 130, n))
+    art_m2 = np.where(music_small, rng.uniform(55, 89, n), rng.uniform(90, 125, n))
+    facilities = pd.DataFrame({
+        "school_id": schools["school_id"], "year": year,
+        "teaching_area_m2": np.round(area, 1), "sports_area_m2": np.round(sports, 1),
+        "equipment_value_yuan": np.round(equipment, -2), "multimedia_rooms": multimedia,
+        "music_rooms": music, "music_room_min_m2": np.where(music > 0, np.round(music_m2, 1), np.nan),
+        "art_rooms": art, "art_room_min_m2": np.where(art > 0, np.round(art_m2, 1), np.nan),
+        "senior_students": senior,
+    })
+    return facilities, {"primary": (pp, classes_p, max_p, f), "junior": (pj, classes_j, max_j, f)}
+
+
+def _stage_year(tr: _Traits, drawn: tuple, stage: str, t: int, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One stage's school_stage_year rows and its teacher parameters in one year."""
+    schools, t_cfg = tr.schools, tr.model["teachers"]
+    pupils, classes, maxc, f = drawn
     is_tp = (schools["kind"] == "教学点").to_numpy()
     is_special = (schools["kind"] == "特殊教育学校").to_numpy()
-    has_senior = schools["kind"].isin(["完全中学", "十二年一贯制"]).to_numpy()
-    senior_per_junior = model["enrolment"]["senior_per_junior"]
-    p_change = model["enrolment"]["primary_yearly_change"]
-    j_change = model["enrolment"]["junior_yearly_change"]
-    t_cfg = model["teachers"]
-
-    facility_rows, stage_rows, teacher_rows = [], [], []
-    for t, year in enumerate(years):
-        pp = np.rint(schools["primary0"].to_numpy() * (1 + p_change) ** t * rng.lognormal(0, 0.02, n)).astype(int)
-        pj = np.rint(schools["junior0"].to_numpy() * (1 + j_change) ** t * rng.lognormal(0, 0.02, n)).astype(int)
-        pp[schools["primary0"].to_numpy() == 0] = 0
-        pj[schools["junior0"].to_numpy() == 0] = 0
-        # every year the county level moves by its trend, and schools below the county's level
-        # close part of their shortfall (catch-up); stalled counties do neither
-        now = np.where(standing < 0, standing * (1 - catch) ** t, standing)
-        f = np.exp(level + trend * t + now + rng.normal(0, r["year_noise"], (7, n)))
-        total = pp + pj
-        music_short, music_small, crowded = (x & (t < fix_year) for x in (music_short0, music_small0, crowded0))
-        # senior-high pupils of 完全中学 / 十二年一贯制 share the building (DOMAIN.md §1): the
-        # facilities are sized for them too, a senior pupil at 1.2 junior pupils
-        senior = np.where(has_senior, np.rint(pj * senior_per_junior * rng.lognormal(0, 0.1, n)), 0).astype(int)
-        small_bonus = np.clip((300 / np.maximum(total, 1)) ** 0.15, 1, 1.6)
-        sp, sj = STANDARDS["primary"], STANDARDS["junior"]
-        pj_s = pj + 1.2 * senior
-        area = (sp[3] * pp + sj[3] * pj_s) * f[3] * small_bonus
-        sports = (sp[4] * pp + sj[4] * pj_s) * f[4] * small_bonus * locale_sports
-        equipment = (sp[5] * pp + sj[5] * pj_s) * f[5]
-        multimedia = np.rint((sp[6] * pp + sj[6] * pj_s) / 100 * f[6]).astype(int)
-        multimedia = np.where(total >= 50, np.maximum(multimedia, 1), multimedia)
-
-        classes_p = np.where(pp > 0, np.ceil(pp / np.where(is_tp, 12, 40)), 0).astype(int)
-        classes_j = np.where(pj > 0, np.ceil(pj / 45), 0).astype(int)
-        classes_p = np.minimum(classes_p, np.where(is_tp, 3, 400))
-        avg_p = np.ceil(pp / np.maximum(classes_p, 1))
-        avg_j = np.ceil(pj / np.maximum(classes_j, 1))
-        max_p = np.minimum(pp, avg_p + np.where(crowded, 8, rng.integers(0, 4, n)))
-        max_j = np.minimum(pj, avg_j + np.where(crowded, 9, rng.integers(0, 4, n)))
-        needed_rooms = np.ceil((classes_p + classes_j) / 12).astype(int)
-        needed_rooms = np.where(total >= 50, np.maximum(needed_rooms, 1), np.minimum(needed_rooms, 1))
-        music = np.maximum(needed_rooms - music_short.astype(int), 0)
-        art = np.maximum(needed_rooms - (music_short & (rng.uniform(size=n) < 0.5)).astype(int), 0)
-        music_m2 = np.where(music_small, rng.uniform(60, 95, n), rng.uniform(96, 130, n))
-        art_m2 = np.where(music_small, rng.uniform(55, 89, n), rng.uniform(90, 125, n))
-        facility_rows.append(pd.DataFrame({
-            "school_id": schools["school_id"], "year": year,
-            "teaching_area_m2": np.round(area, 1), "sports_area_m2": np.round(sports, 1),
-            "equipment_value_yuan": np.round(equipment, -2), "multimedia_rooms": multimedia,
-            "music_rooms": music, "music_room_min_m2": np.where(music > 0, np.round(music_m2, 1), np.nan),
-            "art_rooms": art, "art_room_min_m2": np.where(art > 0, np.round(art_m2, 1), np.nan),
-            "senior_students": senior,
-        }))
-        locale_ratio = schools["locale"].map(t_cfg["locale_ratio_factor"]).to_numpy()
-        for stage, pupils, classes, maxc in (("primary", pp, classes_p, max_p), ("junior", pj, classes_j, max_j)):
-            has = pupils > 0
-            std = STANDARDS[stage]
-            ratio = t_cfg["pupils_per_teacher"][stage] * locale_ratio
-            teachers = np.where(is_special, np.ceil(pupils / t_cfg["special_pupils_per_teacher"]),
-                                np.where(is_tp, np.ceil(pupils / 12), np.rint(pupils / ratio)))
-            teachers = np.where(has, np.maximum(teachers, 2), 0).astype(int)
-            per100 = np.maximum(100 * teachers / np.maximum(pupils, 1), 1e-9)
-            n_safe = np.maximum(teachers, 1)
-            staffed = pushing & (t >= fix_year)
-            stage_rows.append(pd.DataFrame({
-                "school_id": schools["school_id"][has], "year": year, "stage": stage,
-                "students": pupils[has], "classes": classes[has], "max_class_size": maxc[has].astype(int),
-            }))
-            teacher_rows.append(pd.DataFrame({
-                "school_id": schools["school_id"][has], "year": year, "stage": stage,
-                "n_teachers": teachers[has],
-                # counts are round(p·n); a county pushing for certification staffs each school
-                # with at least the whole teachers its standard needs (from the year it fixes it)
-                **{name: np.clip(np.maximum(std[k] * f[k] / per100,
-                                            np.where(staffed, np.ceil(std[k] * pupils / 100 - 1e-9) / n_safe, 0)),
-                                 0, cap)[has]
-                   for k, name, cap in ((0, "p_qualified", 0.99), (1, "p_backbone", 0.6), (2, "p_pe_arts", 0.5))},
-            }))
-    return (pd.concat(facility_rows, ignore_index=True), pd.concat(stage_rows, ignore_index=True),
-            pd.concat(teacher_rows, ignore_index=True))
+    has = pupils > 0
+    std = STANDARDS[stage]
+    ratio = t_cfg["pupils_per_teacher"][stage] * schools["locale"].map(t_cfg["locale_ratio_factor"]).to_numpy()
+    teachers = np.where(is_special, np.ceil(pupils / t_cfg["special_pupils_per_teacher"]),
+                        np.where(is_tp, np.ceil(pupils / 12), np.rint(pupils / ratio)))
+    teachers = np.where(has, np.maximum(teachers, 2), 0).astype(int)
+    per100 = np.maximum(100 * teachers / np.maximum(pupils, 1), 1e-9)
+    n_safe = np.maximum(teachers, 1)
+    staffed = tr.pushing & (t >= tr.fix_year)
+    rows = pd.DataFrame({"school_id": schools["school_id"][has], "year": year, "stage": stage,
+                         "students": pupils[has], "classes": classes[has], "max_class_size": maxc[has].astype(int)})
+    teacher_params = pd.DataFrame({
+        "school_id": schools["school_id"][has], "year": year, "stage": stage,
+        "n_teachers": teachers[has],
+        # counts are round(p·n); a county pushing for certification staffs each school with at
+        # least the whole teachers its standard needs (from the year it fixes it)
+        **{name: np.clip(np.maximum(std[k] * f[k] / per100,
+                                    np.where(staffed, np.ceil(std[k] * pupils / 100 - 1e-9) / n_safe, 0)),
+                         0, cap)[has]
+           for k, name, cap in ((0, "p_qualified", 0.99), (1, "p_backbone", 0.6), (2, "p_pe_arts", 0.5))},
+    })
+    return rows, teacher_params
 
 
 def make_county_years(cp: pd.DataFrame, years: tuple[int, ...], rng: np.random.Generator) -> pd.DataFrame:
@@ -442,155 +475,6 @@ def make_county_years(cp: pd.DataFrame, years: tuple[int, ...], rng: np.random.G
             "veto_major_incident": rng.uniform(size=n) < 0.003, "veto_falsified_data": rng.uniform(size=n) < 0.001,
         }))
     return pd.concat(frames, ignore_index=True)
-
-
-# --------------------------------------------------------------------------------------------
-# Bulk rows in DuckDB
-
-# Uniform draws from hashes of string keys. (DuckDB's multi-argument hash() combines its
-# arguments too weakly: hash(…, 3) and hash(…, 4) are almost perfectly correlated, so the key is
-# one concatenated string.) One 64-bit hash gives four 16-bit uniforms: a teacher needs three
-# hashes (two fixed, one per year) instead of fourteen.
-_H = "hash(concat_ws(':', $seed, g.school_id, g.stage, i{extra}))"
-_BITS = "((({h} >> {shift}) & 65535) / 65536.0)"
-_OFF = "(hash(concat_ws(':', $seed, school_id, stage, {tag})) / 18446744073709551616.0)"
-# Exact trait counts: a school-stage with n teachers gives a trait (degree, backbone, PE/arts)
-# to exactly round(p·n) of them, rotated by a per-school offset so that different traits fall on
-# different teachers. (A low-discrepancy draw, frac(i·φ + offset) < p, is off by up to 2 at
-# small n — the difference between a 140-pupil school having the 2 PE/arts teachers the 85 %
-# rule needs, or 1 — and with φ near a simple fraction far more.)
-_LD = "((((i + floor({off} * g.n_teachers)::BIGINT) % g.n_teachers) + 0.5) / g.n_teachers)"
-
-TEACHERS_SQL = f"""
-INSERT INTO teachers
-WITH params AS (
-    -- per school and stage: the trait offsets, computed once, not once per teacher
-    SELECT *, {_OFF.format(tag=1)} AS off_degree, {_OFF.format(tag=3)} AS off_backbone,
-           {_OFF.format(tag=5)} AS off_pe
-    FROM _gen_teacher_params
-), slots AS (
-    SELECT p.*, unnest(range(p.n_teachers)) AS i FROM params p
-), hashed AS (
-    SELECT g.*, {_H.format(extra=", 'a'")} AS h1, {_H.format(extra=", 'b'")} AS h2,
-           {_H.format(extra=", g.year")} AS hy
-    FROM slots g
-), draws AS (
-    SELECT
-        g.*, c.dev, c.pay_base, s.locale,
-        -- a county pushing for certification fixes its teacher policies after the first year:
-        -- more exchanges, every teacher certified and trained
-        c.exchange_rate + CASE WHEN c.pushing THEN 0.03 * (g.year - $first_year) ELSE 0 END AS exchange_rate,
-        CASE WHEN c.pushing AND g.year > $first_year THEN 0 ELSE c.uncertified END AS uncertified,
-        CASE WHEN c.pushing AND g.year > $first_year THEN 0 ELSE c.short_training END AS short_training,
-        {_LD.format(off="g.off_degree")} AS u_degree, {_LD.format(off="g.off_backbone")} AS u_backbone,
-        {_LD.format(off="g.off_pe")} AS u_pe,
-        {_BITS.format(h="h1", shift=0)} AS u_level, {_BITS.format(h="h1", shift=16)} AS u_backbone_level,
-        {_BITS.format(h="h1", shift=32)} AS u_subject, {_BITS.format(h="h1", shift=48)} AS u_cert,
-        {_BITS.format(h="h2", shift=0)} AS u_eligible, {_BITS.format(h="h2", shift=16)} AS u_pay,
-        {_BITS.format(h="h2", shift=32)} AS u_full_time,
-        {_BITS.format(h="hy", shift=0)} AS u_exchange, {_BITS.format(h="hy", shift=16)} AS u_short,
-        {_BITS.format(h="hy", shift=32)} AS u_hours, {_BITS.format(h="hy", shift=48)} AS u_year_hours
-    FROM hashed g
-    JOIN _gen_counties c ON c.adcode = substr(g.school_id, 1, 6)
-    JOIN schools s ON s.school_id = g.school_id
-), teachers AS (
-    SELECT
-        -- pseudonymous: the school, the stage and a number (no name, no id number)
-        'T' || school_id || CASE stage WHEN 'primary' THEN 'P' ELSE 'J' END || lpad(i::VARCHAR, 4, '0') AS teacher_id,
-        year, school_id, stage,
-        CASE
-            WHEN stage = 'primary' AND u_degree < p_qualified THEN
-                CASE WHEN u_level < 0.04 * dev THEN 'postgraduate'
-                     WHEN u_level < 0.35 + 0.5 * dev + CASE locale WHEN 'rural' THEN -0.1 ELSE 0.1 END
-                         THEN 'bachelor' ELSE 'associate' END
-            WHEN stage = 'primary' THEN 'secondary'
-            WHEN u_degree < p_qualified THEN CASE WHEN u_level < 0.1 * dev THEN 'postgraduate' ELSE 'bachelor' END
-            ELSE CASE WHEN u_level < 0.9 THEN 'associate' ELSE 'secondary' END
-        END AS degree,
-        CASE WHEN u_backbone >= p_backbone THEN 'none'
-             WHEN u_backbone_level < 0.6 THEN 'county'
-             WHEN u_backbone_level < 0.88 THEN 'city'
-             WHEN u_backbone_level < 0.98 THEN 'province'
-             ELSE 'national' END AS backbone,
-        CASE WHEN u_pe < p_pe_arts THEN
-                 CASE WHEN u_subject < 0.45 THEN 'pe' WHEN u_subject < 0.75 THEN 'music' ELSE 'art' END
-             WHEN u_subject < 0.30 THEN 'chinese' WHEN u_subject < 0.55 THEN 'math'
-             WHEN u_subject < 0.67 THEN 'english' WHEN u_subject < 0.77 THEN 'science'
-             WHEN u_subject < 0.83 THEN 'it' WHEN u_subject < 0.91 THEN 'moral'
-             ELSE 'other' END AS subject,
-        -- part-time posts (3 %) fall on teachers without a backbone or PE/arts designation
-        u_full_time >= 0.03 OR u_backbone < p_backbone OR u_pe < p_pe_arts AS full_time,
-        u_cert >= uncertified AS certified,
-        u_eligible < $eligible AS exchange_eligible,
-        u_eligible < $eligible
-            AND u_exchange < exchange_rate * CASE WHEN u_backbone < p_backbone THEN 1.8 ELSE 1.0 END
-            AS exchanged,
-        round(CASE WHEN u_short < short_training THEN 200 + 150 * u_hours
-                   ELSE 362 + 150 * u_hours + 60 * dev END, 0) AS training_hours_5y,
-        u_year_hours AS u_year_hours,
-        round(pay_base * (0.82 + 0.36 * u_pay), -2) AS annual_pay_yuan
-    FROM draws
-)
-SELECT teacher_id, year, school_id, stage, degree, backbone, subject, full_time, certified,
-       exchanged, exchange_eligible, training_hours_5y,
-       round(training_hours_5y / 5 * (0.75 + 0.5 * u_year_hours), 0) AS training_hours_year,
-       annual_pay_yuan
-FROM teachers
-"""
-
-FUNDING_SQL = """
-INSERT INTO funding
-WITH pupils AS (
-    SELECT ssy.school_id, ssy.year,
-           sum(ssy.students * CASE ssy.stage WHEN 'primary' THEN cy.public_funding_norm_primary
-                                            ELSE cy.public_funding_norm_junior END) AS norm_amount,
-           sum(ssy.students) AS students
-    FROM school_stage_year ssy
-    JOIN schools s USING (school_id)
-    JOIN county_year cy ON cy.adcode = s.adcode AND cy.year = ssy.year
-    GROUP BY ALL
-), base AS (
-    SELECT p.school_id, p.year, s.kind, s.locale, c.dev, c.g6_ok, c.maintenance_share, c.donation_share,
-           -- a sloppy county under-spends on training at a few schools, until it pushes for certification
-           c.sloppy AND NOT (c.pushing AND p.year > $first_year) AS sloppy,
-           CASE WHEN s.kind = '特殊教育学校' THEN $special * p.students * (0.9 + 0.4 * c.dev)
-                WHEN ((s.kind = '小学' AND s.locale = 'rural') OR s.kind = '教学点') AND p.students < 100
-                     AND (c.g6_ok OR (c.pushing AND p.year > $first_year))
-                    THEN p.norm_amount / p.students * 100
-                ELSE p.norm_amount END AS public_funding,
-           sy.equipment_value_yuan, sy.teaching_area_m2,
-           hash(concat_ws(':', $seed, p.school_id, p.year)) / 18446744073709551616.0 AS u
-    FROM pupils p
-    JOIN schools s USING (school_id)
-    JOIN school_year sy USING (school_id, year)
-    JOIN _gen_counties c ON c.adcode = s.adcode
-    WHERE p.students > 0
-), pay AS (
-    SELECT school_id, year, sum(annual_pay_yuan) AS personnel FROM teachers GROUP BY ALL
-), items AS (
-    SELECT school_id, year, 'public_funding' AS item, 'government' AS source, public_funding AS amount FROM base
-    UNION ALL SELECT school_id, year, 'teacher_training', 'government',
-                     public_funding * (CASE WHEN sloppy AND u < 0.03 THEN 0.035 ELSE 0.0505 END + 0.03 * u) FROM base
-    UNION ALL SELECT school_id, year, 'equipment', 'government', equipment_value_yuan * (0.06 + 0.06 * u) FROM base
-    UNION ALL SELECT school_id, year, 'construction', 'government', teaching_area_m2 * 3200 * 0.04 * u FROM base
-    UNION ALL SELECT school_id, year, 'personnel', 'government', personnel FROM pay
-), shares AS (
-    -- maintenance (运维) and donations as shares of all the school's funding: m and d of the
-    -- total once they are added, so amount = other items × share / (1 − m − d)
-    SELECT i.school_id, i.year, sum(i.amount) AS other,
-           least(b.maintenance_share + $maintenance_trend * (i.year - $first_year), 0.4) AS m,
-           b.donation_share * (0.5 + b.u) AS d
-    FROM items i JOIN base b USING (school_id, year)
-    GROUP BY i.school_id, i.year, b.maintenance_share, b.donation_share, b.u
-), extra AS (
-    SELECT school_id, year, 'maintenance' AS item, 'government' AS source, other * m / (1 - m - d) AS amount
-    FROM shares
-    UNION ALL SELECT school_id, year, 'equipment', 'donation', other * d / (1 - m - d) * 0.6 FROM shares
-    UNION ALL SELECT school_id, year, 'other', 'donation', other * d / (1 - m - d) * 0.4 FROM shares
-)
-SELECT school_id, year, item, source, round(amount, 0) FROM items
-UNION ALL SELECT school_id, year, item, source, round(amount, 0) FROM extra
-"""
 
 
 def incomplete_returns(facilities: pd.DataFrame, county_years: pd.DataFrame, cp: pd.DataFrame, model: dict,
@@ -687,9 +571,9 @@ def _build(db_path: Path, scope: str, seed: int, years: tuple[int, ...], progres
         con.execute("CREATE TEMP TABLE _gen_teacher_params AS SELECT * FROM tp_df")
         progress(0.35, "生成教师记录")
         params = {"seed": seed, "eligible": model["teachers"]["exchange_eligible_share"], "first_year": years[0]}
-        con.execute(TEACHERS_SQL, params)
+        con.execute(rows_sql.TEACHERS_SQL, params)
         progress(0.75, "生成经费记录")
-        con.execute(FUNDING_SQL, {"seed": seed, "special": float(model["funding"]["special_per_pupil"]),
+        con.execute(rows_sql.FUNDING_SQL, {"seed": seed, "special": float(model["funding"]["special_per_pupil"]),
                                   "first_year": years[0], "maintenance_trend": float(f_cfg["maintenance_trend"])})
         meta = {
             "data_kind": "synthetic",
