@@ -243,57 +243,71 @@ def _criteria(path: Path, text: str, raw: dict) -> Criteria:
     for table in ("resource", "source"):
         if not isinstance(raw.get(table, {}), dict):
             raise CriteriaError(f"{path}: '{table}' must be a [{table}] table")
-    known = {"id", "part", "name_zh", "name_en", "scope", "direction", "check", "stages", "unit",
-             "threshold", "cv_threshold", "counted"}
     items, seen = [], set()
     for n, entry in enumerate(raw.get("criterion", []), start=1):
-        def at(key: str | None = None) -> str:  # where this criterion (or one of its keys) is
-            return f"{path}, line {tomlfile.line_of(text, 'criterion', n, key)}: criterion #{n} ({entry.get('id', '?')})"
+        items.append(_criterion(path, text, n, entry, seen))
+    _check_items(path, text, items)
+    resource = raw.get("resource", {})
+    _check_resource(resource, res)
+    return Criteria(source=raw.get("source", {}), resource=resource, items=tuple(items), path=path)
 
-        where = at()
-        for key in ("id", "part", "name_zh", "name_en", "scope", "direction", "check"):
-            if key not in entry:
-                raise CriteriaError(f"{at()}: missing field '{key}'")
-            if not isinstance(entry[key], str):
-                raise CriteriaError(f"{at(key)}: '{key}' must be text, got {entry[key]!r}")
-        if not isinstance(entry.get("stages", []), list):
-            raise CriteriaError(f"{at('stages')}: stages must be a list such as [\"primary\", \"junior\"]")
-        if not isinstance(entry.get("counted", True), bool):
-            raise CriteriaError(f"{at('counted')}: counted must be true or false, got {entry['counted']!r}")
-        if entry["id"] in seen:
-            raise CriteriaError(f"{at('id')}: duplicate id")
-        seen.add(entry["id"])
-        if entry["part"] not in PARTS:
-            raise CriteriaError(f"{at('part')}: part must be one of {PARTS}")
-        if entry["direction"] not in DIRECTIONS:
-            raise CriteriaError(f"{at('direction')}: direction must be one of {DIRECTIONS}")
-        if entry["scope"] not in ("stage", "county"):
-            raise CriteriaError(f"{at('scope')}: scope must be 'stage' or 'county'")
-        stages = tuple(entry.get("stages", STAGES))
-        if not stages or not set(stages) <= set(STAGES):
-            raise CriteriaError(f"{at('stages')}: stages must be a subset of {STAGES}")
-        threshold = _per_stage(entry.get("threshold"), f"{at('threshold')} threshold")
-        if entry["direction"] in (">=", "<=") and not set(stages) <= set(threshold):
-            raise CriteriaError(f"{at('threshold')}: a numeric criterion needs a threshold for {', '.join(stages)}")
-        spec = CHECKS.get(entry["check"])
-        if spec is None:
-            raise CriteriaError(f"{at('check')}: unknown check {entry['check']!r}; expected one of {', '.join(CHECKS)}")
-        if entry["direction"] not in spec.directions:
-            raise CriteriaError(f"{at('direction')}: check {entry['check']!r} takes direction {' or '.join(spec.directions)}")
-        for name, kind in spec.options.items():
-            if name not in entry:
-                raise CriteriaError(f"{where}: check {entry['check']!r} needs option '{name}'")
-            _check_option(entry[name], kind, at(name), name)
-        items.append(
-            Criterion(
-                id=entry["id"], part=entry["part"], name_zh=entry["name_zh"], name_en=entry["name_en"],
-                scope=entry["scope"], direction=entry["direction"], check=entry["check"], stages=stages,
-                unit=entry.get("unit", ""), threshold=threshold,
-                cv_threshold=_per_stage(entry.get("cv_threshold"), f"{at('cv_threshold')} cv_threshold"),
-                counted=bool(entry.get("counted", True)),
-                options={k: v for k, v in entry.items() if k not in known},
-            )
-        )
+
+CRITERION_FIELDS = {"id", "part", "name_zh", "name_en", "scope", "direction", "check", "stages", "unit",
+                    "threshold", "cv_threshold", "counted"}  # the rest of a [[criterion]] are its check's options
+
+
+def _criterion(path: Path, text: str, n: int, entry: dict, seen: set[str]) -> Criterion:
+    """The n-th [[criterion]] checked (its fields, its check and that check's options); `seen`
+    collects the ids so far."""
+    def at(key: str | None = None) -> str:  # where this criterion (or one of its keys) is
+        return f"{path}, line {tomlfile.line_of(text, 'criterion', n, key)}: criterion #{n} ({entry.get('id', '?')})"
+
+    for key in ("id", "part", "name_zh", "name_en", "scope", "direction", "check"):
+        if key not in entry:
+            raise CriteriaError(f"{at()}: missing field '{key}'")
+        if not isinstance(entry[key], str):
+            raise CriteriaError(f"{at(key)}: '{key}' must be text, got {entry[key]!r}")
+    if not isinstance(entry.get("stages", []), list):
+        raise CriteriaError(f"{at('stages')}: stages must be a list such as [\"primary\", \"junior\"]")
+    if not isinstance(entry.get("counted", True), bool):
+        raise CriteriaError(f"{at('counted')}: counted must be true or false, got {entry['counted']!r}")
+    if entry["id"] in seen:
+        raise CriteriaError(f"{at('id')}: duplicate id")
+    seen.add(entry["id"])
+    if entry["part"] not in PARTS:
+        raise CriteriaError(f"{at('part')}: part must be one of {PARTS}")
+    if entry["direction"] not in DIRECTIONS:
+        raise CriteriaError(f"{at('direction')}: direction must be one of {DIRECTIONS}")
+    if entry["scope"] not in ("stage", "county"):
+        raise CriteriaError(f"{at('scope')}: scope must be 'stage' or 'county'")
+    stages = tuple(entry.get("stages", STAGES))
+    if not stages or not set(stages) <= set(STAGES):
+        raise CriteriaError(f"{at('stages')}: stages must be a subset of {STAGES}")
+    threshold = _per_stage(entry.get("threshold"), f"{at('threshold')} threshold")
+    if entry["direction"] in (">=", "<=") and not set(stages) <= set(threshold):
+        raise CriteriaError(f"{at('threshold')}: a numeric criterion needs a threshold for {', '.join(stages)}")
+    spec = CHECKS.get(entry["check"])
+    if spec is None:
+        raise CriteriaError(f"{at('check')}: unknown check {entry['check']!r}; expected one of {', '.join(CHECKS)}")
+    if entry["direction"] not in spec.directions:
+        raise CriteriaError(f"{at('direction')}: check {entry['check']!r} takes direction {' or '.join(spec.directions)}")
+    for name, kind in spec.options.items():
+        if name not in entry:
+            raise CriteriaError(f"{at()}: check {entry['check']!r} needs option '{name}'")
+        _check_option(entry[name], kind, at(name), name)
+    return Criterion(
+        id=entry["id"], part=entry["part"], name_zh=entry["name_zh"], name_en=entry["name_en"],
+        scope=entry["scope"], direction=entry["direction"], check=entry["check"], stages=stages,
+        unit=entry.get("unit", ""), threshold=threshold,
+        cv_threshold=_per_stage(entry.get("cv_threshold"), f"{at('cv_threshold')} cv_threshold"),
+        counted=bool(entry.get("counted", True)),
+        options={k: v for k, v in entry.items() if k not in CRITERION_FIELDS},
+    )
+
+
+def _check_items(path: Path, text: str, items: list[Criterion]) -> None:
+    """What the engine needs of the criteria together: R1–R7 and RS, CV limits for both stages
+    (above 0), and a criterion for every check it cannot do without."""
     ids = {c.id for c in items}
     missing = [i for i in RESOURCE_IDS + ("RS",) if i not in ids]
     if missing:
@@ -307,7 +321,15 @@ def _criteria(path: Path, text: str, raw: dict) -> Criteria:
         if spec.needed and not any(c.check == check for c in items):
             raise CriteriaError(f"{path}: the engine needs a criterion with check = {check!r} "
                                 f"(set counted = false to report it without counting it)")
-    resource = raw.get("resource", {})
+    for c in items:
+        if c.cv_threshold and not all(v > 0 for v in c.cv_threshold.values()):
+            raise CriteriaError(f"{path}, line {_line_of_id(text, items, c.id, 'cv_threshold')}: "
+                                f"{c.id} cv_threshold must be above 0, got {c.cv_threshold!r}")
+
+
+def _check_resource(resource: dict, res) -> None:
+    """The [resource] table: the compliance rule, teaching points, kinds, weights, teacher rules
+    (res(key) says where a key is)."""
     for key in ("min_met", "floor_ratio", "small_teaching_point_students", "excluded_kinds",
                 "apportion_weights", "senior_kinds", *TEACHER_RULES):
         if key not in resource:
@@ -328,11 +350,6 @@ def _criteria(path: Path, text: str, raw: dict) -> Criteria:
     if not 0 < resource["floor_ratio"] <= 1:
         raise CriteriaError(f"{res('floor_ratio')} floor_ratio must be a share above 0 and at most 1 (0.85 = 85 %), "
                             f"got {resource['floor_ratio']!r}")
-    for c in items:
-        if c.cv_threshold and not all(v > 0 for v in c.cv_threshold.values()):
-            raise CriteriaError(f"{path}, line {_line_of_id(text, items, c.id, 'cv_threshold')}: "
-                                f"{c.id} cv_threshold must be above 0, got {c.cv_threshold!r}")
-    return Criteria(source=raw.get("source", {}), resource=resource, items=tuple(items), path=path)
 
 
 # --------------------------------------------------------------------------------------------
