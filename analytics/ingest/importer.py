@@ -128,7 +128,7 @@ def import_files(db_path: str | Path, files: list[tuple[str, bytes]], mode: str 
                 base = None
             try:
                 with db.building(path, lock=False, backup=True) as build:
-                    rows, replaced, counties = _write(build.tmp, from_current, path, batch, sources, mode, source)
+                    rows, replaced, counties = _write(build.tmp, Job(path, batch, sources, mode, source, from_current))
             except duckdb.Error as exc:
                 raise ImportFailed(_one_problem(Text("imp_refused", {"error": exc}))) from None
         finally:
@@ -161,86 +161,36 @@ def _covered_rows(table: str, keep: str) -> str:
     return _COVERED_ROWS.format(table=table, keep=keep, county=county, previous=PREVIOUS)
 
 
-def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str, source: str | None):
-    """Build the new database in tmp: the current one's rows (unless new), then the batch."""
+@dataclass
+class Job:
+    """One import as it is written: the database it replaces, the files' rows by table, the files
+    themselves, the mode, a source line, and whether the current rows are carried over."""
+
+    path: Path
+    batch: dict[str, pd.DataFrame]
+    sources: list[reading.Source]
+    mode: str
+    source: str | None
+    from_current: bool
+
+
+def _write(tmp: Path, job: Job) -> tuple[dict[str, int], dict[str, list[int]], int]:
+    """Build the new database in tmp: the current one's rows (unless new), then the batch.
+    Returns the rows written per table, the years each table replaced, the counties covered."""
     con = db.open_duckdb(tmp)
     try:
         db.create_schema(con)
         tables = dictionary.load()
-        # regions first (the current ones, then any county the files name), then schools with
-        # the files' rows taking the place of the current ones — a correction (name, kind,
-        # locale, county…) is written before the yearly tables that reference the school, so
-        # their records follow it (DuckDB cannot update a row that foreign keys reference)
-        if from_current:
-            con.execute(f"ATTACH ? AS {PREVIOUS} (READ_ONLY)", [str(path)])
-            con.execute(f"INSERT INTO regions SELECT * FROM {PREVIOUS}.regions")
-        adcodes = set()
-        for name in ("schools", "county_year"):
-            if name in batch:
-                adcodes |= set(batch[name]["adcode"].dropna())
-        have = {r[0] for r in con.execute("SELECT adcode FROM regions").fetchall()}
-        regions = _regions_rows(adcodes - have)
-        if len(regions):
-            con.register("new_regions", regions)
-            con.execute("INSERT INTO regions SELECT * FROM new_regions")
-        rows = {}
-        if "schools" in batch:
-            cols = ", ".join(c.name for c in tables["schools"].columns)
-            con.register("incoming", batch["schools"][[c.name for c in tables["schools"].columns]])
-            con.execute(f"INSERT INTO schools ({cols}) SELECT {cols} FROM incoming")
-            rows["schools"] = len(batch["schools"])
-            con.unregister("incoming")
-        if from_current:
-            con.execute(f"INSERT INTO schools SELECT * FROM {PREVIOUS}.schools WHERE school_id NOT IN (SELECT school_id FROM schools)")
-        covered = consistency.coverage(batch, con)
+        rows = _write_regions_and_schools(con, job, tables)
+        covered = consistency.coverage(job.batch, con)
         con.register("covered", pd.DataFrame([(t, y, c) for t, years in covered.items() for y, cs in years.items()
                                               for c in sorted(cs)],
                                              columns=["tbl", "year", "adcode"]).astype({"year": "int64"}))
-        replaced = [t for t in ("teachers", "funding", "school_stage_year", "school_year", "county_year") if t in batch]
-        if from_current:
-            for t in replaced:  # what the files would replace: append mode refuses it
-                if mode == "append":
-                    clash = con.execute(f"SELECT year FROM ({_covered_rows(t, '')}) LIMIT 1").fetchall()
-                    if clash:
-                        year = clash[0][0]
-                        named = "、".join(s.name for s in sources if any(p.table == t for p in s.parts))
-                        raise ImportFailed(_one_problem(Text("imp_year_exists", {"year": year}), named, "学年", year))
-            # copy the rows that stay, not everything then delete (that left the file twice its size)
-            for t in db.TABLES:
-                if t in ("regions", "schools"):
-                    continue
-                if t in replaced:
-                    con.execute(f"INSERT INTO {t} " + _covered_rows(t, "NOT"))
-                else:
-                    con.execute(f"INSERT INTO {t} SELECT * FROM {PREVIOUS}.{t}")
-            con.execute(f"DETACH {PREVIOUS}")
+        if job.from_current:
+            _keep_current_rows(con, job)
         con.execute("BEGIN TRANSACTION")
-        for name, table in tables.items():
-            if name not in batch or name == "schools":
-                continue
-            f = batch[name][[c.name for c in table.columns]]
-            con.register("incoming", f)
-            cols = ", ".join(c.name for c in table.columns)
-            if name == "county_year":
-                vetoes = [c.name for c in table.columns if c.name.startswith("veto_")]
-                select = ", ".join(f"coalesce({c}, FALSE)" if c in vetoes else c for c in (c.name for c in table.columns))
-                con.execute(f"INSERT INTO county_year ({cols}) SELECT {select} FROM incoming")
-            else:
-                con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM incoming")
-            rows[name] = len(f)
-            con.unregister("incoming")
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        log = json.loads((con.execute("SELECT value FROM metadata WHERE key = 'import_log'").fetchone() or ["[]"])[0])
-        log.append({"time": now, "mode": mode, "rows": rows,
-                    "files": [{"name": s.name, "size": s.size, "sha256": s.sha256,
-                               "tables": sorted({p.table for p in s.parts})} for s in sources]})
-        meta = {"data_kind": "imported", "import_log": json.dumps(log, ensure_ascii=False), "imported_at": now}
-        if source:
-            meta["source"] = source
-        elif not from_current:
-            meta["source"] = "导入数据：" + "、".join(s.name for s in sources)
-        for k, v in meta.items():
-            con.execute("INSERT OR REPLACE INTO metadata VALUES (?, ?)", [k, v])
+        rows |= _write_yearly_rows(con, job, tables)
+        _write_log(con, job, rows)
         broken = db.key_problems(con)
         if broken:  # the checks above should have caught these: never write such a version
             raise ImportFailed(pd.DataFrame([reading.problem("", "", "", "", "", Text("imp_refused", {"error": b}))
@@ -249,10 +199,101 @@ def _write(tmp: Path, from_current: bool, path: Path, batch, sources, mode: str,
         balance.store(con)  # the assessment, computed once here and read by every page
         con.execute("CHECKPOINT")
         counties = len(set().union(*(cs for years in covered.values() for cs in years.values()),
-                                   set(batch["schools"]["adcode"]) if "schools" in batch else set()))
+                                   set(job.batch["schools"]["adcode"]) if "schools" in job.batch else set()))
         return rows, {t: sorted(years) for t, years in covered.items()}, counties
     finally:
         con.close()
+
+
+def _write_regions_and_schools(con: duckdb.DuckDBPyConnection, job: Job, tables: dict) -> dict[str, int]:
+    """Regions first (the current ones, then any county the files name), then schools with the
+    files' rows taking the place of the current ones — a correction (name, kind, locale,
+    county…) is written before the yearly tables that reference the school, so their records
+    follow it (DuckDB cannot update a row that foreign keys reference)."""
+    batch, rows = job.batch, {}
+    if job.from_current:
+        con.execute(f"ATTACH ? AS {PREVIOUS} (READ_ONLY)", [str(job.path)])
+        con.execute(f"INSERT INTO regions SELECT * FROM {PREVIOUS}.regions")
+    adcodes = set()
+    for name in ("schools", "county_year"):
+        if name in batch:
+            adcodes |= set(batch[name]["adcode"].dropna())
+    have = {r[0] for r in con.execute("SELECT adcode FROM regions").fetchall()}
+    regions = _regions_rows(adcodes - have)
+    if len(regions):
+        con.register("new_regions", regions)
+        con.execute("INSERT INTO regions SELECT * FROM new_regions")
+    if "schools" in batch:
+        cols = ", ".join(c.name for c in tables["schools"].columns)
+        con.register("incoming", batch["schools"][[c.name for c in tables["schools"].columns]])
+        con.execute(f"INSERT INTO schools ({cols}) SELECT {cols} FROM incoming")
+        rows["schools"] = len(batch["schools"])
+        con.unregister("incoming")
+    if job.from_current:
+        con.execute(f"INSERT INTO schools SELECT * FROM {PREVIOUS}.schools "
+                    "WHERE school_id NOT IN (SELECT school_id FROM schools)")
+    return rows
+
+
+REPLACEABLE = ("teachers", "funding", "school_stage_year", "school_year", "county_year")
+
+
+def _keep_current_rows(con: duckdb.DuckDBPyConnection, job: Job) -> None:
+    """Copy the current rows that stay — every yearly table's rows outside the years and counties
+    its files cover — not everything then delete (that left the file twice its size). In append
+    mode, rows the files would replace refuse the import."""
+    replaced = [t for t in REPLACEABLE if t in job.batch]
+    for t in replaced:
+        if job.mode == "append":
+            clash = con.execute(f"SELECT year FROM ({_covered_rows(t, '')}) LIMIT 1").fetchall()
+            if clash:
+                year = clash[0][0]
+                named = "、".join(s.name for s in job.sources if any(p.table == t for p in s.parts))
+                raise ImportFailed(_one_problem(Text("imp_year_exists", {"year": year}), named, "学年", year))
+    for t in db.TABLES:
+        if t in ("regions", "schools"):
+            continue
+        if t in replaced:
+            con.execute(f"INSERT INTO {t} " + _covered_rows(t, "NOT"))
+        else:
+            con.execute(f"INSERT INTO {t} SELECT * FROM {PREVIOUS}.{t}")
+    con.execute(f"DETACH {PREVIOUS}")
+
+
+def _write_yearly_rows(con: duckdb.DuckDBPyConnection, job: Job, tables: dict) -> dict[str, int]:
+    """The files' yearly rows (a county's vetoes left blank are none)."""
+    rows = {}
+    for name, table in tables.items():
+        if name not in job.batch or name == "schools":
+            continue
+        f = job.batch[name][[c.name for c in table.columns]]
+        con.register("incoming", f)
+        cols = ", ".join(c.name for c in table.columns)
+        if name == "county_year":
+            vetoes = [c.name for c in table.columns if c.name.startswith("veto_")]
+            select = ", ".join(f"coalesce({c}, FALSE)" if c in vetoes else c for c in (c.name for c in table.columns))
+            con.execute(f"INSERT INTO county_year ({cols}) SELECT {select} FROM incoming")
+        else:
+            con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM incoming")
+        rows[name] = len(f)
+        con.unregister("incoming")
+    return rows
+
+
+def _write_log(con: duckdb.DuckDBPyConnection, job: Job, rows: dict[str, int]) -> None:
+    """The import log (time, mode, rows, files with their hashes) and the database's metadata."""
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    log = json.loads((con.execute("SELECT value FROM metadata WHERE key = 'import_log'").fetchone() or ["[]"])[0])
+    log.append({"time": now, "mode": job.mode, "rows": rows,
+                "files": [{"name": s.name, "size": s.size, "sha256": s.sha256,
+                           "tables": sorted({p.table for p in s.parts})} for s in job.sources]})
+    meta = {"data_kind": "imported", "import_log": json.dumps(log, ensure_ascii=False), "imported_at": now}
+    if job.source:
+        meta["source"] = job.source
+    elif not job.from_current:
+        meta["source"] = "导入数据：" + "、".join(s.name for s in job.sources)
+    for k, v in meta.items():
+        con.execute("INSERT OR REPLACE INTO metadata VALUES (?, ?)", [k, v])
 
 
 # --------------------------------------------------------------------------------------------
