@@ -298,9 +298,16 @@ def _criteria_and_format(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command line: one sub-command per job (the analysis ones, then the data ones)."""
     p = argparse.ArgumentParser(prog="python -m analytics", description="Junheng (均衡) analytics")
     sub = p.add_subparsers(dest="command", required=True)
+    _analysis_commands(sub)
+    _data_commands(sub)
+    return p
 
+
+def _analysis_commands(sub) -> None:
+    """build-demo, info, assess, progress, gap, export."""
     b = sub.add_parser("build-demo", help="generate the synthetic demo database")
     _db_option(b)
     b.add_argument("--scope", choices=sorted(demo.SCOPES), default="sichuan")
@@ -352,6 +359,9 @@ def parser() -> argparse.ArgumentParser:
                    help="pack: every file (sheet, maps, charts, tables, slides); pptx: the 16:9 slide deck only")
     e.set_defaults(func=cmd_export)
 
+
+def _data_commands(sub) -> None:
+    """boundaries, template, import, export-tables, migrate."""
     bd = sub.add_parser("boundaries", help="use reviewed standard boundaries (审图号) instead of the built-in sketch")
     # import and remove as sub-commands: options may then stand before or after FILE
     actions = bd.add_subparsers(dest="action", required=True)
@@ -390,7 +400,6 @@ def parser() -> argparse.ArgumentParser:
     mg = sub.add_parser("migrate", help="rewrite a database written by an earlier version in the current data model")
     _db_option(mg)
     mg.set_defaults(func=cmd_migrate)
-    return p
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
