@@ -83,7 +83,7 @@ def cmd_assess(args: argparse.Namespace) -> None:
     stages = ["primary", "junior", "all"] if args.stage == "all" else [args.stage]
     frame = a.counties[a.counties["stage"].isin(stages)]
     if args.region:
-        frame = frame[frame["adcode"].str.startswith(_region_prefix(args.region))]
+        frame = regions.within(frame, _checked_region(args.region))
         if frame.empty:
             raise CliError(f"no county of region {args.region} in {args.db}")
     _print_frame(frame[ASSESS_COLUMNS], args.format)
@@ -119,7 +119,7 @@ def cmd_progress(args: argparse.Namespace) -> None:
         raise CliError(f"year {args.year} is not in {args.db}; available: {', '.join(map(str, available))}")
     table = progress.plan_progress(con, plan, args.year, criteria)
     if args.region:
-        _region_prefix(args.region)
+        _checked_region(args.region)
         table = regions.within(table, args.region)
         if table.empty:
             raise CliError(f"region {args.region} is not in {args.db}")
@@ -136,7 +136,7 @@ def cmd_gap(args: argparse.Namespace) -> None:
     criteria = load_criteria(args.criteria)
     costs = gap.load_costs(args.costs)
     if args.region:
-        _region_prefix(args.region)
+        _checked_region(args.region)
     con = db.connect(args.db)
     available = db.years(con)
     if args.year not in available:
@@ -172,7 +172,7 @@ def cmd_gap(args: argparse.Namespace) -> None:
 def cmd_export(args: argparse.Namespace) -> None:
     from analytics.export import exports, output, pack, slides  # rendering libraries load only for an export
 
-    _region_prefix(args.region)
+    _checked_region(args.region)
     criteria = load_criteria(args.criteria)
     if args.plan:
         plan = targets.find_plan(args.plan)
@@ -188,7 +188,7 @@ def cmd_export(args: argparse.Namespace) -> None:
         raise CliError(f"year {args.year} is not in {args.db}; available: {', '.join(map(str, available)) or 'none'}")
     started = time.time()
     a = balance.assess(con, None, criteria)
-    if not (a.counties["adcode"].str.startswith(_region_prefix(args.region))).any():
+    if regions.within(a.counties, _checked_region(args.region)).empty:
         raise CliError(f"region {args.region} is not in {args.db}")
     gaps = balance.urban_rural_gaps(con, None, criteria)
     values = progress.metric_values(con, a, gaps)
@@ -281,11 +281,11 @@ def cmd_export_tables(args: argparse.Namespace) -> None:
     con.close()
 
 
-def _region_prefix(adcode: str) -> str:
-    """The adcode prefix of a --region argument (checked: six digits)."""
+def _checked_region(adcode: str) -> str:
+    """A --region argument, checked to be an adcode (six digits)."""
     if not regions.is_adcode(adcode):
         raise CliError(f"region must be a 6-digit adcode, got {adcode!r}")
-    return regions.prefix(adcode)
+    return adcode
 
 
 def _db_option(p: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ import shapely
 from analytics.assess import balance
 from analytics.atlas import geo
 from analytics.store import db
-from analytics.synthetic import demo
+from analytics.synthetic import demo, rows_sql
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_a_failed_build_leaves_no_file_and_keeps_the_old_one(tmp_path, monkeypat
     """The database is built in a temporary file: a failure midway leaves the old file as it was."""
     target = tmp_path / "x.duckdb"
     target.write_bytes(b"previous database")
-    monkeypatch.setattr(demo, "FUNDING_SQL", "INSERT INTO funding SELECT * FROM no_such_table")
+    monkeypatch.setattr(rows_sql, "FUNDING_SQL", "INSERT INTO funding SELECT * FROM no_such_table")
     with pytest.raises(duckdb.Error):
         demo.build_demo(target, years=(2024,))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.duckdb", "x.duckdb.lock"]  # no temporary file

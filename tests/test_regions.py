@@ -73,3 +73,18 @@ def test_a_click_on_a_prefecture_map_selects_the_county():
 def test_a_click_beside_the_selected_county_selects_the_neighbour():
     assert regions.drill("513400", "513434", "511102") == ("511100", "511102")
     assert regions.drill("513400", "513434", "513433") == ("513400", "513433")
+
+
+def test_no_module_but_regions_cuts_an_adcode_into_its_levels():
+    """regions.py is the only place that knows an adcode's levels: nobody else slices one
+    (code[:2] + "0000", .str[:4]), so a rule about 直辖市 or a code change is made once."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    slicing = re.compile(r"""\[:\s*[246]\s*\]\s*\+\s*["']0+["']|\.str\[:\s*[24]\s*\]|\.str\.slice\(0,\s*[24]\)|"""
+                         r"""(?:adcode|region|code|county)\w*\[:\s*[24]\s*\]""")
+    files = [*(root / "analytics").rglob("*.py"), *(root / "pages").rglob("*.py"), root / "app.py"]
+    found = [f"{p.relative_to(root)}:{n}" for p in files if p.name != "regions.py"
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if slicing.search(line)]
+    assert found == []

@@ -236,7 +236,7 @@ def progress(values: pd.DataFrame, plan: Plan, as_of: int, names: dict[str, str]
 def _enclosing_chain(region: str, scope: str) -> list[str]:
     """Where to look for a region's value of a target: the region itself, else the enclosing
     region at the target's scope, else any larger one."""
-    enclosing = {"county": region, "city": region[:4] + "00", "province": region[:2] + "0000",
+    enclosing = {"county": region, "city": regions.city_of(region), "province": regions.province_of(region),
                  "national": NATIONAL}
     if region == NATIONAL:
         return [NATIONAL]
@@ -289,7 +289,7 @@ def series(values: pd.DataFrame, target: Target, region: str) -> pd.DataFrame:
         own = v[v["adcode"] == code]
         if not own.empty:
             break
-    province = region[:2] + "0000" if region != NATIONAL else NATIONAL
+    province = regions.province_of(region)
     if region == NATIONAL and "province" in levels:  # 34 lines, not 2,875
         peer_level = "province"
     else:

@@ -14,7 +14,6 @@ import pandas as pd
 
 NATIONAL = "000000"
 KINDS = ("national", "province", "city", "county")
-PROVINCE_CITIES = ("110000", "120000", "310000", "500000")
 
 
 def is_adcode(code: str) -> bool:
@@ -52,6 +51,16 @@ def within(table: pd.DataFrame, region: str, column: str = "adcode") -> pd.DataF
 
 def province_of(code: str) -> str:
     return NATIONAL if code == NATIONAL else code[:2] + "0000"
+
+
+def province_column(codes: pd.Series) -> pd.Series:
+    """province_of for a column of county (or prefecture) adcodes."""
+    return codes.str.slice(0, 2) + "0000"
+
+
+def city_column(codes: pd.Series) -> pd.Series:
+    """city_of for a column of county adcodes."""
+    return codes.str.slice(0, 4) + "00"
 
 
 def city_of(code: str) -> str:

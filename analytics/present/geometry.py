@@ -53,7 +53,7 @@ def region_counties(region: str) -> pd.DataFrame:
     elif kind == "city":
         gdf = gdf[gdf["city_adcode"] == region]
     elif kind == "county":
-        gdf = gdf[gdf["city_adcode"] == region[:4] + "00"]
+        gdf = gdf[gdf["city_adcode"] == regions.city_of(region)]
     return gdf
 
 
@@ -340,7 +340,7 @@ def upper_level(region: str):
     cities = geo.load_layer("cities")
     if kind == "province":
         return cities[cities["province_adcode"] == region]
-    return cities[cities["adcode"] == region[:4] + "00"]
+    return cities[cities["adcode"] == regions.city_of(region)]
 
 
 @lru_cache(maxsize=64)

@@ -302,7 +302,7 @@ def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
         fill = [{**rec, "fill": colours.get(rec["adcode"], list(NO_DATA))} for rec in geometry.polygon_records(region)]
     lines: dict[str, list[str]] = {}
     if region == NATIONAL:
-        by_province = values.assign(_p=values["adcode"].str[:2] + "0000").groupby("_p")
+        by_province = values.assign(_p=regions.province_column(values["adcode"])).groupby("_p")
         for code in {rec["adcode"] for rec in geometry.pick_records(region)}:
             rows = by_province.get_group(code) if code in by_province.groups else values.iloc[:0]
             lines[code] = _province_lines(rows, metric, lang)

@@ -9,7 +9,7 @@ import shapely
 
 from analytics.assess.balance import OVERALL, RESOURCE_IDS, SCHOOL_STATES, Assessment, school_state
 from analytics.assess.criteria import STAGES
-from analytics.atlas import census, geo, places
+from analytics.atlas import census, geo, places, regions
 from analytics.core.classes import BELOW_FLOOR, BELOW_STANDARD, hex_colour
 from analytics.core.i18n import kind_label, locale_label, percent, stage_label, status_label, t
 
@@ -224,7 +224,7 @@ def trend(a: Assessment, adcode: str) -> pd.DataFrame:
 def rank_in_province(a: Assessment, adcode: str, year: int, stage: str) -> dict[str, int]:
     """Rank by composite CV (1 = most balanced) and by failed criteria among the province's counties."""
     c = a.counties
-    c = c[(c["year"] == year) & (c["stage"] == stage) & (c["province_adcode"] == adcode[:2] + "0000")]
+    c = c[(c["year"] == year) & (c["stage"] == stage) & (c["province_adcode"] == regions.province_of(adcode))]
     cv_rank = c["cv_composite"].rank(method="min")
     failed_rank = c["failed"].rank(method="min")
     idx = c.index[c["adcode"] == adcode]
@@ -259,7 +259,7 @@ def _neighbour_index(province: str) -> dict[str, tuple[str, ...]]:
 
 def neighbours(adcode: str) -> tuple[str, ...]:
     """Adcodes of the counties sharing a border with this one."""
-    return _neighbour_index(adcode[:2] + "0000").get(adcode, ())
+    return _neighbour_index(regions.province_of(adcode)).get(adcode, ())
 
 
 def neighbour_comparison(a: Assessment, adcode: str, year: int, stage: str, lang: str = "zh") -> pd.DataFrame:

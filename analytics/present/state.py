@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Iterable, Mapping
 
+from analytics.assess.criteria import NATIONAL_RULES
 from analytics.atlas import regions as regions_
 
 STAGES = ("primary", "junior", "all")
-KEYS = ("year", "stage", "region", "county", "metric", "school", "plan", "lang", "rules")
-DEFAULT_RULES = "national"  # criteria.NATIONAL_RULES: left out of the URL
+DEFAULT_RULES = NATIONAL_RULES  # left out of the URL
 LANGS = ("zh", "en")
 
 

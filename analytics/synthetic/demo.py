@@ -21,6 +21,7 @@ import shapely
 from analytics import __version__
 from analytics.assess import balance
 from analytics.atlas import census, geo
+from analytics.atlas import regions as adcodes
 from analytics.core import i18n
 from analytics.core.paths import DATA_DIR
 from analytics.store import db
@@ -38,8 +39,9 @@ SYNTHETIC_NOTICE = i18n.t("synthetic_banner", "zh").rstrip("。")  # stored in t
 Progress = Callable[[float, str], None]
 
 # Rough development level by province (first two adcode digits) for the national scope.
-_EAST = {"11", "12", "31", "32", "33", "35", "37", "44"}
-_WEST = {"15", "45", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"}
+_EAST = {"110000", "120000", "310000", "320000", "330000", "350000", "370000", "440000"}
+_WEST = {"150000", "450000", "500000", "510000", "520000", "530000", "540000", "610000", "620000", "630000",
+         "640000", "650000"}
 
 
 def load_model(path: Path = MODEL_FILE) -> dict:
@@ -59,13 +61,13 @@ def _noop(fraction: float, message: str) -> None:
 def _development(regions: pd.DataFrame, census: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     """Development level 0–1 per county: from the 2020 census where the county is in it (years
     of schooling, urbanisation, minority share), else from the model's regional guess."""
-    prov = regions["adcode"].str[:2].to_numpy()
-    city = regions["adcode"].str[:4].to_numpy()
+    prov = adcodes.province_column(regions["adcode"]).to_numpy()
+    city = adcodes.city_column(regions["adcode"]).to_numpy()
     kind = regions["county_kind"].to_numpy()
     guess = np.where(np.isin(prov, list(_EAST)), 0.68, np.where(np.isin(prov, list(_WEST)), 0.42, 0.52))
     guess = guess + np.where(kind == "区", 0.15, np.where(kind == "县级市", 0.06, 0.0))
-    guess = np.where(np.isin(city, ["5132", "5133"]) | np.isin(prov, ["54", "63"]), 0.18, guess)
-    guess = np.where(city == "5134", 0.22, guess)
+    guess = np.where(np.isin(city, ["513200", "513300"]) | np.isin(prov, ["540000", "630000"]), 0.18, guess)
+    guess = np.where(city == "513400", 0.22, guess)
     known = regions["adcode"].isin(census.index).to_numpy()
     c = census.reindex(regions["adcode"])
     urban = (c["urban_population"] / c["population"]).to_numpy(float)
@@ -83,11 +85,12 @@ def county_params(regions: pd.DataFrame, model: dict, rng: np.random.Generator,
     population of the first demo year and their urban/town/rural mix from the real
     urbanisation; counties whose adcode changed since 2020 fall back to the model."""
     adcode = regions["adcode"].to_numpy()
-    city = regions["adcode"].str[:4].to_numpy()
+    city = adcodes.city_column(regions["adcode"]).to_numpy()
     kind = regions["county_kind"].to_numpy()
     n = len(regions)
     is_district = kind == "区"
-    capital = np.isin(city, ["5101", "1101", "1201", "3101", "5001", "4401", "3201", "3301", "4201", "6101"])
+    capital = np.isin(city, ["510100", "110100", "120100", "310100", "500100", "440100", "320100", "330100", "420100",
+                             "610100"])
     table = census.load()
     dev = _development(regions, table, rng)
 
