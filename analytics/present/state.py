@@ -5,7 +5,7 @@ The page itself is the URL path (/map, /county); the rest are query parameters.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Iterable, Mapping
 
 from analytics.assess.criteria import NATIONAL_RULES
@@ -29,6 +29,9 @@ class ViewState:
     plan: str = ""
     lang: str = "zh"
     rules: str = DEFAULT_RULES  # the rule set (criteria file) in use
+
+
+FIELDS = tuple(f.name for f in fields(ViewState))  # the view's parts, in the URL's order
 
 
 def from_query(params: Mapping[str, str], *, years: Iterable[int], regions: Iterable[str],

@@ -365,7 +365,7 @@ def find_box(where) -> None:
 # ---- view state ----------------------------------------------------------------------------------
 
 
-WIDGET_KEYS = ("year", "stage", "region", "county", "metric", "school", "plan", "lang_en", "rules")
+WIDGET_KEYS = tuple("lang_en" if key == "lang" else key for key in vs.FIELDS)  # the language is a toggle
 
 
 def init_view(path: str, version: float) -> None:
@@ -392,8 +392,9 @@ def init_view(path: str, version: float) -> None:
     view = vs.from_query(query, years=s.years, regions=options, counties=county_names(path, version)["adcode"],
                          metrics=metrics.map_metrics(criteria(NATIONAL_RULES)), default_region=default_region,
                          plans=plans(), rules=rule_sets().sets)
-    for key in ("year", "stage", "region", "county", "metric", "school", "plan", "rules"):
-        ss[key] = getattr(view, key)
+    for key in vs.FIELDS:
+        if key != "lang":
+            ss[key] = getattr(view, key)
     ss["lang_en"] = view.lang == "en"
     ss["_url"] = query
     ss["_view_ready"] = True
