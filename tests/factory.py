@@ -109,3 +109,14 @@ def build(path: Path, schools: list[School], year: int = 2024, county_year: dict
                         [s.school_id, year, norm * 0.06])
     con.close()
     return path
+
+
+# The corpus of real-looking import files (tests/corpus): the good ones import together
+CORPUS = Path(__file__).parent / "corpus"
+GOOD_CORPUS = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",
+               "good_teachers_two_headers.xlsx"]
+
+
+def good_corpus_files() -> list[tuple[str, bytes]]:
+    """The good corpus files as an upload gives them: (name, bytes)."""
+    return [(n, (CORPUS / n).read_bytes()) for n in GOOD_CORPUS]

@@ -12,8 +12,9 @@ import pytest
 
 from analytics.store import db
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, idle, running_app
-from tests.factory import School, build
-from tests.test_hostile import CORPUS, GOOD
+from tests.factory import CORPUS, GOOD_CORPUS, School, build
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _schools_shown(page, url: str) -> str:
@@ -39,7 +40,7 @@ def test_two_app_processes_read_one_file_while_an_import_swaps_it(tmp_path, monk
             assert _schools_shown(page1, url1) == _schools_shown(page2, url2) == "2"
             env = {k: v for k, v in os.environ.items() if k != "JUNHENG_READONLY"}
             done = subprocess.run([sys.executable, "-m", "analytics", "import", "--db", str(path), "--new",
-                                   *[str(CORPUS / n) for n in GOOD]], env=env, capture_output=True, text=True)
+                                   *[str(CORPUS / n) for n in GOOD_CORPUS]], env=env, capture_output=True, text=True)
             assert done.returncode == 0, done.stderr
             with db.connect(path) as con:
                 now = f"{db.summary(con).schools:,}"

@@ -14,8 +14,7 @@ from analytics.assess import balance, gap, progress, urban_rural
 from analytics.assess.criteria import load_criteria
 from analytics.ingest import importer
 from analytics.store import db
-from tests.factory import School, build
-from tests.test_hostile import _good_files
+from tests.factory import School, build, good_corpus_files
 
 SCHOOLS = [School("a", {"primary": 300}), School("b", {"primary": 200}, values={"primary": (3.0, 1.5, 1.0, 5.0, 8.0, 2500.0, 3.0)}),
            School("c", {"junior": 400}, kind="初中"), School("d", {"primary": 150}, adcode="510105")]
@@ -113,7 +112,7 @@ def test_every_writer_stores_the_assessment(tmp_path, demo_db):
     scenario = gap.apply_plan(source, tmp_path / "scenario.duckdb", plan)
     assert _has_results(scenario)                                   # a gap scenario
     target = tmp_path / "imported.duckdb"
-    importer.import_files(target, _good_files(), new=True)
+    importer.import_files(target, good_corpus_files(), new=True)
     assert _has_results(target)                                     # an import
 
 

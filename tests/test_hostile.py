@@ -18,8 +18,7 @@ import pytest
 
 from analytics.cli import main
 from analytics.ingest import importer, reading
-
-CORPUS = Path(__file__).parent / "corpus"
+from tests.factory import CORPUS, good_corpus_files
 
 ONE_CELL_AT_THE_LAST = (CORPUS / "hostile_xfd1048576.xlsx").read_bytes()
 TALL_AND_WIDE = (CORPUS / "hostile_tall_and_wide.xlsx").read_bytes()
@@ -156,17 +155,9 @@ def test_twenty_thousand_problems_are_counted_not_reported_as_200(tmp_path, caps
 
 TEACHERS_HEAD = ("teacher_id,year,school_id,stage,degree,backbone,subject,full_time,certified,exchanged,"
                  "exchange_eligible,training_hours_5y,training_hours_year,annual_pay_yuan\n")
-GOOD = ["good_schools.csv", "good_stages_gbk.csv", "good_facilities_bom.csv", "good_county.csv",
-        "good_teachers_two_headers.xlsx"]
-
-
-def _good_files():
-    return [(n, (CORPUS / n).read_bytes()) for n in GOOD]
-
-
 def test_leftovers_of_a_killed_import_are_removed_by_the_next(tmp_path):
     db_path = tmp_path / "real.duckdb"
-    importer.import_files(db_path, _good_files(), new=True)
+    importer.import_files(db_path, good_corpus_files(), new=True)
     dead = 2 ** 22 + 12345  # no such process
     for suffix in ("", ".wal"):
         (tmp_path / f".real.duckdb.importing-{dead}{suffix}").write_bytes(b"x" * 1000)
@@ -178,7 +169,7 @@ def test_an_import_waiting_on_a_held_lock_gives_up_naming_the_holder(tmp_path, m
     import fcntl
 
     db_path = tmp_path / "real.duckdb"
-    importer.import_files(db_path, _good_files(), new=True)
+    importer.import_files(db_path, good_corpus_files(), new=True)
     monkeypatch.setenv("JUNHENG_LOCK_WAIT", "1")
     with open(tmp_path / "real.duckdb.lock", "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -198,7 +189,7 @@ def test_files_are_read_only_once_the_import_holds_the_lock(tmp_path, monkeypatc
     import fcntl
 
     db_path = tmp_path / "real.duckdb"
-    importer.import_files(db_path, _good_files(), new=True)
+    importer.import_files(db_path, good_corpus_files(), new=True)
     monkeypatch.setenv("JUNHENG_LOCK_WAIT", "0.5")
     read = []
     monkeypatch.setattr(importer, "read", lambda name, data: read.append(name))
@@ -214,7 +205,7 @@ def test_a_replace_import_does_not_grow_the_file(tmp_path):
     """Replacing a county-year's teachers leaves the file about the same size (the replaced rows
     were copied and then deleted inside the new file, which kept their space)."""
     db_path = tmp_path / "real.duckdb"
-    importer.import_files(db_path, _good_files(), new=True)
+    importer.import_files(db_path, good_corpus_files(), new=True)
     first = db_path.stat().st_size
     result = importer.import_files(db_path, [("teachers.xlsx", (CORPUS / "good_teachers_two_headers.xlsx").read_bytes())],
                                    mode="replace")
@@ -225,7 +216,7 @@ def test_a_replace_import_does_not_grow_the_file(tmp_path):
 def test_a_symlinked_database_is_imported_into_its_target(tmp_path):
     real = tmp_path / "store" / "real.duckdb"
     real.parent.mkdir()
-    importer.import_files(real, _good_files(), new=True)
+    importer.import_files(real, good_corpus_files(), new=True)
     link = tmp_path / "junheng.duckdb"
     link.symlink_to(real)
     importer.import_files(link, [("schools.csv", (CORPUS / "good_schools.csv").read_bytes().replace(
@@ -253,7 +244,7 @@ DAMAGED = [  # corpus file, the row named, the message (tests/corpus/make_corpus
 def test_damaged_files_are_refused_with_a_located_message(tmp_path, name, row, message):
     data = (CORPUS / name).read_bytes()
     db_path = tmp_path / "real.duckdb"
-    importer.import_files(db_path, _good_files(), new=True)
+    importer.import_files(db_path, good_corpus_files(), new=True)
     before = hashlib.sha256(db_path.read_bytes()).hexdigest()
     with pytest.raises(importer.ImportFailed) as info:
         importer.import_files(db_path, [(name, data)])
@@ -267,7 +258,7 @@ def test_damaged_files_are_refused_with_a_located_message(tmp_path, name, row, m
 
 def test_a_title_line_above_the_header_is_skipped_as_documented(tmp_path):
     db_path = tmp_path / "real.duckdb"
-    importer.import_files(db_path, _good_files(), new=True)
+    importer.import_files(db_path, good_corpus_files(), new=True)
     result = importer.import_files(db_path, [("titled.csv", (CORPUS / "hostile_titled.csv").read_bytes())])
     assert result.rows == {"schools": 3}
 
@@ -276,7 +267,7 @@ def test_a_title_line_above_the_header_is_skipped_as_documented(tmp_path):
                                                  ("510104800101123", "像身份证号")])
 def test_teacher_ids_that_identify_a_person_are_refused(tmp_path, teacher_id, message):
     db_path = tmp_path / "real.duckdb"
-    importer.import_files(db_path, _good_files(), new=True)
+    importer.import_files(db_path, good_corpus_files(), new=True)
     head = TEACHERS_HEAD
     row = f"{teacher_id},2024,S001,小学,本科,无,语文,是,是,否,是,400,80,90000\n"
     with pytest.raises(importer.ImportFailed) as info:
@@ -287,7 +278,7 @@ def test_teacher_ids_that_identify_a_person_are_refused(tmp_path, teacher_id, me
 def test_a_teacher_already_in_another_county_that_year_is_refused_before_copying(tmp_path):
     """Teacher T0001 of 锦江区 (S001) in 2024 reappears at a 青羊区 school in a 青羊区 import."""
     db_path = tmp_path / "real.duckdb"
-    importer.import_files(db_path, _good_files(), new=True)
+    importer.import_files(db_path, good_corpus_files(), new=True)
     with duckdb.connect(str(db_path), read_only=True) as con:
         tid = con.execute("SELECT teacher_id FROM teachers ORDER BY 1 LIMIT 1").fetchall()[0][0]
     schools = "学校标识码,学校名称,县级行政区划代码,办学类型,城乡分类,是否公办,经度,纬度\nQ001,青羊实验小学,510105,小学,城区,是,104.05,30.67\n"

@@ -107,3 +107,23 @@ def test_pages_hold_no_sql():
     for path in [*root.joinpath("pages").rglob("*.py"), root / "app.py"]:
         text = path.read_text(encoding="utf-8")
         assert ".execute(" not in text and ".sql(" not in text, path.name
+
+
+def test_test_modules_share_helpers_through_helper_modules_only():
+    """Tests take shared helpers from conftest.py, factory.py or browser.py, never from another
+    test module (which would run that module's import side effects, and tie the two together)."""
+    tests = PACKAGE.parent / "tests"
+    found = []
+    for path in tests.glob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tests.test_"):
+                found.append(f"{path.name} imports {node.module}")
+    assert found == []
+
+
+def test_every_test_module_that_drives_a_browser_is_marked_browser_and_slow():
+    tests = PACKAGE.parent / "tests"
+    unmarked = [p.name for p in tests.glob("test_*.py")
+                if "sync_playwright" in (text := p.read_text(encoding="utf-8"))
+                and "pytestmark = [pytest.mark.browser, pytest.mark.slow]" not in text]
+    assert unmarked == []
