@@ -1,4 +1,4 @@
-"""The official method on small hand-computed counties (DOMAIN.md §2)."""
+"""The official method on small hand-computed counties (docs/method.md §2)."""
 
 from __future__ import annotations
 
@@ -203,7 +203,7 @@ def test_special_education_school_is_left_out_of_resource_indicators(tmp_path):
 
 def test_nine_year_school_counts_in_both_stages_with_apportioned_facilities(tmp_path):
     """九年一贯制: 300 primary + 100 junior pupils share 2,400 m² of teaching rooms, split by
-    weighted enrolment 1 : 1.1 (DOMAIN.md §1): weighted pupils 300 + 110 = 410, so a primary
+    weighted enrolment 1 : 1.1 (docs/method.md §1): weighted pupils 300 + 110 = 410, so a primary
     pupil has 2400/410 = 5.8537 m² and a junior pupil 2400·1.1/410 = 6.4390 m² (primary part
     1,756.1 m², junior part 643.9 m², together 2,400). Teachers count in the stage they teach."""
     path = build(tmp_path / "a.duckdb", [
@@ -236,7 +236,7 @@ def test_zero_enrolment_row_is_left_out(tmp_path):
 
 def test_missing_county_facts_are_no_data_not_pass(tmp_path):
     """Without a county_year row the G/Q/S criteria that need it are unknown, not passed, and the
-    county is 数据不足 (DOMAIN.md §2.6), never 达标."""
+    county is 数据不足 (docs/method.md §2.6), never 达标."""
     path = build(tmp_path / "a.duckdb", [School("a", {"primary": 200})], county_year=None)
     a = assess(path)
     r = a.results.set_index(["criterion", "stage"])

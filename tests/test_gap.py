@@ -159,7 +159,7 @@ def test_cost_legend_when_no_county_needs_anything():
     assert display.cost_legend(metric, breaks)[0][1] == "0（无需新增）"
 
 
-# ---- missing data, uncounted criteria and the one would-pass rule (DOMAIN.md §2.6) ----------
+# ---- missing data, uncounted criteria and the one would-pass rule (docs/method.md §2.6) ----------
 
 
 def test_a_school_without_facilities_is_flagged_not_priced(tmp_path):

@@ -1,4 +1,4 @@
-"""Progress classification (DOMAIN.md §3) on hand-made series, and metric values on tiny databases.
+"""Progress classification (docs/method.md §3) on hand-made series, and metric values on tiny databases.
 
 Worked example used below (≥ metric, baseline 2023): b = 0.50, target t = 0.80 in 2026.
 Required pace = (0.80 − 0.50) / 3 = 0.10 a year.
@@ -206,7 +206,7 @@ def test_the_ranking_shows_the_progress_word_right_after_the_name():
     assert list(shown.columns[:2]) == ["地区", "进展"] and shown.iloc[0, 1] == "严重滞后"
 
 
-# ---- metrics without data, and the five 002 targets added from DOMAIN.md §3 -------------------
+# ---- metrics without data, and the five 002 targets added from docs/method.md §3 -------------------
 
 
 def test_a_plan_metric_with_no_data_anywhere_is_no_data_not_an_error(tmp_path):

@@ -1,4 +1,4 @@
-"""Verdicts on incomplete and real-shaped data (DOMAIN.md §1, §2.1, §2.5, §2.6): missing data is
+"""Verdicts on incomplete and real-shaped data (docs/method.md §1, §2.1, §2.5, §2.6): missing data is
 never a pass and never a zero; shared facilities split by weighted enrolment; vetoes; G3, G6."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The official 优质均衡 assessment (教督〔2017〕6号, DOMAIN.md §2) per county, stage and year.
+"""The official 优质均衡 assessment (教督〔2017〕6号, docs/method.md §2) per county, stage and year.
 
 Heavy lifting (school indicators from teacher rows, facilities and funding; enrolment-weighted
 coefficients of variation) happens in DuckDB. The per-criterion verdicts are then derived from
@@ -44,7 +44,7 @@ def school_state(eligible, compliant) -> str:
 
 
 def weighted_cv(values: Sequence[float], weights: Sequence[float]) -> float:
-    """Enrolment-weighted coefficient of variation (校际差异系数), DOMAIN.md §2.1.
+    """Enrolment-weighted coefficient of variation (校际差异系数), docs/method.md §2.1.
 
     X̄ = Σ PᵢXᵢ / P, S = sqrt(Σ (Pᵢ/P)(Xᵢ − X̄)²), CV = S / X̄.
     """
@@ -320,7 +320,7 @@ def _joined(hits: np.ndarray, labels: list[str]) -> np.ndarray:
 
 
 def _statuses(units: pd.DataFrame, verdicts: list[Verdict], by_stage: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Status per county, year and stage (and overall) from the counted criteria (DOMAIN.md §2.6).
+    """Status per county, year and stage (and overall) from the counted criteria (docs/method.md §2.6).
 
     In this order: 不予认定 (a veto applies), 差3项及以上 (3+ counted criteria known to fail),
     数据不足 (fewer fail but a counted criterion, or some school's resource data, is missing),

@@ -1,5 +1,5 @@
 """Gap-to-standard calculator: what each county needs for the resource part of 优质均衡
-(DOMAIN.md §2.1) to pass, and what it costs.
+(docs/method.md §2.1) to pass, and what it costs.
 
 For one year, per school and stage, it plans the additions that make every school compliant
 (nationally 6 of 7 standards, the 7th at ≥ 85 %: the criteria file's min_met and floor_ratio) and

@@ -1,4 +1,4 @@
-"""Progress towards a plan's targets (DOMAIN.md §3): metric values per region and year, the
+"""Progress towards a plan's targets (docs/method.md §3): metric values per region and year, the
 on-track classification with required and observed pace, and a linear projection.
 
 Every value comes from the assessment (analytics.assess.balance) or the additive sums beside it: shares
@@ -138,7 +138,7 @@ def metric_values(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFr
 
 def classify(frame: pd.DataFrame) -> pd.DataFrame:
     """Status and paces for rows with baseline, baseline_year, latest, latest_year, n_values,
-    target, target_year, direction (DOMAIN.md §3; ≤ metrics have the comparisons flipped).
+    target, target_year, direction (docs/method.md §3; ≤ metrics have the comparisons flipped).
 
     required pace = (t − b)/(T − y₀); observed pace = (v − b)/(y − y₀); r = observed / required.
     """

@@ -13,7 +13,7 @@ from analytics.assess.criteria import INDICATORS, STAGES, Criteria
 
 def weighted_cv_query(table: str, keys: Sequence[str] = ("g",), values: Sequence[str] = ("x",),
                       weight: str = "w") -> str:
-    """SQL of the enrolment-weighted CV (DOMAIN.md §2.1) of each column of `values`, weighted by
+    """SQL of the enrolment-weighted CV (docs/method.md §2.1) of each column of `values`, weighted by
     `weight`, per group `keys` of `table`: columns keys…, then per value v: mean_v, total_v (Σw),
     n_v (rows; NULL when none) and cv_v. A row with v NULL is left out of v's figures entirely
     (numerator and weights). All values zero gives CV 0 (no difference), as weighted_cv does.
@@ -102,7 +102,7 @@ WITH totals AS (
     WHERE (year BETWEEN $first_year AND $last_year) AND item IN ('public_funding', 'teacher_training')
     GROUP BY school_id, year
 ), shares AS (
-    -- DOMAIN.md §1: whole-school facilities split by weighted enrolment. A stage's share per
+    -- docs/method.md §1: whole-school facilities split by weighted enrolment. A stage's share per
     -- pupil is its weight over the school's weighted pupils (senior-high pupils included for
     -- kinds with a senior section; unreported there, the split cannot be made: NULL).
     SELECT r.*,

@@ -1,4 +1,4 @@
-"""Target plans (DOMAIN.md §3): which metric should reach which value by which year, per plan.
+"""Target plans (docs/method.md §3): which metric should reach which value by which year, per plan.
 
 A plan is a TOML file in data/plans/ (README "Target plans"); the metrics a plan may name are
 listed in data/metrics.toml (METRICS: those with levels), each computed by analytics.assess.progress from
@@ -75,7 +75,7 @@ class Plan:
 
     def definitions(self, lang: str = "zh") -> list[str]:
         """'metric: how it is measured' for the plan's metrics whose definition the seeds leave
-        open (DOMAIN.md §3): shown next to the scorecard and in the exports' notes."""
+        open (docs/method.md §3): shown next to the scorecard and in the exports' notes."""
         out = []
         for metric in dict.fromkeys(t.metric for t in self.targets):
             info = METRICS[metric]

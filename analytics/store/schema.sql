@@ -33,7 +33,7 @@ CREATE TABLE schools (
 );
 
 -- Facilities belong to the school as a whole (statistics report them per school); the
--- assessment apportions them to stages by weighted enrolment (DOMAIN.md §1; weights in the
+-- assessment apportions them to stages by weighted enrolment (docs/method.md §1; weights in the
 -- criteria file). Senior-high pupils of 完全中学 / 十二年一贯制 take their share of the
 -- facilities, so they are recorded here (NULL = not reported: the split cannot be made).
 -- Music / art rooms NULL = not reported (G3 has no data for the school), never zero.

@@ -301,7 +301,7 @@ def make_schools(cp: pd.DataFrame, regions: pd.DataFrame, boundaries: pd.DataFra
 # School-years
 
 
-STANDARDS = {  # per stage: R1..R7 standards of DOMAIN.md §2.1, used only to scale synthetic values
+STANDARDS = {  # per stage: R1..R7 standards of docs/method.md §2.1, used only to scale synthetic values
     "primary": (4.2, 1.0, 0.9, 4.5, 7.5, 2000.0, 2.3),
     "junior": (5.3, 1.0, 0.9, 5.8, 10.2, 2500.0, 2.4),
 }
