@@ -19,11 +19,11 @@ def test_every_citation_of_the_method_names_a_section_it_has():
     method = (ROOT / "docs" / "method.md").read_text(encoding="utf-8")
     sections = set(re.findall(r"^#{2,3} (\d+(?:\.\d+)?)\b", method, re.M))
     cited = {(p.name, s) for p in _tracked_text_files()
-             for s in re.findall(r"docs/method\.md §(\d+(?:\.\d+)?)", p.read_text(encoding="utf-8"))}
+             for s in re.findall(r"docs/method\.md §(\d+(?:\.\d+)?)", p.read_text(encoding="utf-8", errors="replace"))}
     assert cited and {(name, s) for name, s in cited if s not in sections} == set()
 
 
 def test_nothing_cites_a_document_outside_the_repository():
     here = Path(__file__).name
-    found = [p.name for p in _tracked_text_files() if p.name != here and "DOMAIN.md" in p.read_text(encoding="utf-8")]
+    found = [p.name for p in _tracked_text_files() if p.name != here and "DOMAIN.md" in p.read_text(encoding="utf-8", errors="replace")]
     assert found == []
