@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.assess import balance
 from analytics.atlas import places
 from analytics.core.i18n import method_notes, plain, status_label, t
-from analytics.present import charts, display
+from analytics.present import charts, formats
 from pages.ui import common
 
 path, version = common.shell()
@@ -21,8 +21,8 @@ st.subheader(t("loaded", lang))
 cols = st.columns(5)
 cols[0].metric(t("counties", lang), f"{summary.counties:,}")
 cols[1].metric(t("schools", lang), f"{summary.schools:,}")
-cols[2].metric(t("teachers", lang, year=latest), display.format_value(summary.teachers_latest, "count"))
-cols[3].metric(t("students", lang, year=latest), display.format_value(summary.students_latest, "count"))
+cols[2].metric(t("teachers", lang, year=latest), formats.format_value(summary.teachers_latest, "count"))
+cols[3].metric(t("students", lang, year=latest), formats.format_value(summary.students_latest, "count"))
 cols[4].metric(t("years", lang), f"{summary.years[0]}–{latest}" if summary.years else "—")
 
 a = common.assessment(path, version)

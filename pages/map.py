@@ -15,7 +15,7 @@ from analytics.core import cells
 from analytics.core.classes import SCHOOL_STATE
 from analytics.core.i18n import plain, stage_label, t
 from analytics.export import reports
-from analytics.present import charts, display, explore, geometry, maps
+from analytics.present import charts, display, explore, formats, geometry, maps
 from pages.ui import common
 
 PLAY_STEP_SECONDS = 1.5
@@ -151,7 +151,7 @@ if table_tab.open:
         table_key = f"view_table-{view.region}-{view.metric}-{view.year}-{view.stage}"
         st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
                      column_config={"adcode": None, table.columns[3]: st.column_config.NumberColumn(
-                         format=explore.number_format(metric if metric.kind != "status" else metric_defs["failed"]))},
+                         format=formats.column_format(metric if metric.kind != "status" else metric_defs["failed"]))},
                      key=table_key, on_select=partial(on_row_select, table_key),
                      selection_mode=["single-row", "single-cell"])
         key_line = display.criteria_key([*table[t("col_failed_criteria", lang)], *table[t("col_missing_criteria", lang)]],
@@ -188,7 +188,7 @@ if chart_tab.open:
             shown_metric = metric_defs.get(shown)
             label = shown_metric.label(lang) if shown_metric else t("col_failed", lang)
             st.markdown(f"**{t('compare_title', lang, metric=label, stage=stage)}**")
-            percent = bool(shown_metric and explore.is_percent(shown_metric))
+            percent = bool(shown_metric and formats.is_percent(shown_metric))
             st.altair_chart(charts.compare_lines(trend, label, lang, percent), width="stretch")
             st.caption(plain(" ".join(notes)))
         else:

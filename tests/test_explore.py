@@ -9,7 +9,7 @@ import pandas as pd
 
 from analytics.assess import metrics
 from analytics.assess.criteria import load_criteria
-from analytics.present import explore
+from analytics.present import explore, formats
 
 METRICS = metrics.map_metrics(load_criteria())
 
@@ -32,9 +32,9 @@ def test_percentages_are_shown_in_percent_with_one_decimal():
     v = values([{"adcode": "510104", "value": 0.923077}])
     table = explore.view_table(v, METRICS["coverage_schools"], "510100", "zh")
     assert table.columns[3].endswith("(%)") and table.iloc[0, 3] == 92.3077
-    assert explore.number_format(METRICS["coverage_schools"]) == "%.1f"
-    assert explore.number_format(METRICS["cv_r1"]) == "%.3f"
-    assert explore.number_format(METRICS["change_cv"]) == "%+.3f"
+    assert formats.column_format(METRICS["coverage_schools"]) == "%.1f"
+    assert formats.column_format(METRICS["cv_r1"]) == "%.3f"
+    assert formats.column_format(METRICS["change_cv"]) == "%+.3f"
 
 
 def test_notes_wrap_by_width_never_inside_a_latin_word_nor_before_closing_punctuation():

@@ -7,7 +7,7 @@ import pytest
 
 from analytics.assess import balance
 from analytics.assess.criteria import load_criteria
-from analytics.present import profile
+from analytics.present import formats, profile
 from analytics.store import db
 from tests.factory import GOOD, School, build
 
@@ -70,10 +70,10 @@ def test_school_table_puts_non_compliant_schools_first(tmp_path):
 
 
 def test_format_value_follows_units():
-    assert profile.format_value(0.9462, "%") == "94.6%"
-    assert profile.format_value(3.0, "所不达标") == "3"
-    assert profile.format_value(0.51234, "", "R4") == "0.512"
-    assert profile.format_value(float("nan"), "%") == "—"
+    assert formats.format_value(0.9462, "%") == "94.6%"
+    assert formats.format_value(3.0, "所不达标") == "3"
+    assert formats.format_value(0.51234, "", "R4") == "0.512"
+    assert formats.format_value(float("nan"), "%") == "—"
 
 
 def test_a_failing_value_is_never_shown_rounded_to_its_standard():

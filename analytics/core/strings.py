@@ -291,7 +291,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "yes": {"zh": "是", "en": "Yes"},
     "no": {"zh": "否", "en": "No"},
     "not_assessed": {"zh": "不参评", "en": "Not assessed"},
-    # numbers in their units (display.format_value, format_pace, format_target)
+    # numbers in their units (formats.format_value, format_pace, format_target)
     "unit_pp": {"zh": "{v} 个百分点", "en": "{v} pp"},
     "unit_h": {"zh": "{v} 学时", "en": "{v} h"},
     "unit_times": {"zh": "{v} 倍", "en": "{v}×"},

@@ -22,7 +22,7 @@ from analytics.core.i18n import level_label, method_notes, progress_label, stage
 from analytics.export import rendering
 from analytics.export.output import Context
 from analytics.export.rendering import EXTENSION, FORMATS, on_page  # noqa: F401 (exports' formats are rendering's)
-from analytics.present import charts, display, fonts, geometry, maps, profile
+from analytics.present import charts, display, fonts, formats, geometry, maps, profile
 
 
 @dataclass
@@ -257,10 +257,10 @@ def scorecard_rows(table: pd.DataFrame, plan: Plan, region: str, lang: str = "zh
     card = progress.scorecard(table, plan, region)
     out = pd.DataFrame({
         "target": [display.of_stage(tg.label(lang), tg.stage, lang) for tg in plan.targets],
-        "latest": [display.format_value(v, u, lang) if not isinstance(code, str) or code == region
-                   else t("in_parens", lang, v=display.format_value(v, u, lang), what=level_label(lvl, lang))
+        "latest": [formats.format_value(v, u, lang) if not isinstance(code, str) or code == region
+                   else t("in_parens", lang, v=formats.format_value(v, u, lang), what=level_label(lvl, lang))
                    for v, u, code, lvl in zip(card["latest"], card["unit"], card["adcode"], card["level"])],
-        "goal": [display.format_target(d, v, u, y, lang) for d, v, u, y in
+        "goal": [formats.format_target(d, v, u, y, lang) for d, v, u, y in
                  zip(card["direction"], card["target"], card["unit"], card["target_year"])],
         "status": [s if isinstance(s, str) else "no_data" for s in card["status"]],
     })

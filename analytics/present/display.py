@@ -17,51 +17,11 @@ from analytics.core import cells, i18n
 from analytics.core.classes import TARGET_PROGRESS, colours
 from analytics.core.i18n import level_label, progress_label, stage_label, status_label, t
 from analytics.present import maps
+from analytics.present.formats import format_pace, format_target, format_value
 from analytics.store import dictionary
 
 # --------------------------------------------------------------------------------------------
 # Targets and progress (analytics.assess.progress) as shown and downloaded
-
-
-def format_value(value, unit: str, lang: str = "zh") -> str:
-    """A metric value in its unit: shares as %, percentage points, hours, multiples, CVs."""
-    if value is None or pd.isna(value):
-        return "—"
-    v = float(value)
-    if unit == "%":
-        return f"{v:.1%}"
-    if unit == "pp":
-        return t("unit_pp", lang, v=f"{v * 100:.1f}")
-    if unit == "h":
-        return t("unit_h", lang, v=f"{v:.1f}")
-    if unit == "×":
-        return t("unit_times", lang, v=f"{v:.2f}")
-    if unit == "yuan":
-        return t("unit_yuan", lang, v=f"{v:,.0f}")
-    if unit == "ratio":
-        return f"{v:.1f} : 1"
-    if unit == "count":
-        return f"{v:,.0f}"
-    return f"{v:.3f}"
-
-
-def format_pace(pace, unit: str, lang: str = "zh") -> str:
-    """Change per year; shares move in percentage points."""
-    if pace is None or pd.isna(pace):
-        return "—"
-    p = float(pace)
-    if unit in ("%", "pp"):
-        return t("per_year", lang, v=t("unit_pp", lang, v=f"{p * 100:+.1f}"))
-    if unit == "h":
-        return t("per_year", lang, v=t("unit_h", lang, v=f"{p:+.1f}"))
-    if unit == "ratio":
-        return t("per_year", lang, v=f"{p:+.1f}")
-    return t("per_year", lang, v=f"{p:+.3f}")
-
-
-def format_target(direction: str, value: float, unit: str, year: int, lang: str = "zh") -> str:
-    sign = "≥" if direction == ">=" else "≤"
-    return t("with_year", lang, v=f"{sign} {format_value(value, unit, lang)}", year=year)
 
 
 def trajectory(values: pd.DataFrame, table: pd.DataFrame, plan: Plan, metric: str, stage: str, region: str,

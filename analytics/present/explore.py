@@ -10,25 +10,9 @@ from analytics.atlas import places, regions
 from analytics.core.classes import COUNTY_STATUS, codes
 from analytics.core.i18n import criteria_list, status_label, t
 from analytics.present import maps
+from analytics.present.formats import is_percent
 
 MAX_COMPARED = 8  # counties on one comparison chart (more lines cannot be told apart)
-
-
-def is_percent(metric: metrics.Metric) -> bool:
-    return metric.fmt.endswith("%}")
-
-
-def number_format(metric: metrics.Metric) -> str | None:
-    """The table's printf format of a metric's column, from its display format (percentages are
-    shown in percent, with the one decimal used everywhere); None for words (status changes)."""
-    import re
-
-    if metric.kind == "change":
-        return None
-    if is_percent(metric):
-        return "%.1f"
-    m = re.search(r"([+]?)[,]?\.(\d+)f", metric.fmt)
-    return f"%{m.group(1)}.{m.group(2)}f" if m else "%d"
 
 
 def view_table(values: pd.DataFrame, metric: metrics.Metric, region: str, lang: str) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from analytics.assess.criteria import STAGES
 from analytics.atlas import census, geo, places, regions
 from analytics.core.classes import BELOW_FLOOR, BELOW_STANDARD, hex_colour
 from analytics.core.i18n import kind_label, locale_label, percent, stage_label, status_label, t
+from analytics.present.formats import SCHOOL_COUNT, format_value
 
 
 def census_text(adcode: str, lang: str = "zh") -> str | None:
@@ -32,28 +33,15 @@ def county_rows(a: Assessment, adcode: str, year: int) -> pd.DataFrame:
     return c[(c["adcode"] == adcode) & (c["year"] == year)].reset_index(drop=True)
 
 
-SCHOOL_COUNT_UNIT = "所不达标"  # the criteria file's unit of a count of failing schools (RS, G3–G7, Q4)
-
-
-def format_value(value: float, unit: str, criterion: str = "") -> str:
-    """A criterion value as officials write it: shares in %, school counts whole, CVs to 3 places."""
-    if value is None or pd.isna(value):
-        return "—"
-    if unit == "%":
-        return f"{value * 100:.1f}%"
-    if unit == SCHOOL_COUNT_UNIT:
-        return f"{value:.0f}"
-    if criterion in RESOURCE_IDS:
-        return f"{value:.3f}"
-    if unit == "级":
-        return f"{value:.0f}"
-    return f"{value:.2f}"
+def _measure(unit: str, criterion: str) -> str:
+    """The unit a criterion's value is shown in: an R criterion's value is its CV."""
+    return "cv" if criterion in RESOURCE_IDS else unit
 
 
 def format_pair(value: float, standard: float, unit: str, criterion: str = "") -> tuple[str, str]:
     """Value and standard as displayed, with more decimals where rounding would make a value that
     differs from its standard look equal to it (0.9978 against 1.00 is never shown as 1.00)."""
-    shown, std = format_value(value, unit, criterion), format_value(standard, unit, criterion)
+    shown, std = format_value(value, _measure(unit, criterion)), format_value(standard, _measure(unit, criterion))
     if pd.isna(value) or pd.isna(standard) or value == standard or shown != std:
         return shown, std
     scale, suffix = (100.0, "%") if unit == "%" else (1.0, "")
@@ -66,7 +54,7 @@ def format_pair(value: float, standard: float, unit: str, criterion: str = "") -
 
 def format_gap(gap: float, unit: str, criterion: str = "") -> str:
     """A gap to the standard; never rounded to zero when there is one."""
-    shown = format_value(gap, unit, criterion)
+    shown = format_value(gap, _measure(unit, criterion))
     if pd.isna(gap) or gap == 0 or any(ch not in "0.%-" for ch in shown):
         return shown
     scale, suffix = (100.0, "%") if unit == "%" else (1.0, "")
@@ -113,7 +101,7 @@ def failing_criteria(a: Assessment, adcode: str, year: int, stage: str, lang: st
         detail = row.detail_en if lang == "en" else row.detail
         if row.direction in ("is_true", "is_false") and pd.notna(row.value):
             value = t("yes", lang) if row.value else t("no", lang)
-        if row.unit == SCHOOL_COUNT_UNIT and pd.notna(row.value):  # a count of schools, said as one
+        if row.unit == SCHOOL_COUNT and pd.notna(row.value):  # a count of schools, said as one
             value, standard = t("n_schools_failing", lang, n=value), t("n_schools", lang, n=standard)
             gap = t("n_schools", lang, n=gap)
             extra = t("schools_failing_detail", lang, n=format_value(row.value, row.unit),
