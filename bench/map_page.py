@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from demo_db import arguments  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from analytics.assess import balance, metrics  # noqa: E402
+from analytics.assess import balance, county_values, metrics
 from analytics.assess.criteria import load_criteria  # noqa: E402
 from analytics.present import maps
 from analytics.store import db
@@ -35,7 +35,7 @@ def timed_run(at: AppTest) -> float:
 
 def deck_size(counties, region: str) -> int:
     metric = metrics.map_metrics(load_criteria())["status"]
-    values = maps.metric_values(counties, None, "status", int(counties["year"].max()), "all")
+    values = county_values.metric_values(counties, None, "status", int(counties["year"].max()), "all")
     data, _ = maps.county_data(region, values, metric, "zh")
     return len(maps.build_deck(region, data).to_json())
 

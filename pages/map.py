@@ -8,7 +8,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics.assess import metrics
+from analytics.assess import county_values, metrics
 from analytics.assess.criteria import NATIONAL_RULES
 from analytics.atlas import places, regions
 from analytics.core import cells
@@ -33,11 +33,11 @@ years = list(common.summary(path, version).years)
 # shared, read-only results (cache_resource: no copy per run; a national layer is megabytes)
 @st.cache_resource(show_spinner=False, max_entries=64)
 def values_for(path: str, version: float, metric: str, year: int, stage: str, rules: str):
-    if metric == maps.RULES_METRIC:  # the status under these rules beside the national rules'
-        return maps.rules_change_values(common.assessment(path, version, rules).counties,
+    if metric == county_values.RULES_METRIC:  # the status under these rules beside the national rules'
+        return county_values.rules_change_values(common.assessment(path, version, rules).counties,
                                         common.assessment(path, version, NATIONAL_RULES).counties, year, stage)
-    return maps.metric_values(common.assessment(path, version, rules).counties,
-                              common.gaps(path, version, rules) if metric in maps.GAP_METRICS else None, metric, year,
+    return county_values.metric_values(common.assessment(path, version, rules).counties,
+                              common.gaps(path, version, rules) if metric in county_values.GAP_METRICS else None, metric, year,
                               stage)
 
 
@@ -80,7 +80,7 @@ def stop() -> None:
 
 
 if view.rules == NATIONAL_RULES:  # comparing the national rules with themselves says nothing
-    metric_defs = {k: m for k, m in metric_defs.items() if k != maps.RULES_METRIC}
+    metric_defs = {k: m for k, m in metric_defs.items() if k != county_values.RULES_METRIC}
     if ss.get("metric") not in metric_defs:
         ss["metric"] = "status"
         view = common.view()
@@ -183,7 +183,7 @@ if chart_tab.open:
                                 on_change=lambda: ss.update(_compared=ss["compare"]))
         if picked:
             shown = explore.trend_metric(view.metric)
-            trend = explore.trends(a.counties, common.gaps(path, version) if shown in maps.GAP_METRICS else None,
+            trend = explore.trends(a.counties, common.gaps(path, version) if shown in county_values.GAP_METRICS else None,
                                    view.metric, picked, view.stage)
             shown_metric = metric_defs.get(shown)
             label = shown_metric.label(lang) if shown_metric else t("col_failed", lang)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from analytics.assess import balance, metrics
+from analytics.assess import balance, county_values, metrics
 from analytics.assess.criteria import load_criteria
 from analytics.atlas import geo
 from analytics.core.classes import COUNTY_STATUS, DIVERGING, NO_DATA, SCHOOL_STATE, SEQUENTIAL, colours
@@ -25,7 +25,7 @@ def counties(demo_db):
 
 def deck_json(counties, region, metric="status", stage="all"):
     m = metrics.map_metrics(load_criteria())[metric]
-    values = maps.metric_values(counties, None, metric, 2024, stage)
+    values = county_values.metric_values(counties, None, metric, 2024, stage)
     data, breaks = maps.county_data(region, values, m, "zh")
     return maps.build_deck(region, data).to_json(), data, breaks
 
@@ -116,13 +116,13 @@ def test_a_cv_legend_marks_the_pass_limit_of_the_stage():
 def test_status_change_since_the_first_year_is_better_same_worse_or_not_comparable():
     before = pd.Series(["far", "pass", "near", "incomplete", "vetoed", None])
     after = pd.Series(["near", "pass", "far", "pass", "pass", "pass"])
-    assert maps.status_change(before, after).tolist() == [
+    assert county_values.status_change(before, after).tolist() == [
         "better", "same", "worse", "not_comparable", "better", "not_comparable"]
 
 
 def test_cv_change_uses_a_diverging_palette_centred_on_zero(counties):
     metric = metrics.map_metrics(load_criteria())["change_cv"]
-    values = maps.metric_values(counties, None, "change_cv", 2024, "all")
+    values = county_values.metric_values(counties, None, "change_cv", 2024, "all")
     breaks = maps.breaks_for(metric, values["value"])
     assert breaks[0] == -breaks[-1] and breaks[1] == -breaks[2]
     colours = maps.colour_for(pd.Series([-1.0, 0.0, 1.0]), metric, breaks)

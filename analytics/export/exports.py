@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import shapely
 
-from analytics.assess import balance, metrics, progress, urban_rural
+from analytics.assess import balance, county_values, metrics, progress, urban_rural
 from analytics.assess.criteria import Criteria
 from analytics.assess.targets import METRICS, Plan
 from analytics.atlas import geo, regions
@@ -134,7 +134,7 @@ def map_body(b: Briefing, metric_id: str, width: int = 640, height: int = 520,
     region = region or b.region
     lang = ctx.lang
     metric = metrics.map_metrics(criteria)[metric_id]
-    values = maps.metric_values(a.counties, gaps, metric_id, year, stage)
+    values = county_values.metric_values(a.counties, gaps, metric_id, year, stage)
     breaks = maps.breaks_for(metric, values["value"], stage) if metric.kind not in ("status", "change") else []
     values["fill"] = [hex_colour(c) for c in maps.colour_for(values["value"], metric, breaks, values["status"])]
     map_region = regions.city_of(region) if regions.kind(region) == "county" else region

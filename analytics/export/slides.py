@@ -14,13 +14,13 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from analytics.assess import balance, metrics
+from analytics.assess import balance, county_values, metrics
 from analytics.assess.criteria import Criteria
 from analytics.atlas import geo, places, regions
 from analytics.core.classes import DEMO_MARK
 from analytics.core.i18n import method_notes, progress_label, stage_label, status_label, t
 from analytics.export import exports
-from analytics.present import display, explore, maps, profile
+from analytics.present import display, explore, profile
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)  # 16:9
 FONT = "Microsoft YaHei"  # present on the officials' machines; PowerPoint substitutes otherwise
@@ -191,7 +191,7 @@ def _top_criteria(a: balance.Assessment, criteria: Criteria, region: str, year: 
                   lang: str) -> pd.DataFrame:
     """The criteria failed by the most of the region's counties, by name, with that count."""
     metric = metrics.map_metrics(criteria)["status"]
-    rows = explore.view_table(maps.metric_values(a.counties, None, "status", year, stage), metric, region, lang)
+    rows = explore.view_table(county_values.metric_values(a.counties, None, "status", year, stage), metric, region, lang)
     counts: dict[str, int] = {}
     for codes in rows[t("col_failed_criteria", lang)]:  # each county's criteria once, whatever its stages
         for c in display.criteria_used([codes], criteria):

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.assess import metrics
+from analytics.assess import county_values, metrics
 from analytics.atlas import places, regions
 from analytics.core.classes import COUNTY_STATUS, codes
 from analytics.core.i18n import criteria_list, status_label, t
-from analytics.present import maps
 from analytics.present.formats import is_percent
 
 MAX_COMPARED = 8  # counties on one comparison chart (more lines cannot be told apart)
@@ -60,7 +59,7 @@ def trends(counties: pd.DataFrame, gaps: pd.DataFrame | None, metric: str, adcod
            stage: str) -> pd.DataFrame:
     """adcode, name, year, value of the chosen counties in every year (missing values stay missing)."""
     shown = trend_metric(metric)
-    frames = [maps.metric_values(counties, gaps, shown, int(y), stage).assign(year=int(y))
+    frames = [county_values.metric_values(counties, gaps, shown, int(y), stage).assign(year=int(y))
               for y in sorted(counties["year"].unique())]
     out = pd.concat(frames, ignore_index=True)
     out = out[out["adcode"].isin(adcodes[:MAX_COMPARED])]
