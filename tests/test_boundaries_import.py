@@ -41,6 +41,7 @@ def sichuan_geojson(path, rows=None):
     return path
 
 
+@pytest.mark.slow
 def test_a_reviewed_file_replaces_the_sketch_note_on_exported_maps(reviewed_dir, tmp_path, demo_db):
     with db.connect(demo_db) as con:
         a = balance.assess(con, 2026)

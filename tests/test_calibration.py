@@ -9,6 +9,8 @@ import pytest
 
 from analytics.synthetic import calibration, demo
 
+pytestmark = pytest.mark.slow  # measures the demo against published statistics
+
 TARGETS = demo.load_model()["calibration"]
 
 

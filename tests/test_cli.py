@@ -10,6 +10,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from analytics.cli import main
 
@@ -149,6 +150,7 @@ def test_gap_prints_one_row_per_county_and_stage(demo_db):
     assert len(frame) == 2 * frame["adcode"].nunique()
 
 
+@pytest.mark.slow
 def test_gap_budget_marks_funded_counties_and_apply_to_writes_a_scenario(demo_db, tmp_path):
     scenario = tmp_path / "s.duckdb"
     code, out, err = run("gap", "--db", str(demo_db), "--year", "2026", "--budget", "1000000", "--format", "csv",

@@ -70,6 +70,7 @@ def test_every_school_lies_inside_its_county(con):
     assert inside.all()
 
 
+@pytest.mark.slow
 def test_demo_is_deterministic_for_a_seed(tmp_path):
     a = demo.build_demo(tmp_path / "a.duckdb", years=(2024,), seed=11)
     b = demo.build_demo(tmp_path / "b.duckdb", years=(2024,), seed=11)
@@ -82,6 +83,7 @@ def test_demo_is_deterministic_for_a_seed(tmp_path):
     assert c.teachers_latest != a.teachers_latest
 
 
+@pytest.mark.slow
 def test_a_failed_build_leaves_no_file_and_keeps_the_old_one(tmp_path, monkeypatch):
     """The database is built in a temporary file: a failure midway leaves the old file as it was."""
     target = tmp_path / "x.duckdb"

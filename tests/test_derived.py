@@ -16,6 +16,8 @@ from analytics.ingest import importer
 from analytics.store import db
 from tests.factory import School, build, good_corpus_files
 
+pytestmark = pytest.mark.slow  # writes databases and their stored results
+
 SCHOOLS = [School("a", {"primary": 300}), School("b", {"primary": 200}, values={"primary": (3.0, 1.5, 1.0, 5.0, 8.0, 2500.0, 3.0)}),
            School("c", {"junior": 400}, kind="初中"), School("d", {"primary": 150}, adcode="510105")]
 

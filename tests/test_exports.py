@@ -20,6 +20,8 @@ from analytics.export import exports, output, reports
 from analytics.present import charts, fonts, profile
 from analytics.store import db
 
+pytestmark = pytest.mark.slow  # renders maps, sheets and packs
+
 
 @pytest.fixture(scope="module")
 def data(demo_db):

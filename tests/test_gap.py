@@ -109,6 +109,7 @@ def test_budget_never_funds_a_county_that_cannot_pass():
     assert funded.set_index("adcode")["funded"].to_dict() == {"510101": False, "510102": True}
 
 
+@pytest.mark.slow
 def test_scenario_database_passes_the_resource_part_on_the_demo(demo_db, tmp_path):
     """On the demo: apply the 2026 plan, re-assess the copy; every county and stage with assessed
     schools and complete resource data passes RS and R1–R7 (those with a school lacking its

@@ -20,6 +20,8 @@ from analytics.cli import main
 from analytics.ingest import importer, reading
 from tests.factory import CORPUS, good_corpus_files
 
+pytestmark = pytest.mark.slow  # imports hostile files in capped child processes
+
 ONE_CELL_AT_THE_LAST = (CORPUS / "hostile_xfd1048576.xlsx").read_bytes()
 TALL_AND_WIDE = (CORPUS / "hostile_tall_and_wide.xlsx").read_bytes()
 

@@ -118,6 +118,7 @@ def test_xlsx_with_two_header_rows_reports_the_sheet_row(base):
     assert p.iloc[0]["sheet"] == "Sheet" and p.iloc[0]["value"] == "小学毕业"
 
 
+@pytest.mark.slow
 def test_a_50_mb_file_with_one_bad_row_at_the_end(base, tmp_path):
     header = "教师标识,学年,学校标识码,学段,最高学历,骨干教师级别,任教学科,是否专任教师,是否持有教师资格证," \
              "本学年是否交流轮岗,是否应交流教师,五年累计培训学时,本学年培训学时,年平均工资收入\n"
@@ -173,6 +174,7 @@ def test_append_refuses_a_year_the_database_has(base):
     assert digest(base) == before
 
 
+@pytest.mark.slow
 def test_import_while_another_process_reads_the_database(base, tmp_path):
     """The app's situation: a process holds a read-only connection and keeps querying while the
     CLI imports. Both succeed; the reader's queries never fail; a new connection sees the new data."""
@@ -219,6 +221,7 @@ def test_templates_read_back_as_their_tables(tmp_path):
         assert [part.table for part in src.parts] == [p.name.rsplit("_", 1)[0]], problems
 
 
+@pytest.mark.slow
 def test_round_trip_gives_the_same_assessment(demo_db, tmp_path):
     with duckdb.connect(str(demo_db), read_only=True) as con:
         paths = templates.export_tables(con, tmp_path / "tables")

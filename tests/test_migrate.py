@@ -14,6 +14,8 @@ from analytics.cli import main
 from analytics.store import db
 from tests.factory import COUNTY_YEAR_OK, School, build
 
+pytestmark = pytest.mark.slow  # rewrites old databases
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 

@@ -16,6 +16,8 @@ from analytics.cli import main
 from analytics.ingest import importer, templates
 from analytics.store import db
 
+pytestmark = pytest.mark.slow  # imports into new databases and opens every page
+
 CORPUS = Path(__file__).parent / "corpus"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = ("pages/home.py", "pages/map.py", "pages/county.py", "pages/progress.py", "pages/gap.py",

@@ -10,6 +10,8 @@ import pytest
 
 from analytics.export import rendering
 
+pytestmark = pytest.mark.slow  # starts the pack's helper process
+
 SPEC = {"data": {"values": [{"k": "达标", "n": 3}, {"k": "差1–2项", "n": 5}]}, "mark": "bar",
         "encoding": {"x": {"field": "k", "type": "nominal"}, "y": {"field": "n", "type": "quantitative"}},
         "title": "四川省"}

@@ -115,6 +115,7 @@ def test_a_bad_rule_file_is_named_in_the_sidebar_and_the_app_keeps_its_rules(app
     assert app.selectbox(key="rules").value == "national"
 
 
+@pytest.mark.slow
 def test_the_official_tables_follow_the_rule_set(demo_db):
     """Teaching points under 50 pupils: left out of the national file's school table, listed under
     the rule set that counts them; the tables say which rules they follow."""

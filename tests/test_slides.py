@@ -17,6 +17,8 @@ from analytics.assess.criteria import load_criteria
 from analytics.export import exports, output, slides
 from analytics.store import db
 
+pytestmark = pytest.mark.slow  # builds and renders slide decks
+
 
 @pytest.fixture(scope="module")
 def made(demo_db):

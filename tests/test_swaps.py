@@ -7,9 +7,13 @@ import os
 import threading
 import time
 
+import pytest
+
 from analytics.assess import balance
 from analytics.store import db
 from tests.factory import School, build
+
+pytestmark = pytest.mark.slow  # swaps database versions under running readers and processes
 
 
 def test_readers_of_an_old_version_keep_working_through_swaps(tmp_path):
