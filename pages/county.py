@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.atlas import places
-from analytics.core import cells
 from analytics.core.i18n import method_notes, percent, plain, stage_label, status_label, t
 from analytics.present import charts, display, profile
 from pages.ui import common
@@ -36,8 +35,7 @@ if context:
 
 
 def download(frame, name: str, key: str) -> None:
-    st.download_button(t("download_csv", lang), cells.csv_bytes(frame, common.export_notes(path, version, lang)),
-                       file_name=f"{view.county}_{view.year}_{name}.csv", mime="text/csv", key=key)
+    common.csv_download(frame, common.export_notes(path, version, lang), f"{view.county}_{view.year}_{name}.csv", key)
 
 
 st.subheader(t("status_by_stage", lang))

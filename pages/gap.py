@@ -7,7 +7,6 @@ import streamlit as st
 
 from analytics.assess import gap, metrics
 from analytics.atlas import regions
-from analytics.core import cells
 from analytics.core.i18n import gap_spare, plain, t
 from analytics.export import reports
 from analytics.present import display, geometry, maps
@@ -78,8 +77,7 @@ st.subheader(t("gap_ranked", lang))
 table = display.gap_county_table(counties, lang)
 st.dataframe(table, hide_index=True, width="stretch", height=420, column_config={"adcode": None})
 d1, d2, _ = st.columns([1, 1, 4])
-d1.download_button(t("download_csv", lang), cells.csv_bytes(table, common.export_notes(path, version, lang)),
-                   file_name=f"gap_{region}_{view.year}.csv", mime="text/csv", key="dl_gap_csv")
+common.csv_download(table, common.export_notes(path, version, lang), f"gap_{region}_{view.year}.csv", "dl_gap_csv", d1)
 note = t("synthetic_banner", lang) if common.summary(path, version).synthetic else ""
 notes = common.export_notes(path, version, lang)
 d2.download_button(t("download_xlsx", lang),  # made on click
@@ -108,8 +106,8 @@ if view.county and view.county in set(plan.counties["adcode"]):
         st.warning(t("gap_missing", lang, items=display.criteria_named(row["missing_criteria"], cr, lang)))
     schools = display.gap_school_table(plan.records, view.county, lang)
     st.dataframe(schools, hide_index=True, width="stretch", column_config={"school_id": None})
-    st.download_button(t("download_csv", lang), cells.csv_bytes(schools, common.export_notes(path, version, lang)),
-                       file_name=f"gap_{view.county}_{view.year}_schools.csv", mime="text/csv", key="dl_gap_schools")
+    common.csv_download(schools, common.export_notes(path, version, lang), f"gap_{view.county}_{view.year}_schools.csv",
+                        "dl_gap_schools")
 else:
     st.info(t("gap_pick_county", lang))
 

@@ -11,7 +11,6 @@ import streamlit as st
 from analytics.assess import county_values, metrics
 from analytics.assess.criteria import NATIONAL_RULES
 from analytics.atlas import places, regions
-from analytics.core import cells
 from analytics.core.classes import SCHOOL_STATE
 from analytics.core.i18n import plain, stage_label, t
 from analytics.export import reports
@@ -163,8 +162,7 @@ if table_tab.open:
                   metric=metric.label(lang))
         stem = f"map_view_{view.region}_{view.year}_{view.metric}"
         d1, d2, _ = st.columns([1, 1, 4])
-        d1.download_button(t("download_csv", lang), partial(cells.csv_bytes, table.drop(columns=["adcode"]), table_notes),
-                           file_name=stem + ".csv", mime="text/csv", key="dl_view_csv", on_click="ignore")
+        common.csv_download(table.drop(columns=["adcode"]), table_notes, stem + ".csv", "dl_view_csv", d1)
         d2.download_button(t("download_xlsx", lang), partial(reports.view_workbook, table, title, table_notes, lang),
                            file_name=stem + ".xlsx", key="dl_view_xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

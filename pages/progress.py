@@ -7,7 +7,6 @@ import streamlit as st
 
 from analytics.assess import metrics, progress
 from analytics.atlas import regions
-from analytics.core import cells
 from analytics.core.i18n import plain, t
 from analytics.present import charts, display, geometry, maps
 from pages.ui import common
@@ -50,8 +49,8 @@ def map_layer(path: str, version: float, plan_name: str, year: int, region: str,
 
 
 def download(frame, name: str, key: str) -> None:
-    st.download_button(t("download_csv", lang), cells.csv_bytes(frame, common.export_notes(path, version, lang)),
-                       file_name=f"{plan.name}_{region}_{view.year}_{name}.csv", mime="text/csv", key=key)
+    common.csv_download(frame, common.export_notes(path, version, lang), f"{plan.name}_{region}_{view.year}_{name}.csv",
+                        key)
 
 
 st.subheader(t("scorecard", lang))

@@ -19,6 +19,7 @@ import streamlit.components.v1 as components
 from analytics.assess import balance, metrics, progress, targets
 from analytics.assess.criteria import CRITERIA_FILE, NATIONAL_RULES, Criteria, RuleSets, read_rule_sets, rules_dir
 from analytics.atlas import places, regions
+from analytics.core import cells
 from analytics.core.errors import JunhengError
 from analytics.core.i18n import plain, stage_label, t
 from analytics.core.paths import DATA_DIR, database_path, read_only
@@ -186,6 +187,13 @@ def export_context(path: str, version: float, language: str, rules: str | None =
 def export_notes(path: str, version: float, language: str) -> list[str]:
     """Source and demo-mark lines for a downloaded table."""
     return output.table_notes(export_context(path, version, language))
+
+
+def csv_download(frame: pd.DataFrame, notes: list[str], file_name: str, key: str, where=st) -> None:
+    """The one CSV download of a table (with its notes under it): the file is written when it is
+    asked for, not on every run of the page, and the click does not rerun the page."""
+    where.download_button(t("download_csv", lang()), partial(cells.csv_bytes, frame, notes), file_name=file_name,
+                          mime="text/csv", key=key, on_click="ignore")
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
