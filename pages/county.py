@@ -34,6 +34,21 @@ if context:
     st.info(context, icon=":material/groups:")
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def county_view(path: str, version: float, county: str, year: int, stage: str, language: str, rules: str) -> dict:
+    """The profile's charts (as Vega-Lite specs) and its larger tables for one view, built once:
+    building them took most of a rerun of this page (about 0.3 s)."""
+    a = common.assessment(path, version, rules)
+    cv = profile.cv_table(a, county, year, stage)
+    trend = profile.trend(a, county)
+    failed_chart, cv_chart = charts.trend_lines(trend, language)
+    return {"cv": cv, "cv_titles": charts.cv_titles(cv, language),
+            "cv_spec": charts.cv_bars(cv, language, titled=False).to_dict(),
+            "trend": trend, "trend_specs": (failed_chart.to_dict(), cv_chart.to_dict()),
+            "neighbours": profile.neighbour_comparison(a, county, year, stage, language),
+            "schools": profile.school_table(a, county, year, stage, language)}
+
+
 def download(frame, name: str, key: str) -> None:
     common.csv_download(frame, common.export_notes(path, version, lang), f"{view.county}_{view.year}_{name}.csv", key)
 
@@ -69,13 +84,14 @@ if not lacking.empty:
     st.dataframe(lacking, hide_index=True, width="stretch", column_config={"school_id": None})
     download(lacking, "schools_missing", "dl_lacking")
 
+shown = county_view(path, version, view.county, view.year, view.stage, lang, view.rules)
 left, right = st.columns([1, 1])
 with left:
-    cv = profile.cv_table(a, view.county, view.year, view.stage)
-    title, subtitle = charts.cv_titles(cv, lang)  # as text: it wraps to the column at any width
+    cv = shown["cv"]
+    title, subtitle = shown["cv_titles"]  # as text: it wraps to the column at any width
     st.subheader(plain(title))
     st.caption(plain(subtitle))
-    st.altair_chart(charts.cv_bars(cv, lang, titled=False), width="stretch")
+    st.vega_lite_chart(shown["cv_spec"], width="stretch")
     d1, d2 = st.columns(2)
     with d1:
         download(cv, "cv", "dl_cv")
@@ -86,16 +102,15 @@ with right:
     rank = profile.rank_in_province(a, view.county, view.year, view.stage)
     st.write(t("rank_text", lang, **rank))
     st.subheader(t("neighbours", lang))
-    nb = profile.neighbour_comparison(a, view.county, view.year, view.stage, lang)
+    nb = shown["neighbours"]
     st.dataframe(nb, hide_index=True, width="stretch")
     download(nb, "neighbours", "dl_neighbours")
 
 st.subheader(t("trend", lang))
-trend = profile.trend(a, view.county)
-failed_chart, cv_chart = charts.trend_lines(trend, lang)
+trend = shown["trend"]
 c1, c2 = st.columns(2)
-c1.altair_chart(failed_chart, width="stretch")
-c2.altair_chart(cv_chart, width="stretch")
+c1.vega_lite_chart(shown["trend_specs"][0], width="stretch")
+c2.vega_lite_chart(shown["trend_specs"][1], width="stretch")
 d1, d2 = st.columns([1, 5])
 with d1:
     download(trend, "trend", "dl_trend")
@@ -103,7 +118,7 @@ with d2:
     common.export_menu("trend", view.county, key="exp_trend")
 
 st.subheader(t("school_table", lang))
-schools = profile.school_table(a, view.county, view.year, view.stage, lang)
+schools = shown["schools"]
 floor = float(a.criteria.resource["floor_ratio"])
 st.dataframe(profile.style_school_table(schools, floor), hide_index=True, width="stretch",
              column_config={"school_id": None, **{f"ratio_r{i}": None for i in range(1, 8)}})
