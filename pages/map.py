@@ -32,12 +32,12 @@ years = list(common.summary(path, version).years)
 # shared, read-only results (cache_resource: no copy per run; a national layer is megabytes)
 @st.cache_resource(show_spinner=False, max_entries=64)
 def values_for(path: str, version: float, metric: str, year: int, stage: str, rules: str):
+    counties = common.assessment(path, version, rules).counties
     if metric == county_values.RULES_METRIC:  # the status under these rules beside the national rules'
-        return county_values.rules_change_values(common.assessment(path, version, rules).counties,
-                                        common.assessment(path, version, NATIONAL_RULES).counties, year, stage)
-    return county_values.metric_values(common.assessment(path, version, rules).counties,
-                              common.gaps(path, version, rules) if metric in county_values.GAP_METRICS else None, metric, year,
-                              stage)
+        national = common.assessment(path, version, NATIONAL_RULES).counties
+        return county_values.rules_change_values(counties, national, year, stage)
+    gaps = common.gaps(path, version, rules) if metric in county_values.GAP_METRICS else None
+    return county_values.metric_values(counties, gaps, metric, year, stage)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
