@@ -34,17 +34,17 @@ if context:
     st.info(context, icon=":material/groups:")
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256)
 def county_view(path: str, version: float, county: str, year: int, stage: str, language: str, rules: str) -> dict:
-    """The profile's charts (as Vega-Lite specs) and its larger tables for one view, built once:
+    """The profile's charts and its larger tables for one view, built once and shared read-only:
     building them took most of a rerun of this page (about 0.3 s)."""
     a = common.assessment(path, version, rules)
     cv = profile.cv_table(a, county, year, stage)
     trend = profile.trend(a, county)
     failed_chart, cv_chart = charts.trend_lines(trend, language)
     return {"cv": cv, "cv_titles": charts.cv_titles(cv, language),
-            "cv_spec": charts.cv_bars(cv, language, titled=False).to_dict(),
-            "trend": trend, "trend_specs": (failed_chart.to_dict(), cv_chart.to_dict()),
+            "cv_chart": charts.cv_bars(cv, language, titled=False),
+            "trend": trend, "trend_charts": (failed_chart, cv_chart),
             "neighbours": profile.neighbour_comparison(a, county, year, stage, language),
             "schools": profile.school_table(a, county, year, stage, language)}
 
@@ -91,7 +91,7 @@ with left:
     title, subtitle = shown["cv_titles"]  # as text: it wraps to the column at any width
     st.subheader(plain(title))
     st.caption(plain(subtitle))
-    st.vega_lite_chart(shown["cv_spec"], width="stretch")
+    st.altair_chart(shown["cv_chart"], width="stretch")
     d1, d2 = st.columns(2)
     with d1:
         download(cv, "cv", "dl_cv")
@@ -109,8 +109,8 @@ with right:
 st.subheader(t("trend", lang))
 trend = shown["trend"]
 c1, c2 = st.columns(2)
-c1.vega_lite_chart(shown["trend_specs"][0], width="stretch")
-c2.vega_lite_chart(shown["trend_specs"][1], width="stretch")
+c1.altair_chart(shown["trend_charts"][0], width="stretch")
+c2.altair_chart(shown["trend_charts"][1], width="stretch")
 d1, d2 = st.columns([1, 5])
 with d1:
     download(trend, "trend", "dl_trend")
