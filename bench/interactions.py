@@ -25,9 +25,9 @@ from analytics.assess import metrics  # noqa: E402
 from analytics.assess.criteria import load_criteria  # noqa: E402
 from analytics.atlas import regions  # noqa: E402
 from analytics.present import geometry  # noqa: E402
+from tests.browser import MAP, MAP_READY  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-MAP = "[class*='-fitted'] [data-testid='stDeckGlJsonChart']"
 HEIGHT = 600  # pages/map.py
 TIMEOUT_MS = 120_000
 
@@ -44,7 +44,8 @@ def url_has(page, key: str, value: str) -> None:
 
 
 def settled(page) -> None:
-    page.wait_for_selector(MAP + " canvas", timeout=TIMEOUT_MS)
+    """The map drawn, fitted to its column, and no run going on."""
+    page.wait_for_function(MAP_READY, timeout=TIMEOUT_MS)
     page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
 
 

@@ -23,8 +23,17 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-# a map whose first view is fitted to its column's measured width (pages/ui/common.map_key)
+# a map whose first view is fitted to a width (pages/ui/common.map_key)
 MAP = "[class*='-fitted'] [data-testid='stDeckGlJsonChart']"
+# … drawn (its canvas), and that width is its column's (in the 8 px steps the column reports): a
+# new visitor's first map is drawn at the width this server's screens last had, and again, fitted,
+# when the column's differs
+MAP_READY = """() => [...document.querySelectorAll("[class*='-fitted']")].some(holder => {
+  const chart = holder.querySelector("[data-testid='stDeckGlJsonChart']");
+  const width = (holder.className.match(/-w(\\d+)-fitted/) || [])[1];
+  return !!chart && !!chart.querySelector("canvas")
+    && Number(width) === Math.floor(chart.getBoundingClientRect().width / 8) * 8;
+})"""
 TIMEOUT = 120_000  # ms: a first national map in software rendering under load
 
 
@@ -103,10 +112,18 @@ def open_page(p, url: str, width: int = 1920, height: int = 1080, ready: str = "
     return browser, page
 
 
+def wait_for_map(page, timeout: int = TIMEOUT) -> None:
+    """Until the map is drawn, fitted to its column (see MAP_READY), and no run is going on."""
+    page.wait_for_function(MAP_READY, timeout=timeout)
+    idle(page, timeout)
+
+
 def open_map(p, url: str, width: int = 1920, height: int = 1080):
     """A new browser at the URL once the fitted map's own canvas is drawn (a chart's canvas comes
     first on /progress) and the run is over."""
-    return open_page(p, url, width, height, ready=MAP + " canvas")
+    browser, page = open_page(p, url, width, height)
+    wait_for_map(page)
+    return browser, page
 
 
 def fitted_width(box: dict) -> int:
@@ -142,7 +159,7 @@ def map_image(page):
     from PIL import Image
 
     page.mouse.move(1, 1)
-    page.wait_for_selector(MAP + " canvas", state="visible", timeout=TIMEOUT)
+    wait_for_map(page)
     element = page.wait_for_selector(MAP, timeout=TIMEOUT)
     element.scroll_into_view_if_needed()
     return Image.open(io.BytesIO(stable_screenshot(element))).convert("RGB")

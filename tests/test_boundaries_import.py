@@ -13,7 +13,7 @@ from analytics.assess.criteria import load_criteria
 from analytics.atlas import geo
 from analytics.export import exports, output
 from analytics.ingest import boundaries
-from analytics.present import geometry
+from analytics.present import geometry, images
 from analytics.store import db
 
 
@@ -23,9 +23,10 @@ def reviewed_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(geo, "REVIEWED_DIR", tmp_path / "reviewed")
 
     def clear():
-        for f in (geo.review, geo.load_layer, geometry.polygon_records, geometry.pick_records, geometry.outline_records,
-                  geometry.label_records, geometry._simplified_counties, geometry.web_inset_shapes, geometry.web_inset_paths,
-                  geometry.national_raster, geometry.national_labels, geometry.national_labels_image):
+        for f in (geo.review, geo.load_layer, geometry.pick_records, geometry.county_outline, geometry.label_records,
+                  geometry._simplified_counties, geometry.web_inset_shapes, geometry.web_inset_paths,
+                  images.county_raster, images.focus_raster, images.focus_picture, images.labels,
+                  images.labels_picture, images.focus_labels_picture):
             f.cache_clear()
     clear()
     yield tmp_path / "reviewed"

@@ -16,6 +16,7 @@ from tests.browser import (
     open_map,
     open_page,
     running_app,
+    wait_for_map,
     wait_for_query,
     wait_for_text,
 )
@@ -80,7 +81,7 @@ def test_progress_page_draws_offline_with_no_request_leaving_the_machine(server)
         page = browser.new_page(viewport={"width": 1400, "height": 3200})
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
         page.goto(server + "/progress?plan=rectification-2024-2026&region=510000&year=2025")
-        page.wait_for_selector(MAP + " canvas", timeout=TIMEOUT)
+        wait_for_map(page)
         page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=TIMEOUT)
         idle(page)
         page.screenshot(path=str(ARTIFACTS / "progress.png"), full_page=True)
@@ -112,7 +113,7 @@ def test_choosing_a_rule_set_in_the_app_changes_the_map_and_the_comparison_shows
         wait_for_text(page, "[data-testid='stMain']", "评估标准：教督〔2017〕6号，全部教学点计入")
         _choose(page, "着色指标", "国家标准", "所选评估标准与国家标准：评估状态")
         wait_for_query(page, "metric", "change_rules")
-        page.wait_for_selector(MAP + " canvas", timeout=TIMEOUT)
+        wait_for_map(page)
         idle(page)
         page.screenshot(path=str(ARTIFACTS / "rules_compared.png"))
         title = page.inner_text("h1")

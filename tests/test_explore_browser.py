@@ -25,6 +25,7 @@ from tests.browser import (
     open_map,
     query,
     running_app,
+    wait_for_map,
     wait_for_query,
     wait_for_text,
 )
@@ -48,7 +49,7 @@ def server(chengyu_db):
 
 def click_map(page, region: str, lon: float, lat: float, bounds=None, height: int = MAP_HEIGHT) -> str:
     """Click the map at (lon, lat) once deck.gl shows that place's tooltip. Returns the tooltip."""
-    page.wait_for_selector(MAP + " canvas", state="visible", timeout=TIMEOUT)  # drawn again after a rerun
+    wait_for_map(page)  # drawn again after a rerun
     page.wait_for_selector(MAP, timeout=TIMEOUT).scroll_into_view_if_needed()
     box = page.wait_for_selector(MAP, timeout=TIMEOUT).bounding_box()
     dx, dy = geometry.screen_offset(bounds or geometry.main_bounds(region), lon, lat, height, fitted_width(box))
@@ -216,7 +217,7 @@ def test_a_county_clicked_on_the_gap_and_progress_maps_is_drawn_as_its_url_opene
         clicked = map_image(page)
         fresh = browser.new_page(viewport={"width": 1366, "height": 768})
         fresh.goto(page.url)
-        fresh.wait_for_selector(MAP + " canvas", timeout=TIMEOUT)
+        wait_for_map(fresh)
         idle(fresh)
         opened = map_image(fresh)
         clicked.save(ARTIFACTS / f"click_{path[1:5]}_after.png")
@@ -247,7 +248,7 @@ def test_the_national_province_and_prefecture_maps_fit_their_frame(server, width
         page = browser.new_page(viewport={"width": width, "height": height})
         for region in ("000000", "510000", "513400"):
             page.goto(f"{server}/map?region={region}")
-            page.wait_for_selector(MAP + " canvas", timeout=TIMEOUT)
+            wait_for_map(page)
             idle(page)
             image = map_image(page)
             image.save(ARTIFACTS / f"fit_{region}_{width}.png")
@@ -314,7 +315,7 @@ def test_a_long_run_shows_the_working_cue_and_an_idle_page_does_not(server, lang
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.add_init_script(CUE_WATCH)
         page.goto(f"{server}/gap?region=000000&year={year}&lang={lang}")
-        page.wait_for_selector(MAP + " canvas", timeout=TIMEOUT)
+        wait_for_map(page)
         idle(page)
         page.wait_for_function("() => window.__cue.length && window.__cue[window.__cue.length - 1][0] === 'notRunning'"
                                " && !window.__cue[window.__cue.length - 1][1]", timeout=10_000)

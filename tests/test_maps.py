@@ -13,7 +13,7 @@ from analytics.assess import balance, county_values, metrics
 from analytics.assess.criteria import load_criteria
 from analytics.atlas import geo
 from analytics.core.classes import COUNTY_STATUS, DIVERGING, NO_DATA, SCHOOL_STATE, SEQUENTIAL, colours
-from analytics.present import geometry, maps, raster
+from analytics.present import geometry, images, maps, raster
 from analytics.store import db
 
 
@@ -75,11 +75,34 @@ def test_status_colours_and_chinese_tooltip(counties):
     assert rec["name"] == "锦江区" and rec["sub"] == "成都市" and rec["l1"].startswith("状态：")
 
 
-def test_text_layer_has_quoted_character_set(counties):
-    spec = json.loads(deck_json(counties, "510000")[0])
-    labels = next(layer for layer in spec["layers"] if layer["id"] == "labels")
-    assert labels["characterSet"] == "auto"  # a literal, not a "@@=" expression (FIELD-NOTES)
-    assert any("成都市" == d["text"] for d in labels["data"])
+def _dark_text_near(picture, frame, lon: float, lat: float) -> bool:
+    """Whether a label picture has dark text on its box near (lon, lat)."""
+    col, row = frame.pixels([lon, lat])[0]
+    box = [picture.getpixel((int(col) + dx, int(row) + dy)) for dx in range(-20, 21) for dy in range(-8, 9)
+           if 0 <= int(col) + dx < frame.width and 0 <= int(row) + dy < frame.height]
+    return any(p[3] == 255 and p[0] < 100 for p in box)
+
+
+@pytest.mark.parametrize("region", ["510000", "513400", maps.NATIONAL])
+def test_every_map_draws_its_counties_and_labels_as_pictures_not_shapes_or_text(counties, region):
+    """A software-rendered browser spent seconds on 20,000 polygon vertices and a layer of Chinese
+    text on each rerun; a region's map sends two pictures, the only shapes the coarse clickable copy."""
+    spec = json.loads(deck_json(counties, region)[0])
+    kinds = {layer["id"]: layer["@@type"] for layer in spec["layers"]}
+    assert kinds == {"shapes": "BitmapLayer", maps.COUNTY_LAYER: "PolygonLayer", "labels": "BitmapLayer"}
+
+
+def test_labels_read_at_their_size_on_a_narrow_map_too():
+    """A map 400 pixels wide (a 1024-pixel screen) is zoomed out: its label picture's text is drawn
+    larger, so it still reads at 13 pixels on screen, and fewer labels are placed."""
+    wide = images.labels("510000", 800, 600)
+    narrow = images.labels("510000", 400, 600)
+    assert "成都市" in {rec["text"] for rec in narrow} and len(narrow) <= len(wide)
+    frame = images.county_raster("510000").frame
+    assert images._screen_scale(frame, geometry.main_bounds("510000"), 400, 600) > 3.5
+    picture = _image({"image": images.labels_picture("510000", 400, 600)["url"]})
+    lon, lat = next(rec["position"] for rec in narrow if rec["text"] == "成都市")
+    assert _dark_text_near(picture, frame, lon, lat)
 
 
 def test_continuous_legend_classes_cover_values():
@@ -185,27 +208,27 @@ def test_the_national_map_is_one_image_coloured_by_status_with_no_data_grey(coun
     layers = {layer["id"]: layer for layer in spec["layers"]}
     assert layers["shapes"]["@@type"] == "BitmapLayer" and layers["labels"]["@@type"] == "BitmapLayer"
     assert "http" not in text and len(text) < 1_500_000
-    image, frame = _image(layers["shapes"]), geometry.national_raster().frame
+    image, frame = _image(layers["shapes"]), images.county_raster(maps.NATIONAL).frame
     assert image.size == (frame.width, frame.height) and layers["shapes"]["bounds"] == list(frame.bounds)
     status = counties[(counties["year"] == 2024) & (counties["stage"] == "all")].set_index("adcode")["status"]
     checked = 0
     for code in ["510104", "513434", "510722", "511602", "513226"] + ["110105", "650102", "460105"]:
         lon, lat = _spot(code)
-        if geometry.national_raster().code_at(lon, lat) != code:
+        if images.county_raster(maps.NATIONAL).code_at(lon, lat) != code:
             continue  # a spot on a border line
         col, row = frame.pixels([lon, lat])[0]
         expected = colours(COUNTY_STATUS)[status[code]] if code in status.index else NO_DATA
         assert image.getpixel((int(col), int(row)))[:3] == tuple(expected), code
         checked += 1
     assert checked >= 6
-    assert {rec["adcode"] for rec in data.fill} == set(geometry.national_raster().codes)
+    assert {rec["adcode"] for rec in data.fill} == set(images.county_raster(maps.NATIONAL).codes)
 
 
 def test_every_county_of_the_national_image_has_a_pixel_or_shares_one_within_its_prefecture():
     """Districts smaller than a pixel (Macau's parishes, Hong Kong's districts) share one with a
     neighbour of the same prefecture; every other county keeps a pixel of its own, 三沙's islands in
     the inset."""
-    r = geometry.national_raster()
+    r = images.county_raster(maps.NATIONAL)
     drawn = {r.codes[v - 1] for v in np.unique(r.pixels) if 0 < v <= len(r.codes)}
     assert set(r.codes) == set(geo.load_layer("counties")["adcode"])
     missing = set(r.codes) - drawn
@@ -216,7 +239,7 @@ def test_every_county_of_the_national_image_has_a_pixel_or_shares_one_within_its
 
 
 def test_the_national_image_has_the_south_china_sea_inset_and_province_labels(counties):
-    r = geometry.national_raster()
+    r = images.county_raster(maps.NATIONAL)
     x0, y0, x1, y1 = geometry.WEB_INSET_BOX
     (left, top), (right, bottom) = r.frame.pixels([[x0, y1], [x1, y0]]).astype(int)
     inset = r.pixels[top:bottom, left:right]
@@ -224,48 +247,69 @@ def test_the_national_image_has_the_south_china_sea_inset_and_province_labels(co
     assert {"44", "45", "46"} <= codes  # 广东, 广西 and 海南 with its islands, moved into the box
     assert (inset == raster.OUTLINE).any()  # the frame, the maritime line, the coasts
     assert geometry.main_bounds(maps.NATIONAL)[1] == geometry.MAIN_SOUTH  # reaches Hainan's tip, not 3°N
-    assert {"台湾省", "海南省", "南海诸岛"} <= {rec["text"] for rec in geometry.national_labels(600)}
+    assert {"台湾省", "海南省", "南海诸岛"} <= {rec["text"] for rec in images.labels(maps.NATIONAL, 800, 600)}
     labels = _image(json.loads(deck_json(counties, maps.NATIONAL)[0])["layers"][-1])
-    lon, lat = next(rec["position"] for rec in geometry.national_labels(620) if rec["text"] == "四川省")
-    col, row = r.frame.pixels([lon, lat])[0]
-    box = [labels.getpixel((int(col) + dx, int(row) + dy)) for dx in range(-20, 21) for dy in range(-8, 9)]
-    assert any(p[3] == 255 and p[0] < 100 for p in box)  # dark text on the label's box
+    lon, lat = next(rec["position"] for rec in images.labels(maps.NATIONAL, 800, 620) if rec["text"] == "四川省")
+    assert _dark_text_near(labels, r.frame, lon, lat)
 
 
 def test_the_national_raster_is_kept_between_processes_and_read_back_identical(tmp_path, monkeypatch):
     import tempfile
 
     monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
-    geometry.national_raster.cache_clear()
-    made = geometry.national_raster()
+    images.county_raster.cache_clear()
+    made = images.county_raster(maps.NATIONAL)
     assert len(list((tmp_path / "junheng-geometry").glob("*.npz"))) == 1
-    geometry.national_raster.cache_clear()  # as in a new process
-    read = geometry.national_raster()
+    images.county_raster.cache_clear()  # as in a new process
+    read = images.county_raster(maps.NATIONAL)
     assert read.codes == made.codes and read.frame == made.frame
     assert np.array_equal(read.pixels, made.pixels)
-    geometry.national_raster.cache_clear()
+    images.county_raster.cache_clear()
 
 
-def test_parts_smaller_than_a_pixel_are_not_sent_but_every_county_is_drawn():
-    """A province's islets under a pixel of its map are not sent (the browser pays for each part);
-    a county's largest part is always sent, however small."""
-    region = "330000"  # 浙江: 舟山's islands
-    pixel = geometry.pixel_area(region)
-    records = geometry.polygon_records(region)
-    areas = pd.Series([shapely.Polygon(r["rings"][0], r["rings"][1:]).area for r in records])
-    adcodes = pd.Series([r["adcode"] for r in records])
-    small = areas < 0.9 * pixel  # (areas of the rounded coordinates sent)
-    every = geometry.region_counties(region)
-    assert set(adcodes) == set(every["adcode"])
-    assert not adcodes[small].duplicated().any()  # a small part is only there as its county's largest
-    assert (areas[small] == areas.groupby(adcodes).transform("max")[small]).all()
-    assert len(records) < shapely.get_num_geometries(every.geometry.values).sum()
+def test_a_province_picture_gives_every_county_a_pixel_in_its_status_colour(counties):
+    """浙江's island counties (舟山) and 成都's small districts are drawn; the Sichuan picture shows
+    each county in its status colour, and a county's border lies between counties."""
+    zhejiang = images.county_raster("330000")
+    drawn = {zhejiang.codes[v - 1] for v in np.unique(zhejiang.pixels) if 0 < v <= len(zhejiang.codes)}
+    assert drawn == set(geometry.region_counties("330000")["adcode"])
+    text, _, _ = deck_json(counties, "510000")
+    layer = next(layer for layer in json.loads(text)["layers"] if layer["id"] == "shapes")
+    image, r = _image(layer), images.county_raster("510000")
+    assert layer["bounds"] == list(r.frame.bounds) and image.size == (r.frame.width, r.frame.height)
+    status = counties[(counties["year"] == 2024) & (counties["stage"] == "all")].set_index("adcode")["status"]
+    checked = 0
+    for code in ["510104", "513434", "510722", "511602", "513226", "510112"]:
+        lon, lat = _spot(code)
+        if r.code_at(lon, lat) == code:
+            col, row = r.frame.pixels([lon, lat])[0]
+            assert image.getpixel((int(col), int(row)))[:3] == tuple(colours(COUNTY_STATUS)[status[code]]), code
+            checked += 1
+    assert checked >= 5 and (r.pixels == raster.BORDER).any() and (r.pixels == raster.OUTLINE).any()
+
+
+def test_a_selected_county_with_schools_gets_a_sharper_picture_of_its_surroundings(counties):
+    """Zoomed to a county, the prefecture's picture would be magnified into blocks: a picture of
+    the county's surroundings at the zoomed detail lies over it, with their labels."""
+    values = county_values.metric_values(counties, None, "status", 2024, "all")
+    m = metrics.map_metrics(load_criteria())["status"]
+    data, _ = maps.county_data("510100", values, m, "zh")
+    school = {"school_id": "S1", "position": [104.27, 30.56], "radius": 5.0, "fill": [255, 255, 255],
+              "line": [0, 0, 0], "name": "一小", "sub": "", "l1": "", "l2": "", "l3": ""}
+    spec = json.loads(maps.build_deck("510100", data, selected="510112", schools=[school]).to_json())
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    assert {"shapes", "focus", "selected", maps.SCHOOL_LAYER, "labels"} <= set(layers)
+    focus, base = images.focus_raster("510112"), images.county_raster("510100")
+    detail = focus.frame.width / (focus.frame.bounds[2] - focus.frame.bounds[0])
+    assert detail > 3 * base.frame.width / (base.frame.bounds[2] - base.frame.bounds[0])
+    lon, lat = _spot("510112")
+    assert focus.code_at(lon, lat) == "510112"
+    assert layers["labels"]["bounds"] == list(focus.frame.bounds)
 
 
 def test_the_inset_keeps_the_islets_the_main_map_leaves_out():
     shapes = geometry.web_inset_shapes(maps.NATIONAL)
-    pixel = geometry.pixel_area(maps.NATIONAL)
-    tiny = [r for r in shapes if shapely.Polygon(r["rings"][0]).area < pixel / 4]
+    tiny = [r for r in shapes if shapely.Polygon(r["rings"][0]).area < 1e-4]  # square degrees: ~1 km²
     assert len(tiny) > 100  # the South China Sea islands, drawn at the inset's scale
 
 
@@ -279,20 +323,20 @@ def test_islands_leave_the_main_map_for_the_inset():
     assert taiwan.geometry.iloc[0].distance(shapely.Point(123.47, 25.74)) < 0.01  # 钓鱼岛 drawn with Taiwan
 
 
-def test_simplified_shapes_are_kept_between_processes_and_read_back_identical(tmp_path, monkeypatch):
-    """A new server process reads the national map's simplified shapes from the temp folder (JSON)
-    instead of simplifying 2,875 counties again; what it reads is what it would have made."""
+def test_clickable_shapes_are_kept_between_processes_and_read_back_identical(tmp_path, monkeypatch):
+    """A new server process reads a map's clickable shapes from the temp folder (JSON) instead of
+    simplifying its counties again; what it reads is what it would have made."""
     import json
     import tempfile
 
     monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
-    geometry.polygon_records.cache_clear()
-    made = geometry.polygon_records("510000")
+    geometry.pick_records.cache_clear()
+    made = geometry.pick_records("510000")
     assert len(list((tmp_path / "junheng-geometry").glob("*.json"))) == 1
-    geometry.polygon_records.cache_clear()  # as in a new process
-    read = geometry.polygon_records("510000")
+    geometry.pick_records.cache_clear()  # as in a new process
+    read = geometry.pick_records("510000")
     assert json.dumps(read) == json.dumps(made)
-    geometry.polygon_records.cache_clear()
+    geometry.pick_records.cache_clear()
 
 
 def _school_row(**changes) -> dict:
@@ -344,8 +388,8 @@ def test_a_label_at_the_frames_side_is_moved_in_not_cut():
     from analytics.present import fonts, raster
 
     frame = raster.Frame.fit((100.0, 20.0, 110.0, 30.0), 200)
-    png = raster.label_image(frame, [("South China Sea islands", 109.9, 25.0), ("Left edge", 100.0, 22.0)],
-                             str(fonts.font_file()), fonts.SC_INDEX, 13)
+    png = raster.label_image(frame, [("South China Sea islands", 109.9, 25.0, 13), ("Left edge", 100.0, 22.0, 13)],
+                             str(fonts.font_file()), fonts.SC_INDEX)
     alpha = Image.open(io.BytesIO(png)).getchannel("A")
     columns = [x for x in range(frame.width) if any(alpha.getpixel((x, y)) for y in range(frame.height))]
     assert columns[0] > 0 and columns[-1] < frame.width - 1

@@ -22,7 +22,11 @@ def import_good_corpus(path: Path) -> None:
 
 @pytest.fixture
 def app(monkeypatch, demo_db):
+    """A new visitor's session on the demo, on a server that has seen no screen yet."""
+    from pages.ui import common
+
     monkeypatch.setenv("JUNHENG_DB", str(demo_db))
+    common._reported_widths.clear()
     return AppTest.from_file(APP, default_timeout=120)
 
 
@@ -231,6 +235,22 @@ def test_a_map_is_drawn_only_once_its_columns_width_is_known(app):
         app.session_state[width_key] = 1000
         app.run()
         assert not app.exception and len(app.get("deck_gl_json_chart")) == 1, page
+
+
+def test_a_new_visitor_gets_the_map_at_once_at_the_width_this_server_last_saw(app, demo_db):
+    """The first run of a later visit draws the map at the width an earlier session's column
+    reported (no empty frame, no second run when the screen is the same); a different column
+    reports its width and the map is drawn again, fitted to it."""
+    app.session_state["map_width"] = 1000
+    app.switch_page("pages/map.py").run()
+    later = AppTest.from_file(APP, default_timeout=120)
+    later.switch_page("pages/map.py").run()
+    assert not later.exception
+    maps_drawn = later.get("deck_gl_json_chart")
+    assert len(maps_drawn) == 1 and maps_drawn[0].proto.id.endswith("-w1000-fitted")
+    later.session_state["map_width"] = 640
+    later.run()
+    assert later.get("deck_gl_json_chart")[0].proto.id.endswith("-w640-fitted")
 
 
 def test_only_the_open_tab_of_the_map_page_runs(app):

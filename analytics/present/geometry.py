@@ -1,6 +1,6 @@
-"""What the web and print maps draw, and where: county shapes simplified to a vertex budget (kept
-on disk between processes), the invisible clickable copy, outlines, labels placed without
-overlaps, the national map as one image with its 南海诸岛 inset, and the view of a region."""
+"""What the web and print maps draw, and where: a region's counties, the invisible clickable copy
+(kept on disk between processes), labels placed without overlaps, the national map's 南海诸岛 inset,
+and the view of a region. The web maps' pictures are drawn from these in `images`."""
 
 from __future__ import annotations
 
@@ -20,21 +20,18 @@ import pydeck as pdk
 import shapely
 
 from analytics.atlas import geo, places, regions
-from analytics.core.classes import NO_DATA
 from analytics.core.i18n import plain, t
-from analytics.present import fonts, raster
 
 NATIONAL = regions.NATIONAL
 FULL_CIRCLE = math.degrees(2 * math.pi)  # longitude round the world: a zoom-0 Web Mercator tile spans it
 PRECISION = 4  # decimal places of coordinates sent to the browser (~10 m)
 NATIONAL_PRECISION = 3
-VERTEX_BUDGET = 20000  # vertices of the drawn county shapes of a province or prefecture map
-NATIONAL_VERTEX_BUDGET = 30000  # … of the whole country
+NATIONAL_VERTEX_BUDGET = 30000  # vertices of the country's county shapes (the inset's source)
 PICK_BUDGET = 3000  # vertices of the invisible clickable copy (see pick_records)
 MIN_PICK_AREA = 0.02  # square degrees: smaller parts (islands) are not clickable, but still drawn
 
 
-def _rings(geom, precision: int = PRECISION) -> list[list[list[list[float]]]]:
+def polygon_rings(geom, precision: int = PRECISION) -> list[list[list[list[float]]]]:
     """Polygon parts as [[outer ring], [hole]…] with rounded coordinates."""
     parts = geom.geoms if geom.geom_type == "MultiPolygon" else [geom]
     out = []
@@ -69,11 +66,12 @@ def simplify_to_budget(geoms: np.ndarray, budget: int) -> np.ndarray:
 _CODE = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()  # this module as loaded (not as the file is now)
 
 
-def _stored(name: str, make, save, load, suffix: str):
+def stored(name: str, make, save, load, suffix: str, code: str = _CODE):
     """make(), kept in the temp folder between processes: keyed by `name`, the boundary files and
-    this module's code, so neither goes stale; written atomically; a read-only temp folder keeps
-    nothing. No pickle (a temp folder may be shared): save/load write JSON or plain arrays."""
-    key = hashlib.sha1(f"{name}|{geo.layers_stamp()}|{_CODE}".encode()).hexdigest()[:20]
+    the code that makes it (`code`: a hash of its module), so neither goes stale; written
+    atomically; a read-only temp folder keeps nothing. No pickle (a temp folder may be shared):
+    save/load write JSON or plain arrays."""
+    key = hashlib.sha1(f"{name}|{geo.layers_stamp()}|{code}".encode()).hexdigest()[:20]
     path = Path(tempfile.gettempdir()) / "junheng-geometry" / f"{key}{suffix}"
     try:
         return load(path)
@@ -96,7 +94,7 @@ def _kept_between_processes(fn):
     @lru_cache(maxsize=64)
     @functools.wraps(fn)
     def cached(region: str) -> tuple[dict, ...]:
-        return _stored(f"{fn.__name__}|{region}", lambda: fn(region),
+        return stored(f"{fn.__name__}|{region}", lambda: fn(region),
                        lambda path, records: path.write_text(json.dumps(records, separators=(",", ":")),
                                                              encoding="utf-8"),
                        lambda path: tuple(json.loads(path.read_text(encoding="utf-8"))), ".json")
@@ -104,50 +102,28 @@ def _kept_between_processes(fn):
     return cached
 
 
-@_kept_between_processes
-def polygon_records(region: str) -> tuple[dict, ...]:
-    """The drawn county shapes of a region, one record per polygon part (geometry only; cached).
-
-    Not clickable (see pick_records), so their detail is bounded by what the browser is sent,
-    not by how fast it can pick."""
-    return tuple({"adcode": adcode, "rings": rings} for adcode, rings in _county_parts(region, pixel_area(region)))
-
-
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=1)
 def _simplified_counties(region: str):
-    """A region's county shapes simplified to the vertex budget of its map."""
+    """The country's county shapes simplified to the national vertex budget (for the inset)."""
     gdf = region_counties(region)
-    budget = NATIONAL_VERTEX_BUDGET if region == NATIONAL else VERTEX_BUDGET
-    return gdf.assign(geometry=simplify_to_budget(gdf.geometry.values, budget))
+    return gdf.assign(geometry=simplify_to_budget(gdf.geometry.values, NATIONAL_VERTEX_BUDGET))
 
 
-def _county_parts(region: str, min_area: float = 0.0) -> list[tuple[str, list]]:
-    """(adcode, rings) of each simplified county part of a region, leaving out parts under
-    min_area square degrees except each county's largest (so every county is drawn)."""
-    precision = NATIONAL_PRECISION if region == NATIONAL else PRECISION
+def _county_parts(region: str) -> list[tuple[str, list]]:
+    """(adcode, rings) of each simplified county part of a region."""
     return [(row.adcode, rings) for row in _simplified_counties(region).itertuples(index=False)
-            for rings in _rings(visible_parts(row.geometry, min_area), precision)]
+            for rings in polygon_rings(row.geometry, NATIONAL_PRECISION)]
 
 
-def pixel_area(region: str, width: int = 800, height: int = 620) -> float:
-    """Square degrees covered by one screen pixel in a region's first view, at its middle latitude.
-
-    The browser pays for every polygon part it is sent (most with software rendering), and
-    nationally half the county parts are islets smaller than a pixel."""
-    bounds = main_bounds(region)
-    view = view_for(bounds, width=width, height=height)
-    degrees = FULL_CIRCLE / (512 * 2 ** view.zoom)
-    return degrees * degrees * math.cos(math.radians((bounds[1] + bounds[3]) / 2))
+SELECTED_BUDGET = 2000  # vertices of a selected county's outline
 
 
-def visible_parts(geom, min_area: float):
-    """The parts of a (multi)polygon at least min_area large, and always the largest part."""
-    parts = shapely.get_parts(geom)
-    if len(parts) < 2 or min_area <= 0:
-        return geom
-    area = shapely.area(parts)
-    keep = parts[(area >= min_area) | (area == area.max())]
-    return keep[0] if len(keep) == 1 else shapely.MultiPolygon(list(keep))
+@lru_cache(maxsize=64)
+def county_outline(adcode: str) -> tuple[dict, ...]:
+    """Paths of one county's outline (each part's outer ring): the selected county on a map."""
+    counties = geo.load_layer("counties")
+    geoms = simplify_to_budget(counties[counties["adcode"] == adcode].geometry.values, SELECTED_BUDGET)
+    return tuple({"path": rings[0]} for geom in geoms for rings in polygon_rings(geom))
 
 
 def pick_units(region: str):
@@ -173,7 +149,7 @@ def pick_records(region: str) -> tuple[dict, ...]:
     for part, i in zip(parts[keep], index[keep]):
         row = gdf.iloc[int(i)]
         out.append({"adcode": row["adcode"], "name": row["name"], "sub": row.get("city_name", ""),
-                    "rings": _rings(part, NATIONAL_PRECISION)[0]})
+                    "rings": polygon_rings(part, NATIONAL_PRECISION)[0]})
     return tuple(out)
 
 
@@ -215,7 +191,7 @@ def main_bounds(region: str) -> tuple[float, float, float, float]:
 WEB_INSET_BOX = (125.0, 18.0, 134.5, 28.5)  # where the web map draws the inset (open sea east of Taiwan)
 
 
-def _to_web_inset(geoms: np.ndarray) -> np.ndarray:
+def to_web_inset(geoms: np.ndarray) -> np.ndarray:
     """Move and shrink shapes of the SCS_BOX extent into WEB_INSET_BOX."""
     (x0, y0, x1, y1), (u0, v0, u1, v1) = SCS_BOX, WEB_INSET_BOX
     sx, sy = (u1 - u0) / (x1 - x0), (v1 - v0) / (y1 - y0)
@@ -232,8 +208,8 @@ def web_inset_shapes(region: str) -> tuple[dict, ...]:
         poly = shapely.Polygon(rings[0], rings[1:])
         if poly.intersects(box):
             parts = [g for g in shapely.get_parts(poly.intersection(box)) if g.geom_type == "Polygon"]
-            for part in _to_web_inset(np.array(parts, dtype=object)) if parts else []:
-                shapes += [{"adcode": adcode, "rings": r} for r in _rings(part, NATIONAL_PRECISION)]
+            for part in to_web_inset(np.array(parts, dtype=object)) if parts else []:
+                shapes += [{"adcode": adcode, "rings": r} for r in polygon_rings(part, NATIONAL_PRECISION)]
     return tuple(shapes)
 
 
@@ -243,93 +219,9 @@ def web_inset_paths() -> tuple[dict, ...]:
     box = shapely.box(*SCS_BOX)
     frame = shapely.box(*WEB_INSET_BOX).exterior
     coast = shapely.intersection(shapely.boundary(geo.load_layer("provinces").geometry.values), box)
-    coast = [g for g in shapely.get_parts(_to_web_inset(coast)) if g.geom_type == "LineString" and not g.is_empty]
-    lines = [frame] + list(shapely.get_parts(_to_web_inset(maritime_line().geometry.values))) + coast
+    coast = [g for g in shapely.get_parts(to_web_inset(coast)) if g.geom_type == "LineString" and not g.is_empty]
+    lines = [frame] + list(shapely.get_parts(to_web_inset(maritime_line().geometry.values))) + coast
     return tuple({"path": np.round(np.asarray(g.coords)[:, :2], NATIONAL_PRECISION).tolist()} for g in lines)
-
-
-RASTER_SCALE = 2  # the national image has twice the pixels of the map's first view: sharp on HiDPI screens
-OUTLINE_PIXELS = 3  # province outlines in the image (1.5 screen pixels); the inset's lines are 2
-
-
-def raster_frame() -> raster.Frame:
-    """The national image's frame: the main map and the 南海诸岛 inset box."""
-    west, south, east, north = main_bounds(NATIONAL)
-    bounds = (west, min(south, WEB_INSET_BOX[1]), max(east, WEB_INSET_BOX[2]), max(north, WEB_INSET_BOX[3]))
-    zoom = view_for(main_bounds(NATIONAL)).zoom
-    return raster.Frame.fit(bounds, round(RASTER_SCALE * 512 * 2 ** zoom * (bounds[2] - bounds[0]) / FULL_CIRCLE))
-
-
-def _national_raster() -> raster.CountyRaster:
-    """Every county of the country rasterised, with the inset and the province outlines."""
-    frame = raster_frame()
-    tolerance = (frame.bounds[2] - frame.bounds[0]) / frame.width / 2  # half a pixel, in degrees
-    gdf = region_counties(NATIONAL)
-    codes = list(gdf["adcode"])
-    geoms = shapely.coverage_simplify(gdf.geometry.values, tolerance)
-    shapes = [(code, rings) for code, geom in zip(codes, geoms) if not geom.is_empty
-              for rings in _rings(geom, PRECISION)]
-    known = set(codes)
-    shapes += [(rec["adcode"], rec["rings"]) for rec in web_inset_shapes(NATIONAL) if rec["adcode"] in known]
-    provinces = shapely.coverage_simplify(geo.load_layer("provinces").geometry.values, tolerance)
-    lines = [(shapely.get_coordinates(line), OUTLINE_PIXELS) for line in shapely.get_parts(shapely.boundary(provinces))]
-    lines += [(rec["path"], OUTLINE_PIXELS - 1) for rec in web_inset_paths()]
-    points = shapely.point_on_surface(gdf.geometry.values)
-    south = shapely.get_y(points) < frame.bounds[1]  # 三沙's islands: their spot is in the inset
-    points[south] = _to_web_inset(points[south])
-    spots = shapely.get_coordinates(points)
-    return raster.draw(frame, codes, shapes, lines, dict(zip(codes, map(tuple, spots))))
-
-
-@lru_cache(maxsize=1)
-def national_raster() -> raster.CountyRaster:
-    """The national counties as a raster of county numbers (drawn once, kept between processes:
-    drawing takes about two seconds, reading it back milliseconds)."""
-    frame = raster_frame()
-
-    def save(path: Path, made: raster.CountyRaster) -> None:
-        with path.open("wb") as f:
-            np.savez(f, pixels=made.pixels, codes=np.array(made.codes))
-
-    def load(path: Path) -> raster.CountyRaster:
-        with np.load(path, allow_pickle=False) as stored:
-            pixels, codes = stored["pixels"], tuple(str(c) for c in stored["codes"])
-        if pixels.shape != (frame.height, frame.width):
-            raise ValueError("a raster of another frame")
-        return raster.CountyRaster(codes, pixels, frame)
-
-    return _stored("national_raster", _national_raster, save, load, ".npz")
-
-
-LABEL_PIXELS = 13  # label text on the web map, in screen pixels
-
-
-@lru_cache(maxsize=8)
-def national_labels(height: int = 620, lang: str = "zh") -> tuple[dict, ...]:
-    """The national map's labels: provinces that fit without overlapping (drill down for more),
-    and the inset's title."""
-    labels = place_labels(list(label_records(NATIONAL, lang)), main_bounds(NATIONAL), 800, height,
-                          sizes=(LABEL_PIXELS,))
-    inset_title = [(WEB_INSET_BOX[0] + WEB_INSET_BOX[2]) / 2, WEB_INSET_BOX[1] + 0.8]
-    labels.append({"text": t("inset_scs", lang), "position": inset_title})
-    return tuple(labels)
-
-
-@lru_cache(maxsize=8)
-def national_labels_image(height: int = 620, lang: str = "zh") -> dict:
-    """The national labels drawn as one transparent image over the map (data URL and bounds): a
-    software-rendered browser takes about a second to lay out a text layer of Chinese labels."""
-    frame = national_raster().frame
-    png = raster.label_image(frame, [(rec["text"], *rec["position"]) for rec in national_labels(height, lang)],
-                             str(fonts.font_file()), fonts.SC_INDEX, LABEL_PIXELS * RASTER_SCALE)
-    return {"url": raster.data_url(png), "bounds": list(frame.bounds)}
-
-
-def national_image(colours: dict[str, list]) -> dict:
-    """The national map as one image (a data: URL) and its lon/lat bounds, counties in `colours`."""
-    r = national_raster()
-    png = raster.paint(r, colours, NO_DATA)
-    return {"url": raster.data_url(png), "bounds": list(r.frame.bounds)}
 
 
 def upper_level(region: str):
@@ -341,14 +233,6 @@ def upper_level(region: str):
     if kind == "province":
         return cities[cities["province_adcode"] == region]
     return cities[cities["adcode"] == regions.city_of(region)]
-
-
-@lru_cache(maxsize=64)
-def outline_records(region: str) -> tuple[dict, ...]:
-    """Paths of the outlines to draw over the counties: cities in a province, the city otherwise."""
-    min_area = pixel_area(region)
-    return tuple({"path": rings[0]} for geom in upper_level(region).geometry
-                 for rings in _rings(visible_parts(geom, min_area), PRECISION))
 
 
 @lru_cache(maxsize=64)

@@ -1,4 +1,4 @@
-"""Map layers for the explorer: county choropleth, outlines, Chinese labels, school points (pydeck).
+"""Map layers for the explorer: the counties coloured per view, labels, the clickable copy, school points (pydeck).
 
 No basemap: every shape comes from the committed boundary layers, so maps work offline.
 """
@@ -29,7 +29,7 @@ from analytics.core.classes import (
     colours,
 )
 from analytics.core.i18n import kind_label, progress_label, stage_label, status_label, t
-from analytics.present import geometry
+from analytics.present import geometry, images
 
 NATIONAL = regions.NATIONAL
 COUNTY_LAYER = "counties"
@@ -178,10 +178,8 @@ def _tip(name: str, sub: str, lines: list[str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class MapLayers:
-    """What a region's map draws (coloured county shapes) and what a click picks (with tooltips).
-
-    Nationally the counties are drawn as one image (`image`: data URL and bounds) and `fill` holds
-    one colour record per county, without shapes."""
+    """What a region's map draws and what a click picks (with tooltips): the counties as one
+    picture (`image`: data URL and bounds), `fill` one colour record per county of it."""
 
     fill: list[dict]
     pick: list[dict]
@@ -227,12 +225,9 @@ def county_data(region: str, values: pd.DataFrame, metric: Metric, lang: str,
     classed = metric.kind not in ("status", "progress", "change")
     breaks = breaks_for(metric, v["value"], stage) if breaks is None and classed else (breaks or [])
     colours = dict(zip(v.index, colour_for(v["value"], metric, breaks, v["status"])))
-    if region == NATIONAL:
-        image = geometry.national_image(colours)
-        fill = [{"adcode": code, "fill": colours.get(code, list(NO_DATA))} for code in geometry.national_raster().codes]
-    else:
-        image = None
-        fill = [{**rec, "fill": colours.get(rec["adcode"], list(NO_DATA))} for rec in geometry.polygon_records(region)]
+    r = images.county_raster(region)
+    image = images.picture(r, colours)
+    fill = [{"adcode": code, "fill": colours.get(code, list(NO_DATA))} for code in r.codes]
     lines: dict[str, list[str]] = {}
     if region == NATIONAL:
         by_province = values.assign(_p=regions.province_column(values["adcode"])).groupby("_p")
@@ -298,27 +293,21 @@ def _bitmap(layer_id: str, image: dict) -> pdk.Layer:
 def build_deck(region: str, layers: MapLayers, selected: str | None = None,
                schools: list[dict] | None = None, height: int = 620, width: int | None = None,
                lang: str = "zh") -> pdk.Deck:
-    """The explorer map: counties, outlines, labels, the selected county and its schools; its
-    first view fits a width × height frame (width: the column's measured width, geometry.DEFAULT_WIDTH
-    while it is not known).
+    """The explorer map: the counties' picture, the selected county and its schools, the labels'
+    picture; its first view fits a width × height frame (width: the column's measured width,
+    geometry.DEFAULT_WIDTH while it is not known). Zoomed to a selected county with schools, a
+    sharper picture of its surroundings lies over the region's.
 
     Every layer has an id and says whether it is pickable (Streamlit makes all layers pickable
     when none says); only the coarse copy and the school points are."""
-    if layers.image:  # the whole country: one image (counties, borders, outlines and the inset)
-        deck_layers = [_bitmap("shapes", layers.image)]
-    else:
-        deck_layers = [
-            pdk.Layer("PolygonLayer", id="shapes", data=layers.fill, get_polygon="rings", get_fill_color="fill",
-                      get_line_color=[255, 255, 255], line_width_min_pixels=0.6, stroked=True, filled=True,
-                      pickable=False),
-            pdk.Layer("PathLayer", id="outlines", data=list(geometry.outline_records(region)), get_path="path",
-                      get_color=[60, 60, 60], width_min_pixels=1.6, pickable=False),
-        ]
+    focus = bool(selected and schools) and region != NATIONAL
+    deck_layers = [_bitmap("shapes", layers.image)] if layers.image else []
+    if focus:
+        colours = tuple((rec["adcode"], tuple(rec["fill"])) for rec in layers.fill)
+        deck_layers.append(_bitmap("focus", images.focus_picture(selected, colours)))
     if selected:
-        shapes = geometry.polygon_records(selected) if layers.image else layers.fill  # its prefecture's shapes (cached)
-        sel = [{"path": rec["rings"][0]} for rec in shapes if rec["adcode"] == selected]
-        deck_layers.append(pdk.Layer("PathLayer", id="selected", data=sel, get_path="path", get_color=[20, 20, 20],
-                                     width_min_pixels=3.5, pickable=False))
+        deck_layers.append(pdk.Layer("PathLayer", id="selected", data=list(geometry.county_outline(selected)),
+                                     get_path="path", get_color=[20, 20, 20], width_min_pixels=3.5, pickable=False))
     deck_layers.append(pdk.Layer(
         "PolygonLayer", id=COUNTY_LAYER, data=layers.pick, get_polygon="rings", get_fill_color=[0, 0, 0, 0],
         # no hover highlight: it would draw the coarse copy, visibly off the drawn borders when zoomed in
@@ -328,16 +317,10 @@ def build_deck(region: str, layers: MapLayers, selected: str | None = None,
                                      get_radius="radius", radius_units='"pixels"', get_fill_color="fill",
                                      get_line_color="line", stroked=True, line_width_min_pixels=1.2,
                                      pickable=True, opacity=0.9))
-    if layers.image:  # the whole country: its labels are an image too
-        deck_layers.append(_bitmap("labels", geometry.national_labels_image(height, lang)))
-    else:
-        deck_layers.append(pdk.Layer(
-            "TextLayer", id="labels", data=list(geometry.label_records(region, lang)), get_position="position", get_text="text",
-            get_size=geometry.LABEL_PIXELS, size_units='"pixels"', get_color=[30, 30, 30], get_text_anchor='"middle"',
-            get_alignment_baseline='"center"', character_set='"auto"',
-            font_family='"Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"',
-            background=True, get_background_color=[255, 255, 255, 190], background_padding=[3, 1], pickable=False,
-        ))
+    if layers.image:  # labels are a picture too, over everything but the tooltips
+        shown = images.label_width(width)
+        deck_layers.append(_bitmap("labels", images.focus_labels_picture(selected, shown, height, lang) if focus
+                                   else images.labels_picture(region, shown, height, lang)))
     bounds = geometry.region_bounds(selected) if selected and schools else geometry.main_bounds(region)
     return CompactDeck(
         layers=deck_layers,

@@ -1,5 +1,5 @@
 """Maps drawn as one image: county shapes rasterised once into a grid of county numbers, then
-coloured for each view by a palette lookup.
+coloured for each view by a palette lookup (what is drawn, and where: `images`).
 
 A browser without a GPU (headless CI, office PCs, remote desktops) draws WebGL in software and
 spends seconds on the national map's thousands of county polygons; one textured image costs it
@@ -126,16 +126,17 @@ def paint(raster: CountyRaster, colours: Mapping[str, Sequence[int]], missing: S
     return out.getvalue()
 
 
-def label_image(frame: Frame, labels: Iterable[tuple[str, float, float]], font: str, index: int, size: int,
+def label_image(frame: Frame, labels: Iterable[tuple[str, float, float, int]], font: str, index: int,
                 pad: tuple[int, int] = (6, 2), colour: Sequence[int] = MAP_LABEL,
                 background: Sequence[int] = (255, 255, 255, 190)) -> bytes:
-    """Labels (text, lon, lat) centred on their places, each on a translucent box, as a
-    transparent PNG over the frame (the font: a file and its index in a collection). A label
+    """Labels (text, lon, lat, size in pixels) centred on their places, each on a translucent box,
+    as a transparent PNG over the frame (the font: a file and its index in a collection). A label
     that would run over the frame's side is moved in, never cut."""
     image = Image.new("RGBA", (frame.width, frame.height), (0, 0, 0, 0))
     pen = ImageDraw.Draw(image)
-    face = ImageFont.truetype(font, size, index=index)
-    for text, lon, lat in labels:
+    faces: dict[int, ImageFont.FreeTypeFont] = {}
+    for text, lon, lat, size in labels:
+        face = faces.setdefault(size, ImageFont.truetype(font, size, index=index))
         x, y = frame.pixels([lon, lat])[0]
         left, top, right, bottom = pen.textbbox((x, y), text, font=face, anchor="mm")
         x += max(0, pad[0] + 1 - left) - max(0, right + pad[0] - (frame.width - 2))  # 1 px clear of the side

@@ -253,36 +253,52 @@ def school_points(path: str, version: float, adcode: str, year: int, stage: str,
 _FRAME_WIDTH = components.declare_component("frame_width", path=str(Path(__file__).with_name("frame_width")))
 
 
+@st.cache_resource(show_spinner=False)
+def _reported_widths() -> dict[str, int]:
+    """The width each map's column last reported, in any session of this server (one process
+    serves one office's screens): a new visitor's map is drawn at it on the first run."""
+    return {}
+
+
 def frame_width(key: str) -> int | None:
-    """The width in pixels of the column this is called in, as the browser reports it (a frame of
-    no height). None until the first report — on the first run of a page, and under AppTest,
-    which runs no JavaScript."""
-    width = _FRAME_WIDTH(known=st.session_state.get(key), key=key, default=None)
-    return int(width) if isinstance(width, (int, float)) and width > 0 else None
+    """The width in pixels of the column this is called in: as the browser reported it, else the
+    width last reported for `key` in this server (the frame is told it, and reports only a
+    different one: then the map is drawn again, fitted). None when neither is known — on the
+    first run of the first visit, and under AppTest, which runs no JavaScript."""
+    ss = st.session_state
+    guess = ss.get(f"_{key}_drawn") or _reported_widths().get(key)
+    width = _FRAME_WIDTH(known=guess, key=key, default=None)
+    if isinstance(width, (int, float)) and width > 0:
+        _reported_widths()[key] = ss[f"_{key}_drawn"] = int(width)
+        return int(width)
+    if guess:
+        ss[f"_{key}_drawn"] = guess
+    return guess
 
 
-def map_key(name: str, *extra) -> str:
+def map_key(name: str, width: int, *extra) -> str:
     """A map's widget key: the map's name, the place in view and what is selected (region,
-    county, school) and `extra` (what else changes its layers), ending '-fitted' (a browser test
-    waits for that class: the map drawn, fitted to its column).
+    county, school), the width its first view fits and `extra` (what else changes its layers),
+    ending '-fitted' (a browser test waits for that class, with the width of its column: the map
+    drawn, fitted to it).
 
     A click changes the selection, so the map after it is a new widget, drawn as the same URL
     opened fresh: deck.gl would otherwise keep the clicked object selected (every other county
     faded, the clicked one filled black, the tooltip stuck). The year and metric are not in it:
     the map keeps its zoom when they change."""
     v = view()
-    return "-".join(map(str, (name, v.region, v.county, v.school, *extra, "fitted")))
+    return "-".join(map(str, (name, v.region, v.county, v.school, *extra, f"w{width}", "fitted")))
 
 
 def fitted_map(name: str, height: int, build, *extra) -> None:
     """A clickable map whose first view is fitted to its column (`build(width)` makes its deck).
-    Until the browser has reported the column's width, only an empty frame of the map's height
-    stands there: the map is drawn once, fitted — not first unfitted, then again."""
+    Until a width is known (see frame_width), only an empty frame of the map's height stands
+    there: a map is drawn fitted, or at the width this server's screens last had."""
     width = frame_width(f"{name}_width")
     if width is None:
         st.container(height=height, border=False)
         return
-    key = map_key(name, *extra)
+    key = map_key(name, width, *extra)
     st.pydeck_chart(build(width), on_select=partial(on_map_select, key), selection_mode="single-object",
                     key=key, height=height)
 
