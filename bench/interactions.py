@@ -78,7 +78,7 @@ def click_county(page, region: str, county: str) -> None:
     page.evaluate(f"document.querySelector({MAP!r}).scrollIntoView({{block: 'center'}})")
     box = page.query_selector(MAP).bounding_box()
     dx, dy = geometry.screen_offset(geometry.main_bounds(region), *geometry.click_point(region, county), HEIGHT,
-                                    int(box["width"]) // 8 * 8)
+                                    round(box["width"]) // 8 * 8)
     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
     page.mouse.move(x - 3, y - 3)
     page.mouse.move(x, y)

@@ -61,7 +61,7 @@ def main() -> None:
                     settle(page)
                     box = page.query_selector("[class*='-fitted'] [data-testid='stDeckGlJsonChart']").bounding_box()
                     dx, dy = geometry.screen_offset(geometry.main_bounds(region), *geometry.click_point(region, adcode), HEIGHT,
-                                                int(box["width"]) // 8 * 8)
+                                                round(box["width"]) // 8 * 8)
                     x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
                     page.mouse.move(x, y)
                     page.wait_for_timeout(300)

@@ -32,7 +32,7 @@ MAP_READY = """() => [...document.querySelectorAll("[class*='-fitted']")].some(h
   const chart = holder.querySelector("[data-testid='stDeckGlJsonChart']");
   const width = (holder.className.match(/-w(\\d+)-fitted/) || [])[1];
   return !!chart && !!chart.querySelector("canvas")
-    && Number(width) === Math.floor(chart.getBoundingClientRect().width / 8) * 8;
+    && Number(width) === Math.floor(Math.round(chart.getBoundingClientRect().width) / 8) * 8;
 })"""
 TIMEOUT = 120_000  # ms: a first national map in software rendering under load
 
@@ -127,8 +127,9 @@ def open_map(p, url: str, width: int = 1920, height: int = 1080):
 
 
 def fitted_width(box: dict) -> int:
-    """The width the map's first view was fitted to: its column's, in the 8 px steps reported."""
-    return int(box["width"]) // 8 * 8
+    """The width the map's first view was fitted to: its column's (the frame's clientWidth, a
+    rounded number), in the 8 px steps reported."""
+    return round(box["width"]) // 8 * 8
 
 
 def hover_until_tooltip(page, x: float, y: float, timeout: int = 30_000) -> str:
