@@ -43,7 +43,8 @@ def county_view(path: str, version: float, county: str, year: int, stage: str, l
     trend = profile.trend(a, county)
     failed_chart, cv_chart = charts.trend_lines(trend, language)
     return {"cv": cv, "cv_titles": charts.cv_titles(cv, language),
-            "cv_chart": charts.cv_bars(cv, language, titled=False),
+            # English names wrap shorter: in a half-width column at 1024 px the bars keep their room
+            "cv_chart": charts.cv_bars(cv, language, titled=False, name_chars=22 if language == "en" else None),
             "trend": trend, "trend_charts": (failed_chart, cv_chart),
             "neighbours": profile.neighbour_comparison(a, county, year, stage, language),
             "schools": profile.school_table(a, county, year, stage, language)}

@@ -305,6 +305,8 @@ def test_a_selected_county_with_schools_gets_a_sharper_picture_of_its_surroundin
     lon, lat = _spot("510112")
     assert focus.code_at(lon, lat) == "510112"
     assert layers["labels"]["bounds"] == list(focus.frame.bounds)
+    # opaque: the magnified prefecture picture below (its outlines in blocks) never shows through
+    assert _image(layers["focus"]).getchannel("A").getextrema() == (255, 255)
 
 
 def test_the_inset_keeps_the_islets_the_main_map_leaves_out():

@@ -77,8 +77,9 @@ def hex_colour(rgb) -> str:
 NO_DATA = (230, 230, 230)
 SEQUENTIAL = ((255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148))  # YlGnBu
 DIVERGING = ((33, 102, 172), (146, 197, 222), (240, 240, 240), (244, 165, 130), (178, 24, 43))  # RdBu
-MAP_BORDER = (255, 255, 255)     # county borders on the national image
-MAP_OUTLINE = (60, 60, 60)       # province outlines on it
+MAP_BORDER = (255, 255, 255)     # county borders on a map's picture
+MAP_OUTLINE = (60, 60, 60)       # upper-level outlines (provinces, prefectures) on it
+MAP_GROUND = (255, 255, 255)     # the page behind a map: outside the counties of a picture laid over another
 MAP_LABEL = (30, 30, 30)         # place names drawn into images
 # Charts
 STAGE_COLOURS = {"primary": (44, 127, 184), "junior": (127, 205, 187), "all": (37, 52, 148)}

@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 
 from analytics.atlas import geo, regions
-from analytics.core.classes import NO_DATA
+from analytics.core.classes import MAP_GROUND, NO_DATA
 from analytics.core.i18n import t
 from analytics.present import fonts, geometry, raster
 
@@ -140,16 +140,17 @@ def focus_raster(county: str) -> raster.CountyRaster:
                  lambda: _draw(frame, geometry.region_counties(county), geometry.upper_level(county)))
 
 
-def picture(r: raster.CountyRaster, colours: dict[str, list]) -> dict:
+def picture(r: raster.CountyRaster, colours: dict[str, list], ground: tuple[int, int, int] | None = None) -> dict:
     """A raster painted with a colour per county (NO_DATA for the rest): data URL and lon/lat bounds."""
-    return {"url": raster.data_url(raster.paint(r, colours, NO_DATA)), "bounds": list(r.frame.bounds)}
+    return {"url": raster.data_url(raster.paint(r, colours, NO_DATA, ground=ground)), "bounds": list(r.frame.bounds)}
 
 
 @lru_cache(maxsize=32)
 def focus_picture(county: str, colours: tuple[tuple[str, tuple[int, ...]], ...]) -> dict:
     """The picture round a selected county, painted with (adcode, colour) pairs; kept per colouring
-    (a map is built on every run of its page)."""
-    return picture(focus_raster(county), dict(colours))
+    (a map is built on every run of its page). Outside the counties it is the page's ground, hiding
+    the magnified prefecture picture below (its outlines would show as blocks)."""
+    return picture(focus_raster(county), dict(colours), ground=MAP_GROUND)
 
 
 LABEL_WIDTH_STEP = 50  # label pictures are made per map width rounded to this (a few per region)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from analytics.core.classes import MAP_BORDER, MAP_LABEL, MAP_OUTLINE
+from analytics.core.classes import MAP_BORDER, MAP_GROUND, MAP_LABEL, MAP_OUTLINE
 
 SEA = 0  # outside every county: transparent
 BORDER = 65534  # a county border
@@ -108,11 +108,13 @@ def draw(frame: Frame, codes: Sequence[str], shapes: Iterable[tuple[str, list]],
 
 
 def paint(raster: CountyRaster, colours: Mapping[str, Sequence[int]], missing: Sequence[int],
-          border: Sequence[int] = MAP_BORDER, outline: Sequence[int] = MAP_OUTLINE) -> bytes:
+          border: Sequence[int] = MAP_BORDER, outline: Sequence[int] = MAP_OUTLINE,
+          ground: Sequence[int] | None = None) -> bytes:
     """The raster as a PNG: each county in its colour (`missing` when it has none), borders and
-    outlines in theirs, the sea transparent. A palette image: a view has a handful of colours."""
+    outlines in theirs, the sea transparent (or `ground`: a picture that must hide the one below).
+    A palette image: a view has a handful of colours."""
     rgb = [tuple(int(c) for c in colours.get(code, missing)[:3]) for code in raster.codes]
-    palette = [(255, 255, 255)] + sorted(set(rgb) | {tuple(missing[:3]), tuple(border[:3]), tuple(outline[:3])})
+    palette = [tuple(ground or MAP_GROUND)] + sorted(set(rgb) | {tuple(missing[:3]), tuple(border[:3]), tuple(outline[:3])})
     if len(palette) > 256:
         raise ValueError(f"a map image has at most 255 colours, this view has {len(palette) - 1}")
     slot = {colour: i for i, colour in enumerate(palette) if i}
@@ -122,7 +124,7 @@ def paint(raster: CountyRaster, colours: Mapping[str, Sequence[int]], missing: S
     image = Image.fromarray(lookup[raster.pixels], "P")
     image.putpalette([v for colour in palette for v in colour])
     out = io.BytesIO()
-    image.save(out, "PNG", transparency=0, compress_level=6)
+    image.save(out, "PNG", compress_level=6, **({} if ground else {"transparency": 0}))
     return out.getvalue()
 
 
