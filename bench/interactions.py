@@ -6,7 +6,8 @@ to the URL that answers it and to the settled page (the map's own canvas drawn, 
 Interactions, in a user's order: a new visitor opens the region's map (on a cold server, then
 warm), changes the stage, steps the year back, changes the metric, clicks a county on the map
 (drill-down), and goes Back. Each is timed from the action (navigation, click, key) to the URL
-that says it happened, then to the settled page. Prints one row per interaction.
+that says it happened, then to the settled page: the map drawn at its column's width, no run
+going on, and the browser quiet (done drawing). Prints one row per interaction.
 """
 
 from __future__ import annotations
@@ -43,10 +44,21 @@ def url_has(page, key: str, value: str) -> None:
                            timeout=TIMEOUT_MS)
 
 
+# the browser is quiet: ten animation frames in a row came within 50 ms of each other (a frame of
+# deck.gl drawing its pictures, read back from software WebGL, takes 70–300 ms)
+QUIET = """() => new Promise(done => {
+  let last = performance.now(), calm = 0;
+  const step = now => { calm = now - last < 50 ? calm + 1 : 0; last = now;
+                        calm >= 10 ? done(true) : requestAnimationFrame(step); };
+  requestAnimationFrame(step);
+})"""
+
+
 def settled(page) -> None:
-    """The map drawn, fitted to its column, and no run going on."""
+    """The map drawn, fitted to its column, no run going on, and the browser done drawing."""
     page.wait_for_function(MAP_READY, timeout=TIMEOUT_MS)
     page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
+    page.evaluate(QUIET)
 
 
 def timed(page, act, key: str, value: str) -> tuple[float, float]:
