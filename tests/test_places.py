@@ -97,3 +97,17 @@ def test_pinyin_inside_a_name_matches_only_from_a_syllable():
     """Before: 'yuexi' also found 安岳县 (an-yue-xian: 'yuexi' across the syllables yue|xian)."""
     assert "安岳县" not in names(places.find(SICHUAN, "yuexi"))
     assert "凉山彝族自治州" in names(places.find(SICHUAN, "shanyi"))  # from a syllable inside the name
+
+
+def test_two_prefectures_of_a_province_with_one_name_are_named_apart():
+    """The boundaries call both of 重庆市's parts 重庆市: pickers, titles and the search listed
+    two places alike. Each is named with its part (data/place_names.toml), in both languages."""
+    chongqing = COUNTIES[COUNTIES["province_adcode"] == "500000"]
+    told = places.tell_apart(chongqing).drop_duplicates("city_adcode").set_index("city_adcode")["city_name"]
+    assert told.to_dict() == {"500100": "重庆市（市辖区）", "500200": "重庆市（县）"}
+    assert places.display_name(told["500200"], "en") == "Chongqing (counties)"
+    assert places.picker_name(told["500100"], "en") == "Chongqing (districts)"
+    sichuan = COUNTIES[COUNTIES["province_adcode"] == "510000"]
+    assert places.tell_apart(sichuan) is sichuan  # nothing alike: names as they are
+    found = places.find(CHINA, "重庆")
+    assert {"重庆市（市辖区）", "重庆市（县）"} <= set(found["name"])

@@ -74,7 +74,7 @@ def regions_of(a: Assessment) -> pd.DataFrame:
 
 def region_names(a: Assessment, lang: str = "zh") -> dict[str, str]:
     """Adcode → name for every county, city, province (and the country) of the assessment."""
-    r = regions_of(a)
+    r = places.tell_apart(regions_of(a))  # 重庆市's two parts named apart
     names = {NATIONAL: t("all_regions", lang)}
     for code, name in (("province_adcode", "province_name"), ("city_adcode", "city_name"), ("adcode", "county_name")):
         names.update(zip(r[code], (places.display_name(n, lang) for n in r[name])))

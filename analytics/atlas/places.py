@@ -42,6 +42,7 @@ def index(names: pd.DataFrame) -> pd.DataFrame:
 
     names: adcode, county_name, city_adcode, city_name, province_adcode, province_name (one row
     per county, as in the assessment)."""
+    names = tell_apart(names)
     places = pd.concat([
         names[["adcode", "county_name", "city_name"]].set_axis(["adcode", "name", "within"], axis=1),
         names[["city_adcode", "city_name", "province_name"]].set_axis(["adcode", "name", "within"], axis=1),
@@ -131,6 +132,9 @@ def english_name(name: str) -> str:
     rules = _name_rules()
     if name in rules["names"]:
         return rules["names"][name]
+    part = _part(name)
+    if part:  # 重庆市（县） → Chongqing (counties)
+        return f"{english_name(part[0])} ({part[1]})"
     level = next((lv for lv in sorted(rules["levels"], key=len, reverse=True)
                   if name.endswith(lv) and len(name) > len(lv)), "")
     base = name[: len(name) - len(level)]
@@ -171,7 +175,7 @@ def short_name(name: str) -> str:
     Muli County, 新疆维吾尔自治区 → Xinjiang; titles give the full name."""
     rules = _name_rules()
     full, label = english_name(name), english_label(name)
-    if label == full:  # a name with no level word (Beijing, Hong Kong SAR)
+    if label == full or _part(name):  # a name with no level word (Beijing, Hong Kong SAR), or with its part
         return full
     level = next((lv for lv in sorted(rules["levels"], key=len, reverse=True)
                   if name.endswith(lv) and len(name) > len(lv)), "")
@@ -193,6 +197,30 @@ def title_name(name: str, lang: str) -> str:
     """A place's name in a title: in English with the Chinese beside it (Yuexi County (越西县)),
     so a reader can match it to Chinese documents."""
     return f"{english_name(name)} ({name})" if lang == "en" and isinstance(name, str) and name else name
+
+
+def tell_apart(names: pd.DataFrame) -> pd.DataFrame:
+    """Rows with city_adcode and city_name, the names of prefectures of one province that share a
+    name given their part (重庆市 500100 and 500200 → 重庆市（市辖区）, 重庆市（县）), so no picker,
+    title or search lists two places alike."""
+    parts = _name_rules().get("municipal_parts", {})
+    c = names[["city_adcode", "city_name"]].drop_duplicates("city_adcode")
+    alike = c[c.groupby([regions.province_column(c["city_adcode"]), c["city_name"]])["city_adcode"]
+              .transform("size") > 1]
+    told = {code: f"{name}（{parts[regions.prefecture_digits(code)]['zh']}）"
+            for code, name in zip(alike["city_adcode"], alike["city_name"]) if regions.prefecture_digits(code) in parts}
+    if not told:
+        return names
+    return names.assign(city_name=[told.get(code, name) for code, name in zip(names["city_adcode"], names["city_name"])])
+
+
+def _part(name: str) -> tuple[str, str] | None:
+    """(name, part) of a name qualified by tell_apart, else None."""
+    parts = {p["zh"]: p["en"] for p in _name_rules().get("municipal_parts", {}).values()}
+    for zh, en in parts.items():
+        if name.endswith(f"（{zh}）"):
+            return name[: -len(zh) - 2], en
+    return None
 
 
 def display_name(name: str, lang: str) -> str:

@@ -53,6 +53,11 @@ def province_of(code: str) -> str:
     return NATIONAL if code == NATIONAL else code[:2] + "0000"
 
 
+def prefecture_digits(code: str) -> str:
+    """The two digits that number a prefecture within its province ('01' of 500100: 重庆市's districts)."""
+    return code[2:4]
+
+
 def province_column(codes: pd.Series) -> pd.Series:
     """province_of for a column of county (or prefecture) adcodes."""
     return codes.str.slice(0, 2) + "0000"

@@ -324,7 +324,7 @@ def on_map_select(key: str) -> None:
 def region_options(path: str, version: float) -> dict[str, str]:
     """Region picker entries in order: provinces of the data, each followed by its cities."""
     c = assessment(path, version, NATIONAL_RULES).counties[["province_adcode", "province_name", "city_adcode", "city_name"]]
-    c = c.drop_duplicates().sort_values("city_adcode")
+    c = places.tell_apart(c.drop_duplicates().sort_values("city_adcode"))  # 重庆市's two parts named apart
     out: dict[str, str] = {}
     if c["province_adcode"].nunique() > 1:
         out[maps.NATIONAL] = "national"
