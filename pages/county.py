@@ -43,8 +43,7 @@ def county_view(path: str, version: float, county: str, year: int, stage: str, l
     trend = profile.trend(a, county)
     failed_chart, cv_chart = charts.trend_lines(trend, language)
     return {"cv": cv, "cv_titles": charts.cv_titles(cv, language),
-            # English names wrap shorter: in a half-width column at 1024 px the bars keep their room
-            "cv_chart": charts.cv_bars(cv, language, titled=False, name_chars=22 if language == "en" else None),
+            "cv_chart": charts.cv_bars(cv, language, titled=False),
             "trend": trend, "trend_charts": (failed_chart, cv_chart),
             "neighbours": profile.neighbour_comparison(a, county, year, stage, language),
             "schools": profile.school_table(a, county, year, stage, language)}
@@ -86,22 +85,23 @@ if not lacking.empty:
     download(lacking, "schools_missing", "dl_lacking")
 
 shown = county_view(path, version, view.county, view.year, view.stage, lang, view.rules)
-left, right = st.columns([1, 1])
+# the CV chart across the page: in half a column at 1024 px its English names left the bars ~100 px
+cv = shown["cv"]
+title, subtitle = shown["cv_titles"]  # as text: it wraps to the column at any width
+st.subheader(plain(title))
+st.caption(plain(subtitle))
+st.altair_chart(shown["cv_chart"], width="stretch")
+d1, d2, _ = st.columns([1, 1, 3])
+with d1:
+    download(cv, "cv", "dl_cv")
+with d2:
+    common.export_menu("cv", view.county, key="exp_cv")
+left, right = st.columns([1, 2])
 with left:
-    cv = shown["cv"]
-    title, subtitle = shown["cv_titles"]  # as text: it wraps to the column at any width
-    st.subheader(plain(title))
-    st.caption(plain(subtitle))
-    st.altair_chart(shown["cv_chart"], width="stretch")
-    d1, d2 = st.columns(2)
-    with d1:
-        download(cv, "cv", "dl_cv")
-    with d2:
-        common.export_menu("cv", view.county, key="exp_cv")
-with right:
     st.subheader(t("rank", lang))
     rank = profile.rank_in_province(a, view.county, view.year, view.stage)
     st.write(t("rank_text", lang, **rank))
+with right:
     st.subheader(t("neighbours", lang))
     nb = shown["neighbours"]
     st.dataframe(nb, hide_index=True, width="stretch")

@@ -289,6 +289,42 @@ def test_no_headline_tile_is_cut_short_at_1024(server):
     assert cut == {path: [] for path in cut}
 
 
+def test_the_county_profile_reads_at_1024_in_both_languages(server):
+    """Before: the failing-criteria table's short columns wrapped a character a line (学/段, 标/准,
+    差/距), and the CV chart, in half a column, left the English bars ~100 px, hid two indicator
+    names and cut its legend ("Primar"). Every header of a static table is one line; the chart
+    spans the page and names all seven indicators."""
+    from playwright.sync_api import sync_playwright
+
+    found = {}
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        for lang in ("zh", "en"):
+            page.goto(f"{server}/county?region=513400&county=513434&lang={lang}")
+            page.wait_for_selector("[data-testid='stTable'] th", timeout=TIMEOUT)
+            page.wait_for_selector("[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas",
+                                   timeout=TIMEOUT)
+            idle(page)
+            found[lang] = page.evaluate("""() => {
+              const table = document.querySelector('[data-testid=stTable]').getBoundingClientRect();
+              const tall = [...document.querySelectorAll('[data-testid=stTable] th')]
+                .filter(th => th.textContent.trim().length <= 4)
+                .filter(th => { const r = document.createRange(); r.selectNodeContents(th);
+                                const line = parseFloat(getComputedStyle(th).lineHeight) || 20;
+                                return r.getBoundingClientRect().height > 1.5 * line; })
+                .map(th => th.textContent.trim());
+              const chart = document.querySelector('[data-testid=stVegaLiteChart]').getBoundingClientRect();
+              const names = [...document.querySelectorAll('[data-testid=stVegaLiteChart] svg text')]
+                .map(e => e.textContent).filter(x => /^R[1-7] /.test(x)).map(x => x.slice(0, 2));
+              return {tall, share: chart.width / table.width, names: [...new Set(names)].sort()};
+            }""")
+        browser.close()
+    for lang, got in found.items():
+        assert got["tall"] == [], (lang, got)
+        assert got["share"] > 0.9 and got["names"] == [f"R{i}" for i in range(1, 8)], (lang, got)
+
+
 CUE_WATCH = """
 window.__cue = [];
 setInterval(() => {

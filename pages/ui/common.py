@@ -479,7 +479,8 @@ def sidebar(path: str, version: float) -> None:
 
 
 # Headline tiles shrink with the window and wrap rather than cut ("6.21…", "587,…" at 1024 px):
-# officials screenshot them on ordinary laptops. The page starts higher than Streamlit's default
+# officials screenshot them on ordinary laptops. A static table's short columns keep two Chinese
+# characters a line (学段, 标准 and 差距 wrapped a character a line at 1366 px). The page starts higher than Streamlit's default
 # (6 rem of blank above the banner), so a map's top is on screen at 1366×768. A style-only st.html
 # takes no room on the page.
 PAGE_STYLE = """<style>
@@ -488,6 +489,7 @@ PAGE_STYLE = """<style>
   overflow: visible; text-overflow: clip; overflow-wrap: anywhere; line-height: 1.25; }
 [data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] * { white-space: normal !important;
   overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
+[data-testid="stTable"] th, [data-testid="stTable"] td { min-width: 3.6em; }
 </style>"""
 
 
