@@ -65,6 +65,9 @@ def cmd_info(args: argparse.Namespace) -> None:
             print(f"  {k}: {v}")
     print(s.line())
     state = balance.stored_state(con, load_criteria(args.criteria) if getattr(args, "criteria", None) else load_criteria())
+    kept = balance.stored_rule_sets(con)
+    if kept:
+        print(f"  stored rule sets: {', '.join(kept)}")
     print({"current": "stored assessment: current (pages read it)",
            "stale": "stored assessment: of other criteria or an earlier version (computed instead; "
                     "`python -m analytics migrate` stores it again)",

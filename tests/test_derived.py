@@ -81,6 +81,28 @@ def test_stored_progress_sums_read_back_exactly_as_computed_without_the_school_r
     pd.testing.assert_frame_equal(read, computed)
 
 
+def test_every_installed_rule_set_is_stored_and_read_back_exactly_as_computed(written):
+    """Switching to an installed rule set (data/criteria/*.toml) reads its results: a national
+    recomputation takes about 10 s. What is read is what computing gives."""
+    from analytics.assess.criteria import read_rule_sets
+
+    sets = read_rule_sets().sets
+    assert len(sets) >= 2  # the national rules and the shipped all-teaching-points
+    with db.connect(written) as con:
+        for rules, cr in sets.items():
+            kept = balance.stored(con, cr)
+            assert kept is not None, rules
+            _frames_equal(kept, balance.compute(con, None, cr))
+            pd.testing.assert_frame_equal(balance.urban_rural_gaps(con, None, cr), urban_rural.compute_gaps(con, None, cr))
+
+
+def test_storing_again_drops_the_results_of_rule_sets_no_longer_installed(written):
+    with duckdb.connect(str(written)) as con:
+        balance.store(con, [load_criteria()])
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'derived%'").fetchall()}
+    assert len(tables) == len(balance.STORED)
+
+
 def test_other_criteria_are_computed_not_read(written, tmp_path):
     text = load_criteria().path.read_text(encoding="utf-8").replace("primary = 4.2, junior = 5.3", "primary = 2.0, junior = 2.0")
     (tmp_path / "province.toml").write_text(text, encoding="utf-8")
@@ -96,7 +118,8 @@ def test_other_criteria_are_computed_not_read(written, tmp_path):
 def test_results_stored_by_another_version_of_the_code_are_not_read(written):
     with duckdb.connect(str(written)) as con:
         info = json.loads(con.execute("SELECT value FROM metadata WHERE key = 'derived'").fetchall()[0][0])
-        con.execute("UPDATE metadata SET value = ? WHERE key = 'derived'", [json.dumps({**info, "key": "older"})])
+        older = {"older" + key[5:]: entry for key, entry in info["sets"].items()}  # keys of another code
+        con.execute("UPDATE metadata SET value = ? WHERE key = 'derived'", [json.dumps({"sets": older})])
     with db.connect(written) as con:
         assert balance.stored(con, load_criteria()) is None
         assert len(balance.assess(con).counties) > 0  # computed instead

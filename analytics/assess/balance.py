@@ -238,22 +238,46 @@ def derivation_key(cr: Criteria) -> str:
     return hashlib.sha256(_CODE + repr((cr.resource, cr.items)).encode()).hexdigest()[:16]
 
 
-def store(con: duckdb.DuckDBPyConnection, criteria: Criteria | None = None) -> Assessment:
-    """Assess every year of the database being written (`con` on its new file) and keep the
-    results in it: derived_* tables and the metadata row 'derived' (key, column types)."""
-    cr = criteria or load_criteria()
-    a = compute(con, None, cr)
-    frames = {**{name: getattr(a, name) for name in DERIVED}, "gaps": urban_rural.compute_gaps(con, None, cr)}
-    frames["sums"] = urban_rural.compute_sums(con, a, frames["gaps"])
-    types = {}
-    for name, frame in frames.items():
-        types[name] = {c: str(t) for c, t in frame.dtypes.items()}
-        con.register("derived_frame", frame)
-        con.execute(f"CREATE OR REPLACE TABLE derived_{name} AS SELECT * FROM derived_frame")
-        con.unregister("derived_frame")
-    con.execute("INSERT OR REPLACE INTO metadata VALUES ('derived', ?)",
-                [json.dumps({"key": derivation_key(cr), "types": types})])
-    return a
+def _table(name: str, key: str) -> str:
+    """The table of one stored frame of the rule set whose derivation key is `key`."""
+    return f"derived_{key}_{name}"
+
+
+def _rule_sets_to_store() -> list[Criteria]:
+    """The national rules and every usable rule file installed (a bad file is left out, as the app
+    leaves it out)."""
+    return list(criteria_module.read_rule_sets().sets.values())
+
+
+def store(con: duckdb.DuckDBPyConnection, rule_sets: Sequence[Criteria] | None = None) -> None:
+    """Assess every year of the database being written (`con` on its new file) under the national
+    rules and every installed rule set (default) and keep each one's results in it: derived tables
+    per rule set, and the metadata row 'derived' (each set's key and column types). Switching to an
+    installed rule set then reads its results instead of computing them (a national one: 10 s)."""
+    kept: dict[str, dict] = {}
+    for cr in rule_sets if rule_sets is not None else _rule_sets_to_store():
+        key = derivation_key(cr)
+        if key in kept:
+            continue
+        a = compute(con, None, cr)
+        frames = {**{name: getattr(a, name) for name in DERIVED}, "gaps": urban_rural.compute_gaps(con, None, cr)}
+        frames["sums"] = urban_rural.compute_sums(con, a, frames["gaps"])
+        for name, frame in frames.items():
+            con.register("derived_frame", frame)
+            con.execute(f"CREATE OR REPLACE TABLE {_table(name, key)} AS SELECT * FROM derived_frame")
+            con.unregister("derived_frame")
+        kept[key] = {"rules": cr.path.stem if cr.path else "", "types": {
+            name: {c: str(t) for c, t in frame.dtypes.items()} for name, frame in frames.items()}}
+    wanted = {_table(name, key) for key in kept for name in STORED}
+    for table in _tables(con) - wanted:  # results of other rule sets or an earlier version
+        if table.startswith("derived_"):
+            con.execute(f'DROP TABLE "{table}"')
+    con.execute("INSERT OR REPLACE INTO metadata VALUES ('derived', ?)", [json.dumps({"sets": kept})])
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
 
 
 def _stamp(con: duckdb.DuckDBPyConnection) -> dict:
@@ -261,17 +285,23 @@ def _stamp(con: duckdb.DuckDBPyConnection) -> dict:
     return json.loads(row[0][0]) if row else {}
 
 
-def _current_types(con: duckdb.DuckDBPyConnection, cr: Criteria) -> tuple[str, dict]:
-    """The state of the stored results — 'current' (of these criteria and this code), 'stale' (of
-    other criteria or an earlier version) or 'none' — and, when current, their column types."""
+def _current_types(con: duckdb.DuckDBPyConnection, cr: Criteria) -> tuple[str, dict, str]:
+    """The state of the results stored for these criteria — 'current' (of these criteria and this
+    code), 'stale' (the database keeps results, but none of these criteria or of this code) or
+    'none' — and, when current, their column types and key."""
     info = _stamp(con)
     if not info:
-        return "none", {}
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
-    complete = {f"derived_{n}" for n in STORED} <= tables and set(STORED) <= set(info.get("types", {}))
-    current = complete and info.get("key") == derivation_key(cr)
-    return ("current", info["types"]) if current else ("stale", {})
+        return "none", {}, ""
+    key = derivation_key(cr)
+    entry = info.get("sets", {}).get(key)
+    if entry and set(STORED) <= set(entry.get("types", {})) and {_table(n, key) for n in STORED} <= _tables(con):
+        return "current", entry["types"], key
+    return "stale", {}, ""
+
+
+def stored_rule_sets(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The rule files whose results the database keeps (their file names, as stamped)."""
+    return [entry.get("rules", key) for key, entry in _stamp(con).get("sets", {}).items()]
 
 
 def stored_state(con: duckdb.DuckDBPyConnection, cr: Criteria) -> str:
@@ -283,18 +313,19 @@ def stored(con: duckdb.DuckDBPyConnection, cr: Criteria, year: int | None = None
            lazy: bool = False) -> Assessment | None:
     """The stored assessment (of one year, or all), if the database has one for these criteria
     and this code (lazy: its school rows and criterion results read when first used)."""
-    state, types = _current_types(con, cr)
+    state, types, key = _current_types(con, cr)
     if state != "current":
         return None
-    frames = {name: partial(_read, con, name, year, types[name]) for name in DERIVED}
+    frames = {name: partial(_read, con, name, year, types[name], key) for name in DERIVED}
     frames = {name: read if lazy and name in ("schools", "results") else read() for name, read in frames.items()}
     return Assessment(criteria=cr, stored_all=year is None, **frames)
 
 
-def _read(con: duckdb.DuckDBPyConnection, name: str, year: int | None, types: dict[str, str]) -> pd.DataFrame:
+def _read(con: duckdb.DuckDBPyConnection, name: str, year: int | None, types: dict[str, str],
+          key: str) -> pd.DataFrame:
     """One stored frame (of one year, or all) with the column types it was computed with."""
     where, params = ("", None) if year is None else (" WHERE year = $year", {"year": int(year)})
-    frame = db.frame(con, f"SELECT * FROM derived_{name}{where}", params)
+    frame = db.frame(con, f"SELECT * FROM {_table(name, key)}{where}", params)
     for column, dtype in types.items():
         if str(frame[column].dtype) != dtype:
             frame[column] = frame[column].astype(dtype)
@@ -401,9 +432,9 @@ def urban_rural_gaps(con: duckdb.DuckDBPyConnection, year: int | None = None,
     """Urban (城区+镇区) vs rural (乡村) per county and year: funding, equipment, degrees, training
     (stored with the data when the stamp matches, like the assessment; computed otherwise)."""
     cr = criteria or load_criteria()
-    state, types = _current_types(con, cr)
+    state, types, key = _current_types(con, cr)
     if state == "current":
-        return _read(con, "gaps", year, types["gaps"])
+        return _read(con, "gaps", year, types["gaps"], key)
     return urban_rural.compute_gaps(con, year, cr)
 
 
@@ -415,9 +446,9 @@ def county_sums(con: duckdb.DuckDBPyConnection, a: Assessment, gaps: pd.DataFram
     read from the stored results when `a` is the stored assessment of every year, else computed
     from `a` and its urban–rural `gaps`."""
     if a.stored_all:
-        state, types = _current_types(con, a.criteria)
+        state, types, key = _current_types(con, a.criteria)
         if state == "current":
-            return _read(con, "sums", None, types["sums"])
+            return _read(con, "sums", None, types["sums"], key)
     return urban_rural.compute_sums(con, a, gaps)
 
 
