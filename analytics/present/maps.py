@@ -36,6 +36,11 @@ COUNTY_LAYER = "counties"
 SCHOOL_LAYER = "schools"
 
 
+def county_layer_id(region: str) -> str:
+    """The id of the clickable layer of a region's map (what a click's selection is filed under)."""
+    return f"{COUNTY_LAYER}-{region}"
+
+
 class CompactDeck(pdk.Deck):
     """A Deck whose JSON has no indentation (pydeck indents by 2, doubling what the browser gets)."""
 
@@ -309,7 +314,10 @@ def build_deck(region: str, layers: MapLayers, selected: str | None = None,
         deck_layers.append(pdk.Layer("PathLayer", id="selected", data=list(geometry.county_outline(selected)),
                                      get_path="path", get_color=[20, 20, 20], width_min_pixels=3.5, pickable=False))
     deck_layers.append(pdk.Layer(
-        "PolygonLayer", id=COUNTY_LAYER, data=layers.pick, get_polygon="rings", get_fill_color=[0, 0, 0, 0],
+        # invisible by opacity, with no colour of its own: Streamlit repaints a clicked object of a
+        # layer that has one (the clicked county black, the rest faded); an id per region, so a
+        # click on the map before is not read as a selection of this one
+        "PolygonLayer", id=county_layer_id(region), data=layers.pick, get_polygon="rings", opacity=0,
         # no hover highlight: it would draw the coarse copy, visibly off the drawn borders when zoomed in
         stroked=False, filled=True, pickable=True, auto_highlight=False))
     if schools:

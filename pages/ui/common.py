@@ -277,17 +277,18 @@ def frame_width(key: str) -> int | None:
 
 
 def map_key(name: str, width: int, *extra) -> str:
-    """A map's widget key: the map's name, the place in view and what is selected (region,
-    county, school), the width its first view fits and `extra` (what else changes its layers),
-    ending '-fitted' (a browser test waits for that class, with the width of its column: the map
-    drawn, fitted to it).
+    """A map's widget key: the map's name, the selected county and school, the width its first
+    view fits and `extra` (what else changes its layers), ending '-fitted' (a browser test waits
+    for that class, with the width of its column: the map drawn, fitted to it).
 
-    A click changes the selection, so the map after it is a new widget, drawn as the same URL
-    opened fresh: deck.gl would otherwise keep the clicked object selected (every other county
-    faded, the clicked one filled black, the tooltip stuck). The year and metric are not in it:
-    the map keeps its zoom when they change."""
+    The region is not in it: a drill-down from the country to a province or a prefecture keeps
+    the map (a new one costs a software-rendered browser about a second more) and moves its view
+    to the new region; the clicked province or county is never painted as selected (see
+    maps.build_deck). Selecting a county or a school draws a new map: its school points have a
+    colour, which Streamlit would fade while a selection is held. The year and metric are not in
+    it: the map keeps its zoom when they change."""
     v = view()
-    return "-".join(map(str, (name, v.region, v.county, v.school, *extra, f"w{width}", "fitted")))
+    return "-".join(map(str, (name, v.county, v.school, *extra, f"w{width}", "fitted")))
 
 
 def fitted_map(name: str, height: int, build, *extra) -> None:
@@ -311,7 +312,7 @@ def on_map_select(key: str) -> None:
     if objects.get(maps.SCHOOL_LAYER):
         ss["school"] = objects[maps.SCHOOL_LAYER][0]["school_id"]
         return
-    picked = objects.get(maps.COUNTY_LAYER)
+    picked = objects.get(maps.county_layer_id(ss["region"]))
     if picked:
         ss["region"], ss["county"] = regions.drill(ss["region"], ss.get("county", ""), picked[0]["adcode"])
         ss["school"] = ""
