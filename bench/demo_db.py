@@ -48,14 +48,14 @@ def arguments(doc: str, year: bool = False, extra=None) -> argparse.Namespace:
     return args
 
 
-def start_server(db: Path, read_only: bool = False) -> tuple[subprocess.Popen, str]:
-    """A fresh `streamlit run app.py` on `db`, on a free loopback port: (process, URL)."""
+def start_server(db: Path | None, read_only: bool = False, script: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """A fresh `streamlit run app.py` (or `script`) on `db`, on a free loopback port: (process, URL)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = dict(os.environ, JUNHENG_DB=str(db), **({"JUNHENG_READONLY": "1"} if read_only else {}))
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless",
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script or root / "app.py"), "--server.headless",
                              "true", "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--browser.gatherUsageStats", "false"], cwd=root, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

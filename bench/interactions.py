@@ -5,9 +5,10 @@ to the URL that answers it and to the settled page (the map's own canvas drawn, 
 
 Interactions, in a user's order: a new visitor opens the region's map (on a cold server, then
 warm), changes the stage, steps the year back, changes the metric, clicks a county on the map
-(drill-down), and goes Back. Each is timed from the action (navigation, click, key) to the URL
-that says it happened, then to the settled page: the map drawn at its column's width, no run
-going on, and the browser quiet (done drawing). Prints one row per interaction.
+(drill-down; pointed at first until its tooltip shows, as a user does), and goes Back. Each is
+timed from the action (navigation, click, key) to the URL that says it happened, then to the
+settled page: the map drawn at its column's width, no run going on, and the browser quiet (done
+drawing). Prints one row per interaction.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ def pick(page, box, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).first.click()
 
 
-def click_county(page, region: str, county: str) -> None:
+def hover_county(page, region: str, county: str) -> tuple[float, float]:
+    """Point at the county on the map until its tooltip shows, as a user does before clicking
+    (not timed: the wait starts with the click); its point on the page."""
     page.evaluate(f"document.querySelector({MAP!r}).scrollIntoView({{block: 'center'}})")
     box = page.query_selector(MAP).bounding_box()
     dx, dy = geometry.screen_offset(geometry.main_bounds(region), *geometry.click_point(region, county), HEIGHT,
@@ -96,7 +99,7 @@ def click_county(page, region: str, county: str) -> None:
     page.mouse.move(x, y)
     page.wait_for_function("() => [...document.querySelectorAll('.deck-tooltip')].some(e => e.style.display !== "
                            "'none' && e.innerText.trim())", timeout=TIMEOUT_MS)
-    page.mouse.click(x, y)
+    return x, y
 
 
 def main() -> None:
@@ -124,8 +127,8 @@ def main() -> None:
                                                                         label), "metric", "cv_composite")))
             drilled = regions.drill(args.region, "", args.county)
             key, value = ("county", drilled[1]) if drilled[1] else ("region", drilled[0])
-            rows.append(("drill-down click", *timed(page, lambda: click_county(page, args.region, args.county),
-                                                    key, value)))
+            x, y = hover_county(page, args.region, args.county)
+            rows.append(("drill-down click", *timed(page, lambda: page.mouse.click(x, y), key, value)))
             rows.append(("Back", *timed(page, page.go_back, "region", args.region)))
             browser.close()
     finally:
