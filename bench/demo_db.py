@@ -53,7 +53,8 @@ def start_server(db: Path | None, read_only: bool = False, script: Path | None =
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = dict(os.environ, JUNHENG_DB=str(db), **({"JUNHENG_READONLY": "1"} if read_only else {}))
+    env = dict(os.environ, **({"JUNHENG_DB": str(db)} if db is not None else {}),
+               **({"JUNHENG_READONLY": "1"} if read_only else {}))
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script or root / "app.py"), "--server.headless",
                              "true", "--server.port", str(port), "--server.address", "127.0.0.1",
