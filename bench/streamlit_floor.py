@@ -31,17 +31,20 @@ st.set_page_config(layout="wide")  # as the app's pages
 st.title("四川省 2026年 义务教育")
 """
 
-# the picture and labels exactly as the map page makes them (one colour per county per option)
+# the picture and labels made as the map page makes them (one colour per county per option), cached
 MAP_APP = """import pydeck as pdk
 import streamlit as st
 from analytics.present import geometry, images
 st.set_page_config(layout="wide")
 st.title("四川省 2026年 义务教育")
 option = st.radio("stage", ["a", "b"], horizontal=True, key="option") if {radio} else "a"
-raster = images.county_raster("510000")
-shade = 60 if option == "a" else 160
-colours = {{code: [shade + i % 80, 120, 200 - i % 90] for i, code in enumerate(raster.codes)}}
-shapes, labels = images.picture(raster, colours), images.labels_picture("510000", 1050, 600, "zh")
+@st.cache_resource  # per option, as the map page keeps its pictures per view
+def pictures(option):
+    raster = images.county_raster("510000")
+    shade = 60 if option == "a" else 160
+    colours = {{code: [shade + i % 80, 120, 200 - i % 90] for i, code in enumerate(raster.codes)}}
+    return images.picture(raster, colours), images.labels_picture("510000", 1050, 600, "zh")
+shapes, labels = pictures(option)
 layers = [pdk.Layer("BitmapLayer", id=name, image=f'"{{p["url"]}}"', bounds=p["bounds"], pickable=False)
           for name, p in (("shapes", shapes), ("labels", labels))]
 view = geometry.view_for(geometry.main_bounds("510000"), width=1050, height=600)
